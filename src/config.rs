@@ -1,0 +1,881 @@
+//! The typed, validated plan for one step, built from the raw inputs before
+//! any AWS call. Every mistake a user can make in `with:` is caught here, so
+//! a bad input never reaches a mutating call.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::github::RunContext;
+use crate::inputs::RawInputs;
+use crate::naming::{self, MAX_INSTANCE_ID, MAX_SNAPSHOT_ID, RunStamp};
+
+/// A bad input: which one, what it was, and what to do instead. Its text is
+/// the whole `::error::` message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("input `{input}` {problem}")]
+pub struct InputError {
+    pub input: &'static str,
+    pub problem: String,
+}
+
+fn bad(input: &'static str, problem: impl Into<String>) -> InputError {
+    InputError {
+        input,
+        problem: problem.into(),
+    }
+}
+
+/// What the step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Snapshot,
+    Restore,
+    Pitr,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Snapshot, Mode::Restore, Mode::Pitr];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Snapshot => "snapshot",
+            Mode::Restore => "restore",
+            Mode::Pitr => "pitr",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|mode| mode.name() == value)
+    }
+
+    /// How long a step waits when `wait-timeout` is not given.
+    fn default_timeout(self) -> Duration {
+        match self {
+            Mode::Snapshot => Duration::from_secs(60 * 60),
+            Mode::Restore | Mode::Pitr => Duration::from_secs(120 * 60),
+        }
+    }
+
+    /// The inputs a mode reads besides `mode`, `wait`, `wait-timeout` and
+    /// `aws-region`. Any other input given is reported as unused.
+    fn reads(self) -> &'static [&'static str] {
+        match self {
+            Mode::Snapshot => &[
+                "db-instance-identifier",
+                "deploy-version",
+                "snapshot-identifier",
+                "tags",
+                "run-id",
+            ],
+            Mode::Restore | Mode::Pitr => &[
+                "db-instance-identifier",
+                "deploy-version",
+                "snapshot-identifier",
+                "target-db-instance-identifier",
+                "restore-time",
+                "db-instance-class",
+                "db-subnet-group-name",
+                "vpc-security-group-ids",
+                "multi-az",
+                "deletion-protection",
+                "db-parameter-group-name",
+                "option-group-name",
+                "tags",
+                "run-id",
+            ],
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A tag to put on what the step creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+/// The validated plan for one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub action: Action,
+    pub wait: Wait,
+    /// `None`: the SDK's default chain (`AWS_REGION`, `AWS_DEFAULT_REGION`,
+    /// the profile).
+    pub region: Option<String>,
+    /// Inputs that were given but that this mode does not read.
+    pub unused: Vec<&'static str>,
+}
+
+impl Plan {
+    pub fn mode(&self) -> Mode {
+        match self.action {
+            Action::Snapshot(_) => Mode::Snapshot,
+            Action::Restore(_) => Mode::Restore,
+            Action::Pitr(_) => Mode::Pitr,
+        }
+    }
+}
+
+/// What the step does, with what that mode needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Snapshot(SnapshotPlan),
+    Restore(RestorePlan),
+    Pitr(PitrPlan),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotPlan {
+    pub db: String,
+    pub snapshot_id: String,
+    pub deploy_version: Option<String>,
+    /// The user's tags followed by this action's own.
+    pub tags: Vec<Tag>,
+}
+
+/// Which snapshot a restore uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotChoice {
+    Id(String),
+    /// The newest available snapshot this action made of the source DB.
+    Latest,
+    /// The newest available snapshot this action made of the source DB for
+    /// this deploy version.
+    DeployVersion(String),
+}
+
+impl fmt::Display for SnapshotChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SnapshotChoice::Id(id) => write!(f, "snapshot `{id}`"),
+            SnapshotChoice::Latest => f.write_str("the latest snapshot"),
+            SnapshotChoice::DeployVersion(version) => {
+                write!(f, "the snapshot of deploy version `{version}`")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestorePlan {
+    /// Required for `latest` and deploy-version choices.
+    pub source_db: Option<String>,
+    pub choice: SnapshotChoice,
+    pub target: NewInstance,
+}
+
+/// The time a point-in-time restore goes back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreTime {
+    Latest,
+    At(DateTime<Utc>),
+}
+
+impl fmt::Display for RestoreTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestoreTime::Latest => f.write_str("latest"),
+            RestoreTime::At(time) => f.write_str(&rfc3339(*time)),
+        }
+    }
+}
+
+/// Formats a time the way outputs and tags carry it.
+pub fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PitrPlan {
+    pub source_db: String,
+    pub time: RestoreTime,
+    pub target: NewInstance,
+}
+
+/// The settings of a DB instance a restore creates. `None` leaves the choice
+/// to RDS, which for a restore mostly means "as the source was".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInstance {
+    pub id: String,
+    pub class: Option<String>,
+    pub subnet_group: Option<String>,
+    pub security_groups: Vec<String>,
+    pub multi_az: Option<bool>,
+    pub deletion_protection: bool,
+    pub parameter_group: Option<String>,
+    pub option_group: Option<String>,
+    /// The user's tags followed by this action's own.
+    pub tags: Vec<Tag>,
+    /// The run that restores it: a re-run of the same run adopts it.
+    pub run_id: Option<String>,
+}
+
+/// How long to wait for the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    pub enabled: bool,
+    pub timeout: Duration,
+}
+
+/// Builds the plan from raw inputs. `now` is the step's start, used for
+/// time-stamped IDs and to refuse a restore time in the future.
+pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Plan, InputError> {
+    let mode = match raw.get("mode") {
+        None => {
+            return Err(bad(
+                "mode",
+                format!("is required; set it to one of {}", mode_list()),
+            ));
+        }
+        Some(value) => Mode::parse(value).ok_or_else(|| {
+            bad(
+                "mode",
+                format!("must be one of {}; got `{value}`", mode_list()),
+            )
+        })?,
+    };
+    let wait = Wait {
+        enabled: boolean(raw, "wait")?.unwrap_or(true),
+        timeout: match raw.get("wait-timeout") {
+            Some(value) => duration(value).map_err(|problem| {
+                bad(
+                    "wait-timeout",
+                    format!("{problem}; got `{value}`, for example `30m` or `2h`"),
+                )
+            })?,
+            None => mode.default_timeout(),
+        },
+    };
+    let region = raw.get("aws-region").map(str::to_owned);
+    if let Some(region) = &region
+        && !is_region(region)
+    {
+        return Err(bad(
+            "aws-region",
+            format!("must be an AWS region such as `us-east-1`; got `{region}`"),
+        ));
+    }
+    let run_id = raw
+        .get("run-id")
+        .or(ctx
+            .github_run_id
+            .as_deref()
+            .filter(|id| !id.trim().is_empty()))
+        .map(|id| id.trim().to_owned());
+    if let Some(id) = &run_id
+        && naming::sanitise(id).is_empty()
+    {
+        return Err(bad(
+            "run-id",
+            format!("must contain letters or digits; got `{id}`"),
+        ));
+    }
+    let action = match mode {
+        Mode::Snapshot => Action::Snapshot(snapshot_plan(raw, ctx, run_id, now)?),
+        Mode::Restore => Action::Restore(restore_plan(raw, ctx, run_id)?),
+        Mode::Pitr => Action::Pitr(pitr_plan(raw, ctx, run_id, now)?),
+    };
+    let common = ["mode", "wait", "wait-timeout", "aws-region"];
+    let unused = crate::inputs::INPUTS
+        .iter()
+        .map(|spec| spec.name)
+        .filter(|name| raw.is_given(name))
+        .filter(|name| !common.contains(name) && !mode.reads().contains(name))
+        .collect();
+    Ok(Plan {
+        action,
+        wait,
+        region,
+        unused,
+    })
+}
+
+fn mode_list() -> String {
+    Mode::ALL.map(Mode::name).join(", ")
+}
+
+fn snapshot_plan(
+    raw: &RawInputs,
+    ctx: &RunContext,
+    run_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<SnapshotPlan, InputError> {
+    let db = instance_id(raw, "db-instance-identifier", "the DB instance to snapshot")?;
+    let deploy_version = deploy_version(raw)?;
+    let snapshot_id = match raw.get("snapshot-identifier") {
+        Some("latest") => {
+            return Err(bad(
+                "snapshot-identifier",
+                "cannot be `latest` in mode `snapshot`; leave it empty to derive an ID from the deploy, or give a new snapshot ID",
+            ));
+        }
+        Some(id) => snapshot_id(id)?,
+        None => {
+            let stamp = match &run_id {
+                Some(id) => RunStamp::RunId(id.clone()),
+                None => RunStamp::Time(now),
+            };
+            naming::snapshot_id(&db, deploy_version.as_deref(), &stamp)
+        }
+    };
+    let mut tags = user_tags(raw)?;
+    tags.extend(own_tags(Some(&db), ctx, run_id.as_deref()));
+    if let Some(version) = &deploy_version {
+        tags.push(tag(naming::tag::DEPLOY_VERSION, version));
+    }
+    Ok(SnapshotPlan {
+        db,
+        snapshot_id,
+        deploy_version,
+        tags,
+    })
+}
+
+fn restore_plan(
+    raw: &RawInputs,
+    ctx: &RunContext,
+    run_id: Option<String>,
+) -> Result<RestorePlan, InputError> {
+    if raw.is_given("restore-time") {
+        return Err(bad(
+            "restore-time",
+            "is only read by mode `pitr`; remove it, or set `mode: pitr` to restore to a point in time",
+        ));
+    }
+    let version = deploy_version(raw)?;
+    let choice = match (raw.get("snapshot-identifier"), version) {
+        (Some(id), Some(version)) => {
+            return Err(bad(
+                "snapshot-identifier",
+                format!(
+                    "`{id}` conflicts with input `deploy-version` `{version}`: both choose the snapshot to restore; give only one"
+                ),
+            ));
+        }
+        (Some("latest"), None) => SnapshotChoice::Latest,
+        (Some(id), None) => SnapshotChoice::Id(snapshot_id(id)?),
+        (None, Some(version)) => SnapshotChoice::DeployVersion(version),
+        (None, None) => {
+            return Err(bad(
+                "snapshot-identifier",
+                "is required in mode `restore`: give a snapshot ID, or `latest`, or set `deploy-version` instead",
+            ));
+        }
+    };
+    let source_db = match &choice {
+        SnapshotChoice::Id(_) => optional_instance_id(raw, "db-instance-identifier")?,
+        _ => Some(instance_id(
+            raw,
+            "db-instance-identifier",
+            "the DB instance whose snapshots to choose from",
+        )?),
+    };
+    let mut target = new_instance(raw, run_id.clone())?;
+    if let Some(db) = &source_db
+        && db == &target.id
+    {
+        return Err(same_as_source(db));
+    }
+    // The source-db tag is added once the snapshot, and so its DB, is known.
+    target.tags.extend(own_tags(None, ctx, run_id.as_deref()));
+    Ok(RestorePlan {
+        source_db,
+        choice,
+        target,
+    })
+}
+
+fn pitr_plan(
+    raw: &RawInputs,
+    ctx: &RunContext,
+    run_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<PitrPlan, InputError> {
+    if let Some(id) = raw.get("snapshot-identifier") {
+        return Err(bad(
+            "snapshot-identifier",
+            format!(
+                "`{id}` is not read by mode `pitr`, which restores from the source's automated backups to `restore-time`; remove it, or use `mode: restore` to restore a snapshot"
+            ),
+        ));
+    }
+    if let Some(version) = raw.get("deploy-version") {
+        return Err(bad(
+            "deploy-version",
+            format!(
+                "`{version}` is not read by mode `pitr`; remove it, or use `mode: restore` to restore that version's snapshot"
+            ),
+        ));
+    }
+    let source_db = instance_id(
+        raw,
+        "db-instance-identifier",
+        "the DB instance to restore from",
+    )?;
+    let time = match raw.get("restore-time") {
+        None => {
+            return Err(bad(
+                "restore-time",
+                "is required in mode `pitr`: give an RFC 3339 time such as `2026-11-20T14:29:59Z`, or `latest`",
+            ));
+        }
+        Some("latest") => RestoreTime::Latest,
+        Some(value) => {
+            let time = DateTime::parse_from_rfc3339(value)
+                .map_err(|_| {
+                    bad(
+                        "restore-time",
+                        format!(
+                            "must be an RFC 3339 time with a zone, such as `2026-11-20T14:29:59Z`, or `latest`; got `{value}`"
+                        ),
+                    )
+                })?
+                .to_utc();
+            if time > now {
+                return Err(bad(
+                    "restore-time",
+                    format!(
+                        "`{value}` is in the future (it is now {}); pick a past time or use `latest`",
+                        rfc3339(now)
+                    ),
+                ));
+            }
+            RestoreTime::At(time)
+        }
+    };
+    let mut target = new_instance(raw, run_id.clone())?;
+    if source_db == target.id {
+        return Err(same_as_source(&source_db));
+    }
+    target
+        .tags
+        .extend(own_tags(Some(&source_db), ctx, run_id.as_deref()));
+    target
+        .tags
+        .push(tag(naming::tag::RESTORE_TIME, &time.to_string()));
+    Ok(PitrPlan {
+        source_db,
+        time,
+        target,
+    })
+}
+
+fn same_as_source(db: &str) -> InputError {
+    bad(
+        "target-db-instance-identifier",
+        format!(
+            "`{db}` is the source DB instance; a restore creates a new instance, so give it a new name such as `{db}-rollback`"
+        ),
+    )
+}
+
+fn new_instance(raw: &RawInputs, run_id: Option<String>) -> Result<NewInstance, InputError> {
+    let id = instance_id(
+        raw,
+        "target-db-instance-identifier",
+        "the name of the DB instance to create",
+    )?;
+    let security_groups = raw
+        .get("vpc-security-group-ids")
+        .map(list)
+        .unwrap_or_default();
+    for group in &security_groups {
+        if !group.starts_with("sg-") || !group[3..].chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(bad(
+                "vpc-security-group-ids",
+                format!(
+                    "must list security group IDs such as `sg-0123456789abcdef0`; got `{group}`"
+                ),
+            ));
+        }
+    }
+    let class = raw.get("db-instance-class").map(str::to_owned);
+    if let Some(class) = &class
+        && !class.starts_with("db.")
+    {
+        return Err(bad(
+            "db-instance-class",
+            format!("must be an RDS instance class such as `db.t3.micro`; got `{class}`"),
+        ));
+    }
+    Ok(NewInstance {
+        id,
+        class,
+        subnet_group: raw.get("db-subnet-group-name").map(str::to_owned),
+        security_groups,
+        multi_az: boolean(raw, "multi-az")?,
+        deletion_protection: boolean(raw, "deletion-protection")?.unwrap_or(true),
+        parameter_group: raw.get("db-parameter-group-name").map(str::to_owned),
+        option_group: raw.get("option-group-name").map(str::to_owned),
+        tags: user_tags(raw)?,
+        run_id,
+    })
+}
+
+/// This action's own tags for what it creates from `db`.
+fn own_tags(db: Option<&str>, ctx: &RunContext, run_id: Option<&str>) -> Vec<Tag> {
+    let mut tags = vec![tag(naming::tag::MANAGED_BY, naming::tag::MANAGED_BY_VALUE)];
+    let context = [
+        (naming::tag::SOURCE_DB, db),
+        (naming::tag::REPOSITORY, ctx.github_repository.as_deref()),
+        (naming::tag::COMMIT, ctx.github_sha.as_deref()),
+        (naming::tag::RUN_ID, run_id),
+    ];
+    for (key, value) in context {
+        if let Some(value) = value.map(str::trim).filter(|value| !value.is_empty())
+            && naming::check_tag_value(value).is_ok()
+        {
+            tags.push(tag(key, value));
+        }
+    }
+    tags
+}
+
+pub fn tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+fn instance_id(raw: &RawInputs, input: &'static str, what: &str) -> Result<String, InputError> {
+    optional_instance_id(raw, input)?.ok_or_else(|| bad(input, format!("is required: give {what}")))
+}
+
+fn optional_instance_id(
+    raw: &RawInputs,
+    input: &'static str,
+) -> Result<Option<String>, InputError> {
+    let Some(id) = raw.get(input) else {
+        return Ok(None);
+    };
+    naming::check_identifier(id, MAX_INSTANCE_ID).map_err(|rule| {
+        bad(
+            input,
+            format!("must {rule} to be a DB instance identifier; got `{id}`"),
+        )
+    })?;
+    // RDS stores instance identifiers in lower case.
+    Ok(Some(id.to_ascii_lowercase()))
+}
+
+fn snapshot_id(id: &str) -> Result<String, InputError> {
+    naming::check_identifier(id, MAX_SNAPSHOT_ID).map_err(|rule| {
+        bad(
+            "snapshot-identifier",
+            format!("must {rule} to be a DB snapshot identifier; got `{id}`"),
+        )
+    })?;
+    Ok(id.to_ascii_lowercase())
+}
+
+fn deploy_version(raw: &RawInputs) -> Result<Option<String>, InputError> {
+    let Some(version) = raw.get("deploy-version") else {
+        return Ok(None);
+    };
+    if naming::sanitise(version).is_empty() {
+        return Err(bad(
+            "deploy-version",
+            format!(
+                "must contain a letter or digit to name a snapshot after, such as `v2.4.1`; got `{version}`"
+            ),
+        ));
+    }
+    naming::check_tag_value(version).map_err(|rule| {
+        bad(
+            "deploy-version",
+            format!("must {rule} to be stored as a tag; got `{version}`"),
+        )
+    })?;
+    Ok(Some(version.to_owned()))
+}
+
+fn user_tags(raw: &RawInputs) -> Result<Vec<Tag>, InputError> {
+    let Some(text) = raw.get("tags") else {
+        return Ok(Vec::new());
+    };
+    let mut tags: Vec<Tag> = Vec::new();
+    for pair in list(text) {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(bad(
+                "tags",
+                format!(
+                    "must be `key=value` pairs separated by commas or newlines; `{pair}` has no `=`"
+                ),
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        naming::check_tag_key(key)
+            .map_err(|rule| bad("tags", format!("key `{key}` must {rule}")))?;
+        naming::check_tag_value(value)
+            .map_err(|rule| bad("tags", format!("value `{value}` of `{key}` must {rule}")))?;
+        if tags.iter().any(|tag| tag.key == key) {
+            return Err(bad("tags", format!("sets key `{key}` twice; keep one")));
+        }
+        tags.push(tag(key, value));
+    }
+    Ok(tags)
+}
+
+/// Splits a list input on commas and newlines, dropping empty items.
+fn list(text: &str) -> Vec<String> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads a boolean input: only `true` and `false`, as the runner's own
+/// inputs are spelled. `None` when not given and without a default.
+fn boolean(raw: &RawInputs, input: &'static str) -> Result<Option<bool>, InputError> {
+    match raw.get(input) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(value) => Err(bad(
+            input,
+            format!("must be `true` or `false`; got `{value}`"),
+        )),
+    }
+}
+
+/// Parses `45s`, `30m`, `2h`, `7d`, or a bare number of minutes.
+pub fn duration(text: &str) -> Result<Duration, &'static str> {
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "m"),
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| "must be a whole number with a unit `s`, `m`, `h` or `d`")?;
+    let seconds = match unit.trim() {
+        "s" => number,
+        "m" => number.saturating_mul(60),
+        "h" => number.saturating_mul(3600),
+        "d" => number.saturating_mul(86_400),
+        _ => return Err("must be a whole number with a unit `s`, `m`, `h` or `d`"),
+    };
+    if seconds == 0 {
+        return Err("must be longer than zero");
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    fn ctx() -> RunContext {
+        RunContext {
+            github_actions: Some("true".into()),
+            github_run_id: Some("777".into()),
+            github_repository: Some("acme/shop".into()),
+            github_sha: Some("abc123".into()),
+            ..RunContext::default()
+        }
+    }
+
+    fn err(raw: RawInputs) -> InputError {
+        plan(&raw, &ctx(), now()).unwrap_err()
+    }
+
+    fn snapshot() -> RawInputs {
+        RawInputs::default()
+            .with("mode", "snapshot")
+            .with("db-instance-identifier", "prod")
+    }
+
+    #[test]
+    fn snapshot_id_comes_from_db_version_and_run() {
+        let plan = plan(&snapshot().with("deploy-version", "v2.4.1"), &ctx(), now()).unwrap();
+        let Action::Snapshot(snap) = plan.action else {
+            panic!("not a snapshot plan")
+        };
+        assert_eq!(snap.snapshot_id, "prod-v2-4-1-r777");
+        assert!(
+            snap.tags
+                .contains(&tag(naming::tag::DEPLOY_VERSION, "v2.4.1"))
+        );
+        assert!(
+            snap.tags
+                .contains(&tag(naming::tag::MANAGED_BY, "rds-snapshot-action"))
+        );
+        assert!(snap.tags.contains(&tag(naming::tag::RUN_ID, "777")));
+        assert_eq!(plan.wait.timeout, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn unknown_mode_lists_the_valid_ones() {
+        let error = err(RawInputs::default().with("mode", "snapshop"));
+        assert_eq!(
+            error.to_string(),
+            "input `mode` must be one of snapshot, restore, pitr; got `snapshop`"
+        );
+    }
+
+    #[test]
+    fn booleans_are_strict() {
+        let error = err(snapshot().with("wait", "yes"));
+        assert_eq!(error.input, "wait");
+        assert!(error.to_string().contains("`true` or `false`; got `yes`"));
+    }
+
+    #[test]
+    fn restore_choices() {
+        let restore = || {
+            RawInputs::default()
+                .with("mode", "restore")
+                .with("target-db-instance-identifier", "prod-rollback")
+        };
+        let choice = |raw: RawInputs| match plan(&raw, &ctx(), now()).unwrap().action {
+            Action::Restore(restore) => restore.choice,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            choice(restore().with("snapshot-identifier", "Snap-1")),
+            SnapshotChoice::Id("snap-1".into())
+        );
+        assert_eq!(
+            choice(
+                restore()
+                    .with("snapshot-identifier", "latest")
+                    .with("db-instance-identifier", "prod")
+            ),
+            SnapshotChoice::Latest
+        );
+        assert_eq!(
+            choice(
+                restore()
+                    .with("deploy-version", "v1")
+                    .with("db-instance-identifier", "prod")
+            ),
+            SnapshotChoice::DeployVersion("v1".into())
+        );
+        assert_eq!(
+            err(restore().with("snapshot-identifier", "latest")).input,
+            "db-instance-identifier"
+        );
+        assert_eq!(
+            err(restore()
+                .with("snapshot-identifier", "latest")
+                .with("deploy-version", "v1")
+                .with("db-instance-identifier", "prod"))
+            .input,
+            "snapshot-identifier"
+        );
+    }
+
+    #[test]
+    fn pitr_times() {
+        let pitr = |time: &str| {
+            RawInputs::default()
+                .with("mode", "pitr")
+                .with("db-instance-identifier", "prod")
+                .with("target-db-instance-identifier", "prod-pitr")
+                .with("restore-time", time)
+        };
+        let time = |raw: RawInputs| match plan(&raw, &ctx(), now()).unwrap().action {
+            Action::Pitr(pitr) => pitr.time,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(time(pitr("latest")), RestoreTime::Latest);
+        assert_eq!(
+            time(pitr("2026-11-22T13:00:00+02:00")),
+            RestoreTime::At(
+                DateTime::parse_from_rfc3339("2026-11-22T11:00:00Z")
+                    .unwrap()
+                    .to_utc()
+            )
+        );
+        assert!(err(pitr("yesterday")).to_string().contains("RFC 3339"));
+        assert!(
+            err(pitr("2026-11-22T12:00:01Z"))
+                .to_string()
+                .contains("in the future")
+        );
+        assert_eq!(
+            err(pitr("latest").with("snapshot-identifier", "latest")).input,
+            "snapshot-identifier"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("45s"), Ok(Duration::from_secs(45)));
+        assert_eq!(duration("30"), Ok(Duration::from_secs(1800)));
+        assert_eq!(duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert!(duration("0m").is_err());
+        assert!(duration("1.5h").is_err());
+        assert!(duration("soon").is_err());
+    }
+
+    #[test]
+    fn unused_inputs_are_reported() {
+        let plan = plan(
+            &snapshot().with("db-instance-class", "db.t3.micro"),
+            &ctx(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(plan.unused, vec!["db-instance-class"]);
+    }
+
+    #[test]
+    fn regions() {
+        assert!(is_region("us-east-1"));
+        assert!(is_region("ap-southeast-2"));
+        assert!(is_region("us-gov-west-1"));
+        assert!(!is_region("useast1"));
+        assert!(!is_region("US-EAST-1"));
+    }
+
+    #[test]
+    fn user_tags_parse_and_cannot_claim_ownership() {
+        let plan = plan(
+            &snapshot().with("tags", "team=db, env = prod\ncost=1"),
+            &ctx(),
+            now(),
+        )
+        .unwrap();
+        let Action::Snapshot(snap) = plan.action else {
+            panic!()
+        };
+        assert_eq!(
+            &snap.tags[..3],
+            &[tag("team", "db"), tag("env", "prod"), tag("cost", "1")]
+        );
+        let error =
+            err(snapshot().with("tags", "rds-snapshot-action:managed-by=rds-snapshot-action"));
+        assert_eq!(error.input, "tags");
+    }
+}

@@ -1,0 +1,394 @@
+//! Raw inputs: the names this action declares, read either from the `INPUT_*`
+//! variables the GitHub runner sets for a container action or from command-line
+//! flags spelled the same way. Nothing here is validated beyond trimming; an
+//! empty value means "not given" (the runner passes `''` for an unset input).
+
+use std::collections::BTreeMap;
+
+/// One input as `action.yml` declares it. `action.yml` is rendered from this
+/// table (see `render_action_yml`), so the two cannot drift apart.
+#[derive(Debug, Clone, Copy)]
+pub struct InputSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+    /// The default `action.yml` declares; `""` for none.
+    pub default: &'static str,
+    pub required: bool,
+}
+
+const fn input(name: &'static str, description: &'static str) -> InputSpec {
+    InputSpec {
+        name,
+        description,
+        default: "",
+        required: false,
+    }
+}
+
+const fn with_default(
+    name: &'static str,
+    default: &'static str,
+    description: &'static str,
+) -> InputSpec {
+    InputSpec {
+        name,
+        description,
+        default,
+        required: false,
+    }
+}
+
+/// Every input, in the order `action.yml` and `--help` list them.
+pub const INPUTS: &[InputSpec] = &[
+    InputSpec {
+        name: "mode",
+        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance from one of this action's snapshots) or `pitr` (a new DB instance restored to a point in time). Required.",
+        default: "",
+        required: true,
+    },
+    input(
+        "db-instance-identifier",
+        "The source DB instance. Required for `snapshot` and `pitr`; for `restore` it selects whose snapshots `latest` and `deploy-version` pick from. It is never modified.",
+    ),
+    input(
+        "deploy-version",
+        "The version being deployed, as given (for example `v2.4.1` or `release/2026.11`). `snapshot` puts it in the snapshot ID and in a tag; `restore` without `snapshot-identifier` picks that version's newest snapshot. Default: none.",
+    ),
+    input(
+        "snapshot-identifier",
+        "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore`: the snapshot to restore, or `latest` for the newest available snapshot this action made of `db-instance-identifier`.",
+    ),
+    input(
+        "target-db-instance-identifier",
+        "`restore` and `pitr`: the identifier of the new DB instance. Required for those modes. If it already exists and was restored by this action from the same source, it is adopted instead of created again.",
+    ),
+    input(
+        "restore-time",
+        "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time. Required for `pitr`. It is checked against the source's restorable window before anything is restored.",
+    ),
+    input(
+        "db-instance-class",
+        "`restore` and `pitr`: the instance class of the new DB instance, for example `db.t3.micro`. Default: the class RDS picks, which is the source's.",
+    ),
+    input(
+        "db-subnet-group-name",
+        "`restore` and `pitr`: the DB subnet group of the new DB instance. Default: RDS's default for the account and region.",
+    ),
+    input(
+        "vpc-security-group-ids",
+        "`restore` and `pitr`: VPC security group IDs for the new DB instance, separated by commas or newlines. Default: the VPC's default security group.",
+    ),
+    input(
+        "multi-az",
+        "`restore` and `pitr`: `true` or `false`, whether the new DB instance is Multi-AZ. Default: RDS's default (single-AZ).",
+    ),
+    with_default(
+        "deletion-protection",
+        "true",
+        "`restore` and `pitr`: `true` or `false`, whether the new DB instance has deletion protection. Default: `true`.",
+    ),
+    input(
+        "db-parameter-group-name",
+        "`restore` and `pitr`: the DB parameter group of the new DB instance. Default: the engine's default group.",
+    ),
+    input(
+        "option-group-name",
+        "`restore` and `pitr`: the option group of the new DB instance. Default: the engine's default group.",
+    ),
+    input(
+        "tags",
+        "Extra tags for what this step creates (the snapshot, or the new DB instance), as `key=value` pairs separated by commas or newlines. Default: none; this action's own tags are always added.",
+    ),
+    with_default(
+        "wait",
+        "true",
+        "`true` or `false`: wait until the snapshot or DB instance is `available`. With `false` the step returns as soon as the request is accepted. Default: `true`.",
+    ),
+    input(
+        "wait-timeout",
+        "How long to wait, as a number with a unit (`45s`, `30m`, `2h`; a bare number means minutes). Default: `60m` for `snapshot`, `120m` for `restore` and `pitr`.",
+    ),
+    input(
+        "run-id",
+        "The ID that makes a re-run adopt what the first attempt created instead of duplicating it. Default: `GITHUB_RUN_ID`; outside GitHub Actions set it to your CI's build ID (without one, each run makes a new snapshot ID from the current time).",
+    ),
+    input(
+        "aws-region",
+        "The AWS region. Default: `AWS_REGION`, then `AWS_DEFAULT_REGION`, as set by aws-actions/configure-aws-credentials.",
+    ),
+];
+
+/// One output as `action.yml` declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct OutputSpec {
+    pub name: &'static str,
+    pub description: &'static str,
+}
+
+/// Every output, in the order `action.yml` lists them.
+pub const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "snapshot-identifier",
+        description: "The snapshot created (`snapshot`) or restored from (`restore`).",
+    },
+    OutputSpec {
+        name: "snapshot-arn",
+        description: "The ARN of that snapshot.",
+    },
+    OutputSpec {
+        name: "db-instance-identifier",
+        description: "The DB instance snapshotted (`snapshot`) or created (`restore`, `pitr`).",
+    },
+    OutputSpec {
+        name: "endpoint",
+        description: "`restore` and `pitr`: the address of the new DB instance (empty with `wait: false`).",
+    },
+    OutputSpec {
+        name: "port",
+        description: "`restore` and `pitr`: the port of the new DB instance (empty with `wait: false`).",
+    },
+    OutputSpec {
+        name: "restore-time",
+        description: "`pitr`: the time actually restored to, in RFC 3339.",
+    },
+    OutputSpec {
+        name: "status",
+        description: "The status of the snapshot or DB instance when the step ended, for example `available`.",
+    },
+];
+
+/// Looks an input up in [`INPUTS`].
+pub fn spec(name: &str) -> Option<&'static InputSpec> {
+    INPUTS.iter().find(|spec| spec.name == name)
+}
+
+/// The environment variable the runner sets for an input: `INPUT_` and the
+/// name upper-cased, with spaces turned into `_` and hyphens kept.
+pub fn env_name(input: &str) -> String {
+    format!("INPUT_{}", input.replace(' ', "_").to_uppercase())
+}
+
+/// Inputs as given, trimmed. Defaults from [`INPUTS`] apply where a value is
+/// missing or empty, exactly as the runner fills them from `action.yml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawInputs {
+    given: BTreeMap<&'static str, String>,
+}
+
+impl RawInputs {
+    /// Reads `INPUT_*` variables; unknown ones are ignored, as the runner does.
+    pub fn from_env<I>(vars: I) -> Self
+    where
+        I: IntoIterator<Item = (String, String)>,
+    {
+        let vars: BTreeMap<String, String> = vars.into_iter().collect();
+        let mut raw = Self::default();
+        for spec in INPUTS {
+            if let Some(value) = vars.get(&env_name(spec.name)) {
+                raw = raw.with(spec.name, value);
+            }
+        }
+        raw
+    }
+
+    /// Sets one input. Panics on a name [`INPUTS`] does not declare, which is
+    /// a bug in the caller, not bad user input.
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        let spec = spec(name).unwrap_or_else(|| panic!("undeclared input `{name}`"));
+        self.given.insert(spec.name, value.trim().to_owned());
+        self
+    }
+
+    /// The value of an input: as given if not empty, else its default, else
+    /// `None`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        let spec = spec(name).unwrap_or_else(|| panic!("undeclared input `{name}`"));
+        match self.given.get(spec.name).map(String::as_str) {
+            Some(value) if !value.is_empty() => Some(value),
+            _ if !spec.default.is_empty() => Some(spec.default),
+            _ => None,
+        }
+    }
+
+    /// Whether the user gave a non-empty value (defaults do not count).
+    pub fn is_given(&self, name: &str) -> bool {
+        self.given.get(name).is_some_and(|value| !value.is_empty())
+    }
+}
+
+/// How outputs are printed outside GitHub Actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `key=value` lines.
+    Lines,
+    /// One JSON object.
+    Json,
+}
+
+/// The command line: `rds-snapshot-action <MODE> [--<input> <VALUE>]...`,
+/// every input a flag spelled as in `action.yml`.
+pub fn command() -> clap::Command {
+    let mut command = clap::Command::new("rds-snapshot-action")
+        .about("Snapshot an RDS database before a deploy; restore it, from a snapshot or to a point in time, when the deploy goes wrong.")
+        .after_help("Inside GitHub Actions, run without arguments: inputs come from INPUT_* variables and outputs go to GITHUB_OUTPUT. Elsewhere, outputs are printed as key=value lines (or JSON with --json).")
+        .version(env!("CARGO_PKG_VERSION"))
+        .arg(
+            clap::Arg::new("mode")
+                .value_name("MODE")
+                .required(true)
+                .help(INPUTS[0].description),
+        )
+        .arg(
+            clap::Arg::new("json")
+                .long("json")
+                .action(clap::ArgAction::SetTrue)
+                .help("Print the outputs as one JSON object instead of key=value lines."),
+        );
+    for spec in &INPUTS[1..] {
+        command = command.arg(
+            clap::Arg::new(spec.name)
+                .long(spec.name)
+                .value_name("VALUE")
+                .help(spec.description),
+        );
+    }
+    command
+}
+
+/// Reads inputs from command-line arguments (the first is the program).
+pub fn from_args<I, T>(args: I) -> Result<(RawInputs, Format), clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let matches = command().try_get_matches_from(args)?;
+    let mut raw = RawInputs::default();
+    for spec in INPUTS {
+        if let Some(value) = matches.get_one::<String>(spec.name) {
+            raw = raw.with(spec.name, value);
+        }
+    }
+    let format = if matches.get_flag("json") {
+        Format::Json
+    } else {
+        Format::Lines
+    };
+    Ok((raw, format))
+}
+
+/// `action.yml` as it must read for the tables above and the given `runs`
+/// image. The repository's `action.yml` is checked against this by a test.
+pub fn render_action_yml(image: &str) -> String {
+    let mut out = String::from(
+        "# Rendered from src/inputs.rs; edit the tables there and run\n\
+         # `UPDATE_ACTION_YML=1 cargo test --test action_yml` to refresh this file.\n\
+         name: 'RDS snapshot and rollback'\n\
+         description: 'Snapshot an RDS database before a deploy, and restore it (from a snapshot or to a point in time) when a deploy goes wrong.'\n\
+         author: 'rds-snapshot-action maintainers'\n\
+         branding:\n  icon: 'database'\n  color: 'orange'\n\
+         inputs:\n",
+    );
+    for spec in INPUTS {
+        out.push_str(&format!("  {}:\n", spec.name));
+        out.push_str(&format!(
+            "    description: {}\n",
+            yaml_quote(spec.description)
+        ));
+        out.push_str(&format!("    required: {}\n", spec.required));
+        if !spec.default.is_empty() {
+            out.push_str(&format!("    default: {}\n", yaml_quote(spec.default)));
+        }
+    }
+    out.push_str("outputs:\n");
+    for spec in OUTPUTS {
+        out.push_str(&format!("  {}:\n", spec.name));
+        out.push_str(&format!(
+            "    description: {}\n",
+            yaml_quote(spec.description)
+        ));
+    }
+    out.push_str(&format!(
+        "runs:\n  using: 'docker'\n  image: {}\n",
+        yaml_quote(image)
+    ));
+    out
+}
+
+fn yaml_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_spelled_like_inputs() {
+        let (raw, format) = from_args([
+            "rds-snapshot-action",
+            "snapshot",
+            "--db-instance-identifier",
+            "prod",
+            "--deploy-version=v2.4.1",
+            "--json",
+        ])
+        .unwrap();
+        assert_eq!(raw.get("mode"), Some("snapshot"));
+        assert_eq!(raw.get("db-instance-identifier"), Some("prod"));
+        assert_eq!(raw.get("deploy-version"), Some("v2.4.1"));
+        assert_eq!(format, Format::Json);
+        assert!(
+            from_args([
+                "rds-snapshot-action",
+                "snapshot",
+                "--db-instance-identifer",
+                "x"
+            ])
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn env_names_keep_hyphens_like_the_runner() {
+        assert_eq!(
+            env_name("db-instance-identifier"),
+            "INPUT_DB-INSTANCE-IDENTIFIER"
+        );
+        assert_eq!(env_name("a b"), "INPUT_A_B");
+    }
+
+    #[test]
+    fn empty_and_blank_values_fall_back_to_the_default() {
+        let raw = RawInputs::from_env([
+            ("INPUT_WAIT".to_owned(), "   ".to_owned()),
+            ("INPUT_MODE".to_owned(), "  snapshot\n".to_owned()),
+            ("INPUT_TAGS".to_owned(), String::new()),
+            ("INPUT_NOT-DECLARED".to_owned(), "x".to_owned()),
+        ]);
+        assert_eq!(raw.get("wait"), Some("true"));
+        assert_eq!(raw.get("mode"), Some("snapshot"));
+        assert_eq!(raw.get("tags"), None);
+        assert!(!raw.is_given("wait"));
+        assert!(raw.is_given("mode"));
+    }
+
+    #[test]
+    fn every_default_is_stated_in_its_description() {
+        for spec in INPUTS {
+            if !spec.default.is_empty() {
+                assert!(
+                    spec.description
+                        .contains(&format!("Default: `{}`", spec.default)),
+                    "{} must state its default",
+                    spec.name
+                );
+            } else if !spec.required {
+                assert!(
+                    spec.description.contains("Default") || spec.description.contains("Required"),
+                    "{} must say what happens when it is not given",
+                    spec.name
+                );
+            }
+        }
+    }
+}

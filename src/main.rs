@@ -1,0 +1,95 @@
+//! The `rds-snapshot-action` binary: reads inputs, runs the step, writes its
+//! results where the runner (or a terminal) expects them, and turns an error
+//! into an `::error::` line and a non-zero exit code.
+
+use std::process::ExitCode;
+
+use rds_snapshot_action::github::{self, RunContext};
+use rds_snapshot_action::inputs::{self, Format, RawInputs};
+use rds_snapshot_action::{Step, run};
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RDS_SNAPSHOT_ACTION_LOG")
+                .unwrap_or_else(|_| "rds_snapshot_action=info".into()),
+        )
+        .init();
+
+    let ctx = match RunContext::from_env(std::env::vars()) {
+        Ok(ctx) => ctx,
+        Err(error) => return fail(&RunContext::default(), &format!("{error:#}")),
+    };
+    let args: Vec<String> = std::env::args().collect();
+    let (raw, format) = if args.len() > 1 {
+        match inputs::from_args(args) {
+            Ok(parsed) => parsed,
+            Err(error) => error.exit(),
+        }
+    } else {
+        (RawInputs::from_env(std::env::vars()), Format::Lines)
+    };
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a single-threaded tokio runtime builds");
+    let mut step = Step::default();
+    let result = runtime.block_on(run(&raw, &ctx, &mut step));
+    let error = result.err().map(|error| format!("{error:#}"));
+    if let Err(report_error) = report(&ctx, &step, error.as_deref(), format) {
+        return fail(&ctx, &format!("{report_error:#}"));
+    }
+    match error {
+        Some(message) => fail(&ctx, &message),
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// Writes outputs and the job summary in Actions, or prints the outputs.
+fn report(
+    ctx: &RunContext,
+    step: &Step,
+    error: Option<&str>,
+    format: Format,
+) -> anyhow::Result<()> {
+    if let Some(path) = &ctx.github_output {
+        github::append(path, &step.outputs.to_file_commands())?;
+    } else if error.is_none() {
+        match format {
+            Format::Lines => print!("{}", step.outputs.to_lines()),
+            Format::Json => println!("{}", step.outputs.to_json()),
+        }
+    }
+    if let Some(path) = &ctx.github_step_summary {
+        let mode = step.mode.map_or("step", |mode| mode.name());
+        let title = match error {
+            None => format!("rds-snapshot-action: {mode} succeeded"),
+            Some(_) => format!("rds-snapshot-action: {mode} failed"),
+        };
+        let mut rows: Vec<(&str, String)> = step
+            .outputs
+            .iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| (name, value.to_owned()))
+            .collect();
+        if let Some(error) = error {
+            rows.push(("error", error.to_owned()));
+        }
+        github::append(path, &github::summary(&title, &rows))?;
+    }
+    Ok(())
+}
+
+fn fail(ctx: &RunContext, message: &str) -> ExitCode {
+    if ctx.in_actions() {
+        println!("{}", github::error_command(message));
+    } else {
+        eprintln!("error: {message}");
+    }
+    ExitCode::FAILURE
+}

@@ -1,0 +1,128 @@
+//! One module per mode. Each is a function from its typed plan and the RDS
+//! adapter to the step's outputs; what they share (ownership checks, waiting
+//! for a new instance) lives here.
+
+pub mod pitr;
+pub mod restore;
+pub mod snapshot;
+
+use anyhow::Context as _;
+use tracing::info;
+
+use crate::config::{NewInstance, Tag, Wait};
+use crate::github::{Outputs, shown};
+use crate::naming::tag;
+use crate::rds::{Instance, Rds, RdsError, tag_value};
+use crate::wait::{self, Kind};
+
+/// Whether this action made the resource: it carries the ownership tag.
+pub fn owned(tags: &[Tag]) -> bool {
+    tag_value(tags, tag::MANAGED_BY) == Some(tag::MANAGED_BY_VALUE)
+}
+
+/// Whether the resource was made by this same workflow run (an earlier
+/// attempt of it, or an earlier look of this one).
+fn same_run(tags: &[Tag], run_id: Option<&str>) -> bool {
+    run_id.is_some() && tag_value(tags, tag::RUN_ID) == run_id
+}
+
+/// The error for a target instance that exists but is not the one this
+/// step would have made. Nothing is touched.
+fn foreign_target(existing: &Instance, wanted: &str) -> anyhow::Error {
+    let origin = if !owned(&existing.tags) {
+        "it was not created by this action".to_owned()
+    } else if let Some(from) = tag_value(&existing.tags, tag::RESTORED_FROM) {
+        format!("it was restored from snapshot {}", shown(from))
+    } else {
+        match (
+            tag_value(&existing.tags, tag::SOURCE_DB),
+            tag_value(&existing.tags, tag::RESTORE_TIME),
+        ) {
+            (Some(db), Some(time)) => {
+                format!("it was restored from {} to time {}", shown(db), shown(time))
+            }
+            _ => "it was created by this action for something else".to_owned(),
+        }
+    };
+    anyhow::anyhow!(
+        "target DB instance `{}` already exists, and {origin}, not {wanted}; nothing was changed. Pick another `target-db-instance-identifier`, or delete that instance first if it is no longer needed",
+        existing.id
+    )
+}
+
+/// Creates the target instance with `create`, or, where an attempt running
+/// at the same time created it first, adopts it if `adoptable` says so. Then
+/// waits for it and sets the instance outputs.
+async fn create_instance<F>(
+    rds: &Rds,
+    target: &NewInstance,
+    wait: Wait,
+    out: &mut Outputs,
+    wanted: &str,
+    adoptable: impl Fn(&Instance) -> bool,
+    create: F,
+) -> anyhow::Result<()>
+where
+    F: Future<Output = Result<Instance, RdsError>>,
+{
+    let created = match create.await {
+        Ok(created) => created,
+        Err(RdsError::AlreadyExists { .. }) => {
+            let existing = rds.existing_instance(&target.id).await?;
+            if !adoptable(&existing) {
+                return Err(foreign_target(&existing, wanted));
+            }
+            info!(
+                "DB instance `{}` was created by another attempt of this step; adopting it",
+                existing.id
+            );
+            existing
+        }
+        Err(error) => return Err(error.into()),
+    };
+    info!(
+        "restoring DB instance `{}`; console: {}",
+        created.id,
+        console_url(rds.region(), "database", &created.id)
+    );
+    finish_instance(rds, created, wait, out).await
+}
+
+/// Waits for a new DB instance (unless `wait: false`) and sets its outputs.
+async fn finish_instance(
+    rds: &Rds,
+    instance: Instance,
+    wait: Wait,
+    out: &mut Outputs,
+) -> anyhow::Result<()> {
+    out.set("db-instance-identifier", instance.id.clone());
+    out.set("status", instance.status.clone());
+    let instance = if wait.enabled {
+        let what = format!("DB instance `{}`", instance.id);
+        let id = instance.id.clone();
+        wait::until_available(&what, Kind::Instance, wait.timeout, || rds.instance(&id))
+            .await
+            .with_context(|| format!("waiting for DB instance `{}`", instance.id))?
+    } else {
+        info!(
+            "not waiting (`wait: false`); status is {}",
+            shown(&instance.status)
+        );
+        instance
+    };
+    out.set("status", instance.status.clone());
+    out.set("endpoint", instance.endpoint.clone().unwrap_or_default());
+    out.set(
+        "port",
+        instance
+            .port
+            .map(|port| port.to_string())
+            .unwrap_or_default(),
+    );
+    Ok(())
+}
+
+/// The AWS console page of a resource, for log lines a person follows.
+pub fn console_url(region: &str, kind: &str, id: &str) -> String {
+    format!("https://{region}.console.aws.amazon.com/rds/home?region={region}#{kind}:id={id}")
+}

@@ -1,0 +1,107 @@
+//! `mode: pitr`: a new DB instance restored from the source's automated
+//! backups to a point in time, checked against the restorable window first.
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, TimeDelta, Utc};
+use tracing::info;
+
+use super::{create_instance, finish_instance, foreign_target, owned, same_run};
+use crate::config::{PitrPlan, RestoreTime, Wait, rfc3339, tag};
+use crate::github::{Outputs, shown};
+use crate::naming::tag as key;
+use crate::rds::{Instance, Rds, RdsError, tag_value};
+
+pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Outputs) -> anyhow::Result<()> {
+    let target = &plan.target;
+    let requested = plan.time.to_string();
+    let is_ours = |instance: &Instance| {
+        owned(&instance.tags)
+            && tag_value(&instance.tags, key::SOURCE_DB) == Some(plan.source_db.as_str())
+            && (same_run(&instance.tags, target.run_id.as_deref())
+                || (plan.time != RestoreTime::Latest
+                    && tag_value(&instance.tags, key::RESTORE_TIME) == Some(requested.as_str())))
+    };
+    let wanted = format!("`{}` at time `{requested}`", plan.source_db);
+    if let Some(existing) = rds.instance(&target.id).await? {
+        if !is_ours(&existing) {
+            return Err(foreign_target(&existing, &wanted));
+        }
+        info!(
+            "DB instance `{}` was already restored from `{}` by this action; adopting it",
+            existing.id, plan.source_db
+        );
+        let time = tag_value(&existing.tags, key::RESTORED_TO).unwrap_or(&requested);
+        out.set("restore-time", time.to_owned());
+        return finish_instance(rds, existing, wait, out).await;
+    }
+
+    let source = rds
+        .existing_instance(&plan.source_db)
+        .await
+        .map_err(|error| match error {
+            RdsError::NotFound { .. } => anyhow::anyhow!(
+                "{error}; check input `db-instance-identifier` and the region (input `aws-region`)"
+            ),
+            error => error.into(),
+        })?;
+    let (earliest, latest) = window(rds, &source).await?;
+    let time = match plan.time {
+        RestoreTime::Latest => latest,
+        RestoreTime::At(time) if time < earliest || time > latest => bail!(
+            "input `restore-time` {} is outside the restorable window of `{}` ({} .. {}); pick a time inside it or use `latest`",
+            rfc3339(time),
+            source.id,
+            rfc3339(earliest),
+            rfc3339(latest)
+        ),
+        RestoreTime::At(time) => time,
+    };
+    out.set("restore-time", rfc3339(time));
+
+    let mut target = target.clone();
+    target.tags.push(tag(key::RESTORED_TO, &rfc3339(time)));
+    info!(
+        "restoring `{}` to {} ({}) as new DB instance `{}`",
+        source.id,
+        rfc3339(time),
+        shown(&requested),
+        target.id
+    );
+    let create = rds.restore_to_time(&source.id, plan.time, &target);
+    create_instance(rds, &target, wait, out, &wanted, is_ours, create)
+        .await
+        .with_context(|| {
+            format!(
+                "restoring `{}` to a point in time as `{}`",
+                source.id, target.id
+            )
+        })
+}
+
+/// The source's restorable window: from the automated backups' restore
+/// window where RDS reports one, else from what the retention period and
+/// the instance's creation time allow, up to `LatestRestorableTime`.
+async fn window(rds: &Rds, source: &Instance) -> anyhow::Result<(DateTime<Utc>, DateTime<Utc>)> {
+    if source.backup_retention_days <= 0 {
+        bail!(
+            "DB instance `{}` has automated backups turned off (backup retention 0 days), so it cannot be restored to a point in time; use `mode: restore` with a snapshot, or turn on backups for the future",
+            source.id
+        );
+    }
+    let Some(latest) = source.latest_restorable else {
+        bail!(
+            "DB instance `{}` has no restorable time yet (RDS has not finished its first automated backup); use `mode: restore` with a snapshot, or try again later",
+            source.id
+        );
+    };
+    let earliest = match rds.restore_window(&source.id).await? {
+        Some((earliest, _)) => earliest,
+        None => {
+            let retained = latest - TimeDelta::days(i64::from(source.backup_retention_days));
+            source
+                .created
+                .map_or(retained, |created| created.max(retained))
+        }
+    };
+    Ok((earliest, latest))
+}

@@ -1,0 +1,131 @@
+//! `mode: restore`: a new DB instance from a snapshot, chosen by ID, by
+//! deploy version, or as the latest this action made. The source DB
+//! instance is never touched.
+
+use anyhow::{Context as _, bail};
+use tracing::info;
+
+use super::{create_instance, finish_instance, foreign_target, owned, same_run};
+use crate::config::{RestorePlan, SnapshotChoice, Wait, tag};
+use crate::github::{Outputs, shown};
+use crate::naming::tag as key;
+use crate::rds::{Instance, Rds, Snapshot, tag_value};
+
+pub async fn run(
+    plan: &RestorePlan,
+    wait: Wait,
+    rds: &Rds,
+    out: &mut Outputs,
+) -> anyhow::Result<()> {
+    let target = &plan.target;
+    let existing = rds.instance(&target.id).await?;
+    if let Some(existing) = &existing
+        && owned(&existing.tags)
+        && same_run(&existing.tags, target.run_id.as_deref())
+        && let Some(from) = tag_value(&existing.tags, key::RESTORED_FROM)
+    {
+        info!(
+            "DB instance `{}` was restored from {} by an earlier attempt of this run; adopting it",
+            existing.id,
+            shown(from)
+        );
+        set_snapshot_outputs(rds, from, out).await?;
+        return finish_instance(rds, existing.clone(), wait, out).await;
+    }
+
+    let snapshot = choose(plan, rds).await?;
+    let wanted = format!("snapshot `{}`", snapshot.id);
+    let restored_from_it = |instance: &Instance| {
+        owned(&instance.tags)
+            && tag_value(&instance.tags, key::RESTORED_FROM) == Some(snapshot.id.as_str())
+    };
+    out.set("snapshot-identifier", snapshot.id.clone());
+    out.set("snapshot-arn", snapshot.arn.clone());
+    if let Some(existing) = existing {
+        if !restored_from_it(&existing) {
+            return Err(foreign_target(&existing, &wanted));
+        }
+        info!(
+            "DB instance `{}` was already restored from `{}` by this action; adopting it",
+            existing.id, snapshot.id
+        );
+        return finish_instance(rds, existing, wait, out).await;
+    }
+    if snapshot.status != "available" {
+        bail!(
+            "snapshot `{}` is `{}`, and only an available snapshot can be restored; wait for it, or choose another",
+            snapshot.id,
+            snapshot.status
+        );
+    }
+
+    let mut target = target.clone();
+    target.tags.push(tag(key::RESTORED_FROM, &snapshot.id));
+    if !snapshot.source_db.is_empty() {
+        target.tags.push(tag(key::SOURCE_DB, &snapshot.source_db));
+    }
+    if let Some(version) = tag_value(&snapshot.tags, key::DEPLOY_VERSION) {
+        target.tags.push(tag(key::DEPLOY_VERSION, version));
+    }
+    info!(
+        "restoring snapshot `{}` to new DB instance `{}`",
+        snapshot.id, target.id
+    );
+    let create = rds.restore_from_snapshot(&snapshot.id, &target);
+    create_instance(rds, &target, wait, out, &wanted, restored_from_it, create)
+        .await
+        .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))
+}
+
+async fn set_snapshot_outputs(rds: &Rds, id: &str, out: &mut Outputs) -> anyhow::Result<()> {
+    out.set("snapshot-identifier", id.to_owned());
+    // The snapshot may have been deleted since; the restore stands without it.
+    if let Some(snapshot) = rds.snapshot(id).await? {
+        out.set("snapshot-arn", snapshot.arn);
+    }
+    Ok(())
+}
+
+/// Finds the snapshot the plan asks for. Only reads.
+async fn choose(plan: &RestorePlan, rds: &Rds) -> anyhow::Result<Snapshot> {
+    let db = match (&plan.choice, &plan.source_db) {
+        (SnapshotChoice::Id(id), _) => {
+            return rds.existing_snapshot(id).await.map_err(|error| {
+                anyhow::anyhow!("{error}; check input `snapshot-identifier`, or use `latest`")
+            });
+        }
+        (_, Some(db)) => db,
+        (_, None) => unreachable!("the plan requires db-instance-identifier for this choice"),
+    };
+    let candidates: Vec<Snapshot> = rds
+        .snapshots_of(db)
+        .await?
+        .into_iter()
+        .filter(|snapshot| {
+            owned(&snapshot.tags)
+                && snapshot.source_db == *db
+                && snapshot.status == "available"
+                && match &plan.choice {
+                    SnapshotChoice::DeployVersion(version) => {
+                        tag_value(&snapshot.tags, key::DEPLOY_VERSION) == Some(version.as_str())
+                    }
+                    _ => true,
+                }
+        })
+        .collect();
+    newest(candidates).ok_or_else(|| {
+        anyhow::anyhow!(
+            "found no available snapshot made by this action of DB instance `{db}` for {} in region {}; take one with `mode: snapshot`, or set input `snapshot-identifier` to a snapshot ID",
+            plan.choice,
+            rds.region()
+        )
+    })
+}
+
+/// The most recently created snapshot; ties go to the larger ID, so the
+/// choice does not depend on the order RDS lists them in.
+pub fn newest(snapshots: Vec<Snapshot>) -> Option<Snapshot> {
+    snapshots
+        .into_iter()
+        .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)))
+}

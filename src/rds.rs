@@ -1,0 +1,402 @@
+//! The only module that speaks `aws-sdk-rds`. It turns SDK shapes into the
+//! few facts the modes need, and SDK errors into [`RdsError`], whose variants
+//! are the cases a caller branches on.
+
+use aws_sdk_rds::Client;
+use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_rds::types;
+use chrono::{DateTime, Utc};
+
+use crate::config::{NewInstance, RestoreTime, Tag};
+
+/// An RDS failure, classified by what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum RdsError {
+    #[error("{what} `{id}` does not exist in region {region}")]
+    NotFound {
+        what: &'static str,
+        id: String,
+        region: String,
+    },
+    #[error("{op}: it already exists ({message})")]
+    AlreadyExists { op: &'static str, message: String },
+    #[error(
+        "{op}: the account's quota of manual DB snapshots in this region is used up ({message}); delete manual snapshots that are no longer needed, or ask AWS Support for a higher `Manual DB instance snapshots` quota"
+    )]
+    QuotaExceeded { op: &'static str, message: String },
+    #[error("{op}: {message}")]
+    InvalidState { op: &'static str, message: String },
+    #[error(
+        "{op} was denied: {message}; allow `rds:{op}` in the IAM policy of the role this step runs as (the README lists the permissions each mode needs)"
+    )]
+    AccessDenied { op: &'static str, message: String },
+    #[error("{op} failed: {code}: {message}")]
+    Aws {
+        op: &'static str,
+        code: String,
+        message: String,
+    },
+}
+
+impl RdsError {
+    fn from_sdk<E, R>(op: &'static str, error: SdkError<E, R>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        let Some(code) = error.code().map(str::to_owned) else {
+            // Not an answer from RDS: a connection, timeout or credentials
+            // failure, after the SDK's own retries.
+            return RdsError::Aws {
+                op,
+                code: "request failed".to_owned(),
+                message: DisplayErrorContext(&error).to_string(),
+            };
+        };
+        let message = error.message().unwrap_or("no message").to_owned();
+        if code.contains("AlreadyExists") {
+            RdsError::AlreadyExists { op, message }
+        } else if code.starts_with("SnapshotQuotaExceeded") {
+            RdsError::QuotaExceeded { op, message }
+        } else if code.starts_with("InvalidDBInstanceState")
+            || code.starts_with("InvalidDBSnapshotState")
+        {
+            RdsError::InvalidState { op, message }
+        } else if code.starts_with("AccessDenied") || code == "UnauthorizedOperation" {
+            RdsError::AccessDenied { op, message }
+        } else {
+            RdsError::Aws { op, code, message }
+        }
+    }
+
+    fn is_not_found(&self) -> bool {
+        matches!(self, RdsError::Aws { code, .. } if code.contains("NotFound"))
+    }
+}
+
+/// A DB instance, as far as this action cares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance {
+    pub id: String,
+    pub arn: String,
+    pub status: String,
+    pub endpoint: Option<String>,
+    pub port: Option<i32>,
+    pub created: Option<DateTime<Utc>>,
+    pub latest_restorable: Option<DateTime<Utc>>,
+    pub backup_retention_days: i32,
+    pub tags: Vec<Tag>,
+}
+
+/// A manual DB snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    pub id: String,
+    pub arn: String,
+    pub status: String,
+    pub source_db: String,
+    pub created: Option<DateTime<Utc>>,
+    pub percent: Option<i32>,
+    pub tags: Vec<Tag>,
+}
+
+/// Looks a tag up by key.
+pub fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|tag| tag.key == key)
+        .map(|tag| tag.value.as_str())
+}
+
+/// The RDS API of one region.
+#[derive(Debug, Clone)]
+pub struct Rds {
+    client: Client,
+    region: String,
+}
+
+impl Rds {
+    /// Connects with the standard AWS configuration: region from `region`
+    /// or else `AWS_REGION` / `AWS_DEFAULT_REGION` / the profile; credentials
+    /// from the default chain; `AWS_ENDPOINT_URL` for an emulator. Throttling
+    /// and 5xx answers are retried by the SDK: `AWS_RETRY_MODE` and
+    /// `AWS_MAX_ATTEMPTS` tune it, and without them this action uses the
+    /// standard mode with 10 attempts, since a deploy would rather wait out
+    /// throttling than fail.
+    pub async fn connect(region: Option<&str>) -> anyhow::Result<Self> {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = region {
+            loader = loader.region(aws_config::Region::new(region.to_owned()));
+        }
+        let env_sets_retries = ["AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some());
+        if !env_sets_retries {
+            loader = loader
+                .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(10));
+        }
+        let config = loader.load().await;
+        if config.region().is_none() {
+            anyhow::bail!(
+                "input `aws-region` is not set and neither is AWS_REGION or AWS_DEFAULT_REGION; set `aws-region: us-east-1` (your region), or configure credentials with aws-actions/configure-aws-credentials, which sets AWS_REGION"
+            );
+        }
+        Ok(Self::new(Client::new(&config)))
+    }
+
+    pub fn new(client: Client) -> Self {
+        let region = client
+            .config()
+            .region()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        Rds { client, region }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    fn not_found(&self, what: &'static str, id: &str) -> RdsError {
+        RdsError::NotFound {
+            what,
+            id: id.to_owned(),
+            region: self.region.clone(),
+        }
+    }
+
+    /// The DB instance, or `None` if there is none by that name.
+    pub async fn instance(&self, id: &str) -> Result<Option<Instance>, RdsError> {
+        let result = self
+            .client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBInstances", error));
+        match result {
+            Ok(output) => Ok(output.db_instances().first().map(instance)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The DB instance, or [`RdsError::NotFound`].
+    pub async fn existing_instance(&self, id: &str) -> Result<Instance, RdsError> {
+        self.instance(id)
+            .await?
+            .ok_or_else(|| self.not_found("DB instance", id))
+    }
+
+    /// The DB snapshot, or `None` if there is none by that name.
+    pub async fn snapshot(&self, id: &str) -> Result<Option<Snapshot>, RdsError> {
+        let result = self
+            .client
+            .describe_db_snapshots()
+            .db_snapshot_identifier(id)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBSnapshots", error));
+        match result {
+            Ok(output) => Ok(output.db_snapshots().first().map(snapshot)),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The DB snapshot, or [`RdsError::NotFound`].
+    pub async fn existing_snapshot(&self, id: &str) -> Result<Snapshot, RdsError> {
+        self.snapshot(id)
+            .await?
+            .ok_or_else(|| self.not_found("DB snapshot", id))
+    }
+
+    /// Every manual snapshot of a DB instance, across all result pages.
+    pub async fn snapshots_of(&self, db: &str) -> Result<Vec<Snapshot>, RdsError> {
+        let mut pages = self
+            .client
+            .describe_db_snapshots()
+            .db_instance_identifier(db)
+            .snapshot_type("manual")
+            .into_paginator()
+            .send();
+        let mut snapshots = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| RdsError::from_sdk("DescribeDBSnapshots", error))?;
+            snapshots.extend(page.db_snapshots().iter().map(snapshot));
+        }
+        Ok(snapshots)
+    }
+
+    pub async fn create_snapshot(
+        &self,
+        db: &str,
+        id: &str,
+        tags: &[Tag],
+    ) -> Result<Snapshot, RdsError> {
+        let output = self
+            .client
+            .create_db_snapshot()
+            .db_instance_identifier(db)
+            .db_snapshot_identifier(id)
+            .set_tags(Some(sdk_tags(tags)))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("CreateDBSnapshot", error))?;
+        output
+            .db_snapshot()
+            .map(snapshot)
+            .ok_or_else(|| self.not_found("DB snapshot", id))
+    }
+
+    pub async fn restore_from_snapshot(
+        &self,
+        snapshot_id: &str,
+        target: &NewInstance,
+    ) -> Result<Instance, RdsError> {
+        let output = self
+            .client
+            .restore_db_instance_from_db_snapshot()
+            .db_snapshot_identifier(snapshot_id)
+            .db_instance_identifier(&target.id)
+            .set_db_instance_class(target.class.clone())
+            .set_db_subnet_group_name(target.subnet_group.clone())
+            .set_vpc_security_group_ids(some_list(&target.security_groups))
+            .set_multi_az(target.multi_az)
+            .deletion_protection(target.deletion_protection)
+            .set_db_parameter_group_name(target.parameter_group.clone())
+            .set_option_group_name(target.option_group.clone())
+            .set_tags(Some(sdk_tags(&target.tags)))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("RestoreDBInstanceFromDBSnapshot", error))?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", &target.id))
+    }
+
+    pub async fn restore_to_time(
+        &self,
+        source: &str,
+        time: RestoreTime,
+        target: &NewInstance,
+    ) -> Result<Instance, RdsError> {
+        let request = self
+            .client
+            .restore_db_instance_to_point_in_time()
+            .source_db_instance_identifier(source)
+            .target_db_instance_identifier(&target.id);
+        let request = match time {
+            RestoreTime::Latest => request.use_latest_restorable_time(true),
+            RestoreTime::At(time) => request.restore_time(aws_time(time)),
+        };
+        let output = request
+            .set_db_instance_class(target.class.clone())
+            .set_db_subnet_group_name(target.subnet_group.clone())
+            .set_vpc_security_group_ids(some_list(&target.security_groups))
+            .set_multi_az(target.multi_az)
+            .deletion_protection(target.deletion_protection)
+            .set_db_parameter_group_name(target.parameter_group.clone())
+            .set_option_group_name(target.option_group.clone())
+            .set_tags(Some(sdk_tags(&target.tags)))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("RestoreDBInstanceToPointInTime", error))?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", &target.id))
+    }
+
+    /// The automated backups' restore window of a DB instance, if RDS
+    /// reports one.
+    pub async fn restore_window(
+        &self,
+        db: &str,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, RdsError> {
+        let result = self
+            .client
+            .describe_db_instance_automated_backups()
+            .db_instance_identifier(db)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBInstanceAutomatedBackups", error));
+        let output = match result {
+            Ok(output) => output,
+            Err(error) if error.is_not_found() => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(output
+            .db_instance_automated_backups()
+            .iter()
+            .filter(|backup| backup.status() == Some("active"))
+            .filter_map(|backup| backup.restore_window())
+            .find_map(|window| {
+                Some((
+                    chrono_time(window.earliest_time()?)?,
+                    chrono_time(window.latest_time()?)?,
+                ))
+            }))
+    }
+}
+
+fn instance(db: &types::DbInstance) -> Instance {
+    Instance {
+        id: db.db_instance_identifier().unwrap_or_default().to_owned(),
+        arn: db.db_instance_arn().unwrap_or_default().to_owned(),
+        status: db.db_instance_status().unwrap_or("unknown").to_owned(),
+        endpoint: db
+            .endpoint()
+            .and_then(|endpoint| endpoint.address())
+            .map(str::to_owned),
+        port: db.endpoint().and_then(|endpoint| endpoint.port()),
+        created: db.instance_create_time().and_then(chrono_time),
+        latest_restorable: db.latest_restorable_time().and_then(chrono_time),
+        backup_retention_days: db.backup_retention_period().unwrap_or(0),
+        tags: our_tags(db.tag_list()),
+    }
+}
+
+fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
+    Snapshot {
+        id: snap.db_snapshot_identifier().unwrap_or_default().to_owned(),
+        arn: snap.db_snapshot_arn().unwrap_or_default().to_owned(),
+        status: snap.status().unwrap_or("unknown").to_owned(),
+        source_db: snap.db_instance_identifier().unwrap_or_default().to_owned(),
+        created: snap.snapshot_create_time().and_then(chrono_time),
+        percent: snap.percent_progress(),
+        tags: our_tags(snap.tag_list()),
+    }
+}
+
+fn our_tags(tags: &[types::Tag]) -> Vec<Tag> {
+    tags.iter()
+        .map(|tag| Tag {
+            key: tag.key().unwrap_or_default().to_owned(),
+            value: tag.value().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+fn sdk_tags(tags: &[Tag]) -> Vec<types::Tag> {
+    tags.iter()
+        .map(|tag| {
+            types::Tag::builder()
+                .key(&tag.key)
+                .value(&tag.value)
+                .build()
+        })
+        .collect()
+}
+
+fn some_list(items: &[String]) -> Option<Vec<String>> {
+    (!items.is_empty()).then(|| items.to_vec())
+}
+
+fn chrono_time(time: &aws_sdk_rds::primitives::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(time.secs(), time.subsec_nanos())
+}
+
+fn aws_time(time: DateTime<Utc>) -> aws_sdk_rds::primitives::DateTime {
+    aws_sdk_rds::primitives::DateTime::from_secs(time.timestamp())
+}
