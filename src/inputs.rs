@@ -210,9 +210,14 @@ impl RawInputs {
         }
     }
 
-    /// Whether the user gave a non-empty value (defaults do not count).
+    /// Whether the user set a value other than the default. The runner
+    /// passes declared defaults as if given, so a value equal to the default
+    /// counts as not given.
     pub fn is_given(&self, name: &str) -> bool {
-        self.given.get(name).is_some_and(|value| !value.is_empty())
+        let default = spec(name).map_or("", |spec| spec.default);
+        self.given
+            .get(name)
+            .is_some_and(|value| !value.is_empty() && value != default)
     }
 }
 
@@ -361,6 +366,7 @@ mod tests {
     fn empty_and_blank_values_fall_back_to_the_default() {
         let raw = RawInputs::from_env([
             ("INPUT_WAIT".to_owned(), "   ".to_owned()),
+            ("INPUT_DELETION-PROTECTION".to_owned(), "true".to_owned()),
             ("INPUT_MODE".to_owned(), "  snapshot\n".to_owned()),
             ("INPUT_TAGS".to_owned(), String::new()),
             ("INPUT_NOT-DECLARED".to_owned(), "x".to_owned()),
@@ -369,6 +375,7 @@ mod tests {
         assert_eq!(raw.get("mode"), Some("snapshot"));
         assert_eq!(raw.get("tags"), None);
         assert!(!raw.is_given("wait"));
+        assert!(!raw.is_given("deletion-protection"));
         assert!(raw.is_given("mode"));
     }
 

@@ -1,0 +1,430 @@
+//! Test support: a real `moto_server` on a free loopback port, and a step
+//! runner that starts the built binary with the environment the GitHub
+//! runner gives a container action (every input `action.yml` declares, its
+//! defaults, fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files).
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_rds::Client;
+
+pub const REGION: &str = "us-east-1";
+
+/// A `moto_server` process, killed when dropped.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+/// The moto_server the project installs (`scripts/test` does), or the one
+/// `MOTO_SERVER` names.
+pub fn moto_server_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    assert!(
+        path.exists(),
+        "{} is missing: run ./scripts/test, which installs moto into .venv, or set MOTO_SERVER",
+        path.display()
+    );
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free loopback port")
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        Self::start_with(&[])
+    }
+
+    /// Starts moto with extra environment (for example IAM enforcement).
+    pub fn start_with(env: &[(&str, &str)]) -> Moto {
+        let port = free_port();
+        let child = Command::new(moto_server_path())
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server starts");
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto_server did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto
+    }
+
+    /// An RDS client for setting up and inspecting the emulator.
+    pub fn client(&self) -> Client {
+        let config = aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_rds::config::Credentials::new(
+                "AKIAIOSFODNN7EXAMPLE",
+                "test-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        Client::from_conf(config)
+    }
+
+    /// Creates a source DB instance with automated backups on.
+    pub async fn create_db(&self, id: &str) {
+        self.client()
+            .create_db_instance()
+            .db_instance_identifier(id)
+            .engine("postgres")
+            .db_instance_class("db.t3.micro")
+            .allocated_storage(20)
+            .master_username("app")
+            .master_user_password("not-a-real-password")
+            .backup_retention_period(7)
+            .send()
+            .await
+            .expect("create source DB instance");
+    }
+
+    pub async fn snapshot_ids(&self, db: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .client()
+            .describe_db_snapshots()
+            .db_instance_identifier(db)
+            .snapshot_type("manual")
+            .send()
+            .await
+            .expect("describe snapshots")
+            .db_snapshots()
+            .iter()
+            .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    pub async fn instance_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .client()
+            .describe_db_instances()
+            .send()
+            .await
+            .expect("describe instances")
+            .db_instances()
+            .iter()
+            .filter_map(|d| d.db_instance_identifier().map(str::to_owned))
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    /// A DB instance as described, without `LatestRestorableTime`, which
+    /// moto moves forward on every look.
+    pub async fn instance(&self, id: &str) -> aws_sdk_rds::types::DbInstance {
+        let mut instance = self.describe_instance(id).await;
+        instance.latest_restorable_time = None;
+        instance
+    }
+
+    async fn describe_instance(&self, id: &str) -> aws_sdk_rds::types::DbInstance {
+        self.client()
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .expect("describe instance")
+            .db_instances()[0]
+            .clone()
+    }
+
+    pub async fn snapshot_tags(&self, id: &str) -> BTreeMap<String, String> {
+        let output = self
+            .client()
+            .describe_db_snapshots()
+            .db_snapshot_identifier(id)
+            .send()
+            .await
+            .expect("describe snapshot");
+        tags(output.db_snapshots()[0].tag_list())
+    }
+}
+
+pub fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
+    list.iter()
+        .map(|t| {
+            (
+                t.key().unwrap_or("").to_owned(),
+                t.value().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The inputs `action.yml` declares, with their defaults, read the way the
+/// runner reads them.
+pub fn declared_inputs() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml"))
+        .expect("action.yml");
+    let docs = yaml_rust2::YamlLoader::load_from_str(&text).expect("action.yml is YAML");
+    let inputs = docs[0]["inputs"].as_hash().expect("action.yml has inputs");
+    inputs
+        .iter()
+        .map(|(name, spec)| {
+            let default = match &spec["default"] {
+                yaml_rust2::Yaml::String(s) => s.clone(),
+                yaml_rust2::Yaml::Boolean(b) => b.to_string(),
+                yaml_rust2::Yaml::Integer(i) => i.to_string(),
+                _ => String::new(),
+            };
+            (name.as_str().expect("input name").to_owned(), default)
+        })
+        .collect()
+}
+
+/// The environment name the runner gives an input.
+pub fn input_env(name: &str) -> String {
+    format!("INPUT_{}", name.replace(' ', "_").to_uppercase())
+}
+
+/// One step of a workflow, run as the runner would run the container.
+pub struct Step {
+    with: BTreeMap<String, String>,
+    env: BTreeMap<String, String>,
+    args: Vec<String>,
+    dir: tempfile::TempDir,
+}
+
+/// What a step left behind.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub outputs: BTreeMap<String, String>,
+    pub summary: String,
+}
+
+impl Ran {
+    /// The lines that are workflow commands of the given kind.
+    pub fn commands(&self, kind: &str) -> Vec<String> {
+        let prefix = format!("::{kind}");
+        self.stdout
+            .lines()
+            .chain(self.stderr.lines())
+            .filter(|line| line.trim_start().starts_with(&prefix))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The single `::error::` line; panics unless there is exactly one.
+    pub fn error(&self) -> String {
+        let errors = self.commands("error");
+        assert_eq!(errors.len(), 1, "expected one ::error:: line:\n{self}");
+        errors[0].clone()
+    }
+
+    pub fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .unwrap_or_else(|| panic!("no output `{name}`:\n{self}"))
+    }
+
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(self.code, 0, "step failed:\n{self}");
+        self
+    }
+
+    pub fn assert_failed(&self) -> &Self {
+        assert_ne!(
+            self.code, 0,
+            "step succeeded but should have failed:\n{self}"
+        );
+        self
+    }
+}
+
+impl std::fmt::Display for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}--- outputs\n{:?}\n--- summary\n{}",
+            self.code, self.stdout, self.stderr, self.outputs, self.summary
+        )
+    }
+}
+
+impl Step {
+    /// A step with `mode` set, pointed at `moto`, inside GitHub Actions with
+    /// run ID `run_id`.
+    pub fn new(moto: &Moto, mode: &str, run_id: &str) -> Step {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut env = BTreeMap::new();
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        for (key, value) in [
+            ("PATH", std::env::var("PATH").unwrap_or_default()),
+            ("HOME", home.display().to_string()),
+            ("GITHUB_ACTIONS", "true".to_owned()),
+            ("GITHUB_RUN_ID", run_id.to_owned()),
+            ("GITHUB_RUN_ATTEMPT", "1".to_owned()),
+            ("GITHUB_REPOSITORY", "acme/shop".to_owned()),
+            (
+                "GITHUB_SHA",
+                "0123456789abcdef0123456789abcdef01234567".to_owned(),
+            ),
+            (
+                "GITHUB_OUTPUT",
+                dir.path().join("set_output").display().to_string(),
+            ),
+            (
+                "GITHUB_STEP_SUMMARY",
+                dir.path().join("step_summary").display().to_string(),
+            ),
+            ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "test-secret".to_owned()),
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ] {
+            env.insert(key.to_owned(), value);
+        }
+        Step {
+            with: BTreeMap::from([("mode".to_owned(), mode.to_owned())]),
+            env,
+            args: Vec::new(),
+            dir,
+        }
+    }
+
+    /// Sets an input, as `with:` does.
+    pub fn with(mut self, name: &str, value: &str) -> Step {
+        self.with.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Sets an environment variable of the step.
+    pub fn env(mut self, name: &str, value: &str) -> Step {
+        self.env.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Removes an environment variable of the step.
+    pub fn without_env(mut self, name: &str) -> Step {
+        self.env.remove(name);
+        self
+    }
+
+    /// Runs outside GitHub Actions, with these command-line arguments and
+    /// no `INPUT_*` or `GITHUB_*` variables.
+    pub fn cli(mut self, args: &[&str]) -> Step {
+        self.args = args.iter().map(|arg| arg.to_string()).collect();
+        self.env.retain(|key, _| !key.starts_with("GITHUB_"));
+        self.with.clear();
+        self
+    }
+
+    pub fn run(&self) -> Ran {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_rds-snapshot-action"));
+        command.env_clear().envs(&self.env).args(&self.args);
+        if self.args.is_empty() {
+            for (name, default) in declared_inputs() {
+                let value = self.with.get(&name).cloned().unwrap_or(default);
+                command.env(input_env(&name), value);
+            }
+            for name in self.with.keys() {
+                assert!(
+                    declared_inputs()
+                        .iter()
+                        .any(|(declared, _)| declared == name),
+                    "input `{name}` is not declared in action.yml"
+                );
+            }
+        }
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = command.output().expect("run rds-snapshot-action");
+        let read =
+            |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
+        let outputs = parse_file_commands(&read("set_output"))
+            .unwrap_or_else(|error| panic!("GITHUB_OUTPUT is malformed: {error}"));
+        Ran {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            outputs,
+            summary: read("step_summary"),
+        }
+    }
+}
+
+/// Parses a `GITHUB_OUTPUT` file with the runner's rules: `name=value`
+/// lines, and `name<<DELIMITER` blocks that end at a line equal to the
+/// delimiter. A later value replaces an earlier one.
+pub fn parse_file_commands(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line));
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            continue;
+        }
+        let equals = line.find('=');
+        let heredoc = line.find("<<");
+        match (equals, heredoc) {
+            (Some(e), h) if h.is_none_or(|h| e < h) => {
+                let (key, value) = (&line[..e], &line[e + 1..]);
+                if key.is_empty() {
+                    return Err(format!("empty name in `{line}`"));
+                }
+                outputs.insert(key.to_owned(), value.to_owned());
+            }
+            (_, Some(h)) => {
+                let (key, delimiter) = (&line[..h], &line[h + 2..]);
+                if key.is_empty() || delimiter.is_empty() {
+                    return Err(format!("bad heredoc start `{line}`"));
+                }
+                let mut value = Vec::new();
+                loop {
+                    match lines.next() {
+                        Some(next) if next == delimiter => break,
+                        Some(next) => value.push(next),
+                        None => return Err(format!("no end to heredoc `{line}`")),
+                    }
+                }
+                outputs.insert(key.to_owned(), value.join("\n"));
+            }
+            _ => return Err(format!("invalid line `{line}`")),
+        }
+    }
+    Ok(outputs)
+}

@@ -1,0 +1,389 @@
+//! Each mode run as the GitHub runner runs the action, against moto_server.
+
+mod common;
+
+use common::{Moto, Step};
+
+#[tokio::test]
+async fn snapshot_is_named_and_tagged_after_the_deploy() {
+    let moto = Moto::start();
+    moto.create_db("prod-postgres").await;
+    let ran = Step::new(&moto, "snapshot", "1001")
+        .with("db-instance-identifier", "prod-postgres")
+        .with("deploy-version", "release/2026.11")
+        .with("tags", "team=payments")
+        .run();
+    ran.assert_ok();
+    let id = "prod-postgres-release-2026-11-r1001";
+    assert_eq!(ran.output("snapshot-identifier"), id);
+    assert_eq!(ran.output("db-instance-identifier"), "prod-postgres");
+    assert_eq!(ran.output("status"), "available");
+    assert!(
+        ran.output("snapshot-arn")
+            .ends_with(&format!(":snapshot:{id}")),
+        "{ran}"
+    );
+    assert_eq!(moto.snapshot_ids("prod-postgres").await, vec![id]);
+    let tags = moto.snapshot_tags(id).await;
+    assert_eq!(
+        tags["rds-snapshot-action:managed-by"],
+        "rds-snapshot-action"
+    );
+    assert_eq!(
+        tags["rds-snapshot-action:deploy-version"],
+        "release/2026.11"
+    );
+    assert_eq!(tags["rds-snapshot-action:source-db"], "prod-postgres");
+    assert_eq!(tags["rds-snapshot-action:repository"], "acme/shop");
+    assert_eq!(
+        tags["rds-snapshot-action:commit"],
+        "0123456789abcdef0123456789abcdef01234567"
+    );
+    assert_eq!(tags["rds-snapshot-action:run-id"], "1001");
+    assert_eq!(tags["team"], "payments");
+    assert!(ran.summary.contains("snapshot succeeded"), "{ran}");
+    assert!(ran.summary.contains(id), "{ran}");
+    // Defaults the runner passes for other modes' inputs are not "unused".
+    assert!(ran.commands("warning").is_empty(), "{ran}");
+}
+
+#[tokio::test]
+async fn rerunning_a_snapshot_job_adopts_instead_of_duplicating() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let step = Step::new(&moto, "snapshot", "2002")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", "v2.4.1");
+    let first = step.run();
+    first.assert_ok();
+    // The runner's "re-run job" keeps GITHUB_RUN_ID and bumps the attempt.
+    let second = Step::new(&moto, "snapshot", "2002")
+        .env("GITHUB_RUN_ATTEMPT", "2")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", "v2.4.1")
+        .run();
+    second.assert_ok();
+    assert_eq!(first.outputs, second.outputs);
+    assert!(second.stderr.contains("adopting"), "{second}");
+    assert_eq!(moto.snapshot_ids("prod").await, vec!["prod-v2-4-1-r2002"]);
+}
+
+#[tokio::test]
+async fn a_foreign_snapshot_with_the_same_id_is_refused_and_untouched() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    moto.client()
+        .create_db_snapshot()
+        .db_instance_identifier("prod")
+        .db_snapshot_identifier("prod-v1-r3003")
+        .send()
+        .await
+        .unwrap();
+    let ran = Step::new(&moto, "snapshot", "3003")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", "v1")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(error.contains("`prod-v1-r3003` already exists"), "{error}");
+    assert!(error.contains("did not make"), "{error}");
+    assert!(error.contains("snapshot-identifier"), "{error}");
+    assert_eq!(moto.snapshot_ids("prod").await, vec!["prod-v1-r3003"]);
+    assert!(moto.snapshot_tags("prod-v1-r3003").await.is_empty());
+}
+
+#[tokio::test]
+async fn snapshot_of_a_missing_instance_names_it() {
+    let moto = Moto::start();
+    let ran = Step::new(&moto, "snapshot", "1")
+        .with("db-instance-identifier", "nope")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(
+        error.contains("DB instance `nope` does not exist in region us-east-1"),
+        "{error}"
+    );
+    assert!(error.contains("db-instance-identifier"), "{error}");
+}
+
+#[tokio::test]
+async fn wait_false_returns_the_ids_at_once() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ran = Step::new(&moto, "snapshot", "44")
+        .with("db-instance-identifier", "prod")
+        .with("wait", "false")
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("snapshot-identifier"), "prod-r44");
+    assert!(ran.stderr.contains("not waiting"), "{ran}");
+}
+
+/// Takes two snapshots in two runs; returns their IDs, older first.
+async fn two_snapshots(moto: &Moto, db: &str) -> (String, String) {
+    moto.create_db(db).await;
+    let old = Step::new(moto, "snapshot", "100")
+        .with("db-instance-identifier", db)
+        .with("deploy-version", "v1.0.0")
+        .run();
+    old.assert_ok();
+    // RDS orders snapshots by creation time, which moto keeps to the second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let new = Step::new(moto, "snapshot", "101")
+        .with("db-instance-identifier", db)
+        .with("deploy-version", "v1.1.0")
+        .run();
+    new.assert_ok();
+    (
+        old.output("snapshot-identifier").to_owned(),
+        new.output("snapshot-identifier").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn restore_latest_makes_a_new_instance_and_leaves_the_source_alone() {
+    let moto = Moto::start();
+    let (_, newest) = two_snapshots(&moto, "prod").await;
+    let source_before = moto.instance("prod").await;
+    let ran = Step::new(&moto, "restore", "200")
+        .with("snapshot-identifier", "latest")
+        .with("db-instance-identifier", "prod")
+        .with("target-db-instance-identifier", "prod-rollback")
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("snapshot-identifier"), newest);
+    assert_eq!(ran.output("db-instance-identifier"), "prod-rollback");
+    assert_eq!(ran.output("status"), "available");
+    assert!(!ran.output("endpoint").is_empty(), "{ran}");
+    assert_eq!(ran.output("port"), "5432");
+    let target = moto.instance("prod-rollback").await;
+    // No class was given, so RDS keeps the source's.
+    assert_eq!(target.db_instance_class(), Some("db.t3.micro"));
+    assert_eq!(target.deletion_protection(), Some(true));
+    let tags = common::tags(target.tag_list());
+    assert_eq!(tags["rds-snapshot-action:restored-from"], newest);
+    assert_eq!(tags["rds-snapshot-action:source-db"], "prod");
+    assert_eq!(moto.instance("prod").await, source_before);
+    assert!(ran.summary.contains("restore succeeded"), "{ran}");
+}
+
+#[tokio::test]
+async fn restore_by_deploy_version_picks_that_versions_snapshot() {
+    let moto = Moto::start();
+    let (older, _) = two_snapshots(&moto, "prod").await;
+    let ran = Step::new(&moto, "restore", "201")
+        .with("deploy-version", "v1.0.0")
+        .with("db-instance-identifier", "prod")
+        .with("target-db-instance-identifier", "prod-v1")
+        .with("db-instance-class", "db.t3.small")
+        .with("deletion-protection", "false")
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("snapshot-identifier"), older);
+    let target = moto.instance("prod-v1").await;
+    assert_eq!(target.db_instance_class(), Some("db.t3.small"));
+    assert_eq!(target.deletion_protection(), Some(false));
+}
+
+#[tokio::test]
+async fn restore_by_id_and_rerun_adopts() {
+    let moto = Moto::start();
+    let (older, _) = two_snapshots(&moto, "prod").await;
+    let step = || {
+        Step::new(&moto, "restore", "202")
+            .with("snapshot-identifier", &older)
+            .with("target-db-instance-identifier", "prod-restored")
+    };
+    let first = step().run();
+    first.assert_ok();
+    let second = step().run();
+    second.assert_ok();
+    assert_eq!(first.outputs, second.outputs);
+    assert!(second.stderr.contains("adopting"), "{second}");
+    assert_eq!(moto.instance_ids().await, vec!["prod", "prod-restored"]);
+    // A later run that wants another snapshot in the same target is refused.
+    let (_, newest) = (older.clone(), "prod-v1-1-0-r101");
+    let other = Step::new(&moto, "restore", "203")
+        .with("snapshot-identifier", newest)
+        .with("target-db-instance-identifier", "prod-restored")
+        .run();
+    other.assert_failed();
+    let error = other.error();
+    assert!(error.contains("already exists"), "{error}");
+    assert!(error.contains(&older), "{error}");
+    assert!(error.contains("nothing was changed"), "{error}");
+}
+
+#[tokio::test]
+async fn restore_into_an_instance_that_came_from_elsewhere_is_refused() {
+    let moto = Moto::start();
+    let (_, newest) = two_snapshots(&moto, "prod").await;
+    moto.create_db("staging").await;
+    let before = moto.instance("staging").await;
+    let ran = Step::new(&moto, "restore", "204")
+        .with("snapshot-identifier", &newest)
+        .with("target-db-instance-identifier", "staging")
+        .run();
+    ran.assert_failed();
+    assert!(
+        ran.error().contains("it was not created by this action"),
+        "{ran}"
+    );
+    assert_eq!(moto.instance("staging").await, before);
+}
+
+#[tokio::test]
+async fn restore_latest_without_any_snapshot_says_how_to_make_one() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ran = Step::new(&moto, "restore", "205")
+        .with("snapshot-identifier", "latest")
+        .with("db-instance-identifier", "prod")
+        .with("target-db-instance-identifier", "prod-rollback")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(
+        error.contains("found no available snapshot made by this action"),
+        "{error}"
+    );
+    assert!(error.contains("mode: snapshot"), "{error}");
+    assert_eq!(moto.instance_ids().await, vec!["prod"]);
+}
+
+#[tokio::test]
+async fn pitr_latest_restores_and_reports_the_time() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let before = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let step = || {
+        Step::new(&moto, "pitr", "300")
+            .with("db-instance-identifier", "prod")
+            .with("restore-time", "latest")
+            .with("target-db-instance-identifier", "prod-pitr")
+    };
+    let ran = step().run();
+    ran.assert_ok();
+    let time = chrono::DateTime::parse_from_rfc3339(ran.output("restore-time")).expect("RFC 3339");
+    assert!(time >= before && time <= chrono::Utc::now(), "{ran}");
+    assert_eq!(ran.output("db-instance-identifier"), "prod-pitr");
+    assert_eq!(ran.output("status"), "available");
+    let tags = common::tags(moto.instance("prod-pitr").await.tag_list());
+    assert_eq!(tags["rds-snapshot-action:source-db"], "prod");
+    assert_eq!(tags["rds-snapshot-action:restore-time"], "latest");
+    // A re-run of the job adopts the instance and reports the same time.
+    let again = step().run();
+    again.assert_ok();
+    assert_eq!(again.outputs, ran.outputs);
+    assert_eq!(moto.instance_ids().await, vec!["prod", "prod-pitr"]);
+}
+
+#[tokio::test]
+async fn pitr_to_a_time_inside_the_window() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let time = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let time = time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let ran = Step::new(&moto, "pitr", "301")
+        .with("db-instance-identifier", "prod")
+        .with("restore-time", &time)
+        .with("target-db-instance-identifier", "prod-pitr")
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("restore-time"), time);
+}
+
+#[tokio::test]
+async fn pitr_outside_the_window_shows_it_and_restores_nothing() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ran = Step::new(&moto, "pitr", "302")
+        .with("db-instance-identifier", "prod")
+        .with("restore-time", "2001-01-01T00:00:00Z")
+        .with("target-db-instance-identifier", "prod-pitr")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(
+        error.contains(
+            "input `restore-time` 2001-01-01T00:00:00Z is outside the restorable window of `prod` ("
+        ),
+        "{error}"
+    );
+    assert!(
+        error.contains("pick a time inside it or use `latest`"),
+        "{error}"
+    );
+    assert_eq!(moto.instance_ids().await, vec!["prod"]);
+}
+
+#[tokio::test]
+async fn bad_input_fails_before_any_call() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ran = Step::new(&moto, "snapshop", "1")
+        .with("db-instance-identifier", "prod")
+        .run();
+    ran.assert_failed();
+    assert_eq!(
+        ran.error(),
+        "::error::input `mode` must be one of snapshot, restore, pitr; got `snapshop`"
+    );
+    assert!(moto.snapshot_ids("prod").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_region_is_named() {
+    let moto = Moto::start();
+    let ran = Step::new(&moto, "snapshot", "1")
+        .without_env("AWS_REGION")
+        .with("db-instance-identifier", "prod")
+        .run();
+    ran.assert_failed();
+    assert!(
+        ran.error().contains("input `aws-region` is not set"),
+        "{ran}"
+    );
+}
+
+#[tokio::test]
+async fn outside_actions_the_cli_prints_outputs() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ran = Step::new(&moto, "snapshot", "")
+        .cli(&[
+            "snapshot",
+            "--db-instance-identifier",
+            "prod",
+            "--deploy-version",
+            "v9",
+            "--run-id",
+            "jenkins-77",
+        ])
+        .run();
+    ran.assert_ok();
+    assert!(
+        ran.stdout
+            .contains("snapshot-identifier=prod-v9-rjenkins-77\n"),
+        "{ran}"
+    );
+    assert!(ran.stdout.contains("status=available\n"), "{ran}");
+    let json = Step::new(&moto, "snapshot", "")
+        .cli(&[
+            "snapshot",
+            "--db-instance-identifier",
+            "prod",
+            "--deploy-version",
+            "v9",
+            "--run-id",
+            "jenkins-77",
+            "--json",
+        ])
+        .run();
+    json.assert_ok();
+    let value: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("JSON");
+    assert_eq!(value["snapshot-identifier"], "prod-v9-rjenkins-77");
+    assert_eq!(moto.snapshot_ids("prod").await, vec!["prod-v9-rjenkins-77"]);
+}
