@@ -9,6 +9,12 @@ use chrono::{DateTime, Utc};
 
 use crate::config::{NewInstance, RestoreTime, Tag};
 
+/// How the SDK retries throttling, 5xx answers and dropped connections
+/// unless `AWS_RETRY_MODE` or `AWS_MAX_ATTEMPTS` say otherwise.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(10)
+}
+
 /// An RDS failure, classified by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum RdsError {

@@ -1,0 +1,409 @@
+//! What moto cannot show, with `aws-smithy-mocks` answering in RDS's place:
+//! status sequences with progress, every terminal failure state, throttling
+//! absorbed by the SDK's retries, result paging, and timeouts. Time is
+//! paused, so the waits cost nothing.
+
+use aws_sdk_rds::Client;
+use aws_sdk_rds::operation::create_db_snapshot::CreateDbSnapshotOutput;
+use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+use aws_sdk_rds::operation::describe_db_snapshots::DescribeDbSnapshotsOutput;
+use aws_sdk_rds::operation::restore_db_instance_from_db_snapshot::RestoreDbInstanceFromDbSnapshotOutput;
+use aws_sdk_rds::types::{DbInstance, DbSnapshot, Endpoint, Tag};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::date_time::DateTime;
+use rds_snapshot_action::config::{self, Plan};
+use rds_snapshot_action::github::{Outputs, RunContext};
+use rds_snapshot_action::inputs::RawInputs;
+use rds_snapshot_action::rds::{Rds, retry_config};
+
+type HttpResponse = aws_smithy_runtime_api::http::Response;
+
+fn client(rules: &[&Rule]) -> Client {
+    mock_client!(aws_sdk_rds, RuleMode::MatchAny, rules, |conf| conf
+        .retry_config(retry_config()))
+}
+
+fn plan(raw: RawInputs) -> Plan {
+    let ctx = RunContext {
+        github_actions: Some("true".into()),
+        github_run_id: Some("9".into()),
+        ..RunContext::default()
+    };
+    config::plan(&raw, &ctx, chrono::Utc::now()).expect("valid inputs")
+}
+
+async fn execute(rules: &[&Rule], raw: RawInputs) -> (anyhow::Result<()>, Outputs) {
+    let rds = Rds::new(client(rules));
+    let mut outputs = Outputs::default();
+    let result = rds_snapshot_action::execute(&plan(raw), &rds, &mut outputs).await;
+    (result, outputs)
+}
+
+/// An RDS error answer as the query protocol sends it.
+fn aws_error(status: u16, code: &str) -> HttpResponse {
+    let body = format!(
+        "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{code} from the mock</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+    );
+    HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body))
+}
+
+fn owned_tags(db: &str) -> Vec<Tag> {
+    vec![
+        Tag::builder()
+            .key("rds-snapshot-action:managed-by")
+            .value("rds-snapshot-action")
+            .build(),
+        Tag::builder()
+            .key("rds-snapshot-action:source-db")
+            .value(db)
+            .build(),
+    ]
+}
+
+fn snapshot(id: &str, status: &str, percent: Option<i32>, created: i64) -> DbSnapshot {
+    DbSnapshot::builder()
+        .db_snapshot_identifier(id)
+        .db_snapshot_arn(format!("arn:aws:rds:us-east-1:123456789012:snapshot:{id}"))
+        .db_instance_identifier("prod")
+        .status(status)
+        .set_percent_progress(percent)
+        .snapshot_create_time(DateTime::from_secs(created))
+        .set_tag_list(Some(owned_tags("prod")))
+        .build()
+}
+
+fn instance(id: &str, status: &str) -> DbInstance {
+    DbInstance::builder()
+        .db_instance_identifier(id)
+        .db_instance_arn(format!("arn:aws:rds:us-east-1:123456789012:db:{id}"))
+        .db_instance_status(status)
+        .endpoint(
+            Endpoint::builder()
+                .address(format!("{id}.example"))
+                .port(5432)
+                .build(),
+        )
+        .build()
+}
+
+fn snapshot_step() -> RawInputs {
+    RawInputs::default()
+        .with("mode", "snapshot")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", "v1")
+}
+
+#[tokio::test(start_paused = true)]
+async fn snapshot_waits_through_creating_with_progress_to_available() {
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(move || {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot(id, "creating", Some(10), 0))
+                .build()
+        })
+        .output(move || {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot(id, "creating", Some(60), 0))
+                .build()
+        })
+        .output(move || {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot(id, "available", Some(100), 0))
+                .build()
+        })
+        .build();
+    let source = mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance("prod", "available"))
+            .build()
+    });
+    let create = mock!(Client::create_db_snapshot)
+        .match_requests(move |req| {
+            req.db_snapshot_identifier() == Some(id) && req.db_instance_identifier() == Some("prod")
+        })
+        .then_output(move || {
+            CreateDbSnapshotOutput::builder()
+                .db_snapshot(snapshot(id, "creating", Some(0), 0))
+                .build()
+        });
+    let started = tokio::time::Instant::now();
+    let (result, outputs) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    result.expect("snapshot succeeds");
+    assert_eq!(outputs.get("status"), Some("available"));
+    assert_eq!(outputs.get("snapshot-identifier"), Some(id));
+    assert_eq!(describe.num_calls(), 4);
+    assert_eq!(create.num_calls(), 1);
+    // Two pauses: the schedule's first one, then one predicted from progress.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_is_retried_by_the_sdk() {
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .http_response(|| aws_error(400, "Throttling"))
+        .output(move || {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot(id, "available", None, 0))
+                .build()
+        })
+        .build();
+    let source = mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance("prod", "available"))
+            .build()
+    });
+    let create = mock!(Client::create_db_snapshot)
+        .sequence()
+        .http_response(|| aws_error(400, "ThrottlingException"))
+        .http_response(|| aws_error(503, "ServiceUnavailable"))
+        .output(move || {
+            CreateDbSnapshotOutput::builder()
+                .db_snapshot(snapshot(id, "creating", None, 0))
+                .build()
+        })
+        .build();
+    let (result, outputs) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    result.expect("throttling is retried");
+    assert_eq!(outputs.get("status"), Some("available"));
+    assert_eq!(create.num_calls(), 3);
+    assert_eq!(describe.num_calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_or_vanished_snapshot_fails_fast() {
+    let id = "prod-v1-r9";
+    for (last, expected) in [
+        (Some("failed"), "it is in state `failed`"),
+        (None, "it no longer exists"),
+    ] {
+        let mut describe = mock!(Client::describe_db_snapshots)
+            .sequence()
+            .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+            .output(move || {
+                DescribeDbSnapshotsOutput::builder()
+                    .db_snapshots(snapshot(id, "creating", Some(5), 0))
+                    .build()
+            });
+        describe = match last {
+            Some(status) => describe.output(move || {
+                DescribeDbSnapshotsOutput::builder()
+                    .db_snapshots(snapshot(id, status, None, 0))
+                    .build()
+            }),
+            None => describe.http_response(|| aws_error(404, "DBSnapshotNotFound")),
+        };
+        let describe = describe.build();
+        let source = mock!(Client::describe_db_instances).then_output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod", "available"))
+                .build()
+        });
+        let create = mock!(Client::create_db_snapshot).then_output(move || {
+            CreateDbSnapshotOutput::builder()
+                .db_snapshot(snapshot(id, "creating", None, 0))
+                .build()
+        });
+        let (result, outputs) = execute(&[&describe, &source, &create], snapshot_step()).await;
+        let error = format!(
+            "{:#}",
+            result.expect_err("a failed snapshot fails the step")
+        );
+        assert!(error.contains(expected), "{error}");
+        assert!(error.contains(id), "{error}");
+        // The ID is still an output, for whoever looks into it.
+        assert_eq!(outputs.get("snapshot-identifier"), Some(id));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_timeout_says_what_was_seen_and_how_to_go_on() {
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(move || {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot(id, "creating", Some(40), 0))
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let source = mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance("prod", "available"))
+            .build()
+    });
+    let create = mock!(Client::create_db_snapshot).then_output(move || {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot(id, "creating", Some(0), 0))
+            .build()
+    });
+    let (result, _) = execute(
+        &[&describe, &source, &create],
+        snapshot_step().with("wait-timeout", "2m"),
+    )
+    .await;
+    let error = format!("{:#}", result.expect_err("times out"));
+    assert!(error.contains("timed out after 2m"), "{error}");
+    assert!(error.contains("last seen `creating` at 40%"), "{error}");
+    assert!(error.contains("re-run this step"), "{error}");
+    assert!(error.contains("wait-timeout"), "{error}");
+}
+
+fn restore_step() -> RawInputs {
+    RawInputs::default()
+        .with("mode", "restore")
+        .with("snapshot-identifier", "latest")
+        .with("db-instance-identifier", "prod")
+        .with("target-db-instance-identifier", "prod-rollback")
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_terminal_instance_state_fails_the_restore_at_once() {
+    let states = [
+        "failed",
+        "incompatible-restore",
+        "incompatible-parameters",
+        "incompatible-network",
+        "incompatible-option-group",
+        "inaccessible-encryption-credentials",
+        "restore-error",
+        "storage-full",
+        "insufficient-capacity",
+    ];
+    for state in states {
+        let snapshots = mock!(Client::describe_db_snapshots).then_output(|| {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot("prod-a", "available", None, 10))
+                .build()
+        });
+        let target = mock!(Client::describe_db_instances)
+            .sequence()
+            .http_response(|| aws_error(404, "DBInstanceNotFound"))
+            .output(|| {
+                DescribeDbInstancesOutput::builder()
+                    .db_instances(instance("prod-rollback", "creating"))
+                    .build()
+            })
+            .output(move || {
+                DescribeDbInstancesOutput::builder()
+                    .db_instances(instance("prod-rollback", state))
+                    .build()
+            })
+            .build();
+        let restore = mock!(Client::restore_db_instance_from_db_snapshot).then_output(|| {
+            RestoreDbInstanceFromDbSnapshotOutput::builder()
+                .db_instance(instance("prod-rollback", "creating"))
+                .build()
+        });
+        let started = tokio::time::Instant::now();
+        let (result, _) = execute(&[&snapshots, &target, &restore], restore_step()).await;
+        let error = format!("{:#}", result.expect_err(state));
+        assert!(
+            error.contains(&format!("it is in state `{state}`")),
+            "{error}"
+        );
+        assert!(error.contains("prod-rollback"), "{error}");
+        assert_eq!(target.num_calls(), 3, "{state}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{state}: {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn latest_is_found_past_the_first_page() {
+    let first = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.marker().is_none())
+        .then_output(|| {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot("prod-old", "available", None, 100))
+                .db_snapshots(snapshot("prod-older", "available", None, 50))
+                .marker("page-2")
+                .build()
+        });
+    let second = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.marker() == Some("page-2"))
+        .then_output(|| {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot("prod-newest", "available", None, 300))
+                .db_snapshots(snapshot(
+                    "prod-newer-but-creating",
+                    "creating",
+                    Some(50),
+                    400,
+                ))
+                .build()
+        });
+    let target = mock!(Client::describe_db_instances)
+        .sequence()
+        .http_response(|| aws_error(404, "DBInstanceNotFound"))
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod-rollback", "available"))
+                .build()
+        })
+        .build();
+    let restore = mock!(Client::restore_db_instance_from_db_snapshot)
+        .match_requests(|req| req.db_snapshot_identifier() == Some("prod-newest"))
+        .then_output(|| {
+            RestoreDbInstanceFromDbSnapshotOutput::builder()
+                .db_instance(instance("prod-rollback", "creating"))
+                .build()
+        });
+    let (result, outputs) = execute(&[&first, &second, &target, &restore], restore_step()).await;
+    result.expect("restore succeeds");
+    assert_eq!(outputs.get("snapshot-identifier"), Some("prod-newest"));
+    assert_eq!(outputs.get("endpoint"), Some("prod-rollback.example"));
+    assert_eq!(
+        (first.num_calls(), second.num_calls(), restore.num_calls()),
+        (1, 1, 1)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_quota_error_says_to_delete_old_snapshots() {
+    let describe = mock!(Client::describe_db_snapshots)
+        .then_http_response(|| aws_error(404, "DBSnapshotNotFound"));
+    let source = mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance("prod", "available"))
+            .build()
+    });
+    let create = mock!(Client::create_db_snapshot)
+        .then_http_response(|| aws_error(400, "SnapshotQuotaExceeded"));
+    let (result, _) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    let error = format!("{:#}", result.expect_err("quota"));
+    assert!(error.contains("quota of manual DB snapshots"), "{error}");
+    assert!(error.contains("delete manual snapshots"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_instance_in_the_wrong_state_is_named_with_its_state() {
+    let describe = mock!(Client::describe_db_snapshots)
+        .then_http_response(|| aws_error(404, "DBSnapshotNotFound"));
+    let source = mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance("prod", "stopping"))
+            .build()
+    });
+    let create = mock!(Client::create_db_snapshot)
+        .then_http_response(|| aws_error(400, "InvalidDBInstanceState"));
+    let (result, _) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    let error = format!("{:#}", result.expect_err("wrong state"));
+    assert!(error.contains("while it is `stopping`"), "{error}");
+    assert!(error.contains("wait until it is `available`"), "{error}");
+}
