@@ -49,7 +49,10 @@ fn final_stage_follows_the_runners_rules_for_docker_actions() {
     let stage = final_stage();
     assert_eq!(stage[0], "FROM scratch", "no shell, no package manager");
     assert!(stage.contains(&COPY_FROM_BUILD.to_owned()), "{stage:?}");
-    assert_eq!(stage.last().unwrap(), r#"ENTRYPOINT ["/rds-snapshot-action"]"#);
+    assert_eq!(
+        stage.last().unwrap(),
+        r#"ENTRYPOINT ["/rds-snapshot-action"]"#
+    );
     for line in &stage {
         assert!(
             !line.starts_with("WORKDIR") && !line.starts_with("USER"),
@@ -86,7 +89,11 @@ fn build_image() -> u64 {
             }
         })
         .collect();
-    std::fs::write(context.path().join("Dockerfile"), dockerfile.join("\n") + "\n").unwrap();
+    std::fs::write(
+        context.path().join("Dockerfile"),
+        dockerfile.join("\n") + "\n",
+    )
+    .unwrap();
     let status = Command::new("docker")
         .args(["build", "--quiet", "-t", IMAGE])
         .arg(context.path())
@@ -107,9 +114,18 @@ fn build_image() -> u64 {
 /// /github/workspace`, the runner's file-command, workspace and home mounts,
 /// and `-e NAME` for every input and variable, values taken from the
 /// environment of `docker run`.
-fn run_like_the_runner(moto: &Moto, inputs: &[(&str, &str)], run_id: &str) -> (i32, String, BTreeMap<String, String>, String) {
+fn run_like_the_runner(
+    moto: &Moto,
+    inputs: &[(&str, &str)],
+    run_id: &str,
+) -> (i32, String, BTreeMap<String, String>, String) {
     let temp = tempfile::tempdir().unwrap();
-    let dirs = ["_runner_file_commands", "workspace", "_github_home", "_github_workflow"];
+    let dirs = [
+        "_runner_file_commands",
+        "workspace",
+        "_github_home",
+        "_github_workflow",
+    ];
     for dir in dirs {
         std::fs::create_dir_all(temp.path().join(dir)).unwrap();
     }
@@ -132,10 +148,19 @@ fn run_like_the_runner(moto: &Moto, inputs: &[(&str, &str)], run_id: &str) -> (i
         ("GITHUB_RUN_ID", run_id.to_owned()),
         ("GITHUB_RUN_ATTEMPT", "1".to_owned()),
         ("GITHUB_REPOSITORY", "acme/shop".to_owned()),
-        ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567".to_owned()),
+        (
+            "GITHUB_SHA",
+            "0123456789abcdef0123456789abcdef01234567".to_owned(),
+        ),
         ("GITHUB_WORKSPACE", "/github/workspace".to_owned()),
-        ("GITHUB_OUTPUT", format!("/github/file_commands/{output_name}")),
-        ("GITHUB_STEP_SUMMARY", format!("/github/file_commands/{summary_name}")),
+        (
+            "GITHUB_OUTPUT",
+            format!("/github/file_commands/{output_name}"),
+        ),
+        (
+            "GITHUB_STEP_SUMMARY",
+            format!("/github/file_commands/{summary_name}"),
+        ),
         ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
         ("AWS_REGION", REGION.to_owned()),
         ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
@@ -145,7 +170,14 @@ fn run_like_the_runner(moto: &Moto, inputs: &[(&str, &str)], run_id: &str) -> (i
         env.push((name.to_owned(), value));
     }
     let mut command = Command::new("docker");
-    command.args(["run", "--rm", "--network", "host", "--workdir", "/github/workspace"]);
+    command.args([
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--workdir",
+        "/github/workspace",
+    ]);
     for (name, _) in &env {
         command.arg("-e").arg(name);
     }
@@ -170,10 +202,16 @@ fn run_like_the_runner(moto: &Moto, inputs: &[(&str, &str)], run_id: &str) -> (i
         String::from_utf8_lossy(&output.stderr)
     );
     let read = |name: &str| {
-        std::fs::read_to_string(temp.path().join("_runner_file_commands").join(name)).unwrap_or_default()
+        std::fs::read_to_string(temp.path().join("_runner_file_commands").join(name))
+            .unwrap_or_default()
     };
     let outputs = parse_file_commands(&read(&output_name)).expect("outputs parse");
-    (output.status.code().unwrap_or(-1), log, outputs, read(&summary_name))
+    (
+        output.status.code().unwrap_or(-1),
+        log,
+        outputs,
+        read(&summary_name),
+    )
 }
 
 fn binary_path() -> PathBuf {
@@ -191,7 +229,10 @@ async fn the_image_snapshots_and_restores_as_the_runner_runs_it() {
         size as f64 / 1e6,
         std::fs::metadata(binary_path()).unwrap().len()
     );
-    assert!(size <= 20_000_000, "the image must stay within 20 MB; it is {size} bytes");
+    assert!(
+        size <= 20_000_000,
+        "the image must stay within 20 MB; it is {size} bytes"
+    );
 
     let moto = Moto::start();
     moto.create_db("prod-postgres").await;
@@ -239,7 +280,9 @@ async fn the_image_snapshots_and_restores_as_the_runner_runs_it() {
     let (code, log, _, _) = run_like_the_runner(&moto, &[("mode", "snapshop")], "5152");
     assert_ne!(code, 0);
     assert_eq!(
-        log.lines().filter(|line| line.starts_with("::error::")).count(),
+        log.lines()
+            .filter(|line| line.starts_with("::error::"))
+            .count(),
         1,
         "{log}"
     );

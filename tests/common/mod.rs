@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 use aws_sdk_rds::Client;
 
 pub const REGION: &str = "us-east-1";
+/// The secret access key every step runs with; no log, summary or output
+/// may ever show it.
+pub const SECRET: &str = "wJalrXUtnFEMI-test-secret-never-logged";
 
 /// A `moto_server` process, killed when dropped.
 pub struct Moto {
@@ -81,7 +84,7 @@ impl Moto {
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_sdk_rds::config::Credentials::new(
                 "AKIAIOSFODNN7EXAMPLE",
-                "test-secret",
+                SECRET,
                 None,
                 None,
                 "tests",
@@ -309,7 +312,7 @@ impl Step {
             ),
             ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", "test-secret".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET.to_owned()),
             ("AWS_REGION", REGION.to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ] {
@@ -376,13 +379,18 @@ impl Step {
             |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
         let outputs = parse_file_commands(&read("set_output"))
             .unwrap_or_else(|error| panic!("GITHUB_OUTPUT is malformed: {error}"));
-        Ran {
+        let ran = Ran {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             outputs,
             summary: read("step_summary"),
-        }
+        };
+        assert!(
+            !format!("{ran}").contains(SECRET),
+            "the secret access key leaked:\n{ran}"
+        );
+        ran
     }
 }
 
