@@ -33,16 +33,32 @@ pub enum Mode {
     Snapshot,
     Restore,
     Pitr,
+    List,
+    Prune,
+    Delete,
+    Copy,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 3] = [Mode::Snapshot, Mode::Restore, Mode::Pitr];
+    pub const ALL: [Mode; 7] = [
+        Mode::Snapshot,
+        Mode::Restore,
+        Mode::Pitr,
+        Mode::List,
+        Mode::Prune,
+        Mode::Delete,
+        Mode::Copy,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Mode::Snapshot => "snapshot",
             Mode::Restore => "restore",
             Mode::Pitr => "pitr",
+            Mode::List => "list",
+            Mode::Prune => "prune",
+            Mode::Delete => "delete",
+            Mode::Copy => "copy",
         }
     }
 
@@ -53,8 +69,9 @@ impl Mode {
     /// How long a step waits when `wait-timeout` is not given.
     fn default_timeout(self) -> Duration {
         match self {
-            Mode::Snapshot => Duration::from_secs(60 * 60),
             Mode::Restore | Mode::Pitr => Duration::from_secs(120 * 60),
+            Mode::Copy => Duration::from_secs(180 * 60),
+            _ => Duration::from_secs(60 * 60),
         }
     }
 
@@ -68,6 +85,25 @@ impl Mode {
                 "snapshot-identifier",
                 "tags",
                 "run-id",
+                "prune-keep-last",
+            ],
+            Mode::List => &["db-instance-identifier"],
+            Mode::Prune => &[
+                "db-instance-identifier",
+                "keep-last",
+                "older-than",
+                "dry-run",
+            ],
+            Mode::Delete => &["snapshot-identifier", "db-instance-identifier"],
+            Mode::Copy => &[
+                "db-instance-identifier",
+                "deploy-version",
+                "snapshot-identifier",
+                "target-region",
+                "target-snapshot-identifier",
+                "kms-key-id",
+                "share-with-account-ids",
+                "tags",
             ],
             Mode::Restore | Mode::Pitr => &[
                 "db-instance-identifier",
@@ -120,6 +156,10 @@ impl Plan {
             Action::Snapshot(_) => Mode::Snapshot,
             Action::Restore(_) => Mode::Restore,
             Action::Pitr(_) => Mode::Pitr,
+            Action::List { .. } => Mode::List,
+            Action::Prune(_) => Mode::Prune,
+            Action::Delete { .. } => Mode::Delete,
+            Action::Copy(_) => Mode::Copy,
         }
     }
 }
@@ -130,6 +170,41 @@ pub enum Action {
     Snapshot(SnapshotPlan),
     Restore(RestorePlan),
     Pitr(PitrPlan),
+    List { db: String },
+    Prune(PrunePlan),
+    Delete { snapshot_id: String },
+    Copy(CopyPlan),
+}
+
+/// Which of this action's snapshots of a DB a prune deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// Keep this many of the newest.
+    pub keep_last: Option<u32>,
+    /// Delete only those older than this.
+    pub older_than: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrunePlan {
+    pub db: String,
+    pub retention: Retention,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyPlan {
+    /// Required for `latest` and deploy-version choices.
+    pub source_db: Option<String>,
+    pub choice: SnapshotChoice,
+    /// `None`: the source's region.
+    pub target_region: Option<String>,
+    /// `None`: derived from the source's ID.
+    pub target_id: Option<String>,
+    pub kms_key_id: Option<String>,
+    pub share_with: Vec<String>,
+    /// The user's tags, added to the source's.
+    pub tags: Vec<Tag>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +212,8 @@ pub struct SnapshotPlan {
     pub db: String,
     pub snapshot_id: String,
     pub deploy_version: Option<String>,
+    /// Prune to this many newest snapshots before creating one.
+    pub prune_keep_last: Option<u32>,
     /// The user's tags followed by this action's own.
     pub tags: Vec<Tag>,
 }
@@ -145,6 +222,9 @@ pub struct SnapshotPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SnapshotChoice {
     Id(String),
+    /// A snapshot by ARN: one shared from another account, or in another
+    /// region.
+    Arn(String),
     /// The newest available snapshot this action made of the source DB.
     Latest,
     /// The newest available snapshot this action made of the source DB for
@@ -155,7 +235,7 @@ pub enum SnapshotChoice {
 impl fmt::Display for SnapshotChoice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SnapshotChoice::Id(id) => write!(f, "snapshot `{id}`"),
+            SnapshotChoice::Id(id) | SnapshotChoice::Arn(id) => write!(f, "snapshot `{id}`"),
             SnapshotChoice::Latest => f.write_str("the latest snapshot"),
             SnapshotChoice::DeployVersion(version) => {
                 write!(f, "the snapshot of deploy version `{version}`")
@@ -282,6 +362,26 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         Mode::Snapshot => Action::Snapshot(snapshot_plan(raw, ctx, run_id, now)?),
         Mode::Restore => Action::Restore(restore_plan(raw, ctx, run_id)?),
         Mode::Pitr => Action::Pitr(pitr_plan(raw, ctx, run_id, now)?),
+        Mode::List => Action::List {
+            db: instance_id(
+                raw,
+                "db-instance-identifier",
+                "the DB instance whose snapshots to list",
+            )?,
+        },
+        Mode::Prune => Action::Prune(prune_plan(raw)?),
+        Mode::Delete => Action::Delete {
+            snapshot_id: match raw.get("snapshot-identifier") {
+                None | Some("latest") => {
+                    return Err(bad(
+                        "snapshot-identifier",
+                        "is required in mode `delete` and must name one snapshot (not `latest`); use `mode: prune` to delete by age or count",
+                    ));
+                }
+                Some(id) => snapshot_id(id)?,
+            },
+        },
+        Mode::Copy => Action::Copy(copy_plan(raw)?),
     };
     let common = ["mode", "wait", "wait-timeout", "aws-region"];
     let unused = crate::inputs::INPUTS
@@ -335,6 +435,7 @@ fn snapshot_plan(
         db,
         snapshot_id,
         deploy_version,
+        prune_keep_last: count(raw, "prune-keep-last")?,
         tags,
     })
 }
@@ -350,34 +451,13 @@ fn restore_plan(
             "is only read by mode `pitr`; remove it, or set `mode: pitr` to restore to a point in time",
         ));
     }
-    let version = deploy_version(raw)?;
-    let choice = match (raw.get("snapshot-identifier"), version) {
-        (Some(id), Some(version)) => {
-            return Err(bad(
-                "snapshot-identifier",
-                format!(
-                    "`{id}` conflicts with input `deploy-version` `{version}`: both choose the snapshot to restore; give only one"
-                ),
-            ));
-        }
-        (Some("latest"), None) => SnapshotChoice::Latest,
-        (Some(id), None) => SnapshotChoice::Id(snapshot_id(id)?),
-        (None, Some(version)) => SnapshotChoice::DeployVersion(version),
-        (None, None) => {
-            return Err(bad(
-                "snapshot-identifier",
-                "is required in mode `restore`: give a snapshot ID, or `latest`, or set `deploy-version` instead",
-            ));
-        }
-    };
-    let source_db = match &choice {
-        SnapshotChoice::Id(_) => optional_instance_id(raw, "db-instance-identifier")?,
-        _ => Some(instance_id(
-            raw,
-            "db-instance-identifier",
-            "the DB instance whose snapshots to choose from",
-        )?),
-    };
+    let (choice, source_db) = snapshot_choice(raw, Mode::Restore)?;
+    if matches!(choice, SnapshotChoice::Arn(_)) {
+        return Err(bad(
+            "snapshot-identifier",
+            "must be a snapshot ID in this region for mode `restore`; to use a snapshot shared from another account or region, copy it here first with `mode: copy`",
+        ));
+    }
     let mut target = new_instance(raw, run_id.clone())?;
     if let Some(db) = &source_db
         && db == &target.id
@@ -391,6 +471,174 @@ fn restore_plan(
         choice,
         target,
     })
+}
+
+/// Which snapshot a restore or copy uses, and the source DB that `latest`
+/// and `deploy-version` choose among.
+fn snapshot_choice(
+    raw: &RawInputs,
+    mode: Mode,
+) -> Result<(SnapshotChoice, Option<String>), InputError> {
+    let version = deploy_version(raw)?;
+    let choice = match (raw.get("snapshot-identifier"), version) {
+        (Some(id), Some(version)) => {
+            return Err(bad(
+                "snapshot-identifier",
+                format!(
+                    "`{id}` conflicts with input `deploy-version` `{version}`: both choose the snapshot; give only one"
+                ),
+            ));
+        }
+        (Some("latest"), None) => SnapshotChoice::Latest,
+        (Some(arn), None) if arn.starts_with("arn:") => SnapshotChoice::Arn(snapshot_arn(arn)?),
+        (Some(id), None) => SnapshotChoice::Id(snapshot_id(id)?),
+        (None, Some(version)) => SnapshotChoice::DeployVersion(version),
+        (None, None) => {
+            return Err(bad(
+                "snapshot-identifier",
+                format!(
+                    "is required in mode `{mode}`: give a snapshot ID, or `latest`, or set `deploy-version` instead"
+                ),
+            ));
+        }
+    };
+    let source_db = match &choice {
+        SnapshotChoice::Id(_) | SnapshotChoice::Arn(_) => {
+            optional_instance_id(raw, "db-instance-identifier")?
+        }
+        _ => Some(instance_id(
+            raw,
+            "db-instance-identifier",
+            "the DB instance whose snapshots to choose from",
+        )?),
+    };
+    Ok((choice, source_db))
+}
+
+fn prune_plan(raw: &RawInputs) -> Result<PrunePlan, InputError> {
+    let db = instance_id(
+        raw,
+        "db-instance-identifier",
+        "the DB instance whose snapshots to prune",
+    )?;
+    let older_than = match raw.get("older-than") {
+        None => None,
+        Some(value) => Some(duration(value).map_err(|problem| {
+            bad(
+                "older-than",
+                format!("{problem}; got `{value}`, for example `30d`"),
+            )
+        })?),
+    };
+    let retention = Retention {
+        keep_last: count(raw, "keep-last")?,
+        older_than,
+    };
+    if retention.keep_last.is_none() && retention.older_than.is_none() {
+        return Err(bad(
+            "keep-last",
+            "or input `older-than` is required in mode `prune`: say which snapshots to keep, for example `keep-last: 10` or `older-than: 30d`",
+        ));
+    }
+    Ok(PrunePlan {
+        db,
+        retention,
+        dry_run: boolean(raw, "dry-run")?.unwrap_or(false),
+    })
+}
+
+fn copy_plan(raw: &RawInputs) -> Result<CopyPlan, InputError> {
+    let (choice, source_db) = snapshot_choice(raw, Mode::Copy)?;
+    let target_region = raw.get("target-region").map(str::to_owned);
+    if let Some(region) = &target_region
+        && !is_region(region)
+    {
+        return Err(bad(
+            "target-region",
+            format!("must be an AWS region such as `us-west-2`; got `{region}`"),
+        ));
+    }
+    let target_id = match raw.get("target-snapshot-identifier") {
+        None => None,
+        Some(id) => Some(
+            naming::check_identifier(id, MAX_SNAPSHOT_ID)
+                .map(|()| id.to_ascii_lowercase())
+                .map_err(|rule| {
+                    bad(
+                        "target-snapshot-identifier",
+                        format!("must {rule} to be a DB snapshot identifier; got `{id}`"),
+                    )
+                })?,
+        ),
+    };
+    let share_with = raw
+        .get("share-with-account-ids")
+        .map(list)
+        .unwrap_or_default();
+    for account in &share_with {
+        if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+            return Err(bad(
+                "share-with-account-ids",
+                format!("must list 12-digit AWS account IDs; got `{account}`"),
+            ));
+        }
+    }
+    let kms_key_id = raw.get("kms-key-id").map(str::to_owned);
+    if target_region.is_none()
+        && target_id.is_none()
+        && kms_key_id.is_none()
+        && share_with.is_empty()
+        && !matches!(choice, SnapshotChoice::Arn(_))
+    {
+        return Err(bad(
+            "target-region",
+            "is required in mode `copy` unless `share-with-account-ids`, `kms-key-id` or `target-snapshot-identifier` says what the copy is for; set `target-region: us-west-2` (your disaster-recovery region)",
+        ));
+    }
+    Ok(CopyPlan {
+        source_db,
+        choice,
+        target_region,
+        target_id,
+        kms_key_id,
+        share_with,
+        tags: user_tags(raw)?,
+    })
+}
+
+/// A whole number of at least 1, such as `keep-last`.
+fn count(raw: &RawInputs, input: &'static str) -> Result<Option<u32>, InputError> {
+    let Some(value) = raw.get(input) else {
+        return Ok(None);
+    };
+    match value.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(Some(n)),
+        _ => Err(bad(
+            input,
+            format!("must be a whole number of at least 1; got `{value}`"),
+        )),
+    }
+}
+
+fn snapshot_arn(arn: &str) -> Result<String, InputError> {
+    // arn:<partition>:rds:<region>:<account>:snapshot:<id>
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    let valid = parts.len() == 7
+        && parts[2] == "rds"
+        && is_region(parts[3])
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5] == "snapshot"
+        && naming::check_identifier(parts[6], MAX_SNAPSHOT_ID).is_ok();
+    if !valid {
+        return Err(bad(
+            "snapshot-identifier",
+            format!(
+                "must be a snapshot ID or a DB snapshot ARN such as `arn:aws:rds:us-east-1:123456789012:snapshot:prod-v1`; got `{arn}`"
+            ),
+        ));
+    }
+    Ok(arn.to_owned())
 }
 
 fn pitr_plan(
@@ -738,7 +986,7 @@ mod tests {
         let error = err(RawInputs::default().with("mode", "snapshop"));
         assert_eq!(
             error.to_string(),
-            "input `mode` must be one of snapshot, restore, pitr; got `snapshop`"
+            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy; got `snapshop`"
         );
     }
 

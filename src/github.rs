@@ -116,6 +116,59 @@ impl Outputs {
     }
 }
 
+/// What a step reports: its outputs, tables for the job summary, and
+/// warnings for the user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub outputs: Outputs,
+    pub tables: Vec<Table>,
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// Sets an output.
+    pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
+        self.outputs.set(name, value);
+    }
+
+    /// Records a warning for the user; it is also logged at once.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        tracing::warn!("{message}");
+        self.warnings.push(message);
+    }
+}
+
+/// A table for the job summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub title: String,
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// The table in markdown, every cell escaped.
+    pub fn to_markdown(&self) -> String {
+        let mut out = format!(
+            "#### {}
+
+",
+            markdown_cell(&self.title)
+        );
+        let row = |cells: &mut dyn Iterator<Item = String>| {
+            format!("| {} |\n", cells.collect::<Vec<_>>().join(" | "))
+        };
+        out.push_str(&row(&mut self.headers.iter().map(|h| markdown_cell(h))));
+        out.push_str(&row(&mut self.headers.iter().map(|_| "---".to_owned())));
+        for cells in &self.rows {
+            out.push_str(&row(&mut cells.iter().map(|cell| markdown_cell(cell))));
+        }
+        out.push('\n');
+        out
+    }
+}
+
 /// Appends to a file the runner reads after the step (`GITHUB_OUTPUT`,
 /// `GITHUB_STEP_SUMMARY`); earlier steps' content stays.
 pub fn append(path: &Path, text: &str) -> anyhow::Result<()> {

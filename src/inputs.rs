@@ -42,7 +42,7 @@ const fn with_default(
 pub const INPUTS: &[InputSpec] = &[
     InputSpec {
         name: "mode",
-        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance from one of this action's snapshots) or `pitr` (a new DB instance restored to a point in time). Required.",
+        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance from a snapshot), `pitr` (a new DB instance restored to a point in time), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made) or `copy` (a snapshot to another region, or shared with another account). Required.",
         default: "",
         required: true,
     },
@@ -56,7 +56,7 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     input(
         "snapshot-identifier",
-        "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore`: the snapshot to restore, or `latest` for the newest available snapshot this action made of `db-instance-identifier`.",
+        "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore` and `copy`: the snapshot to use, or `latest` for the newest available snapshot this action made of `db-instance-identifier`; `copy` also takes the ARN of a snapshot shared from another account. `delete`: the snapshot to delete.",
     ),
     input(
         "target-db-instance-identifier",
@@ -99,6 +99,39 @@ pub const INPUTS: &[InputSpec] = &[
         "tags",
         "Extra tags for what this step creates (the snapshot, or the new DB instance), as `key=value` pairs separated by commas or newlines. Default: none; this action's own tags are always added.",
     ),
+    input(
+        "keep-last",
+        "`prune`: keep this many of the newest snapshots and delete older ones, for example `10`. Default: none; give `keep-last`, `older-than` or both (then a snapshot goes only if both rules select it).",
+    ),
+    input(
+        "older-than",
+        "`prune`: delete snapshots older than this, for example `30d` (units `s`, `m`, `h`, `d`). Default: none.",
+    ),
+    with_default(
+        "dry-run",
+        "false",
+        "`prune`: `true` to report what would be deleted and delete nothing. Default: `false`.",
+    ),
+    input(
+        "prune-keep-last",
+        "`snapshot`: before creating the snapshot, prune this action's snapshots of the DB down to this many newest ones (the new one comes on top). Default: no pruning.",
+    ),
+    input(
+        "target-region",
+        "`copy`: the region to copy the snapshot to, for example `us-west-2`. Default: the snapshot's own region (a copy there re-encrypts it with `kms-key-id`, or takes in a snapshot shared from another account).",
+    ),
+    input(
+        "target-snapshot-identifier",
+        "`copy`: the ID of the copy. Default: the source's ID in another region; `<source ID>-copy` in the same region.",
+    ),
+    input(
+        "kms-key-id",
+        "`copy`: the KMS key (ID, ARN or alias) to encrypt the copy with, in the target region. Required to copy an encrypted snapshot to another region, and to share a snapshot encrypted with the default `aws/rds` key, which cannot be shared. Default: the source's key in the same region.",
+    ),
+    input(
+        "share-with-account-ids",
+        "`copy`: AWS account IDs (12 digits, separated by commas or newlines) to share the snapshot (or its copy) with, so they can restore or copy it. Default: none.",
+    ),
     with_default(
         "wait",
         "true",
@@ -106,7 +139,7 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     input(
         "wait-timeout",
-        "How long to wait, as a number with a unit (`45s`, `30m`, `2h`; a bare number means minutes). Default: `60m` for `snapshot`, `120m` for `restore` and `pitr`.",
+        "How long to wait, as a number with a unit (`45s`, `30m`, `2h`; a bare number means minutes). Default: `60m` for `snapshot`, `120m` for `restore` and `pitr`, `180m` for `copy`.",
     ),
     input(
         "run-id",
@@ -129,7 +162,7 @@ pub struct OutputSpec {
 pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "snapshot-identifier",
-        description: "The snapshot created (`snapshot`) or restored from (`restore`).",
+        description: "The snapshot created (`snapshot`), restored from (`restore`), deleted (`delete`), or the copy (`copy`).",
     },
     OutputSpec {
         name: "snapshot-arn",
@@ -150,6 +183,18 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "restore-time",
         description: "`pitr`: the time actually restored to, in RFC 3339.",
+    },
+    OutputSpec {
+        name: "snapshots",
+        description: "`list`: this action's snapshots of the DB, newest first, as a JSON array of objects with `id`, `arn`, `status`, `created`, `deploy-version` and `size-gib`.",
+    },
+    OutputSpec {
+        name: "deleted",
+        description: "`prune` and `delete`: the IDs of the snapshots deleted, as a JSON array (`[]` with `dry-run: true`).",
+    },
+    OutputSpec {
+        name: "prune-candidates",
+        description: "`prune`: the IDs the retention rules select, as a JSON array; with `dry-run: true`, what would be deleted.",
     },
     OutputSpec {
         name: "status",

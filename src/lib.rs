@@ -16,20 +16,18 @@ pub mod naming;
 pub mod rds;
 pub mod wait;
 
-use tracing::warn;
-
 use crate::config::{Action, Mode, Plan};
-use crate::github::{Outputs, RunContext};
+use crate::github::{Report, RunContext};
 use crate::inputs::RawInputs;
 use crate::rds::Rds;
 
-/// What a step did: its mode (once known) and its outputs so far. Outputs
+/// What a step did: its mode (once known) and its report so far. Outputs
 /// are kept even when the step fails, so a later step can still find, say,
 /// the snapshot a timed-out wait was waiting for.
 #[derive(Debug, Default)]
 pub struct Step {
     pub mode: Option<Mode>,
-    pub outputs: Outputs,
+    pub report: Report,
 }
 
 /// Runs one step: validates every input, connects to RDS, and carries out
@@ -38,32 +36,25 @@ pub async fn run(raw: &RawInputs, ctx: &RunContext, step: &mut Step) -> anyhow::
     let plan = config::plan(raw, ctx, chrono::Utc::now())?;
     step.mode = Some(plan.mode());
     for input in &plan.unused {
-        warn_user(
-            ctx,
-            &format!(
-                "input `{input}` is not used by mode `{}`; it has no effect",
-                plan.mode()
-            ),
-        );
+        step.report.warn(format!(
+            "input `{input}` is not used by mode `{}`; it has no effect",
+            plan.mode()
+        ));
     }
     let rds = Rds::connect(plan.region.as_deref()).await?;
-    execute(&plan, &rds, &mut step.outputs).await
+    execute(&plan, &rds, &mut step.report).await
 }
 
 /// Carries out a validated plan against an RDS client.
-pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Outputs) -> anyhow::Result<()> {
+pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    let wait = plan.wait;
     match &plan.action {
-        Action::Snapshot(snapshot) => mode::snapshot::run(snapshot, plan.wait, rds, out).await,
-        Action::Restore(restore) => mode::restore::run(restore, plan.wait, rds, out).await,
-        Action::Pitr(pitr) => mode::pitr::run(pitr, plan.wait, rds, out).await,
-    }
-}
-
-/// A warning: a `::warning::` command in Actions, a log line elsewhere.
-pub fn warn_user(ctx: &RunContext, message: &str) {
-    if ctx.in_actions() {
-        println!("{}", github::warning_command(message));
-    } else {
-        warn!("{}", message);
+        Action::Snapshot(snapshot) => mode::snapshot::run(snapshot, wait, rds, out).await,
+        Action::Restore(restore) => mode::restore::run(restore, wait, rds, out).await,
+        Action::Pitr(pitr) => mode::pitr::run(pitr, wait, rds, out).await,
+        Action::List { db } => mode::list::run(db, rds, out).await,
+        Action::Prune(prune) => mode::prune::run(prune, rds, out).await,
+        Action::Delete { snapshot_id } => mode::delete::run(snapshot_id, rds, out).await,
+        Action::Copy(copy) => mode::copy::run(copy, wait, rds, out).await,
     }
 }

@@ -57,12 +57,18 @@ fn report(
     error: Option<&str>,
     format: Format,
 ) -> anyhow::Result<()> {
+    let outputs = &step.report.outputs;
+    if ctx.in_actions() {
+        for warning in &step.report.warnings {
+            println!("{}", github::warning_command(warning));
+        }
+    }
     if let Some(path) = &ctx.github_output {
-        github::append(path, &step.outputs.to_file_commands())?;
+        github::append(path, &outputs.to_file_commands())?;
     } else if error.is_none() {
         match format {
-            Format::Lines => print!("{}", step.outputs.to_lines()),
-            Format::Json => println!("{}", step.outputs.to_json()),
+            Format::Lines => print!("{}", outputs.to_lines()),
+            Format::Json => println!("{}", outputs.to_json()),
         }
     }
     if let Some(path) = &ctx.github_step_summary {
@@ -71,16 +77,24 @@ fn report(
             None => format!("rds-snapshot-action: {mode} succeeded"),
             Some(_) => format!("rds-snapshot-action: {mode} failed"),
         };
-        let mut rows: Vec<(&str, String)> = step
-            .outputs
+        let mut rows: Vec<(&str, String)> = outputs
             .iter()
             .filter(|(_, value)| !value.is_empty())
+            // `list` shows its snapshots as a table of their own below.
+            .filter(|(name, _)| *name != "snapshots")
             .map(|(name, value)| (name, value.to_owned()))
             .collect();
         if let Some(error) = error {
             rows.push(("error", error.to_owned()));
         }
-        github::append(path, &github::summary(&title, &rows))?;
+        for warning in &step.report.warnings {
+            rows.push(("warning", warning.clone()));
+        }
+        let mut summary = github::summary(&title, &rows);
+        for table in &step.report.tables {
+            summary.push_str(&table.to_markdown());
+        }
+        github::append(path, &summary)?;
     }
     Ok(())
 }

@@ -27,6 +27,8 @@ pub mod tag {
     pub const RESTORED_FROM: &str = "rds-snapshot-action:restored-from";
     /// On a PITR instance: the time requested (`latest` or RFC 3339).
     pub const RESTORE_TIME: &str = "rds-snapshot-action:restore-time";
+    /// On a copy: the ARN of the snapshot it was copied from.
+    pub const COPIED_FROM: &str = "rds-snapshot-action:copied-from";
     /// On a PITR instance: the time it was restored to, in RFC 3339.
     pub const RESTORED_TO: &str = "rds-snapshot-action:restored-to";
 }

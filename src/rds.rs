@@ -27,13 +27,14 @@ pub enum RdsError {
     #[error("{op}: it already exists ({message})")]
     AlreadyExists { op: &'static str, message: String },
     #[error(
-        "{op}: the account's quota of manual DB snapshots in this region is used up ({message}); delete manual snapshots that are no longer needed, or ask AWS Support for a higher `Manual DB instance snapshots` quota"
+        "{op}: the account's quota of manual DB snapshots in this region is used up ({message}); delete old snapshots with `mode: prune` (or `prune-keep-last` on the snapshot step), or ask AWS Support for a higher `Manual DB instance snapshots` quota"
     )]
     QuotaExceeded { op: &'static str, message: String },
     #[error("{op}: {message}")]
     InvalidState { op: &'static str, message: String },
     #[error(
-        "{op} was denied: {message}; allow `rds:{op}` in the IAM policy of the role this step runs as (the README lists the permissions each mode needs)"
+        "{op} was denied: {message}; allow `{}` in the IAM policy of the role this step runs as (the README lists the permissions each mode needs)",
+        permission(op)
     )]
     AccessDenied { op: &'static str, message: String },
     #[error("{op} failed: {code}: {message}")]
@@ -80,6 +81,14 @@ impl RdsError {
     }
 }
 
+/// The IAM action that allows an API operation.
+fn permission(op: &str) -> String {
+    match op {
+        "DescribeKey" => "kms:DescribeKey".to_owned(),
+        op => format!("rds:{op}"),
+    }
+}
+
 /// A DB instance, as far as this action cares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Instance {
@@ -104,6 +113,10 @@ pub struct Snapshot {
     pub created: Option<DateTime<Utc>>,
     pub percent: Option<i32>,
     pub tags: Vec<Tag>,
+    pub encrypted: bool,
+    pub kms_key_id: Option<String>,
+    /// Allocated storage, in GiB.
+    pub size_gib: Option<i32>,
 }
 
 /// Looks a tag up by key.
@@ -113,10 +126,12 @@ pub fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
         .map(|tag| tag.value.as_str())
 }
 
-/// The RDS API of one region.
+/// The RDS API of one region, and KMS beside it to tell AWS-managed keys
+/// (which cannot be shared) from customer-managed ones.
 #[derive(Debug, Clone)]
 pub struct Rds {
     client: Client,
+    kms: Option<aws_sdk_kms::Client>,
     region: String,
 }
 
@@ -146,7 +161,7 @@ impl Rds {
                 "input `aws-region` is not set and neither is AWS_REGION or AWS_DEFAULT_REGION; set `aws-region: us-east-1` (your region), or configure credentials with aws-actions/configure-aws-credentials, which sets AWS_REGION"
             );
         }
-        Ok(Self::new(Client::new(&config)))
+        Ok(Self::new(Client::new(&config)).with_kms(aws_sdk_kms::Client::new(&config)))
     }
 
     pub fn new(client: Client) -> Self {
@@ -155,7 +170,35 @@ impl Rds {
             .region()
             .map(ToString::to_string)
             .unwrap_or_default();
-        Rds { client, region }
+        Rds {
+            client,
+            kms: None,
+            region,
+        }
+    }
+
+    pub fn with_kms(mut self, kms: aws_sdk_kms::Client) -> Self {
+        self.kms = Some(kms);
+        self
+    }
+
+    /// The same account and configuration in another region.
+    pub fn in_region(&self, region: &str) -> Rds {
+        let region = aws_config::Region::new(region.to_owned());
+        let client = Client::from_conf(
+            self.client
+                .config()
+                .to_builder()
+                .region(region.clone())
+                .build(),
+        );
+        let kms = self.kms.as_ref().map(|kms| {
+            aws_sdk_kms::Client::from_conf(kms.config().to_builder().region(region).build())
+        });
+        Rds {
+            kms,
+            ..Rds::new(client)
+        }
     }
 
     pub fn region(&self) -> &str {
@@ -179,11 +222,7 @@ impl Rds {
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("DescribeDBInstances", error));
-        match result {
-            Ok(output) => Ok(output.db_instances().first().map(instance)),
-            Err(error) if error.is_not_found() => Ok(None),
-            Err(error) => Err(error),
-        }
+        Ok(found(result)?.and_then(|output| output.db_instances().first().map(instance)))
     }
 
     /// The DB instance, or [`RdsError::NotFound`].
@@ -193,20 +232,18 @@ impl Rds {
             .ok_or_else(|| self.not_found("DB instance", id))
     }
 
-    /// The DB snapshot, or `None` if there is none by that name.
+    /// The DB snapshot, or `None` if there is none by that name. An ARN may
+    /// name a snapshot shared from another account.
     pub async fn snapshot(&self, id: &str) -> Result<Option<Snapshot>, RdsError> {
         let result = self
             .client
             .describe_db_snapshots()
             .db_snapshot_identifier(id)
+            .set_include_shared(id.starts_with("arn:").then_some(true))
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("DescribeDBSnapshots", error));
-        match result {
-            Ok(output) => Ok(output.db_snapshots().first().map(snapshot)),
-            Err(error) if error.is_not_found() => Ok(None),
-            Err(error) => Err(error),
-        }
+        Ok(found(result)?.and_then(|output| output.db_snapshots().first().map(snapshot)))
     }
 
     /// The DB snapshot, or [`RdsError::NotFound`].
@@ -214,6 +251,115 @@ impl Rds {
         self.snapshot(id)
             .await?
             .ok_or_else(|| self.not_found("DB snapshot", id))
+    }
+
+    /// How many manual snapshots the region holds, across all DBs.
+    pub async fn count_manual_snapshots(&self) -> Result<usize, RdsError> {
+        let mut pages = self
+            .client
+            .describe_db_snapshots()
+            .snapshot_type("manual")
+            .into_paginator()
+            .send();
+        let mut count = 0;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| RdsError::from_sdk("DescribeDBSnapshots", error))?;
+            count += page.db_snapshots().len();
+        }
+        Ok(count)
+    }
+
+    /// The manual DB snapshot quota as `(used, max)`, from
+    /// DescribeAccountAttributes. It is advice, not a precondition, so a
+    /// failure is tried only twice and returned for the caller to fall back.
+    pub async fn manual_snapshot_quota(&self) -> Result<Option<(i64, i64)>, RdsError> {
+        let output = self
+            .client
+            .describe_account_attributes()
+            .customize()
+            .config_override(
+                aws_sdk_rds::config::Config::builder()
+                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2)),
+            )
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeAccountAttributes", error))?;
+        Ok(output
+            .account_quotas()
+            .iter()
+            .find(|quota| quota.account_quota_name() == Some("ManualSnapshots"))
+            .and_then(|quota| Some((quota.used()?, quota.max()?))))
+    }
+
+    /// Deletes a snapshot; `None` if it was already gone.
+    pub async fn delete_snapshot(&self, id: &str) -> Result<Option<Snapshot>, RdsError> {
+        let result = self
+            .client
+            .delete_db_snapshot()
+            .db_snapshot_identifier(id)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DeleteDBSnapshot", error));
+        Ok(found(result)?.and_then(|output| output.db_snapshot().map(snapshot)))
+    }
+
+    /// Copies a snapshot into this client's region. `source` is an ID in
+    /// this region, or an ARN (another region, or shared from another
+    /// account).
+    pub async fn copy_snapshot(
+        &self,
+        source: &str,
+        target_id: &str,
+        kms_key_id: Option<&str>,
+        tags: &[Tag],
+    ) -> Result<Snapshot, RdsError> {
+        let output = self
+            .client
+            .copy_db_snapshot()
+            .source_db_snapshot_identifier(source)
+            .target_db_snapshot_identifier(target_id)
+            .set_kms_key_id(kms_key_id.map(str::to_owned))
+            // The tags are given whole (the source's and ours): RDS does not
+            // merge CopyTags with explicit tags.
+            .set_tags(Some(sdk_tags(tags)))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("CopyDBSnapshot", error))?;
+        output
+            .db_snapshot()
+            .map(snapshot)
+            .ok_or_else(|| self.not_found("DB snapshot", target_id))
+    }
+
+    /// Lets other accounts restore or copy a snapshot.
+    pub async fn share_snapshot(&self, id: &str, accounts: &[String]) -> Result<(), RdsError> {
+        self.client
+            .modify_db_snapshot_attribute()
+            .db_snapshot_identifier(id)
+            .attribute_name("restore")
+            .set_values_to_add(Some(accounts.to_vec()))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("ModifyDBSnapshotAttribute", error))?;
+        Ok(())
+    }
+
+    /// Whether a KMS key is AWS-managed (such as the default `aws/rds` key),
+    /// which AWS does not let anyone share. `None` without a KMS client.
+    pub async fn is_aws_managed_key(&self, key_id: &str) -> Result<Option<bool>, RdsError> {
+        let Some(kms) = &self.kms else {
+            return Ok(None);
+        };
+        let output = kms
+            .describe_key()
+            .key_id(key_id)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeKey", error))?;
+        Ok(output
+            .key_metadata()
+            .and_then(|key| key.key_manager())
+            .map(|manager| *manager == aws_sdk_kms::types::KeyManagerType::Aws))
     }
 
     /// Every manual snapshot of a DB instance, across all result pages.
@@ -327,10 +473,8 @@ impl Rds {
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("DescribeDBInstanceAutomatedBackups", error));
-        let output = match result {
-            Ok(output) => output,
-            Err(error) if error.is_not_found() => return Ok(None),
-            Err(error) => return Err(error),
+        let Some(output) = found(result)? else {
+            return Ok(None);
         };
         Ok(output
             .db_instance_automated_backups()
@@ -343,6 +487,15 @@ impl Rds {
                     chrono_time(window.latest_time()?)?,
                 ))
             }))
+    }
+}
+
+/// Turns RDS's "not found" answer into `None`.
+fn found<T>(result: Result<T, RdsError>) -> Result<Option<T>, RdsError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
     }
 }
 
@@ -372,6 +525,9 @@ fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         created: snap.snapshot_create_time().and_then(chrono_time),
         percent: snap.percent_progress(),
         tags: our_tags(snap.tag_list()),
+        encrypted: snap.encrypted().unwrap_or(false),
+        kms_key_id: snap.kms_key_id().map(str::to_owned),
+        size_gib: snap.allocated_storage(),
     }
 }
 

@@ -5,15 +5,16 @@
 
 use aws_sdk_rds::Client;
 use aws_sdk_rds::operation::create_db_snapshot::CreateDbSnapshotOutput;
+use aws_sdk_rds::operation::describe_account_attributes::DescribeAccountAttributesOutput;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
 use aws_sdk_rds::operation::describe_db_snapshots::DescribeDbSnapshotsOutput;
 use aws_sdk_rds::operation::restore_db_instance_from_db_snapshot::RestoreDbInstanceFromDbSnapshotOutput;
-use aws_sdk_rds::types::{DbInstance, DbSnapshot, Endpoint, Tag};
+use aws_sdk_rds::types::{AccountQuota, DbInstance, DbSnapshot, Endpoint, Tag};
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::date_time::DateTime;
 use rds_snapshot_action::config::{self, Plan};
-use rds_snapshot_action::github::{Outputs, RunContext};
+use rds_snapshot_action::github::{Outputs, Report, RunContext};
 use rds_snapshot_action::inputs::RawInputs;
 use rds_snapshot_action::rds::{Rds, retry_config};
 
@@ -34,10 +35,15 @@ fn plan(raw: RawInputs) -> Plan {
 }
 
 async fn execute(rules: &[&Rule], raw: RawInputs) -> (anyhow::Result<()>, Outputs) {
+    let (result, report) = execute_report(rules, raw).await;
+    (result, report.outputs)
+}
+
+async fn execute_report(rules: &[&Rule], raw: RawInputs) -> (anyhow::Result<()>, Report) {
     let rds = Rds::new(client(rules));
-    let mut outputs = Outputs::default();
-    let result = rds_snapshot_action::execute(&plan(raw), &rds, &mut outputs).await;
-    (result, outputs)
+    let mut report = Report::default();
+    let result = rds_snapshot_action::execute(&plan(raw), &rds, &mut report).await;
+    (result, report)
 }
 
 /// An RDS error answer as the query protocol sends it.
@@ -87,6 +93,30 @@ fn instance(id: &str, status: &str) -> DbInstance {
         .build()
 }
 
+/// DescribeAccountAttributes with the manual snapshot quota.
+fn quota(used: i64, max: i64) -> Rule {
+    mock!(Client::describe_account_attributes).then_output(move || {
+        DescribeAccountAttributesOutput::builder()
+            .account_quotas(
+                AccountQuota::builder()
+                    .account_quota_name("ManualSnapshots")
+                    .used(used)
+                    .max(max)
+                    .build(),
+            )
+            .build()
+    })
+}
+
+/// The source DB instance `prod`, available.
+fn source_available() -> Rule {
+    mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance("prod", "available"))
+            .build()
+    })
+}
+
 fn snapshot_step() -> RawInputs {
     RawInputs::default()
         .with("mode", "snapshot")
@@ -116,11 +146,7 @@ async fn snapshot_waits_through_creating_with_progress_to_available() {
                 .build()
         })
         .build();
-    let source = mock!(Client::describe_db_instances).then_output(|| {
-        DescribeDbInstancesOutput::builder()
-            .db_instances(instance("prod", "available"))
-            .build()
-    });
+    let source = source_available();
     let create = mock!(Client::create_db_snapshot)
         .match_requests(move |req| {
             req.db_snapshot_identifier() == Some(id) && req.db_instance_identifier() == Some("prod")
@@ -131,7 +157,11 @@ async fn snapshot_waits_through_creating_with_progress_to_available() {
                 .build()
         });
     let started = tokio::time::Instant::now();
-    let (result, outputs) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    let (result, outputs) = execute(
+        &[&describe, &source, &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
     result.expect("snapshot succeeds");
     assert_eq!(outputs.get("status"), Some("available"));
     assert_eq!(outputs.get("snapshot-identifier"), Some(id));
@@ -158,11 +188,7 @@ async fn throttling_is_retried_by_the_sdk() {
                 .build()
         })
         .build();
-    let source = mock!(Client::describe_db_instances).then_output(|| {
-        DescribeDbInstancesOutput::builder()
-            .db_instances(instance("prod", "available"))
-            .build()
-    });
+    let source = source_available();
     let create = mock!(Client::create_db_snapshot)
         .sequence()
         .http_response(|| aws_error(400, "ThrottlingException"))
@@ -173,7 +199,11 @@ async fn throttling_is_retried_by_the_sdk() {
                 .build()
         })
         .build();
-    let (result, outputs) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    let (result, outputs) = execute(
+        &[&describe, &source, &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
     result.expect("throttling is retried");
     assert_eq!(outputs.get("status"), Some("available"));
     assert_eq!(create.num_calls(), 3);
@@ -204,17 +234,17 @@ async fn a_failed_or_vanished_snapshot_fails_fast() {
             None => describe.http_response(|| aws_error(404, "DBSnapshotNotFound")),
         };
         let describe = describe.build();
-        let source = mock!(Client::describe_db_instances).then_output(|| {
-            DescribeDbInstancesOutput::builder()
-                .db_instances(instance("prod", "available"))
-                .build()
-        });
+        let source = source_available();
         let create = mock!(Client::create_db_snapshot).then_output(move || {
             CreateDbSnapshotOutput::builder()
                 .db_snapshot(snapshot(id, "creating", None, 0))
                 .build()
         });
-        let (result, outputs) = execute(&[&describe, &source, &create], snapshot_step()).await;
+        let (result, outputs) = execute(
+            &[&describe, &source, &create, &quota(5, 100)],
+            snapshot_step(),
+        )
+        .await;
         let error = format!(
             "{:#}",
             result.expect_err("a failed snapshot fails the step")
@@ -239,18 +269,14 @@ async fn a_timeout_says_what_was_seen_and_how_to_go_on() {
         })
         .repeatedly()
         .build();
-    let source = mock!(Client::describe_db_instances).then_output(|| {
-        DescribeDbInstancesOutput::builder()
-            .db_instances(instance("prod", "available"))
-            .build()
-    });
+    let source = source_available();
     let create = mock!(Client::create_db_snapshot).then_output(move || {
         CreateDbSnapshotOutput::builder()
             .db_snapshot(snapshot(id, "creating", Some(0), 0))
             .build()
     });
     let (result, _) = execute(
-        &[&describe, &source, &create],
+        &[&describe, &source, &create, &quota(5, 100)],
         snapshot_step().with("wait-timeout", "2m"),
     )
     .await;
@@ -378,17 +404,17 @@ async fn latest_is_found_past_the_first_page() {
 async fn a_quota_error_says_to_delete_old_snapshots() {
     let describe = mock!(Client::describe_db_snapshots)
         .then_http_response(|| aws_error(404, "DBSnapshotNotFound"));
-    let source = mock!(Client::describe_db_instances).then_output(|| {
-        DescribeDbInstancesOutput::builder()
-            .db_instances(instance("prod", "available"))
-            .build()
-    });
+    let source = source_available();
     let create = mock!(Client::create_db_snapshot)
         .then_http_response(|| aws_error(400, "SnapshotQuotaExceeded"));
-    let (result, _) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    let (result, _) = execute(
+        &[&describe, &source, &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
     let error = format!("{:#}", result.expect_err("quota"));
     assert!(error.contains("quota of manual DB snapshots"), "{error}");
-    assert!(error.contains("delete manual snapshots"), "{error}");
+    assert!(error.contains("mode: prune"), "{error}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -402,8 +428,148 @@ async fn an_instance_in_the_wrong_state_is_named_with_its_state() {
     });
     let create = mock!(Client::create_db_snapshot)
         .then_http_response(|| aws_error(400, "InvalidDBInstanceState"));
-    let (result, _) = execute(&[&describe, &source, &create], snapshot_step()).await;
+    let (result, _) = execute(
+        &[&describe, &source, &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
     let error = format!("{:#}", result.expect_err("wrong state"));
     assert!(error.contains("while it is `stopping`"), "{error}");
     assert!(error.contains("wait until it is `available`"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_the_quota_the_step_fails_naming_prune_and_creates_nothing() {
+    let describe = mock!(Client::describe_db_snapshots)
+        .then_http_response(|| aws_error(404, "DBSnapshotNotFound"));
+    let create = mock!(Client::create_db_snapshot).then_output(|| {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot("x", "creating", None, 0))
+            .build()
+    });
+    let full = quota(100, 100);
+    let (result, _) = execute(&[&describe, &create, &full], snapshot_step()).await;
+    let error = format!("{:#}", result.expect_err("quota reached"));
+    assert!(
+        error.contains("holds 100 manual DB snapshots, the account's quota of 100"),
+        "{error}"
+    );
+    assert!(error.contains("mode: prune"), "{error}");
+    assert!(error.contains("prune-keep-last"), "{error}");
+    assert_eq!(create.num_calls(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn near_the_quota_the_step_warns_and_goes_on() {
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(move || {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(snapshot(id, "available", None, 0))
+                .build()
+        })
+        .build();
+    let source = source_available();
+    let create = mock!(Client::create_db_snapshot).then_output(move || {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot(id, "creating", None, 0))
+            .build()
+    });
+    let near = quota(95, 100);
+    let (result, report) =
+        execute_report(&[&describe, &source, &create, &near], snapshot_step()).await;
+    result.expect("snapshot still made");
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert!(
+        report.warnings[0].contains("95 of 100"),
+        "{:?}",
+        report.warnings
+    );
+}
+
+/// A snapshot this action made, `days` days before now.
+fn owned_snapshot(id: &str, days: i64) -> DbSnapshot {
+    let created = chrono::Utc::now().timestamp() - days * 86_400;
+    snapshot(id, "available", None, created)
+}
+
+#[tokio::test(start_paused = true)]
+async fn prune_sees_every_page_and_keeps_the_newest() {
+    let first = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.marker().is_none())
+        .then_output(|| {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(owned_snapshot("prod-d3", 3))
+                .db_snapshots(owned_snapshot("prod-d40", 40))
+                .marker("page-2")
+                .build()
+        });
+    let second = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.marker() == Some("page-2"))
+        .then_output(|| {
+            DescribeDbSnapshotsOutput::builder()
+                .db_snapshots(owned_snapshot("prod-d1", 1))
+                .db_snapshots(owned_snapshot("prod-d60", 60))
+                .build()
+        });
+    let delete = mock!(Client::delete_db_snapshot)
+        .match_requests(|req| matches!(req.db_snapshot_identifier(), Some("prod-d40" | "prod-d60")))
+        .then_output(|| {
+            aws_sdk_rds::operation::delete_db_snapshot::DeleteDbSnapshotOutput::builder().build()
+        });
+    let raw = RawInputs::default()
+        .with("mode", "prune")
+        .with("db-instance-identifier", "prod")
+        .with("keep-last", "2");
+    let (result, outputs) = execute(&[&first, &second, &delete], raw).await;
+    result.expect("prune succeeds");
+    assert_eq!(outputs.get("deleted"), Some(r#"["prod-d40","prod-d60"]"#));
+    assert_eq!(delete.num_calls(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn sharing_a_snapshot_under_the_default_key_is_refused_with_the_fix() {
+    let describe = mock!(Client::describe_db_snapshots).then_output(|| {
+        let mut encrypted = snapshot("prod-v1", "available", None, 0);
+        encrypted.encrypted = Some(true);
+        encrypted.kms_key_id =
+            Some("arn:aws:kms:us-east-1:123456789012:key/aws-rds-default".into());
+        DescribeDbSnapshotsOutput::builder()
+            .db_snapshots(encrypted)
+            .build()
+    });
+    let share = mock!(Client::modify_db_snapshot_attribute).then_output(|| {
+        aws_sdk_rds::operation::modify_db_snapshot_attribute::ModifyDbSnapshotAttributeOutput::builder().build()
+    });
+    let key = mock!(aws_sdk_kms::Client::describe_key)
+        .match_requests(|req| {
+            req.key_id() == Some("arn:aws:kms:us-east-1:123456789012:key/aws-rds-default")
+        })
+        .then_output(|| {
+            aws_sdk_kms::operation::describe_key::DescribeKeyOutput::builder()
+                .key_metadata(
+                    aws_sdk_kms::types::KeyMetadata::builder()
+                        .key_id("aws-rds-default")
+                        .key_manager(aws_sdk_kms::types::KeyManagerType::Aws)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        });
+    let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&key]);
+    let rds = Rds::new(client(&[&describe, &share])).with_kms(kms);
+    let raw = RawInputs::default()
+        .with("mode", "copy")
+        .with("snapshot-identifier", "prod-v1")
+        .with("share-with-account-ids", "210987654321");
+    let mut report = Report::default();
+    let result = rds_snapshot_action::execute(&plan(raw), &rds, &mut report).await;
+    let error = format!("{:#}", result.expect_err("default key cannot be shared"));
+    assert!(error.contains("AWS managed KMS key"), "{error}");
+    assert!(error.contains("aws/rds"), "{error}");
+    assert!(error.contains("kms-key-id"), "{error}");
+    assert_eq!(share.num_calls(), 0);
+    assert_eq!(key.num_calls(), 1);
 }

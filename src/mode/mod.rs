@@ -2,17 +2,21 @@
 //! adapter to the step's outputs; what they share (ownership checks, waiting
 //! for a new instance) lives here.
 
+pub mod copy;
+pub mod delete;
+pub mod list;
 pub mod pitr;
+pub mod prune;
 pub mod restore;
 pub mod snapshot;
 
 use anyhow::Context as _;
 use tracing::info;
 
-use crate::config::{NewInstance, Tag, Wait};
-use crate::github::{Outputs, shown};
+use crate::config::{NewInstance, SnapshotChoice, Tag, Wait};
+use crate::github::{Report, shown};
 use crate::naming::tag;
-use crate::rds::{Instance, Rds, RdsError, tag_value};
+use crate::rds::{Instance, Rds, RdsError, Snapshot, tag_value};
 use crate::wait::{self, Kind};
 
 /// Whether this action made the resource: it carries the ownership tag.
@@ -57,7 +61,7 @@ async fn create_instance<F>(
     rds: &Rds,
     target: &NewInstance,
     wait: Wait,
-    out: &mut Outputs,
+    out: &mut Report,
     wanted: &str,
     adoptable: impl Fn(&Instance) -> bool,
     create: F,
@@ -93,7 +97,7 @@ async fn finish_instance(
     rds: &Rds,
     instance: Instance,
     wait: Wait,
-    out: &mut Outputs,
+    out: &mut Report,
 ) -> anyhow::Result<()> {
     out.set("db-instance-identifier", instance.id.clone());
     out.set("status", instance.status.clone());
@@ -122,7 +126,99 @@ async fn finish_instance(
     Ok(())
 }
 
+/// Waits for a snapshot to become available, unless `wait: false`, and
+/// returns the last look at it. `what` names it in log lines.
+async fn finish_snapshot(
+    rds: &Rds,
+    snapshot: Snapshot,
+    what: &str,
+    wait: Wait,
+) -> anyhow::Result<Snapshot> {
+    info!(
+        "console: {}",
+        console_url(rds.region(), "db-snapshot", &snapshot.id)
+    );
+    if !wait.enabled {
+        info!(
+            "not waiting (`wait: false`); status is {}",
+            shown(&snapshot.status)
+        );
+        return Ok(snapshot);
+    }
+    let id = snapshot.id.clone();
+    wait::until_available(what, Kind::Snapshot, wait.timeout, || rds.snapshot(&id))
+        .await
+        .with_context(|| format!("waiting for {what}"))
+}
+
 /// The AWS console page of a resource, for log lines a person follows.
 pub fn console_url(region: &str, kind: &str, id: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/rds/home?region={region}#{kind}:id={id}")
+}
+
+/// Finds the snapshot the plan asks for. Only reads.
+pub(crate) async fn choose(
+    choice: &SnapshotChoice,
+    source_db: Option<&str>,
+    rds: &Rds,
+) -> anyhow::Result<Snapshot> {
+    let db = match (choice, source_db) {
+        (SnapshotChoice::Id(id), _) => {
+            return rds.existing_snapshot(id).await.map_err(|error| {
+                anyhow::anyhow!("{error}; check input `snapshot-identifier`, or use `latest`")
+            });
+        }
+        (SnapshotChoice::Arn(arn), _) => {
+            return rds.snapshot(arn).await?.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "snapshot `{arn}` does not exist or is not shared with this account; check input `snapshot-identifier`"
+                )
+            });
+        }
+        (_, Some(db)) => db,
+        (_, None) => unreachable!("the plan requires db-instance-identifier for this choice"),
+    };
+    let candidates: Vec<Snapshot> = owned_snapshots(rds, db)
+        .await?
+        .into_iter()
+        .filter(|snapshot| {
+            snapshot.status == "available"
+                && match choice {
+                    SnapshotChoice::DeployVersion(version) => {
+                        tag_value(&snapshot.tags, tag::DEPLOY_VERSION) == Some(version.as_str())
+                    }
+                    _ => true,
+                }
+        })
+        .collect();
+    newest(candidates).ok_or_else(|| {
+        anyhow::anyhow!(
+            "found no available snapshot made by this action of DB instance `{db}` for {} in region {}; take one with `mode: snapshot`, or set input `snapshot-identifier` to a snapshot ID",
+            choice,
+            rds.region()
+        )
+    })
+}
+
+/// The most recently created snapshot; ties go to the larger ID, so the
+/// choice does not depend on the order RDS lists them in.
+pub fn newest(snapshots: Vec<Snapshot>) -> Option<Snapshot> {
+    snapshots
+        .into_iter()
+        .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)))
+}
+
+/// The snapshots this action made of `db`: they carry the ownership tag and
+/// name `db` as their source, in RDS's record and in the tag.
+pub(crate) async fn owned_snapshots(rds: &Rds, db: &str) -> anyhow::Result<Vec<Snapshot>> {
+    Ok(rds
+        .snapshots_of(db)
+        .await?
+        .into_iter()
+        .filter(|snapshot| {
+            owned(&snapshot.tags)
+                && snapshot.source_db == db
+                && tag_value(&snapshot.tags, tag::SOURCE_DB) == Some(db)
+        })
+        .collect())
 }

@@ -7,11 +7,11 @@ use tracing::info;
 
 use super::{create_instance, finish_instance, foreign_target, owned, same_run};
 use crate::config::{PitrPlan, RestoreTime, Wait, rfc3339, tag};
-use crate::github::{Outputs, shown};
+use crate::github::{Report, shown};
 use crate::naming::tag as key;
 use crate::rds::{Instance, Rds, RdsError, tag_value};
 
-pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Outputs) -> anyhow::Result<()> {
+pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let target = &plan.target;
     let requested = plan.time.to_string();
     let is_ours = |instance: &Instance| {

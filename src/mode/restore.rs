@@ -5,17 +5,17 @@
 use anyhow::{Context as _, bail};
 use tracing::info;
 
-use super::{create_instance, finish_instance, foreign_target, owned, same_run};
-use crate::config::{RestorePlan, SnapshotChoice, Wait, tag};
-use crate::github::{Outputs, shown};
+use super::{choose, create_instance, finish_instance, foreign_target, owned, same_run};
+use crate::config::{RestorePlan, Wait, tag};
+use crate::github::{Report, shown};
 use crate::naming::tag as key;
-use crate::rds::{Instance, Rds, Snapshot, tag_value};
+use crate::rds::{Instance, Rds, tag_value};
 
 pub async fn run(
     plan: &RestorePlan,
     wait: Wait,
     rds: &Rds,
-    out: &mut Outputs,
+    out: &mut Report,
 ) -> anyhow::Result<()> {
     let target = &plan.target;
     let existing = rds.instance(&target.id).await?;
@@ -33,7 +33,7 @@ pub async fn run(
         return finish_instance(rds, existing.clone(), wait, out).await;
     }
 
-    let snapshot = choose(plan, rds).await?;
+    let snapshot = choose(&plan.choice, plan.source_db.as_deref(), rds).await?;
     let wanted = format!("snapshot `{}`", snapshot.id);
     let restored_from_it = |instance: &Instance| {
         owned(&instance.tags)
@@ -77,55 +77,11 @@ pub async fn run(
         .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))
 }
 
-async fn set_snapshot_outputs(rds: &Rds, id: &str, out: &mut Outputs) -> anyhow::Result<()> {
+async fn set_snapshot_outputs(rds: &Rds, id: &str, out: &mut Report) -> anyhow::Result<()> {
     out.set("snapshot-identifier", id.to_owned());
     // The snapshot may have been deleted since; the restore stands without it.
     if let Some(snapshot) = rds.snapshot(id).await? {
         out.set("snapshot-arn", snapshot.arn);
     }
     Ok(())
-}
-
-/// Finds the snapshot the plan asks for. Only reads.
-async fn choose(plan: &RestorePlan, rds: &Rds) -> anyhow::Result<Snapshot> {
-    let db = match (&plan.choice, &plan.source_db) {
-        (SnapshotChoice::Id(id), _) => {
-            return rds.existing_snapshot(id).await.map_err(|error| {
-                anyhow::anyhow!("{error}; check input `snapshot-identifier`, or use `latest`")
-            });
-        }
-        (_, Some(db)) => db,
-        (_, None) => unreachable!("the plan requires db-instance-identifier for this choice"),
-    };
-    let candidates: Vec<Snapshot> = rds
-        .snapshots_of(db)
-        .await?
-        .into_iter()
-        .filter(|snapshot| {
-            owned(&snapshot.tags)
-                && snapshot.source_db == *db
-                && snapshot.status == "available"
-                && match &plan.choice {
-                    SnapshotChoice::DeployVersion(version) => {
-                        tag_value(&snapshot.tags, key::DEPLOY_VERSION) == Some(version.as_str())
-                    }
-                    _ => true,
-                }
-        })
-        .collect();
-    newest(candidates).ok_or_else(|| {
-        anyhow::anyhow!(
-            "found no available snapshot made by this action of DB instance `{db}` for {} in region {}; take one with `mode: snapshot`, or set input `snapshot-identifier` to a snapshot ID",
-            plan.choice,
-            rds.region()
-        )
-    })
-}
-
-/// The most recently created snapshot; ties go to the larger ID, so the
-/// choice does not depend on the order RDS lists them in.
-pub fn newest(snapshots: Vec<Snapshot>) -> Option<Snapshot> {
-    snapshots
-        .into_iter()
-        .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)))
 }

@@ -4,9 +4,10 @@
 use anyhow::{Context as _, bail};
 use tracing::info;
 
-use super::{console_url, owned};
-use crate::config::{SnapshotPlan, Wait};
-use crate::github::{Outputs, shown};
+use super::prune::{json_ids, prune};
+use super::{finish_snapshot, owned};
+use crate::config::{Retention, SnapshotPlan, Wait};
+use crate::github::{Report, shown};
 use crate::rds::{Rds, RdsError, Snapshot};
 use crate::wait::{self, Kind, Verdict};
 
@@ -14,39 +15,69 @@ pub async fn run(
     plan: &SnapshotPlan,
     wait: Wait,
     rds: &Rds,
-    out: &mut Outputs,
+    out: &mut Report,
 ) -> anyhow::Result<()> {
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set("db-instance-identifier", plan.db.clone());
     let snapshot = match rds.snapshot(&plan.snapshot_id).await? {
         Some(existing) => adopt(existing, plan)?,
-        None => create(plan, rds).await?,
+        None => {
+            if let Some(keep) = plan.prune_keep_last {
+                let retention = Retention {
+                    keep_last: Some(keep),
+                    older_than: None,
+                };
+                let pruned = prune(rds, &plan.db, retention, false, chrono::Utc::now()).await?;
+                out.set("deleted", json_ids(&pruned.deleted));
+            }
+            guard_quota(plan, rds, out).await?;
+            create(plan, rds).await?
+        }
     };
     out.set("snapshot-arn", snapshot.arn.clone());
     out.set("status", snapshot.status.clone());
-    info!(
-        "console: {}",
-        console_url(rds.region(), "db-snapshot", &snapshot.id)
-    );
-    if !wait.enabled {
-        info!(
-            "not waiting (`wait: false`); status is {}",
-            shown(&snapshot.status)
-        );
-        return Ok(());
-    }
-    let what = format!("snapshot `{}`", snapshot.id);
-    let done = wait::until_available(&what, Kind::Snapshot, wait.timeout, || {
-        rds.snapshot(&plan.snapshot_id)
-    })
-    .await
-    .with_context(|| {
-        format!(
-            "waiting for snapshot `{}` of `{}`",
-            plan.snapshot_id, plan.db
-        )
-    })?;
+    let what = format!("snapshot `{}` of `{}`", snapshot.id, plan.db);
+    let done = finish_snapshot(rds, snapshot, &what, wait).await?;
     out.set("status", done.status);
+    Ok(())
+}
+
+/// AWS's documented default for manual DB snapshots per region.
+const DEFAULT_QUOTA: i64 = 100;
+
+/// Refuses to start a snapshot the account's quota would refuse, and warns
+/// when the quota is close, while pruning is still a choice rather than an
+/// emergency.
+async fn guard_quota(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    let (used, max) = match rds.manual_snapshot_quota().await {
+        Ok(Some(quota)) => quota,
+        failed => {
+            let why = match failed {
+                Err(error) => format!("{error}"),
+                _ => "no ManualSnapshots quota in the answer".to_owned(),
+            };
+            out.warn(format!(
+                "could not read the manual snapshot quota ({why}); assuming AWS's default of {DEFAULT_QUOTA}. Allow `rds:DescribeAccountAttributes` for an exact figure"
+            ));
+            let used = rds.count_manual_snapshots().await?;
+            (i64::try_from(used).unwrap_or(i64::MAX), DEFAULT_QUOTA)
+        }
+    };
+    info!("manual snapshots in {}: {used} of {max}", rds.region());
+    if used >= max {
+        bail!(
+            "region {} already holds {used} manual DB snapshots, the account's quota of {max}, so a new snapshot of `{}` would be refused. Delete old ones with `mode: prune` (for example `keep-last: 20`), set `prune-keep-last` on this step, or ask AWS Support for a higher quota",
+            rds.region(),
+            plan.db
+        );
+    }
+    let left = max - used;
+    if left <= (max / 10).max(1) {
+        out.warn(format!(
+            "{used} of {max} manual DB snapshots in {} are used; only {left} left. Prune with `mode: prune` or `prune-keep-last` before deploys start failing",
+            rds.region()
+        ));
+    }
     Ok(())
 }
 

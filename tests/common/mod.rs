@@ -78,9 +78,14 @@ impl Moto {
 
     /// An RDS client for setting up and inspecting the emulator.
     pub fn client(&self) -> Client {
+        self.client_in(REGION)
+    }
+
+    /// An RDS client for another region of the emulator.
+    pub fn client_in(&self, region: &str) -> Client {
         let config = aws_sdk_rds::Config::builder()
             .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
-            .region(aws_sdk_rds::config::Region::new(REGION))
+            .region(aws_sdk_rds::config::Region::new(region.to_owned()))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_sdk_rds::config::Credentials::new(
                 "AKIAIOSFODNN7EXAMPLE",

@@ -1,0 +1,210 @@
+//! `mode: copy`: copies a snapshot to another region (disaster recovery),
+//! re-encrypts it with another KMS key, takes in a snapshot shared from
+//! another account, and shares a snapshot (or its copy) with other accounts.
+
+use anyhow::{Context as _, bail};
+use tracing::info;
+
+use super::{choose, finish_snapshot, owned};
+use crate::config::{CopyPlan, SnapshotChoice, Tag, Wait, tag};
+use crate::github::Report;
+use crate::naming::{self, MAX_SNAPSHOT_ID, tag as key};
+use crate::rds::{Rds, RdsError, Snapshot, tag_value};
+
+pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    let source_region = match &plan.choice {
+        SnapshotChoice::Arn(arn) => arn_part(arn, 3).to_owned(),
+        _ => rds.region().to_owned(),
+    };
+    let source_rds = if source_region == rds.region() {
+        rds.clone()
+    } else {
+        rds.in_region(&source_region)
+    };
+    let source = choose(&plan.choice, plan.source_db.as_deref(), &source_rds).await?;
+    if source.status != "available" {
+        bail!(
+            "snapshot `{}` is `{}`; only an available snapshot can be copied or shared; wait for it",
+            source.id,
+            source.status
+        );
+    }
+    let target_region = plan.target_region.as_deref().unwrap_or(rds.region());
+    let cross_region = target_region != source_region;
+    let from_elsewhere = matches!(plan.choice, SnapshotChoice::Arn(_));
+    let needs_copy =
+        cross_region || from_elsewhere || plan.target_id.is_some() || plan.kms_key_id.is_some();
+
+    if cross_region && source.encrypted && plan.kms_key_id.is_none() {
+        bail!(
+            "snapshot `{}` is encrypted, and a KMS key belongs to one region: set input `kms-key-id` to a KMS key in {target_region} to encrypt the copy with",
+            source.id
+        );
+    }
+    if !plan.share_with.is_empty() {
+        // The key the shared snapshot ends up encrypted with.
+        let (key, key_rds) = match (&plan.kms_key_id, source.encrypted) {
+            (Some(key), _) => (Some(key.clone()), rds.in_region(target_region)),
+            (None, true) => (source.kms_key_id.clone(), source_rds.clone()),
+            (None, false) => (None, source_rds.clone()),
+        };
+        if let Some(key) = key
+            && key_rds.is_aws_managed_key(&key).await? == Some(true)
+        {
+            bail!(
+                "snapshot `{}` would be shared encrypted with an AWS managed KMS key ({key}, such as the default `aws/rds` key), and AWS does not let other accounts use those keys; set input `kms-key-id` to a customer managed key: the action copies the snapshot re-encrypted with it and shares the copy. Also allow the other accounts to use that key (kms:Decrypt, kms:DescribeKey, kms:CreateGrant) in its key policy",
+                source.id
+            );
+        }
+    }
+
+    let target_rds = if target_region == rds.region() {
+        rds.clone()
+    } else {
+        rds.in_region(target_region)
+    };
+    let result = if needs_copy {
+        copy(
+            plan,
+            wait,
+            &source,
+            cross_region || from_elsewhere,
+            &target_rds,
+            out,
+        )
+        .await?
+    } else {
+        source
+    };
+    out.set("snapshot-identifier", result.id.clone());
+    out.set("snapshot-arn", result.arn.clone());
+    out.set("status", result.status.clone());
+
+    if !plan.share_with.is_empty() {
+        if result.status != "available" {
+            bail!(
+                "snapshot `{}` is `{}`, and only an available snapshot can be shared; leave `wait: true` when sharing, or share it in a later step",
+                result.id,
+                result.status
+            );
+        }
+        target_rds
+            .share_snapshot(&result.id, &plan.share_with)
+            .await
+            .with_context(|| format!("sharing snapshot `{}`", result.id))?;
+        info!(
+            "shared snapshot `{}` with account(s) {}",
+            result.id,
+            plan.share_with.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Makes (or, on a re-run, adopts) the copy, and waits for it.
+async fn copy(
+    plan: &CopyPlan,
+    wait: Wait,
+    source: &Snapshot,
+    by_arn: bool,
+    target_rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Snapshot> {
+    let target_id = match &plan.target_id {
+        Some(id) => id.clone(),
+        None if by_arn => source.id.clone(),
+        None => format!("{}-copy", source.id),
+    };
+    if naming::check_identifier(&target_id, MAX_SNAPSHOT_ID).is_err() {
+        bail!(
+            "the copy's ID `{target_id}` would be too long for RDS; set input `target-snapshot-identifier`"
+        );
+    }
+    out.set("snapshot-identifier", target_id.clone());
+    let copied_from_source = |snapshot: &Snapshot| {
+        owned(&snapshot.tags)
+            && tag_value(&snapshot.tags, key::COPIED_FROM) == Some(source.arn.as_str())
+    };
+    let copy = match target_rds.snapshot(&target_id).await? {
+        Some(existing) if copied_from_source(&existing) => {
+            info!(
+                "snapshot `{target_id}` in {} was already copied from `{}` by this action; adopting it",
+                target_rds.region(),
+                source.id
+            );
+            existing
+        }
+        Some(_) => bail!(
+            "snapshot `{target_id}` already exists in {} and is not a copy of `{}` made by this action; nothing was changed. Set input `target-snapshot-identifier` to a new ID",
+            target_rds.region(),
+            source.arn
+        ),
+        None => {
+            let source_ref = if by_arn { &source.arn } else { &source.id };
+            info!(
+                "copying snapshot `{}` to `{target_id}` in {}",
+                source.id,
+                target_rds.region()
+            );
+            match target_rds
+                .copy_snapshot(
+                    source_ref,
+                    &target_id,
+                    plan.kms_key_id.as_deref(),
+                    &copy_tags(plan, source),
+                )
+                .await
+            {
+                Ok(copy) => copy,
+                Err(RdsError::AlreadyExists { .. }) => {
+                    let existing = target_rds.existing_snapshot(&target_id).await?;
+                    if !copied_from_source(&existing) {
+                        bail!(
+                            "snapshot `{target_id}` appeared in {} while copying, and it is not a copy of `{}`; nothing was changed",
+                            target_rds.region(),
+                            source.arn
+                        );
+                    }
+                    existing
+                }
+                Err(error) => {
+                    return Err(error).with_context(|| {
+                        format!(
+                            "copying `{}` to `{target_id}` in {}",
+                            source.id,
+                            target_rds.region()
+                        )
+                    });
+                }
+            }
+        }
+    };
+    let what = format!("the copy `{}` in {}", copy.id, target_rds.region());
+    finish_snapshot(target_rds, copy, &what, wait).await
+}
+
+/// The copy's tags: the source's, the user's, and this action's own, so the
+/// copy can be listed and pruned where it lands.
+fn copy_tags(plan: &CopyPlan, source: &Snapshot) -> Vec<Tag> {
+    let mut tags: Vec<Tag> = source
+        .tags
+        .iter()
+        .filter(|t| !t.key.starts_with("aws:"))
+        .filter(|t| plan.tags.iter().all(|user| user.key != t.key))
+        .cloned()
+        .collect();
+    tags.extend(plan.tags.iter().cloned());
+    tags.retain(|t| t.key != key::COPIED_FROM);
+    if !owned(&tags) {
+        tags.retain(|t| t.key != key::MANAGED_BY && t.key != key::SOURCE_DB);
+        tags.push(tag(key::MANAGED_BY, key::MANAGED_BY_VALUE));
+        tags.push(tag(key::SOURCE_DB, &source.source_db));
+    }
+    tags.push(tag(key::COPIED_FROM, &source.arn));
+    tags
+}
+
+/// One `:`-separated field of an ARN (already validated by the plan).
+fn arn_part(arn: &str, index: usize) -> &str {
+    arn.split(':').nth(index).unwrap_or_default()
+}

@@ -1,0 +1,48 @@
+//! `mode: delete`: deletes one snapshot, only if this action made it.
+
+use anyhow::bail;
+use tracing::info;
+
+use super::owned;
+use super::prune::json_ids;
+use crate::github::{Report, shown};
+use crate::naming::tag;
+use crate::rds::Rds;
+
+pub async fn run(id: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    out.set("snapshot-identifier", id.to_owned());
+    let Some(snapshot) = rds.snapshot(id).await? else {
+        // A re-run after the deletion went through lands here: the snapshot
+        // is gone, which is what was asked.
+        out.warn(format!(
+            "snapshot `{id}` does not exist in region {}; nothing to delete (if this is a re-run, the first attempt deleted it)",
+            rds.region()
+        ));
+        out.set("deleted", json_ids(&[]));
+        out.set("status", "deleted");
+        return Ok(());
+    };
+    if !owned(&snapshot.tags) {
+        bail!(
+            "snapshot `{id}` does not carry this action's ownership tag `{}={}`, so this action did not make it and will not delete it; if it must go, delete it in the RDS console",
+            tag::MANAGED_BY,
+            tag::MANAGED_BY_VALUE
+        );
+    }
+    if !matches!(snapshot.status.as_str(), "available" | "failed") {
+        bail!(
+            "snapshot `{id}` is `{}`; wait until it is `available`, then delete it",
+            snapshot.status
+        );
+    }
+    info!(
+        "deleting snapshot `{id}` of {} ({})",
+        shown(&snapshot.source_db),
+        shown(&snapshot.status)
+    );
+    out.set("db-instance-identifier", snapshot.source_db.clone());
+    rds.delete_snapshot(id).await?;
+    out.set("deleted", json_ids(&[id.to_owned()]));
+    out.set("status", "deleted");
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! `mode: list`: the snapshots this action made of a DB, newest first, as a
+//! JSON output for later steps and a table in the job summary.
+
+use serde_json::json;
+use tracing::info;
+
+use super::owned_snapshots;
+use crate::config::rfc3339;
+use crate::github::{Report, Table, shown};
+use crate::naming::tag;
+use crate::rds::{Rds, Snapshot, tag_value};
+
+pub async fn run(db: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    let snapshots = newest_first(owned_snapshots(rds, db).await?);
+    info!(
+        "{} snapshot(s) of `{db}` made by this action in {}",
+        snapshots.len(),
+        rds.region()
+    );
+    let entries: Vec<serde_json::Value> = snapshots
+        .iter()
+        .map(|snapshot| {
+            json!({
+                "id": snapshot.id,
+                "arn": snapshot.arn,
+                "status": snapshot.status,
+                "created": snapshot.created.map(rfc3339),
+                "deploy-version": tag_value(&snapshot.tags, tag::DEPLOY_VERSION),
+                "size-gib": snapshot.size_gib,
+            })
+        })
+        .collect();
+    for snapshot in &snapshots {
+        info!(
+            "  {} {} {}",
+            snapshot.id,
+            shown(&snapshot.status),
+            snapshot.created.map(rfc3339).unwrap_or_default()
+        );
+    }
+    out.set("db-instance-identifier", db.to_owned());
+    out.set("snapshots", serde_json::Value::Array(entries).to_string());
+    out.tables.push(Table {
+        title: format!("Snapshots of {db} made by rds-snapshot-action"),
+        headers: vec![
+            "snapshot",
+            "status",
+            "created",
+            "deploy version",
+            "size (GiB)",
+        ],
+        rows: snapshots
+            .iter()
+            .map(|snapshot| {
+                vec![
+                    snapshot.id.clone(),
+                    snapshot.status.clone(),
+                    snapshot.created.map(rfc3339).unwrap_or_default(),
+                    tag_value(&snapshot.tags, tag::DEPLOY_VERSION)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    snapshot
+                        .size_gib
+                        .map(|size| size.to_string())
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    });
+    Ok(())
+}
+
+/// Newest first; ties by ID, so the order never depends on RDS's.
+pub fn newest_first(mut snapshots: Vec<Snapshot>) -> Vec<Snapshot> {
+    snapshots.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.id.cmp(&a.id)));
+    snapshots
+}

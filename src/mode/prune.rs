@@ -1,0 +1,192 @@
+//! `mode: prune`: deletes this action's old snapshots of one DB by retention
+//! rules. It only ever considers snapshots that carry the ownership tag and
+//! name the DB as their source, never deletes one that is not `available`
+//! (a snapshot still being created, say), and always keeps the newest
+//! available one, whatever the rules say.
+
+use chrono::{DateTime, Utc};
+use tracing::info;
+
+use super::list::newest_first;
+use super::owned_snapshots;
+use crate::config::{PrunePlan, Retention};
+use crate::github::Report;
+use crate::rds::{Rds, Snapshot};
+
+pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    out.set("db-instance-identifier", plan.db.clone());
+    let pruned = prune(rds, &plan.db, plan.retention, plan.dry_run, Utc::now()).await?;
+    out.set("prune-candidates", json_ids(&pruned.candidates));
+    out.set("deleted", json_ids(&pruned.deleted));
+    out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
+    Ok(())
+}
+
+/// What a prune selected and what it deleted.
+#[derive(Debug, Default)]
+pub struct Pruned {
+    pub candidates: Vec<String>,
+    pub deleted: Vec<String>,
+}
+
+/// Deletes (or, with `dry_run`, only selects) the snapshots of `db` that
+/// `retention` lets go.
+pub async fn prune(
+    rds: &Rds,
+    db: &str,
+    retention: Retention,
+    dry_run: bool,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Pruned> {
+    let snapshots = owned_snapshots(rds, db).await?;
+    let total = snapshots.len();
+    let candidates: Vec<String> = select(snapshots, retention, now)
+        .into_iter()
+        .map(|snapshot| snapshot.id)
+        .collect();
+    info!(
+        "{} of {total} snapshot(s) of `{db}` made by this action are past the retention rules",
+        candidates.len()
+    );
+    let mut deleted = Vec::new();
+    for id in &candidates {
+        if dry_run {
+            info!("would delete snapshot `{id}` (dry run)");
+            continue;
+        }
+        match rds.delete_snapshot(id).await? {
+            Some(_) => info!("deleted snapshot `{id}`"),
+            None => info!("snapshot `{id}` was already gone"),
+        }
+        deleted.push(id.clone());
+    }
+    Ok(Pruned {
+        candidates,
+        deleted,
+    })
+}
+
+/// Chooses which of one DB's snapshots (all made by this action) the rules
+/// delete. `keep-last` ranks them newest first; `older-than` compares their
+/// creation time with `now`; with both, a snapshot goes only if both select
+/// it. Snapshots that are not `available`, or whose creation time is
+/// unknown, and the newest available one, always stay.
+pub fn select(snapshots: Vec<Snapshot>, retention: Retention, now: DateTime<Utc>) -> Vec<Snapshot> {
+    let snapshots = newest_first(snapshots);
+    let newest_available = snapshots
+        .iter()
+        .position(|snapshot| snapshot.status == "available");
+    snapshots
+        .into_iter()
+        .enumerate()
+        .filter(|(rank, snapshot)| {
+            let Some(created) = snapshot.created else {
+                return false;
+            };
+            let past_count = retention.keep_last.map(|keep| *rank >= keep as usize);
+            let past_age = retention
+                .older_than
+                .map(|age| chrono::TimeDelta::from_std(age).is_ok_and(|age| created < now - age));
+            snapshot.status == "available"
+                && Some(*rank) != newest_available
+                && (past_count.is_some() || past_age.is_some())
+                && past_count.unwrap_or(true)
+                && past_age.unwrap_or(true)
+        })
+        .map(|(_, snapshot)| snapshot)
+        .collect()
+}
+
+/// IDs as a JSON array.
+pub fn json_ids(ids: &[String]) -> String {
+    serde_json::to_string(ids).expect("strings serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn snap(id: &str, status: &str, days_old: i64) -> Snapshot {
+        let now = now();
+        Snapshot {
+            id: id.to_owned(),
+            arn: String::new(),
+            status: status.to_owned(),
+            source_db: "prod".to_owned(),
+            created: Some(now - chrono::TimeDelta::days(days_old)),
+            percent: None,
+            tags: Vec::new(),
+            encrypted: false,
+            kms_key_id: None,
+            size_gib: None,
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T00:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    fn ids(selected: Vec<Snapshot>) -> Vec<String> {
+        selected.into_iter().map(|s| s.id).collect()
+    }
+
+    fn days(n: u64) -> Option<Duration> {
+        Some(Duration::from_secs(n * 86_400))
+    }
+
+    fn set() -> Vec<Snapshot> {
+        vec![
+            snap("d", "available", 40),
+            snap("a", "creating", 0),
+            snap("b", "available", 1),
+            snap("c", "available", 10),
+            snap("e", "available", 50),
+        ]
+    }
+
+    #[test]
+    fn keep_last_counts_newest_first() {
+        let keep = |n| Retention {
+            keep_last: Some(n),
+            older_than: None,
+        };
+        // Ranked a(creating) b c d e: keep 2 keeps a and b.
+        assert_eq!(ids(select(set(), keep(2), now())), ["c", "d", "e"]);
+        assert_eq!(ids(select(set(), keep(4), now())), ["e"]);
+        assert!(select(set(), keep(9), now()).is_empty());
+    }
+
+    #[test]
+    fn the_newest_available_and_unfinished_ones_always_stay() {
+        // keep-last 1 keeps only the creating one by rank, yet b stays as the
+        // newest available: a failed first attempt must not leave no backup.
+        let rules = Retention {
+            keep_last: Some(1),
+            older_than: None,
+        };
+        assert_eq!(ids(select(set(), rules, now())), ["c", "d", "e"]);
+        let everything_old = Retention {
+            keep_last: None,
+            older_than: days(0),
+        };
+        let selected = ids(select(set(), everything_old, now()));
+        assert!(!selected.contains(&"a".to_owned()) && !selected.contains(&"b".to_owned()));
+    }
+
+    #[test]
+    fn older_than_and_both_rules() {
+        let age = Retention {
+            keep_last: None,
+            older_than: days(30),
+        };
+        assert_eq!(ids(select(set(), age, now())), ["d", "e"]);
+        let both = Retention {
+            keep_last: Some(4),
+            older_than: days(30),
+        };
+        assert_eq!(ids(select(set(), both, now())), ["e"]);
+    }
+}
