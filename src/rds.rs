@@ -3,6 +3,7 @@
 //! are the cases a caller branches on.
 
 use aws_sdk_rds::Client;
+use aws_sdk_rds::config::http::HttpResponse;
 use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_rds::types;
 use chrono::{DateTime, Utc};
@@ -46,18 +47,30 @@ pub enum RdsError {
 }
 
 impl RdsError {
-    fn from_sdk<E, R>(op: &'static str, error: SdkError<E, R>) -> Self
+    fn from_sdk<E>(op: &'static str, error: SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: std::fmt::Debug,
     {
         let Some(code) = error.code().map(str::to_owned) else {
-            // Not an answer from RDS: a connection, timeout or credentials
-            // failure, after the SDK's own retries.
+            // Not an RDS error answer: no connection, a timeout, or a body
+            // that is not RDS's (a proxy's error page, say). The SDK has
+            // already retried what it could.
+            let message = match &error {
+                SdkError::ServiceError(failure) => format!(
+                    "HTTP {} from the endpoint, without an RDS error in the body",
+                    failure.raw().status().as_u16()
+                ),
+                SdkError::ResponseError(failure) => format!(
+                    "HTTP {} from the endpoint, and the response could not be read",
+                    failure.raw().status().as_u16()
+                ),
+                SdkError::TimeoutError(_) => "the request timed out".to_owned(),
+                other => DisplayErrorContext(other).to_string(),
+            };
             return RdsError::Aws {
                 op,
                 code: "request failed".to_owned(),
-                message: DisplayErrorContext(&error).to_string(),
+                message,
             };
         };
         let message = error.message().unwrap_or("no message").to_owned();

@@ -51,6 +51,9 @@ const DEFAULT_QUOTA: i64 = 100;
 async fn guard_quota(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let (used, max) = match rds.manual_snapshot_quota().await {
         Ok(Some(quota)) => quota,
+        // A policy without the permission is a setup mistake to fix, not an
+        // outage to work around.
+        Err(denied @ RdsError::AccessDenied { .. }) => return Err(denied.into()),
         failed => {
             let why = match failed {
                 Err(error) => format!("{error}"),
