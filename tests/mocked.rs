@@ -434,7 +434,8 @@ async fn an_instance_in_the_wrong_state_is_named_with_its_state() {
     )
     .await;
     let error = format!("{:#}", result.expect_err("wrong state"));
-    assert!(error.contains("while it is `stopping`"), "{error}");
+    assert!(error.contains("is `stopping`"), "{error}");
+    assert_eq!(create.num_calls(), 0);
     assert!(error.contains("wait until it is `available`"), "{error}");
 }
 

@@ -40,7 +40,6 @@ pub async fn run(id: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
         shown(&snapshot.source_db),
         shown(&snapshot.status)
     );
-    out.set("db-instance-identifier", snapshot.source_db.clone());
     rds.delete_snapshot(id).await?;
     out.set("deleted", json_ids(&[id.to_owned()]));
     out.set("status", "deleted");

@@ -9,7 +9,6 @@ use super::{finish_snapshot, owned};
 use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::github::{Report, shown};
 use crate::rds::{Rds, RdsError, Snapshot};
-use crate::wait::{self, Kind, Verdict};
 
 pub async fn run(
     plan: &SnapshotPlan,
@@ -94,11 +93,13 @@ async fn create(plan: &SnapshotPlan, rds: &Rds) -> anyhow::Result<Snapshot> {
             ),
             error => error.into(),
         })?;
-    if let Verdict::Failed(reason) = wait::verdict(Kind::Instance, Some(&wait::Observed::seen(&db)))
-    {
+    // CreateDBSnapshot accepts only these source states; anything else
+    // would be refused after the quota check and the log said "creating".
+    if !matches!(db.status.as_str(), "available" | "storage-optimization") {
         bail!(
-            "DB instance `{}` cannot be snapshotted: {reason}; fix the instance in the RDS console and re-run",
-            db.id
+            "DB instance `{}` is `{}`, and RDS snapshots an instance only while it is `available` (or `storage-optimization`); wait until it is `available` (start it if it is stopped) and re-run",
+            db.id,
+            db.status
         );
     }
     info!(

@@ -114,34 +114,44 @@ impl Moto {
             .expect("create source DB instance");
     }
 
+    /// The IDs of a DB's manual snapshots, across all result pages.
     pub async fn snapshot_ids(&self, db: &str) -> Vec<String> {
-        let mut ids: Vec<String> = self
+        let mut pages = self
             .client()
             .describe_db_snapshots()
             .db_instance_identifier(db)
             .snapshot_type("manual")
-            .send()
-            .await
-            .expect("describe snapshots")
-            .db_snapshots()
-            .iter()
-            .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned))
-            .collect();
+            .into_paginator()
+            .send();
+        let mut ids = Vec::new();
+        while let Some(page) = pages.next().await {
+            ids.extend(
+                page.expect("describe snapshots")
+                    .db_snapshots()
+                    .iter()
+                    .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned)),
+            );
+        }
         ids.sort();
         ids
     }
 
+    /// Every DB instance's ID, across all result pages.
     pub async fn instance_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self
+        let mut pages = self
             .client()
             .describe_db_instances()
-            .send()
-            .await
-            .expect("describe instances")
-            .db_instances()
-            .iter()
-            .filter_map(|d| d.db_instance_identifier().map(str::to_owned))
-            .collect();
+            .into_paginator()
+            .send();
+        let mut ids = Vec::new();
+        while let Some(page) = pages.next().await {
+            ids.extend(
+                page.expect("describe instances")
+                    .db_instances()
+                    .iter()
+                    .filter_map(|d| d.db_instance_identifier().map(str::to_owned)),
+            );
+        }
         ids.sort();
         ids
     }
@@ -186,6 +196,85 @@ pub fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
             )
         })
         .collect()
+}
+
+/// The fault-injecting proxy (`tests/support/fault_proxy.py`) in front of
+/// moto, killed when dropped.
+pub struct FaultProxy {
+    child: Child,
+    pub endpoint: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl FaultProxy {
+    /// Faults at `rate` (0.0 to 1.0), chosen by `seed`; every answer
+    /// delayed by `delay_ms`.
+    pub fn start(upstream: &str, rate: f64, seed: u64, delay_ms: u64) -> FaultProxy {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("requests.jsonl");
+        let python = moto_server_path().with_file_name("python");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fault_proxy.py");
+        let child = Command::new(python)
+            .arg(script)
+            .args([
+                port.to_string(),
+                upstream.to_owned(),
+                rate.to_string(),
+                seed.to_string(),
+                log.display().to_string(),
+                delay_ms.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the fault proxy starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the fault proxy did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        FaultProxy {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// Every request seen so far: its API action and the fault injected
+    /// (`None` when it was passed through untouched).
+    pub fn requests(&self) -> Vec<(String, Option<String>)> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| {
+                let entry: serde_json::Value = serde_json::from_str(line).expect("a log line");
+                (
+                    entry["action"].as_str().unwrap_or_default().to_owned(),
+                    entry["fault"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    }
+
+    /// Forgets the requests seen so far.
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether an RDS or KMS API action changes anything.
+pub fn is_mutating(action: &str) -> bool {
+    !(action.starts_with("Describe") || action.starts_with("List") || action.is_empty())
 }
 
 impl Drop for Moto {
@@ -337,6 +426,11 @@ impl Step {
         self
     }
 
+    /// Sends the step's AWS calls to `endpoint` (a proxy in front of moto).
+    pub fn via(self, endpoint: &str) -> Step {
+        self.env("AWS_ENDPOINT_URL", endpoint)
+    }
+
     /// Sets an environment variable of the step.
     pub fn env(mut self, name: &str, value: &str) -> Step {
         self.env.insert(name.to_owned(), value.to_owned());
@@ -358,7 +452,8 @@ impl Step {
         self
     }
 
-    pub fn run(&self) -> Ran {
+    /// The command the runner would start for this step.
+    pub fn command(&self) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_rds-snapshot-action"));
         command.env_clear().envs(&self.env).args(&self.args);
         if self.args.is_empty() {
@@ -375,6 +470,11 @@ impl Step {
                 );
             }
         }
+        command
+    }
+
+    pub fn run(&self) -> Ran {
+        let mut command = self.command();
         let Output {
             status,
             stdout,

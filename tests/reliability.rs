@@ -1,0 +1,417 @@
+//! Does it survive? Every mode runs many times through a fault-injecting
+//! proxy in front of moto, and is killed (SIGKILL) at random points and run
+//! again. Each test prints a table of what it did; the README's
+//! "Reliability" section quotes them.
+//!
+//! `RELIABILITY_RUNS` sets the runs per mode (default 50).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{FaultProxy, Moto, Step};
+
+fn runs() -> usize {
+    std::env::var("RELIABILITY_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50)
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// Runs `job(0..count)` on `workers` threads; results in index order.
+fn in_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= count {
+                        break;
+                    }
+                    let result = job(i);
+                    results.lock().unwrap().push((i, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// One mode, with the world it needs and the world it must leave.
+#[derive(Debug, Clone, Copy)]
+enum Scenario {
+    Snapshot,
+    Restore,
+    Pitr,
+    List,
+    Prune,
+    Delete,
+    Copy,
+}
+
+/// New modes join here, and both suites run them.
+const ALL_SCENARIOS: [Scenario; 7] = [
+    Scenario::Snapshot,
+    Scenario::Restore,
+    Scenario::Pitr,
+    Scenario::List,
+    Scenario::Prune,
+    Scenario::Delete,
+    Scenario::Copy,
+];
+
+/// The scenarios to run: all, or those `RELIABILITY_MODES` names
+/// (comma-separated), to re-run one while investigating.
+fn scenarios() -> Vec<Scenario> {
+    let only = std::env::var("RELIABILITY_MODES").unwrap_or_default();
+    ALL_SCENARIOS
+        .into_iter()
+        .filter(|s| only.is_empty() || only.split(',').any(|name| name == s.name()))
+        .collect()
+}
+
+/// The resources a run is judged by: the DB's snapshots in the step's
+/// region and in us-west-2, and the DB instances named after the DB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct World {
+    snapshots: Vec<String>,
+    copies: Vec<String>,
+    instances: Vec<String>,
+}
+
+fn db(n: usize) -> String {
+    format!("db-{n}")
+}
+
+fn snap(n: usize, k: usize) -> String {
+    format!("db-{n}-s{k}")
+}
+
+fn run_id(n: usize) -> String {
+    (7000 + n).to_string()
+}
+
+/// A snapshot tagged as this action tags its own.
+async fn own_snapshot(moto: &Moto, db: &str, id: &str) {
+    let tag = |key: &str, value: &str| {
+        aws_sdk_rds::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+    };
+    moto.client()
+        .create_db_snapshot()
+        .db_instance_identifier(db)
+        .db_snapshot_identifier(id)
+        .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
+        .tags(tag("rds-snapshot-action:source-db", db))
+        .send()
+        .await
+        .expect("create a snapshot");
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Snapshot => "snapshot",
+            Scenario::Restore => "restore",
+            Scenario::Pitr => "pitr",
+            Scenario::List => "list",
+            Scenario::Prune => "prune",
+            Scenario::Delete => "delete",
+            Scenario::Copy => "copy",
+        }
+    }
+
+    /// Prepares run `n`'s world, straight against moto; returns the world
+    /// a correct run leaves.
+    async fn setup(self, moto: &Moto, n: usize) -> World {
+        let db = db(n);
+        moto.create_db(&db).await;
+        let snapshots = match self {
+            Scenario::Restore | Scenario::List | Scenario::Delete | Scenario::Copy => 1,
+            Scenario::Prune => 3,
+            Scenario::Snapshot | Scenario::Pitr => 0,
+        };
+        for k in 0..snapshots {
+            own_snapshot(moto, &db, &snap(n, k)).await;
+        }
+        let existing = moto.snapshot_ids(&db).await;
+        let (snapshots, copies, instances) = match self {
+            Scenario::Snapshot => (
+                vec![format!("{db}-v{n}-r{}", run_id(n))],
+                vec![],
+                vec![db.clone()],
+            ),
+            Scenario::Restore => (existing, vec![], vec![db.clone(), format!("{db}-rb")]),
+            Scenario::Pitr => (existing, vec![], vec![db.clone(), format!("{db}-pitr")]),
+            Scenario::List => (existing, vec![], vec![db.clone()]),
+            Scenario::Prune => (vec![newest(moto, &db).await], vec![], vec![db.clone()]),
+            Scenario::Delete => (vec![], vec![], vec![db.clone()]),
+            Scenario::Copy => (existing.clone(), existing, vec![db.clone()]),
+        };
+        World {
+            snapshots,
+            copies,
+            instances,
+        }
+    }
+
+    fn step(self, moto: &Moto, n: usize) -> Step {
+        let db = db(n);
+        let step = Step::new(moto, self.name(), &run_id(n));
+        match self {
+            Scenario::Snapshot => step
+                .with("db-instance-identifier", &db)
+                .with("deploy-version", &format!("v{n}")),
+            Scenario::Restore => step
+                .with("snapshot-identifier", "latest")
+                .with("db-instance-identifier", &db)
+                .with("target-db-instance-identifier", &format!("{db}-rb")),
+            Scenario::Pitr => step
+                .with("db-instance-identifier", &db)
+                .with("restore-time", "latest")
+                .with("target-db-instance-identifier", &format!("{db}-pitr")),
+            Scenario::List => step.with("db-instance-identifier", &db),
+            Scenario::Prune => step
+                .with("db-instance-identifier", &db)
+                .with("keep-last", "1"),
+            Scenario::Delete => step.with("snapshot-identifier", &snap(n, 0)),
+            Scenario::Copy => step
+                .with("snapshot-identifier", &snap(n, 0))
+                .with("target-region", "us-west-2"),
+        }
+    }
+
+    /// Outputs that a re-run cannot reproduce, and why.
+    fn volatile_outputs(self) -> &'static [&'static str] {
+        match self {
+            // `latest` is read again on the re-run, and has moved on.
+            Scenario::Pitr => &["restore-time"],
+            // A killed prune or delete keeps no record of what it deleted
+            // before it died; the re-run reports what it deleted itself.
+            Scenario::Prune => &["deleted", "prune-candidates"],
+            Scenario::Delete => &["deleted"],
+            _ => &[],
+        }
+    }
+}
+
+/// The newest snapshot of `db`, by the same rule prune uses.
+async fn newest(moto: &Moto, db: &str) -> String {
+    let output = moto
+        .client()
+        .describe_db_snapshots()
+        .db_instance_identifier(db)
+        .send()
+        .await
+        .unwrap();
+    output
+        .db_snapshots()
+        .iter()
+        .max_by(|a, b| {
+            let key = |s: &aws_sdk_rds::types::DbSnapshot| {
+                (
+                    s.snapshot_create_time().map(|t| t.as_nanos()),
+                    s.db_snapshot_identifier().unwrap_or("").to_owned(),
+                )
+            };
+            key(a).cmp(&key(b))
+        })
+        .and_then(|s| s.db_snapshot_identifier())
+        .unwrap()
+        .to_owned()
+}
+
+async fn world(moto: &Moto, n: usize) -> World {
+    let db = db(n);
+    let west = moto.client_in("us-west-2");
+    let mut copies: Vec<String> = west
+        .describe_db_snapshots()
+        .db_instance_identifier(&db)
+        .send()
+        .await
+        .unwrap()
+        .db_snapshots()
+        .iter()
+        .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned))
+        .collect();
+    copies.sort();
+    let instances = moto
+        .instance_ids()
+        .await
+        .into_iter()
+        .filter(|id| id == &db || id.starts_with(&format!("{db}-")))
+        .collect();
+    World {
+        snapshots: moto.snapshot_ids(&db).await,
+        copies,
+        instances,
+    }
+}
+
+#[test]
+fn every_mode_succeeds_through_a_20_percent_fault_rate_without_duplicates() {
+    let runs = runs();
+    let mut table = Vec::new();
+    for (seed, scenario) in scenarios().into_iter().enumerate() {
+        let moto = Moto::start();
+        let proxy = FaultProxy::start(&moto.endpoint, 0.2, seed as u64 + 1, 0);
+        let started = Instant::now();
+        let failures: Vec<String> = in_parallel(runs, 8, |n| {
+            let expected = block_on(scenario.setup(&moto, n));
+            let ran = scenario.step(&moto, n).via(&proxy.endpoint).run();
+            let found = block_on(world(&moto, n));
+            let mut problems = Vec::new();
+            if ran.code != 0 {
+                problems.push(format!("run {n} failed:\n{ran}"));
+            }
+            if found != expected {
+                problems.push(format!("run {n} left {found:?}, expected {expected:?}"));
+            }
+            problems
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        let requests = proxy.requests();
+        let mut faults: BTreeMap<String, usize> = BTreeMap::new();
+        for fault in requests.iter().filter_map(|(_, fault)| fault.clone()) {
+            *faults.entry(fault).or_default() += 1;
+        }
+        table.push(format!(
+            "| {} | {runs} | {} | {} | {} | {faults:?} | {:.0}s |",
+            scenario.name(),
+            runs - failures.iter().filter(|p| p.contains("failed")).count(),
+            failures.iter().filter(|p| p.contains(" left ")).count(),
+            requests.len(),
+            started.elapsed().as_secs_f64()
+        ));
+        assert!(
+            failures.is_empty(),
+            "{}:\n{}",
+            scenario.name(),
+            failures.join("\n")
+        );
+    }
+    println!(
+        "\n| mode | runs | succeeded | wrong resources | requests | faults injected | time |\n|---|---|---|---|---|---|---|\n{}",
+        table.join("\n")
+    );
+}
+
+/// A deterministic pseudo-random number in `0..bound` for run `n`.
+fn pick(n: usize, salt: u64, bound: u64) -> u64 {
+    let mut x = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 29;
+    x % bound
+}
+
+#[test]
+fn every_mode_converges_after_a_kill_at_a_random_point() {
+    let runs = runs();
+    let mut table = Vec::new();
+    for (salt, scenario) in scenarios().into_iter().enumerate() {
+        // A: killed and re-run, behind a proxy that slows every answer so a
+        // kill lands mid-step. B: the same world, run once, uninterrupted.
+        let killed_moto = Moto::start();
+        let proxy = FaultProxy::start(&killed_moto.endpoint, 0.0, 0, 25);
+        let reference_moto = Moto::start();
+        // How long an uninterrupted step takes here: kills land across it.
+        block_on(scenario.setup(&killed_moto, runs));
+        let timer = Instant::now();
+        let calibration = scenario.step(&killed_moto, runs).via(&proxy.endpoint).run();
+        calibration.assert_ok();
+        let span = (timer.elapsed().as_millis() as u64).max(1);
+        let interrupted = AtomicUsize::new(0);
+        let problems: Vec<String> = in_parallel(runs, 6, |n| {
+            block_on(scenario.setup(&killed_moto, n));
+            block_on(scenario.setup(&reference_moto, n));
+            let reference = scenario.step(&reference_moto, n).run();
+            let mut child = scenario
+                .step(&killed_moto, n)
+                .via(&proxy.endpoint)
+                .command()
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(pick(n, salt as u64, span)));
+            if child.try_wait().unwrap().is_none() {
+                interrupted.fetch_add(1, Ordering::SeqCst);
+            }
+            child.kill().unwrap(); // SIGKILL
+            child.wait().unwrap();
+            let rerun = scenario.step(&killed_moto, n).via(&proxy.endpoint).run();
+            let mut problems = Vec::new();
+            if reference.code != 0 || rerun.code != 0 {
+                problems.push(format!("run {n}: reference\n{reference}\nre-run\n{rerun}"));
+            }
+            let strip = |outputs: &BTreeMap<String, String>| {
+                let mut outputs = outputs.clone();
+                outputs.retain(|key, _| !scenario.volatile_outputs().contains(&key.as_str()));
+                // The two worlds' snapshots were made at different moments.
+                if let Some(list) = outputs.get_mut("snapshots") {
+                    let mut value: serde_json::Value = serde_json::from_str(list).unwrap();
+                    for entry in value.as_array_mut().unwrap() {
+                        entry.as_object_mut().unwrap().remove("created");
+                    }
+                    *list = value.to_string();
+                }
+                outputs
+            };
+            if strip(&rerun.outputs) != strip(&reference.outputs) {
+                problems.push(format!(
+                    "run {n}: outputs differ\nre-run    {:?}\nreference {:?}",
+                    rerun.outputs, reference.outputs
+                ));
+            }
+            let (killed, clean) = (
+                block_on(world(&killed_moto, n)),
+                block_on(world(&reference_moto, n)),
+            );
+            if killed != clean {
+                problems.push(format!(
+                    "run {n}: left {killed:?}, uninterrupted left {clean:?}\nre-run:\n{rerun}"
+                ));
+            }
+            problems
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        let interrupted = interrupted.load(Ordering::SeqCst);
+        table.push(format!(
+            "| {} | {runs} | {interrupted} | {} | {span} ms |",
+            scenario.name(),
+            runs - problems.len().min(runs),
+        ));
+        assert!(
+            problems.is_empty(),
+            "{}:\n{}",
+            scenario.name(),
+            problems.join("\n")
+        );
+    }
+    println!(
+        "\n| mode | kills | landed mid-step | converged | uninterrupted step |\n|---|---|---|---|---|\n{}",
+        table.join("\n")
+    );
+}

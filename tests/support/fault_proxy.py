@@ -1,0 +1,123 @@
+"""A fault-injecting HTTP proxy for the reliability tests.
+
+It stands between the action and moto_server on loopback, forwards every
+request, records the API action of each (for "no mutating call" checks),
+and, at a given rate, answers in AWS's place with a fault instead:
+
+  throttle     400 Throttling (query-protocol error body)
+  throttle-ex  400 ThrottlingException
+  500          500 InternalFailure
+  503          503 ServiceUnavailable
+  reset        the connection is reset before the request reaches moto
+  reset-after  moto carries the request out, then the connection is reset,
+               so the caller never learns that it succeeded
+  slow         the answer is forwarded after a delay
+
+Usage: fault_proxy.py PORT UPSTREAM_URL RATE SEED LOG_FILE [DELAY_MS]
+DELAY_MS delays every answer (used to give a kill time to land).
+"""
+
+import http.client
+import json
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PORT, UPSTREAM, RATE, SEED, LOG = (
+    int(sys.argv[1]),
+    urllib.parse.urlsplit(sys.argv[2]),
+    float(sys.argv[3]),
+    int(sys.argv[4]),
+    sys.argv[5],
+)
+DELAY = float(sys.argv[6]) / 1000 if len(sys.argv) > 6 else 0.0
+FAULTS = ["throttle", "throttle-ex", "500", "503", "reset", "reset-after", "slow"]
+ERRORS = {
+    "throttle": (400, "Throttling", "Rate exceeded"),
+    "throttle-ex": (400, "ThrottlingException", "Rate exceeded"),
+    "500": (500, "InternalFailure", "injected internal failure"),
+    "503": (503, "ServiceUnavailable", "injected unavailability"),
+}
+lock = threading.Lock()
+rng = random.Random(SEED)
+
+
+def record(entry):
+    with lock, open(LOG, "a", encoding="utf-8") as log:
+        log.write(json.dumps(entry) + "\n")
+
+
+def draw():
+    with lock:
+        return rng.choice(FAULTS) if rng.random() < RATE else None
+
+
+class Proxy(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reset(self):
+        # SO_LINGER with a zero timeout makes close() send a RST.
+        self.connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
+        self.connection.close()
+        self.close_connection = True
+
+    def forward(self, body):
+        upstream = http.client.HTTPConnection(UPSTREAM.hostname, UPSTREAM.port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+        headers["Host"] = f"{UPSTREAM.hostname}:{UPSTREAM.port}"
+        upstream.request(self.command, self.path, body=body, headers=headers)
+        answer = upstream.getresponse()
+        payload = answer.read()
+        upstream.close()
+        return answer.status, answer.getheaders(), payload
+
+    def reply(self, status, headers, payload):
+        self.send_response(status)
+        for name, value in headers:
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def handle_any(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        action = (form.get("Action") or [self.headers.get("X-Amz-Target", "")])[0]
+        fault = draw()
+        record({"action": action, "fault": fault})
+        if fault == "reset":
+            return self.reset()
+        if fault in ERRORS:
+            status, code, message = ERRORS[fault]
+            payload = (
+                "<ErrorResponse><Error><Type>Sender</Type>"
+                f"<Code>{code}</Code><Message>{message}</Message></Error>"
+                "<RequestId>fault-proxy</RequestId></ErrorResponse>"
+            ).encode()
+            return self.reply(status, [("Content-Type", "text/xml")], payload)
+        status, headers, payload = self.forward(body)
+        if fault == "reset-after":
+            return self.reset()
+        if fault == "slow":
+            time.sleep(0.2 + random.random() * 0.8)
+        if DELAY:
+            time.sleep(DELAY)
+        self.reply(status, headers, payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = handle_any
+
+
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer(("127.0.0.1", PORT), Proxy).serve_forever()
