@@ -51,6 +51,21 @@ impl RdsError {
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
+        if error.code().is_none()
+            && let SdkError::ServiceError(failure) = &error
+            && failure.raw().status().as_u16() == 403
+        {
+            // An answer RDS's error parser could not read, with the status
+            // AWS gives a denied call (some emulators and proxies word the
+            // body differently); its <Message> still says who and what.
+            let body = failure.raw().body().bytes().unwrap_or_default();
+            let body = String::from_utf8_lossy(body);
+            let message = body
+                .split_once("<Message>")
+                .and_then(|(_, rest)| rest.split_once("</Message>"))
+                .map_or_else(|| "HTTP 403".to_owned(), |(message, _)| message.to_owned());
+            return RdsError::AccessDenied { op, message };
+        }
         let Some(code) = error.code().map(str::to_owned) else {
             // Not an RDS error answer: no connection, a timeout, or a body
             // that is not RDS's (a proxy's error page, say). The SDK has

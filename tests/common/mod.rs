@@ -17,6 +17,8 @@ pub const REGION: &str = "us-east-1";
 /// The secret access key every step runs with; no log, summary or output
 /// may ever show it.
 pub const SECRET: &str = "wJalrXUtnFEMI-test-secret-never-logged";
+/// The session token every step runs with; likewise never shown.
+pub const SESSION_TOKEN: &str = "FwoGZXIvYXdzEBY-session-token-never-logged";
 
 /// A `moto_server` process, killed when dropped.
 pub struct Moto {
@@ -407,6 +409,7 @@ impl Step {
             ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
             ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE".to_owned()),
             ("AWS_SECRET_ACCESS_KEY", SECRET.to_owned()),
+            ("AWS_SESSION_TOKEN", SESSION_TOKEN.to_owned()),
             ("AWS_REGION", REGION.to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ] {
@@ -491,9 +494,10 @@ impl Step {
             outputs,
             summary: read("step_summary"),
         };
+        let shown = format!("{ran}");
         assert!(
-            !format!("{ran}").contains(SECRET),
-            "the secret access key leaked:\n{ran}"
+            !shown.contains(SECRET) && !shown.contains(SESSION_TOKEN),
+            "a credential leaked:\n{ran}"
         );
         ran
     }

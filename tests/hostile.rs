@@ -1,0 +1,716 @@
+//! Hostile input: a table of bad inputs that must each fail with one clear
+//! `::error::` and no mutating AWS call; injection payloads in every input
+//! and in values that come back from AWS; and credentials that must never
+//! be shown, even with trace logging on.
+
+mod common;
+
+use common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, is_mutating};
+
+/// One bad-input case: the step's inputs, and what its single `::error::`
+/// line must contain (the input's name, the value, the fix).
+struct Case {
+    mode: &'static str,
+    with: &'static [(&'static str, &'static str)],
+    unset_region: bool,
+    expect: &'static [&'static str],
+}
+
+const fn case(
+    mode: &'static str,
+    with: &'static [(&'static str, &'static str)],
+    expect: &'static [&'static str],
+) -> Case {
+    Case {
+        mode,
+        with,
+        unset_region: false,
+        expect,
+    }
+}
+
+const DB: (&str, &str) = ("db-instance-identifier", "prod");
+const TARGET: (&str, &str) = ("target-db-instance-identifier", "prod-rollback");
+const LONG_DB: &str = "a123456789012345678901234567890123456789012345678901234567890123";
+
+fn cases() -> Vec<Case> {
+    let long_snapshot: &'static str = Box::leak(format!("s{}", "1".repeat(255)).into_boxed_str());
+    let long_snapshot_with: &'static [(&'static str, &'static str)] =
+        Box::leak(vec![DB, ("snapshot-identifier", long_snapshot)].into_boxed_slice());
+    vec![
+        case(
+            "snapshop",
+            &[DB],
+            &[
+                "input `mode`",
+                "`snapshop`",
+                "one of snapshot, restore, pitr",
+            ],
+        ),
+        case(
+            "SNAPSHOT",
+            &[DB],
+            &["input `mode`", "`SNAPSHOT`", "one of snapshot"],
+        ),
+        case("", &[DB], &["input `mode` is required", "set it to one of"]),
+        case(
+            "snapshot",
+            &[],
+            &[
+                "input `db-instance-identifier` is required",
+                "give the DB instance",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[("db-instance-identifier", "1prod")],
+            &[
+                "input `db-instance-identifier`",
+                "`1prod`",
+                "start with a letter",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[("db-instance-identifier", "prod--db")],
+            &[
+                "input `db-instance-identifier`",
+                "`prod--db`",
+                "two consecutive hyphens",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[("db-instance-identifier", "prod-")],
+            &[
+                "input `db-instance-identifier`",
+                "`prod-`",
+                "not end with a hyphen",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[("db-instance-identifier", "prod_db")],
+            &[
+                "input `db-instance-identifier`",
+                "`prod_db`",
+                "only ASCII letters, digits and hyphens",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[("db-instance-identifier", LONG_DB)],
+            &[
+                "input `db-instance-identifier`",
+                LONG_DB,
+                "at most 63 characters",
+            ],
+        ),
+        case(
+            "snapshot",
+            long_snapshot_with,
+            &["input `snapshot-identifier`", "at most 255 characters"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("deploy-version", "!!!")],
+            &[
+                "input `deploy-version`",
+                "`!!!`",
+                "must contain a letter or digit",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("deploy-version", "v1 #2")],
+            &[
+                "input `deploy-version`",
+                "`v1 #2`",
+                "only letters, digits, spaces",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("snapshot-identifier", "latest")],
+            &[
+                "input `snapshot-identifier`",
+                "cannot be `latest` in mode `snapshot`",
+                "leave it empty",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("wait", "yes")],
+            &["input `wait`", "`yes`", "`true` or `false`"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("wait", "TRUE")],
+            &["input `wait`", "`TRUE`", "`true` or `false`"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("wait-timeout", "soon")],
+            &["input `wait-timeout`", "`soon`", "for example `30m`"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("wait-timeout", "0m")],
+            &["input `wait-timeout`", "`0m`", "longer than zero"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("aws-region", "mars-1")],
+            &["input `aws-region`", "`mars-1`", "such as `us-east-1`"],
+        ),
+        Case {
+            mode: "snapshot",
+            with: &[DB],
+            unset_region: true,
+            expect: &[
+                "input `aws-region` is not set",
+                "set `aws-region: us-east-1`",
+            ],
+        },
+        case(
+            "snapshot",
+            &[DB, ("prune-keep-last", "none")],
+            &[
+                "input `prune-keep-last`",
+                "`none`",
+                "whole number of at least 1",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("tags", "team")],
+            &["input `tags`", "`team`", "`key=value` pairs"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("tags", "aws:owner=me")],
+            &["input `tags`", "`aws:owner`", "not start with `aws:`"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("tags", "a=1,a=2")],
+            &["input `tags`", "`a` twice", "keep one"],
+        ),
+        case(
+            "snapshot",
+            &[("db-instance-identifier", "stopped")],
+            &["`stopped`", "is `stopped`", "start it if it is stopped"],
+        ),
+        case(
+            "snapshot",
+            &[("db-instance-identifier", "missing")],
+            &[
+                "`missing` does not exist in region us-east-1",
+                "check input `db-instance-identifier`",
+            ],
+        ),
+        case(
+            "restore",
+            &[TARGET],
+            &[
+                "input `snapshot-identifier` is required in mode `restore`",
+                "`latest`",
+                "`deploy-version`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                DB,
+                TARGET,
+                ("snapshot-identifier", "latest"),
+                ("deploy-version", "v1"),
+            ],
+            &[
+                "input `snapshot-identifier`",
+                "`latest` conflicts with input `deploy-version` `v1`",
+                "give only one",
+            ],
+        ),
+        case(
+            "restore",
+            &[TARGET, ("snapshot-identifier", "latest")],
+            &[
+                "input `db-instance-identifier` is required",
+                "whose snapshots to choose from",
+            ],
+        ),
+        case(
+            "restore",
+            &[("snapshot-identifier", "prod-s0")],
+            &[
+                "input `target-db-instance-identifier` is required",
+                "give the name",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                DB,
+                ("snapshot-identifier", "latest"),
+                ("target-db-instance-identifier", "prod"),
+            ],
+            &[
+                "input `target-db-instance-identifier`",
+                "`prod` is the source",
+                "`prod-rollback`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("restore-time", "latest"),
+            ],
+            &[
+                "input `restore-time`",
+                "only read by mode `pitr`",
+                "set `mode: pitr`",
+            ],
+        ),
+        case(
+            "restore",
+            &[TARGET, ("snapshot-identifier", "nope-snap")],
+            &[
+                "`nope-snap` does not exist in region us-east-1",
+                "check input `snapshot-identifier`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("target-db-instance-identifier", "taken"),
+            ],
+            &[
+                "`taken` already exists",
+                "not created by this action",
+                "Pick another `target-db-instance-identifier`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("db-instance-class", "t3.micro"),
+            ],
+            &[
+                "input `db-instance-class`",
+                "`t3.micro`",
+                "such as `db.t3.micro`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("vpc-security-group-ids", "default"),
+            ],
+            &[
+                "input `vpc-security-group-ids`",
+                "`default`",
+                "such as `sg-0123456789abcdef0`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("deletion-protection", "1"),
+            ],
+            &["input `deletion-protection`", "`1`", "`true` or `false`"],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("multi-az", "maybe"),
+            ],
+            &["input `multi-az`", "`maybe`", "`true` or `false`"],
+        ),
+        case(
+            "pitr",
+            &[DB, TARGET],
+            &[
+                "input `restore-time` is required in mode `pitr`",
+                "`latest`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[DB, TARGET, ("restore-time", "yesterday")],
+            &["input `restore-time`", "`yesterday`", "RFC 3339"],
+        ),
+        case(
+            "pitr",
+            &[DB, TARGET, ("restore-time", "2026-11-20 14:29:59")],
+            &["input `restore-time`", "`2026-11-20 14:29:59`", "RFC 3339"],
+        ),
+        case(
+            "pitr",
+            &[DB, TARGET, ("restore-time", "2999-01-01T00:00:00Z")],
+            &[
+                "input `restore-time`",
+                "`2999-01-01T00:00:00Z` is in the future",
+                "use `latest`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[DB, TARGET, ("restore-time", "2001-01-01T00:00:00Z")],
+            &[
+                "input `restore-time` 2001-01-01T00:00:00Z is outside the restorable window of `prod`",
+                "pick a time inside it or use `latest`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                DB,
+                TARGET,
+                ("restore-time", "latest"),
+                ("snapshot-identifier", "latest"),
+            ],
+            &[
+                "input `snapshot-identifier`",
+                "`latest` is not read by mode `pitr`",
+                "use `mode: restore`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                DB,
+                ("restore-time", "latest"),
+                ("target-db-instance-identifier", "taken"),
+            ],
+            &["`taken` already exists", "Pick another"],
+        ),
+        case(
+            "pitr",
+            &[
+                ("db-instance-identifier", "missing"),
+                TARGET,
+                ("restore-time", "latest"),
+            ],
+            &[
+                "`missing` does not exist",
+                "check input `db-instance-identifier`",
+            ],
+        ),
+        case(
+            "prune",
+            &[DB],
+            &[
+                "input `keep-last` or input `older-than` is required",
+                "`keep-last: 10`",
+            ],
+        ),
+        case(
+            "prune",
+            &[DB, ("keep-last", "0")],
+            &["input `keep-last`", "`0`", "at least 1"],
+        ),
+        case(
+            "prune",
+            &[DB, ("keep-last", "-3")],
+            &["input `keep-last`", "`-3`", "at least 1"],
+        ),
+        case(
+            "prune",
+            &[DB, ("older-than", "30 days")],
+            &["input `older-than`", "`30 days`", "for example `30d`"],
+        ),
+        case(
+            "prune",
+            &[DB, ("keep-last", "5"), ("dry-run", "no")],
+            &["input `dry-run`", "`no`", "`true` or `false`"],
+        ),
+        case(
+            "delete",
+            &[("snapshot-identifier", "latest")],
+            &[
+                "input `snapshot-identifier`",
+                "not `latest`",
+                "`mode: prune`",
+            ],
+        ),
+        case(
+            "delete",
+            &[("snapshot-identifier", "hand-made")],
+            &[
+                "`hand-made`",
+                "did not make it and will not delete it",
+                "RDS console",
+            ],
+        ),
+        case(
+            "copy",
+            &[("snapshot-identifier", "prod-s0")],
+            &[
+                "input `target-region` is required in mode `copy`",
+                "`target-region: us-west-2`",
+            ],
+        ),
+        case(
+            "copy",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("target-region", "west"),
+            ],
+            &["input `target-region`", "`west`", "such as `us-west-2`"],
+        ),
+        case(
+            "copy",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("share-with-account-ids", "12345"),
+            ],
+            &["input `share-with-account-ids`", "`12345`", "12-digit"],
+        ),
+        case(
+            "copy",
+            &[
+                ("snapshot-identifier", "arn:aws:rds:bad"),
+                ("target-region", "us-west-2"),
+            ],
+            &[
+                "input `snapshot-identifier`",
+                "`arn:aws:rds:bad`",
+                "DB snapshot ARN",
+            ],
+        ),
+    ]
+}
+
+/// A snapshot tagged as this action tags its own.
+async fn own_snapshot(moto: &Moto, db: &str, id: &str, version: &str) {
+    let tag = |key: &str, value: &str| {
+        aws_sdk_rds::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+    };
+    moto.client()
+        .create_db_snapshot()
+        .db_instance_identifier(db)
+        .db_snapshot_identifier(id)
+        .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
+        .tags(tag("rds-snapshot-action:source-db", db))
+        .tags(tag("rds-snapshot-action:deploy-version", version))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// prod (with one snapshot of ours, one foreign), a stopped DB, and an
+/// instance `taken` this action did not make.
+async fn world(moto: &Moto) {
+    for db in ["prod", "stopped", "taken"] {
+        moto.create_db(db).await;
+    }
+    moto.client()
+        .stop_db_instance()
+        .db_instance_identifier("stopped")
+        .send()
+        .await
+        .unwrap();
+    own_snapshot(moto, "prod", "prod-s0", "v1").await;
+    moto.client()
+        .create_db_snapshot()
+        .db_instance_identifier("prod")
+        .db_snapshot_identifier("hand-made")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn every_bad_input_fails_with_one_clear_error_and_no_mutating_call() {
+    let moto = Moto::start();
+    world(&moto).await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let cases = cases();
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    let mut failures = Vec::new();
+    for (index, case) in cases.iter().enumerate() {
+        proxy.clear();
+        let mut step = Step::new(&moto, case.mode, "9001").via(&proxy.endpoint);
+        for (name, value) in case.with {
+            step = step.with(name, value);
+        }
+        if case.unset_region {
+            step = step.without_env("AWS_REGION");
+        }
+        let ran = step.run();
+        let errors = ran.commands("error");
+        let mutating: Vec<String> = proxy
+            .requests()
+            .into_iter()
+            .map(|(action, _)| action)
+            .filter(|action| is_mutating(action))
+            .collect();
+        let missing: Vec<&&str> = case
+            .expect
+            .iter()
+            .filter(|text| !errors.first().is_some_and(|error| error.contains(**text)))
+            .collect();
+        if ran.code == 0 || errors.len() != 1 || !missing.is_empty() || !mutating.is_empty() {
+            failures.push(format!(
+                "case {index} ({} {:?}): missing {missing:?}, mutating calls {mutating:?}\n{ran}",
+                case.mode, case.with
+            ));
+        }
+    }
+    println!("{} bad-input cases, {} failed", cases.len(), failures.len());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+const PAYLOADS: &[&str] = &[
+    "x\ninjected-output=pwned",
+    "x\n::set-output name=injected::pwned",
+    "x\n::add-mask::everything",
+    "::stop-commands::pwned-token",
+    "x\r\n::warning::injected",
+    "ghadelimiter_00000000-0000-0000-0000-000000000000\ninjected=1",
+    "x%0A::error::injected",
+    "<img src=x onerror=alert(1)> | [click](javascript:alert(1)) **bold**",
+];
+
+/// Checks that nothing a step printed or wrote can act as an output or a
+/// workflow command of its own.
+fn assert_contained(ran: &common::Ran, declared: &[String]) {
+    for key in ran.outputs.keys() {
+        assert!(declared.contains(key), "injected output `{key}`:\n{ran}");
+    }
+    for line in ran.stdout.lines().chain(ran.stderr.lines()) {
+        let line = line.trim_start();
+        if line.starts_with("::") {
+            assert!(
+                line.starts_with("::error::") || line.starts_with("::warning::"),
+                "a workflow command took effect: {line}\n{ran}"
+            );
+        }
+    }
+    assert!(
+        !ran.summary.contains("<img"),
+        "raw HTML in the summary:\n{}",
+        ran.summary
+    );
+    let unescaped_link = ran
+        .summary
+        .match_indices("](")
+        .any(|(at, _)| !ran.summary[..at].ends_with('\\'));
+    assert!(!unescaped_link, "a link in the summary:\n{}", ran.summary);
+}
+
+#[tokio::test]
+async fn injection_payloads_in_any_input_stay_inert() {
+    let moto = Moto::start();
+    world(&moto).await;
+    let declared: Vec<String> = rds_snapshot_action::inputs::OUTPUTS
+        .iter()
+        .map(|spec| spec.name.to_owned())
+        .collect();
+    let mut runs = 0;
+    for spec in rds_snapshot_action::inputs::INPUTS {
+        for payload in PAYLOADS {
+            for mode in ["snapshot", "restore", "pitr", "copy"] {
+                let mut step = Step::new(&moto, mode, "9002")
+                    .with("db-instance-identifier", "prod")
+                    .with("target-db-instance-identifier", "prod-inj")
+                    .with("snapshot-identifier", "prod-s0");
+                if mode == "snapshot" || mode == "pitr" {
+                    step = step.with("snapshot-identifier", "");
+                }
+                let ran = step.with(spec.name, payload).run();
+                runs += 1;
+                assert_contained(&ran, &declared);
+            }
+        }
+    }
+    // Nothing was created under an injected name.
+    assert!(
+        moto.instance_ids()
+            .await
+            .iter()
+            .all(|id| !id.contains("pwned"))
+    );
+    println!("{runs} runs with payloads in inputs; no output or command was injected");
+}
+
+#[tokio::test]
+async fn payloads_coming_back_from_aws_stay_inert() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    for (n, payload) in PAYLOADS.iter().enumerate() {
+        own_snapshot(&moto, "prod", &format!("prod-p{n}"), payload).await;
+    }
+    let declared: Vec<String> = rds_snapshot_action::inputs::OUTPUTS
+        .iter()
+        .map(|spec| spec.name.to_owned())
+        .collect();
+    let ran = Step::new(&moto, "list", "9003")
+        .with("db-instance-identifier", "prod")
+        .run();
+    ran.assert_ok();
+    assert_contained(&ran, &declared);
+    // The values arrive whole, as data.
+    let listed: serde_json::Value = serde_json::from_str(ran.output("snapshots")).unwrap();
+    let mut versions: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["deploy-version"].as_str().unwrap())
+        .collect();
+    versions.sort();
+    let mut expected = PAYLOADS.to_vec();
+    expected.sort();
+    assert_eq!(versions, expected);
+    // A restore by deploy version logs and tags with the payload version.
+    let restored = Step::new(&moto, "restore", "9004")
+        .with("deploy-version", "x")
+        .with("db-instance-identifier", "prod")
+        .with("target-db-instance-identifier", "prod-r")
+        .run();
+    assert_contained(&restored, &declared);
+}
+
+#[tokio::test]
+async fn credentials_never_reach_the_log_even_with_trace_logging() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    for mode in ["snapshot", "list", "restore", "pitr"] {
+        let ran = Step::new(&moto, mode, "9005")
+            .env("RDS_SNAPSHOT_ACTION_LOG", "trace")
+            .with("db-instance-identifier", "prod")
+            .with(
+                "snapshot-identifier",
+                if mode == "restore" { "latest" } else { "" },
+            )
+            .with("restore-time", if mode == "pitr" { "latest" } else { "" })
+            .with(
+                "target-db-instance-identifier",
+                if mode == "restore" || mode == "pitr" {
+                    "prod-t"
+                } else {
+                    ""
+                },
+            )
+            .run();
+        ran.assert_ok();
+        // Step::run fails on any sight of either credential; this says so.
+        assert!(!ran.stderr.contains(SECRET) && !ran.stderr.contains(SESSION_TOKEN));
+        assert!(ran.stderr.len() > 1000, "trace logging was on:\n{ran}");
+    }
+}

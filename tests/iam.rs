@@ -1,0 +1,263 @@
+//! The least-privilege IAM policy of each mode, `docs/iam/<mode>.json`,
+//! proven under moto's IAM enforcement: the step succeeds with exactly that
+//! policy, and fails, naming the permission, when any one action is taken
+//! out of it.
+
+mod common;
+
+use std::path::Path;
+
+use aws_sdk_rds::config::Credentials;
+use common::{Moto, REGION, Step};
+
+/// Actions moto cannot show to be needed: it authorises only the API action
+/// called, while AWS also requires `rds:AddTagsToResource` for tags given in
+/// a create, restore or copy call.
+const NOT_ENFORCED_BY_MOTO: &[&str] = &["rds:AddTagsToResource"];
+
+/// Requests moto serves before it enforces IAM: the three that create the
+/// admin user who sets up everything else.
+const BOOTSTRAP_REQUESTS: &str = "3";
+
+fn policy(mode: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/iam/{mode}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn actions(policy: &serde_json::Value) -> Vec<String> {
+    policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn without(policy: &serde_json::Value, action: &str) -> serde_json::Value {
+    let mut policy = policy.clone();
+    let list = policy["Statement"][0]["Action"].as_array_mut().unwrap();
+    list.retain(|a| a != action);
+    if list.is_empty() {
+        // IAM refuses a statement without actions; this one grants no RDS.
+        list.push("sts:GetCallerIdentity".into());
+    }
+    policy
+}
+
+struct Account<'a> {
+    moto: &'a Moto,
+    iam: aws_sdk_iam::Client,
+    rds: aws_sdk_rds::Client,
+}
+
+impl<'a> Account<'a> {
+    /// Creates the admin user while moto still lets requests through
+    /// unauthenticated; everything after runs as that admin.
+    async fn bootstrap(moto: &'a Moto) -> Account<'a> {
+        let anonymous = iam_client(
+            moto,
+            Credentials::new("AKIDBOOTSTRAP", "bootstrap", None, None, "t"),
+        );
+        let (key, secret) = user_with_policy(
+            &anonymous,
+            "admin",
+            &serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+            }),
+        )
+        .await;
+        let admin = Credentials::new(key, secret, None, None, "admin");
+        Account {
+            moto,
+            iam: iam_client(moto, admin.clone()),
+            rds: rds_client(moto, admin),
+        }
+    }
+}
+
+fn iam_client(moto: &Moto, credentials: Credentials) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::Config::builder()
+            .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
+            .region(aws_sdk_iam::config::Region::new(REGION))
+            .endpoint_url(&moto.endpoint)
+            .credentials_provider(credentials)
+            .build(),
+    )
+}
+
+fn rds_client(moto: &Moto, credentials: Credentials) -> aws_sdk_rds::Client {
+    aws_sdk_rds::Client::from_conf(
+        aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new(REGION))
+            .endpoint_url(&moto.endpoint)
+            .credentials_provider(credentials)
+            .build(),
+    )
+}
+
+/// Creates a user with an inline policy; returns its access key.
+async fn user_with_policy(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    policy: &serde_json::Value,
+) -> (String, String) {
+    iam.create_user()
+        .user_name(name)
+        .send()
+        .await
+        .expect("create user");
+    iam.put_user_policy()
+        .user_name(name)
+        .policy_name("rds-snapshot-action")
+        .policy_document(policy.to_string())
+        .send()
+        .await
+        .expect("put user policy");
+    let key = iam
+        .create_access_key()
+        .user_name(name)
+        .send()
+        .await
+        .expect("access key");
+    let key = key.access_key().unwrap();
+    (
+        key.access_key_id().to_owned(),
+        key.secret_access_key().to_owned(),
+    )
+}
+
+async fn create_db(rds: &aws_sdk_rds::Client, id: &str) {
+    rds.create_db_instance()
+        .db_instance_identifier(id)
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("app")
+        .master_user_password("not-a-real-password")
+        .backup_retention_period(7)
+        .send()
+        .await
+        .expect("create DB");
+}
+
+async fn own_snapshot(rds: &aws_sdk_rds::Client, db: &str, id: &str) {
+    let tag = |key: &str, value: &str| {
+        aws_sdk_rds::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+    };
+    rds.create_db_snapshot()
+        .db_instance_identifier(db)
+        .db_snapshot_identifier(id)
+        .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
+        .tags(tag("rds-snapshot-action:source-db", db))
+        .send()
+        .await
+        .expect("create snapshot");
+}
+
+/// Prepares attempt `n` of `mode` as the admin; returns the step's inputs.
+async fn prepare(account: &Account<'_>, mode: &str, n: usize) -> Vec<(&'static str, String)> {
+    let db = format!("{mode}-{n}");
+    create_db(&account.rds, &db).await;
+    let snap = format!("{db}-s");
+    match mode {
+        "snapshot" => vec![
+            ("db-instance-identifier", db),
+            ("deploy-version", "v1".into()),
+        ],
+        "restore" => {
+            own_snapshot(&account.rds, &db, &snap).await;
+            vec![
+                ("snapshot-identifier", "latest".into()),
+                ("db-instance-identifier", db.clone()),
+                ("target-db-instance-identifier", format!("{db}-rb")),
+            ]
+        }
+        "pitr" => vec![
+            ("db-instance-identifier", db.clone()),
+            ("restore-time", "latest".into()),
+            ("target-db-instance-identifier", format!("{db}-pitr")),
+        ],
+        "list" => vec![("db-instance-identifier", db)],
+        "prune" => {
+            own_snapshot(&account.rds, &db, &format!("{snap}1")).await;
+            own_snapshot(&account.rds, &db, &format!("{snap}2")).await;
+            vec![("db-instance-identifier", db), ("keep-last", "1".into())]
+        }
+        "delete" => {
+            own_snapshot(&account.rds, &db, &snap).await;
+            vec![("snapshot-identifier", snap)]
+        }
+        "copy" => {
+            own_snapshot(&account.rds, &db, &snap).await;
+            vec![
+                ("snapshot-identifier", snap),
+                ("target-region", "us-west-2".into()),
+                ("share-with-account-ids", "210987654321".into()),
+            ]
+        }
+        other => panic!("no IAM scenario for mode {other}"),
+    }
+}
+
+async fn run_as(
+    account: &Account<'_>,
+    mode: &str,
+    n: usize,
+    policy: &serde_json::Value,
+) -> common::Ran {
+    let inputs = prepare(account, mode, n).await;
+    let (key, secret) = user_with_policy(&account.iam, &format!("{mode}-user-{n}"), policy).await;
+    let mut step = Step::new(account.moto, mode, &format!("{}", 8000 + n))
+        .env("AWS_ACCESS_KEY_ID", &key)
+        .env("AWS_SECRET_ACCESS_KEY", &secret)
+        .without_env("AWS_SESSION_TOKEN");
+    for (name, value) in &inputs {
+        step = step.with(name, value);
+    }
+    step.run()
+}
+
+#[tokio::test]
+async fn each_modes_documented_policy_is_enough_and_every_action_in_it_is_needed() {
+    let mut report = Vec::new();
+    for mode in [
+        "snapshot", "restore", "pitr", "list", "prune", "delete", "copy",
+    ] {
+        let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", BOOTSTRAP_REQUESTS)]);
+        let account = Account::bootstrap(&moto).await;
+        let policy = policy(mode);
+        let ran = run_as(&account, mode, 0, &policy).await;
+        assert_eq!(ran.code, 0, "{mode} with docs/iam/{mode}.json:\n{ran}");
+        let mut checked = Vec::new();
+        for (n, action) in actions(&policy).iter().enumerate() {
+            if NOT_ENFORCED_BY_MOTO.contains(&action.as_str()) {
+                report.push(format!(
+                    "{mode}: {action} not checked (moto does not enforce it)"
+                ));
+                continue;
+            }
+            let ran = run_as(&account, mode, n + 1, &without(&policy, action)).await;
+            assert_ne!(ran.code, 0, "{mode} without {action} succeeded:\n{ran}");
+            let error = ran.error();
+            assert!(
+                error.contains(action.as_str()),
+                "{mode} without {action}: {error}"
+            );
+            assert!(
+                error.contains("IAM policy"),
+                "{mode} without {action}: {error}"
+            );
+            checked.push(action.clone());
+        }
+        report.push(format!(
+            "{mode}: succeeds with its policy; fails naming each of {checked:?} when it is removed"
+        ));
+    }
+    println!("{}", report.join("\n"));
+}
