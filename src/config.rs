@@ -170,9 +170,15 @@ pub enum Action {
     Snapshot(SnapshotPlan),
     Restore(RestorePlan),
     Pitr(PitrPlan),
-    List { db: String },
+    List {
+        db: String,
+    },
     Prune(PrunePlan),
-    Delete { snapshot_id: String },
+    /// `db`, when given, must be the snapshot's source.
+    Delete {
+        snapshot_id: String,
+        db: Option<String>,
+    },
     Copy(CopyPlan),
 }
 
@@ -380,6 +386,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
                 }
                 Some(id) => snapshot_id(id)?,
             },
+            db: optional_instance_id(raw, "db-instance-identifier")?,
         },
         Mode::Copy => Action::Copy(copy_plan(raw)?),
     };

@@ -455,6 +455,18 @@ fn cases() -> Vec<Case> {
             ],
         ),
         case(
+            "delete",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("db-instance-identifier", "taken"),
+            ],
+            &[
+                "`prod-s0` is a snapshot of \"prod\", not of `taken`",
+                "input `db-instance-identifier`",
+                "nothing was deleted",
+            ],
+        ),
+        case(
             "copy",
             &[("snapshot-identifier", "prod-s0")],
             &[

@@ -9,7 +9,7 @@ use crate::github::{Report, shown};
 use crate::naming::tag;
 use crate::rds::Rds;
 
-pub async fn run(id: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+pub async fn run(id: &str, db: Option<&str>, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     out.set("snapshot-identifier", id.to_owned());
     let Some(snapshot) = rds.snapshot(id).await? else {
         // A re-run after the deletion went through lands here: the snapshot
@@ -27,6 +27,14 @@ pub async fn run(id: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
             "snapshot `{id}` does not carry this action's ownership tag `{}={}`, so this action did not make it and will not delete it; if it must go, delete it in the RDS console",
             tag::MANAGED_BY,
             tag::MANAGED_BY_VALUE
+        );
+    }
+    if let Some(db) = db
+        && snapshot.source_db != db
+    {
+        bail!(
+            "snapshot `{id}` is a snapshot of {}, not of `{db}` (input `db-instance-identifier`); nothing was deleted. Check which snapshot you meant",
+            shown(&snapshot.source_db)
         );
     }
     if !matches!(snapshot.status.as_str(), "available" | "failed") {
