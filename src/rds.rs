@@ -163,6 +163,22 @@ pub struct Rds {
     region: String,
 }
 
+/// Applies a new instance's settings to either restore request; the two
+/// SDK builders share these setters but no trait.
+macro_rules! with_settings {
+    ($request:expr, $target:expr) => {
+        $request
+            .set_db_instance_class($target.class.clone())
+            .set_db_subnet_group_name($target.subnet_group.clone())
+            .set_vpc_security_group_ids(some_list(&$target.security_groups))
+            .set_multi_az($target.multi_az)
+            .deletion_protection($target.deletion_protection)
+            .set_db_parameter_group_name($target.parameter_group.clone())
+            .set_option_group_name($target.option_group.clone())
+            .set_tags(Some(sdk_tags(&$target.tags)))
+    };
+}
+
 impl Rds {
     /// Connects with the standard AWS configuration: region from `region`
     /// or else `AWS_REGION` / `AWS_DEFAULT_REGION` / the profile; credentials
@@ -433,19 +449,12 @@ impl Rds {
         snapshot_id: &str,
         target: &NewInstance,
     ) -> Result<Instance, RdsError> {
-        let output = self
+        let request = self
             .client
             .restore_db_instance_from_db_snapshot()
             .db_snapshot_identifier(snapshot_id)
-            .db_instance_identifier(&target.id)
-            .set_db_instance_class(target.class.clone())
-            .set_db_subnet_group_name(target.subnet_group.clone())
-            .set_vpc_security_group_ids(some_list(&target.security_groups))
-            .set_multi_az(target.multi_az)
-            .deletion_protection(target.deletion_protection)
-            .set_db_parameter_group_name(target.parameter_group.clone())
-            .set_option_group_name(target.option_group.clone())
-            .set_tags(Some(sdk_tags(&target.tags)))
+            .db_instance_identifier(&target.id);
+        let output = with_settings!(request, target)
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("RestoreDBInstanceFromDBSnapshot", error))?;
@@ -470,15 +479,7 @@ impl Rds {
             RestoreTime::Latest => request.use_latest_restorable_time(true),
             RestoreTime::At(time) => request.restore_time(aws_time(time)),
         };
-        let output = request
-            .set_db_instance_class(target.class.clone())
-            .set_db_subnet_group_name(target.subnet_group.clone())
-            .set_vpc_security_group_ids(some_list(&target.security_groups))
-            .set_multi_az(target.multi_az)
-            .deletion_protection(target.deletion_protection)
-            .set_db_parameter_group_name(target.parameter_group.clone())
-            .set_option_group_name(target.option_group.clone())
-            .set_tags(Some(sdk_tags(&target.tags)))
+        let output = with_settings!(request, target)
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("RestoreDBInstanceToPointInTime", error))?;

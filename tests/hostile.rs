@@ -505,26 +505,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-/// A snapshot tagged as this action tags its own.
-async fn own_snapshot(moto: &Moto, db: &str, id: &str, version: &str) {
-    let tag = |key: &str, value: &str| {
-        aws_sdk_rds::types::Tag::builder()
-            .key(key)
-            .value(value)
-            .build()
-    };
-    moto.client()
-        .create_db_snapshot()
-        .db_instance_identifier(db)
-        .db_snapshot_identifier(id)
-        .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
-        .tags(tag("rds-snapshot-action:source-db", db))
-        .tags(tag("rds-snapshot-action:deploy-version", version))
-        .send()
-        .await
-        .unwrap();
-}
-
 /// prod (with one snapshot of ours, one foreign), a stopped DB, and an
 /// instance `taken` this action did not make.
 async fn world(moto: &Moto) {
@@ -537,7 +517,7 @@ async fn world(moto: &Moto) {
         .send()
         .await
         .unwrap();
-    own_snapshot(moto, "prod", "prod-s0", "v1").await;
+    moto.own_snapshot("prod", "prod-s0", Some("v1")).await;
     moto.client()
         .create_db_snapshot()
         .db_instance_identifier("prod")
@@ -666,7 +646,8 @@ async fn payloads_coming_back_from_aws_stay_inert() {
     let moto = Moto::start();
     moto.create_db("prod").await;
     for (n, payload) in PAYLOADS.iter().enumerate() {
-        own_snapshot(&moto, "prod", &format!("prod-p{n}"), payload).await;
+        moto.own_snapshot("prod", &format!("prod-p{n}"), Some(payload))
+            .await;
     }
     let declared: Vec<String> = rds_snapshot_action::inputs::OUTPUTS
         .iter()

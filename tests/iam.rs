@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use aws_sdk_rds::config::Credentials;
-use common::{Moto, REGION, Step};
+use common::{Moto, REGION, Step, create_db, own_snapshot};
 
 /// Actions moto cannot show to be needed: it authorises only the API action
 /// called, while AWS also requires `rds:AddTagsToResource` for tags given in
@@ -129,37 +129,6 @@ async fn user_with_policy(
     )
 }
 
-async fn create_db(rds: &aws_sdk_rds::Client, id: &str) {
-    rds.create_db_instance()
-        .db_instance_identifier(id)
-        .engine("postgres")
-        .db_instance_class("db.t3.micro")
-        .allocated_storage(20)
-        .master_username("app")
-        .master_user_password("not-a-real-password")
-        .backup_retention_period(7)
-        .send()
-        .await
-        .expect("create DB");
-}
-
-async fn own_snapshot(rds: &aws_sdk_rds::Client, db: &str, id: &str) {
-    let tag = |key: &str, value: &str| {
-        aws_sdk_rds::types::Tag::builder()
-            .key(key)
-            .value(value)
-            .build()
-    };
-    rds.create_db_snapshot()
-        .db_instance_identifier(db)
-        .db_snapshot_identifier(id)
-        .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
-        .tags(tag("rds-snapshot-action:source-db", db))
-        .send()
-        .await
-        .expect("create snapshot");
-}
-
 /// Prepares attempt `n` of `mode` as the admin; returns the step's inputs.
 async fn prepare(account: &Account<'_>, mode: &str, n: usize) -> Vec<(&'static str, String)> {
     let db = format!("{mode}-{n}");
@@ -171,7 +140,7 @@ async fn prepare(account: &Account<'_>, mode: &str, n: usize) -> Vec<(&'static s
             ("deploy-version", "v1".into()),
         ],
         "restore" => {
-            own_snapshot(&account.rds, &db, &snap).await;
+            own_snapshot(&account.rds, &db, &snap, None).await;
             vec![
                 ("snapshot-identifier", "latest".into()),
                 ("db-instance-identifier", db.clone()),
@@ -185,16 +154,16 @@ async fn prepare(account: &Account<'_>, mode: &str, n: usize) -> Vec<(&'static s
         ],
         "list" => vec![("db-instance-identifier", db)],
         "prune" => {
-            own_snapshot(&account.rds, &db, &format!("{snap}1")).await;
-            own_snapshot(&account.rds, &db, &format!("{snap}2")).await;
+            own_snapshot(&account.rds, &db, &format!("{snap}1"), None).await;
+            own_snapshot(&account.rds, &db, &format!("{snap}2"), None).await;
             vec![("db-instance-identifier", db), ("keep-last", "1".into())]
         }
         "delete" => {
-            own_snapshot(&account.rds, &db, &snap).await;
+            own_snapshot(&account.rds, &db, &snap, None).await;
             vec![("snapshot-identifier", snap)]
         }
         "copy" => {
-            own_snapshot(&account.rds, &db, &snap).await;
+            own_snapshot(&account.rds, &db, &snap, None).await;
             vec![
                 ("snapshot-identifier", snap),
                 ("target-region", "us-west-2".into()),

@@ -106,25 +106,6 @@ fn run_id(n: usize) -> String {
     (7000 + n).to_string()
 }
 
-/// A snapshot tagged as this action tags its own.
-async fn own_snapshot(moto: &Moto, db: &str, id: &str) {
-    let tag = |key: &str, value: &str| {
-        aws_sdk_rds::types::Tag::builder()
-            .key(key)
-            .value(value)
-            .build()
-    };
-    moto.client()
-        .create_db_snapshot()
-        .db_instance_identifier(db)
-        .db_snapshot_identifier(id)
-        .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
-        .tags(tag("rds-snapshot-action:source-db", db))
-        .send()
-        .await
-        .expect("create a snapshot");
-}
-
 impl Scenario {
     fn name(self) -> &'static str {
         match self {
@@ -149,7 +130,7 @@ impl Scenario {
             Scenario::Snapshot | Scenario::Pitr => 0,
         };
         for k in 0..snapshots {
-            own_snapshot(moto, &db, &snap(n, k)).await;
+            moto.own_snapshot(&db, &snap(n, k), None).await;
         }
         let existing = moto.snapshot_ids(&db).await;
         let (snapshots, copies, instances) = match self {

@@ -151,6 +151,19 @@ async fn finish_snapshot(
         .with_context(|| format!("waiting for {what}"))
 }
 
+/// The source DB instance of a step, with the fix in the error when it
+/// does not exist.
+async fn source_instance(rds: &Rds, id: &str) -> anyhow::Result<Instance> {
+    rds.existing_instance(id)
+        .await
+        .map_err(|error| match error {
+            RdsError::NotFound { .. } => anyhow::anyhow!(
+                "{error}; check input `db-instance-identifier` and the region (input `aws-region`)"
+            ),
+            error => error.into(),
+        })
+}
+
 /// The AWS console page of a resource, for log lines a person follows.
 pub fn console_url(region: &str, kind: &str, id: &str) -> String {
     format!("https://{region}.console.aws.amazon.com/rds/home?region={region}#{kind}:id={id}")

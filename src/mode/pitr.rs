@@ -5,11 +5,11 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 use tracing::info;
 
-use super::{create_instance, finish_instance, foreign_target, owned, same_run};
+use super::{create_instance, finish_instance, foreign_target, owned, same_run, source_instance};
 use crate::config::{PitrPlan, RestoreTime, Wait, rfc3339, tag};
 use crate::github::{Report, shown};
 use crate::naming::tag as key;
-use crate::rds::{Instance, Rds, RdsError, tag_value};
+use crate::rds::{Instance, Rds, tag_value};
 
 pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let target = &plan.target;
@@ -35,15 +35,7 @@ pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         return finish_instance(rds, existing, wait, out).await;
     }
 
-    let source = rds
-        .existing_instance(&plan.source_db)
-        .await
-        .map_err(|error| match error {
-            RdsError::NotFound { .. } => anyhow::anyhow!(
-                "{error}; check input `db-instance-identifier` and the region (input `aws-region`)"
-            ),
-            error => error.into(),
-        })?;
+    let source = source_instance(rds, &plan.source_db).await?;
     let (earliest, latest) = window(rds, &source).await?;
     let time = match plan.time {
         RestoreTime::Latest => latest,

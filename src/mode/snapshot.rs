@@ -5,7 +5,7 @@ use anyhow::{Context as _, bail};
 use tracing::info;
 
 use super::prune::{json_ids, prune};
-use super::{finish_snapshot, owned};
+use super::{finish_snapshot, owned, source_instance};
 use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::github::{Report, shown};
 use crate::rds::{Rds, RdsError, Snapshot};
@@ -84,15 +84,7 @@ async fn guard_quota(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow
 }
 
 async fn create(plan: &SnapshotPlan, rds: &Rds) -> anyhow::Result<Snapshot> {
-    let db = rds
-        .existing_instance(&plan.db)
-        .await
-        .map_err(|error| match error {
-            RdsError::NotFound { .. } => anyhow::anyhow!(
-                "{error}; check input `db-instance-identifier` and the region (input `aws-region`)"
-            ),
-            error => error.into(),
-        })?;
+    let db = source_instance(rds, &plan.db).await?;
     // CreateDBSnapshot accepts only these source states; anything else
     // would be refused after the quota check and the log said "creating".
     if !matches!(db.status.as_str(), "available" | "storage-optimization") {

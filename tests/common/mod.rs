@@ -102,18 +102,12 @@ impl Moto {
 
     /// Creates a source DB instance with automated backups on.
     pub async fn create_db(&self, id: &str) {
-        self.client()
-            .create_db_instance()
-            .db_instance_identifier(id)
-            .engine("postgres")
-            .db_instance_class("db.t3.micro")
-            .allocated_storage(20)
-            .master_username("app")
-            .master_user_password("not-a-real-password")
-            .backup_retention_period(7)
-            .send()
-            .await
-            .expect("create source DB instance");
+        create_db(&self.client(), id).await;
+    }
+
+    /// A snapshot tagged the way this action tags its own.
+    pub async fn own_snapshot(&self, db: &str, id: &str, version: Option<&str>) {
+        own_snapshot(&self.client(), db, id, version).await;
     }
 
     /// The IDs of a DB's manual snapshots, across all result pages.
@@ -187,6 +181,42 @@ impl Moto {
             .expect("describe snapshot");
         tags(output.db_snapshots()[0].tag_list())
     }
+}
+
+/// Creates a DB instance with automated backups on.
+pub async fn create_db(client: &Client, id: &str) {
+    client
+        .create_db_instance()
+        .db_instance_identifier(id)
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("app")
+        .master_user_password("not-a-real-password")
+        .backup_retention_period(7)
+        .send()
+        .await
+        .expect("create a DB instance");
+}
+
+/// Creates a snapshot tagged the way this action tags its own.
+pub async fn own_snapshot(client: &Client, db: &str, id: &str, version: Option<&str>) {
+    let tag = |key: &str, value: &str| {
+        aws_sdk_rds::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+    };
+    let mut request = client
+        .create_db_snapshot()
+        .db_instance_identifier(db)
+        .db_snapshot_identifier(id)
+        .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
+        .tags(tag("rds-snapshot-action:source-db", db));
+    if let Some(version) = version {
+        request = request.tags(tag("rds-snapshot-action:deploy-version", version));
+    }
+    request.send().await.expect("create a snapshot");
 }
 
 pub fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
