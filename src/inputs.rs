@@ -48,11 +48,11 @@ pub const INPUTS: &[InputSpec] = &[
     },
     input(
         "db-instance-identifier",
-        "The source DB instance. Required for `snapshot` and `pitr`; for `restore` it selects whose snapshots `latest` and `deploy-version` pick from. It is never modified.",
+        "The source DB instance. Required for `snapshot`, `pitr`, `list` and `prune`; for `restore` and `copy` it selects whose snapshots `latest` and `deploy-version` pick from; for `delete` it makes sure the snapshot is this DB's. It is never modified.",
     ),
     input(
         "deploy-version",
-        "The version being deployed, as given (for example `v2.4.1` or `release/2026.11`). `snapshot` puts it in the snapshot ID and in a tag; `restore` without `snapshot-identifier` picks that version's newest snapshot. Default: none.",
+        "The version being deployed, as given (for example `v2.4.1` or `release/2026.11`). `snapshot` puts it in the snapshot ID and in a tag; `restore` and `copy` without `snapshot-identifier` pick that version's newest snapshot. Default: none.",
     ),
     input(
         "snapshot-identifier",
