@@ -392,3 +392,35 @@ async fn outside_actions_the_cli_prints_outputs() {
     assert_eq!(value["snapshot-identifier"], "prod-v9-rjenkins-77");
     assert_eq!(moto.snapshot_ids("prod").await, vec!["prod-v9-rjenkins-77"]);
 }
+
+#[tokio::test]
+async fn pitr_pressed_twice_adopts_but_another_time_is_refused() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let pitr = |run: &str, time: &str| {
+        Step::new(&moto, "pitr", run)
+            .with("db-instance-identifier", "prod")
+            .with("restore-time", time)
+            .with("target-db-instance-identifier", "prod-pitr")
+            .run()
+    };
+    let first = pitr("400", "latest");
+    first.assert_ok();
+    // A new workflow run with the same request: the same restore.
+    let again = pitr("401", "latest");
+    again.assert_ok();
+    assert_eq!(again.output("restore-time"), first.output("restore-time"));
+    assert!(again.stderr.contains("adopting"), "{again}");
+    // Another point in time is another restore; the target is not it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let time = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    let other = pitr(
+        "402",
+        &time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    );
+    other.assert_failed();
+    let error = other.error();
+    assert!(error.contains("`prod-pitr` already exists"), "{error}");
+    assert!(error.contains("nothing was changed"), "{error}");
+    assert_eq!(moto.instance_ids().await, vec!["prod", "prod-pitr"]);
+}

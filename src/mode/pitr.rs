@@ -14,23 +14,27 @@ use crate::rds::{Instance, Rds, tag_value};
 pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let target = &plan.target;
     let requested = plan.time.to_string();
+    // The same source and the same request (`latest`, or the same time) is
+    // the same restore: a re-run, or the rollback button pressed twice. The
+    // output says which time the adopted instance holds.
     let is_ours = |instance: &Instance| {
         owned(&instance.tags)
             && tag_value(&instance.tags, key::SOURCE_DB) == Some(plan.source_db.as_str())
             && (same_run(&instance.tags, target.run_id.as_deref())
-                || (plan.time != RestoreTime::Latest
-                    && tag_value(&instance.tags, key::RESTORE_TIME) == Some(requested.as_str())))
+                || tag_value(&instance.tags, key::RESTORE_TIME) == Some(requested.as_str()))
     };
     let wanted = format!("`{}` at time `{requested}`", plan.source_db);
     if let Some(existing) = rds.instance(&target.id).await? {
         if !is_ours(&existing) {
             return Err(foreign_target(&existing, &wanted));
         }
-        info!(
-            "DB instance `{}` was already restored from `{}` by this action; adopting it",
-            existing.id, plan.source_db
-        );
         let time = tag_value(&existing.tags, key::RESTORED_TO).unwrap_or(&requested);
+        info!(
+            "DB instance `{}` was already restored from `{}` to {} by this action; adopting it",
+            existing.id,
+            plan.source_db,
+            shown(time)
+        );
         out.set("restore-time", time.to_owned());
         return finish_instance(rds, existing, wait, out).await;
     }
