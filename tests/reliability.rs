@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{FaultProxy, Moto, Step};
+use rds_snapshot_action::config::Mode;
 
 fn runs() -> usize {
     std::env::var("RELIABILITY_RUNS")
@@ -52,35 +53,19 @@ fn in_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T +
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// One mode, with the world it needs and the world it must leave.
+/// One mode, with the world it needs and the world it must leave. Every
+/// mode the action has is a scenario: the matches below are exhaustive, so
+/// a new mode does not compile until it joins both suites.
 #[derive(Debug, Clone, Copy)]
-enum Scenario {
-    Snapshot,
-    Restore,
-    Pitr,
-    List,
-    Prune,
-    Delete,
-    Copy,
-}
-
-/// New modes join here, and both suites run them.
-const ALL_SCENARIOS: [Scenario; 7] = [
-    Scenario::Snapshot,
-    Scenario::Restore,
-    Scenario::Pitr,
-    Scenario::List,
-    Scenario::Prune,
-    Scenario::Delete,
-    Scenario::Copy,
-];
+struct Scenario(Mode);
 
 /// The scenarios to run: all, or those `RELIABILITY_MODES` names
 /// (comma-separated), to re-run one while investigating.
 fn scenarios() -> Vec<Scenario> {
     let only = std::env::var("RELIABILITY_MODES").unwrap_or_default();
-    ALL_SCENARIOS
+    Mode::ALL
         .into_iter()
+        .map(Scenario)
         .filter(|s| only.is_empty() || only.split(',').any(|name| name == s.name()))
         .collect()
 }
@@ -108,15 +93,7 @@ fn run_id(n: usize) -> String {
 
 impl Scenario {
     fn name(self) -> &'static str {
-        match self {
-            Scenario::Snapshot => "snapshot",
-            Scenario::Restore => "restore",
-            Scenario::Pitr => "pitr",
-            Scenario::List => "list",
-            Scenario::Prune => "prune",
-            Scenario::Delete => "delete",
-            Scenario::Copy => "copy",
-        }
+        self.0.name()
     }
 
     /// Prepares run `n`'s world, straight against moto; returns the world
@@ -124,27 +101,27 @@ impl Scenario {
     async fn setup(self, moto: &Moto, n: usize) -> World {
         let db = db(n);
         moto.create_db(&db).await;
-        let snapshots = match self {
-            Scenario::Restore | Scenario::List | Scenario::Delete | Scenario::Copy => 1,
-            Scenario::Prune => 3,
-            Scenario::Snapshot | Scenario::Pitr => 0,
+        let snapshots = match self.0 {
+            Mode::Restore | Mode::List | Mode::Delete | Mode::Copy => 1,
+            Mode::Prune => 3,
+            Mode::Snapshot | Mode::Pitr => 0,
         };
         for k in 0..snapshots {
             moto.own_snapshot(&db, &snap(n, k), None).await;
         }
         let existing = moto.snapshot_ids(&db).await;
-        let (snapshots, copies, instances) = match self {
-            Scenario::Snapshot => (
+        let (snapshots, copies, instances) = match self.0 {
+            Mode::Snapshot => (
                 vec![format!("{db}-v{n}-r{}", run_id(n))],
                 vec![],
                 vec![db.clone()],
             ),
-            Scenario::Restore => (existing, vec![], vec![db.clone(), format!("{db}-rb")]),
-            Scenario::Pitr => (existing, vec![], vec![db.clone(), format!("{db}-pitr")]),
-            Scenario::List => (existing, vec![], vec![db.clone()]),
-            Scenario::Prune => (vec![newest(moto, &db).await], vec![], vec![db.clone()]),
-            Scenario::Delete => (vec![], vec![], vec![db.clone()]),
-            Scenario::Copy => (existing.clone(), existing, vec![db.clone()]),
+            Mode::Restore => (existing, vec![], vec![db.clone(), format!("{db}-rb")]),
+            Mode::Pitr => (existing, vec![], vec![db.clone(), format!("{db}-pitr")]),
+            Mode::List => (existing, vec![], vec![db.clone()]),
+            Mode::Prune => (vec![newest(moto, &db).await], vec![], vec![db.clone()]),
+            Mode::Delete => (vec![], vec![], vec![db.clone()]),
+            Mode::Copy => (existing.clone(), existing, vec![db.clone()]),
         };
         World {
             snapshots,
@@ -156,24 +133,24 @@ impl Scenario {
     fn step(self, moto: &Moto, n: usize) -> Step {
         let db = db(n);
         let step = Step::new(moto, self.name(), &run_id(n));
-        match self {
-            Scenario::Snapshot => step
+        match self.0 {
+            Mode::Snapshot => step
                 .with("db-instance-identifier", &db)
                 .with("deploy-version", &format!("v{n}")),
-            Scenario::Restore => step
+            Mode::Restore => step
                 .with("snapshot-identifier", "latest")
                 .with("db-instance-identifier", &db)
                 .with("target-db-instance-identifier", &format!("{db}-rb")),
-            Scenario::Pitr => step
+            Mode::Pitr => step
                 .with("db-instance-identifier", &db)
                 .with("restore-time", "latest")
                 .with("target-db-instance-identifier", &format!("{db}-pitr")),
-            Scenario::List => step.with("db-instance-identifier", &db),
-            Scenario::Prune => step
+            Mode::List => step.with("db-instance-identifier", &db),
+            Mode::Prune => step
                 .with("db-instance-identifier", &db)
                 .with("keep-last", "1"),
-            Scenario::Delete => step.with("snapshot-identifier", &snap(n, 0)),
-            Scenario::Copy => step
+            Mode::Delete => step.with("snapshot-identifier", &snap(n, 0)),
+            Mode::Copy => step
                 .with("snapshot-identifier", &snap(n, 0))
                 .with("target-region", "us-west-2"),
         }
@@ -181,13 +158,13 @@ impl Scenario {
 
     /// Outputs that a re-run cannot reproduce, and why.
     fn volatile_outputs(self) -> &'static [&'static str] {
-        match self {
+        match self.0 {
             // `latest` is read again on the re-run, and has moved on.
-            Scenario::Pitr => &["restore-time"],
+            Mode::Pitr => &["restore-time"],
             // A killed prune or delete keeps no record of what it deleted
             // before it died; the re-run reports what it deleted itself.
-            Scenario::Prune => &["deleted", "prune-candidates"],
-            Scenario::Delete => &["deleted"],
+            Mode::Prune => &["deleted", "prune-candidates"],
+            Mode::Delete => &["deleted"],
             _ => &[],
         }
     }
