@@ -299,18 +299,7 @@ impl Rds {
 
     /// How many manual snapshots the region holds, across all DBs.
     pub async fn count_manual_snapshots(&self) -> Result<usize, RdsError> {
-        let mut pages = self
-            .client
-            .describe_db_snapshots()
-            .snapshot_type("manual")
-            .into_paginator()
-            .send();
-        let mut count = 0;
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| RdsError::from_sdk("DescribeDBSnapshots", error))?;
-            count += page.db_snapshots().len();
-        }
-        Ok(count)
+        Ok(self.manual_snapshots(None).await?.len())
     }
 
     /// The manual DB snapshot quota as `(used, max)`, from
@@ -408,10 +397,15 @@ impl Rds {
 
     /// Every manual snapshot of a DB instance, across all result pages.
     pub async fn snapshots_of(&self, db: &str) -> Result<Vec<Snapshot>, RdsError> {
+        self.manual_snapshots(Some(db)).await
+    }
+
+    /// Manual snapshots of one DB instance, or of all, across all pages.
+    async fn manual_snapshots(&self, db: Option<&str>) -> Result<Vec<Snapshot>, RdsError> {
         let mut pages = self
             .client
             .describe_db_snapshots()
-            .db_instance_identifier(db)
+            .set_db_instance_identifier(db.map(str::to_owned))
             .snapshot_type("manual")
             .into_paginator()
             .send();

@@ -93,6 +93,13 @@ fn instance(id: &str, status: &str) -> DbInstance {
         .build()
 }
 
+/// A DescribeDBSnapshots answer with one snapshot.
+fn snapshots_answer(snapshot: DbSnapshot) -> DescribeDbSnapshotsOutput {
+    DescribeDbSnapshotsOutput::builder()
+        .db_snapshots(snapshot)
+        .build()
+}
+
 /// DescribeAccountAttributes with the manual snapshot quota.
 fn quota(used: i64, max: i64) -> Rule {
     mock!(Client::describe_account_attributes).then_output(move || {
@@ -182,11 +189,7 @@ async fn throttling_is_retried_by_the_sdk() {
         .sequence()
         .http_response(|| aws_error(404, "DBSnapshotNotFound"))
         .http_response(|| aws_error(400, "Throttling"))
-        .output(move || {
-            DescribeDbSnapshotsOutput::builder()
-                .db_snapshots(snapshot(id, "available", None, 0))
-                .build()
-        })
+        .output(move || snapshots_answer(snapshot(id, "available", None, 0)))
         .build();
     let source = source_available();
     let create = mock!(Client::create_db_snapshot)
@@ -226,11 +229,9 @@ async fn a_failed_or_vanished_snapshot_fails_fast() {
                     .build()
             });
         describe = match last {
-            Some(status) => describe.output(move || {
-                DescribeDbSnapshotsOutput::builder()
-                    .db_snapshots(snapshot(id, status, None, 0))
-                    .build()
-            }),
+            Some(status) => {
+                describe.output(move || snapshots_answer(snapshot(id, status, None, 0)))
+            }
             None => describe.http_response(|| aws_error(404, "DBSnapshotNotFound")),
         };
         let describe = describe.build();
@@ -297,6 +298,8 @@ fn restore_step() -> RawInputs {
 
 #[tokio::test(start_paused = true)]
 async fn every_terminal_instance_state_fails_the_restore_at_once() {
+    // The list, written out here rather than taken from src/wait.rs,
+    // so that dropping a state there makes this test fail.
     let states = [
         "failed",
         "incompatible-restore",
@@ -309,11 +312,8 @@ async fn every_terminal_instance_state_fails_the_restore_at_once() {
         "insufficient-capacity",
     ];
     for state in states {
-        let snapshots = mock!(Client::describe_db_snapshots).then_output(|| {
-            DescribeDbSnapshotsOutput::builder()
-                .db_snapshots(snapshot("prod-a", "available", None, 10))
-                .build()
-        });
+        let snapshots = mock!(Client::describe_db_snapshots)
+            .then_output(|| snapshots_answer(snapshot("prod-a", "available", None, 10)));
         let target = mock!(Client::describe_db_instances)
             .sequence()
             .http_response(|| aws_error(404, "DBInstanceNotFound"))
@@ -466,11 +466,7 @@ async fn near_the_quota_the_step_warns_and_goes_on() {
     let describe = mock!(Client::describe_db_snapshots)
         .sequence()
         .http_response(|| aws_error(404, "DBSnapshotNotFound"))
-        .output(move || {
-            DescribeDbSnapshotsOutput::builder()
-                .db_snapshots(snapshot(id, "available", None, 0))
-                .build()
-        })
+        .output(move || snapshots_answer(snapshot(id, "available", None, 0)))
         .build();
     let source = source_available();
     let create = mock!(Client::create_db_snapshot).then_output(move || {
@@ -537,9 +533,7 @@ async fn sharing_a_snapshot_under_the_default_key_is_refused_with_the_fix() {
         encrypted.encrypted = Some(true);
         encrypted.kms_key_id =
             Some("arn:aws:kms:us-east-1:123456789012:key/aws-rds-default".into());
-        DescribeDbSnapshotsOutput::builder()
-            .db_snapshots(encrypted)
-            .build()
+        snapshots_answer(encrypted)
     });
     let share = mock!(Client::modify_db_snapshot_attribute).then_output(|| {
         aws_sdk_rds::operation::modify_db_snapshot_attribute::ModifyDbSnapshotAttributeOutput::builder().build()
