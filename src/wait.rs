@@ -74,9 +74,34 @@ pub fn verdict(kind: Kind, seen: Option<&Seen>) -> Verdict {
     }
 }
 
-/// The shortest and longest pause between two looks.
-const MIN_PAUSE: Duration = Duration::from_secs(5);
-const MAX_PAUSE: Duration = Duration::from_secs(60);
+/// The shortest pause between two looks unless `RDS_SNAPSHOT_ACTION_MIN_POLL`
+/// says otherwise; every other pause of the schedule is a multiple of it.
+pub const MIN_PAUSE: Duration = Duration::from_secs(5);
+
+/// The environment variable that sets the shortest pause, in `ms` or `s`
+/// (`200ms`, `2s`). Against AWS the default suits; against a local emulator
+/// running faster than AWS, a shorter pause keeps the wait in step with it.
+pub const MIN_POLL_ENV: &str = "RDS_SNAPSHOT_ACTION_MIN_POLL";
+
+/// The shortest pause from `RDS_SNAPSHOT_ACTION_MIN_POLL`'s value.
+pub fn min_pause(value: Option<&str>) -> Result<Duration, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(MIN_PAUSE);
+    };
+    let parsed = if let Some(ms) = value.strip_suffix("ms") {
+        ms.parse().ok().map(Duration::from_millis)
+    } else if let Some(s) = value.strip_suffix('s') {
+        s.parse().ok().map(Duration::from_secs)
+    } else {
+        None
+    };
+    match parsed {
+        Some(pause) if !pause.is_zero() => Ok(pause),
+        _ => Err(format!(
+            "{MIN_POLL_ENV} must be a whole number of milliseconds or seconds, such as `200ms` or `5s`; got `{value}`"
+        )),
+    }
+}
 
 /// The progress a wait has seen so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,13 +120,15 @@ pub struct Progress {
 /// rate since the first report predicts when the work ends, and the next
 /// look comes at half that remaining time, so that completion is noticed
 /// quickly without asking every few seconds during a long snapshot.
-/// Without progress, the pause grows from 5 s to 30 s.
-pub fn next_look(progress: &Progress) -> Duration {
+/// Without progress, the pause grows from `floor` to six times it (5 s to
+/// 30 s by default). Progress-based pauses stay between `floor` and twelve
+/// times it.
+pub fn next_look(progress: &Progress, floor: Duration) -> Duration {
     let fallback = match progress.looks {
-        0..=2 => MIN_PAUSE,
-        3..=5 => Duration::from_secs(10),
-        6..=9 => Duration::from_secs(20),
-        _ => Duration::from_secs(30),
+        0..=2 => floor,
+        3..=5 => floor * 2,
+        6..=9 => floor * 4,
+        _ => floor * 6,
     };
     let (Some((since, first)), Some(now)) = (progress.first_percent, progress.percent) else {
         return fallback;
@@ -112,7 +139,7 @@ pub fn next_look(progress: &Progress) -> Duration {
         return fallback;
     }
     let remaining = took.mul_f64(f64::from(100 - now) / f64::from(gained));
-    (remaining / 2).clamp(MIN_PAUSE, MAX_PAUSE)
+    (remaining / 2).clamp(floor, floor * 12)
 }
 
 /// A wait that did not end in `available`.
@@ -129,6 +156,8 @@ pub enum WaitError {
         status: String,
         percent: String,
     },
+    #[error("{problem}")]
+    Setting { problem: String },
     #[error(transparent)]
     Rds(#[from] RdsError),
 }
@@ -169,6 +198,8 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, RdsError>>,
 {
+    let floor = min_pause(std::env::var(MIN_POLL_ENV).ok().as_deref())
+        .map_err(|problem| WaitError::Setting { problem })?;
     let start = tokio::time::Instant::now();
     let mut progress = Progress::default();
     let mut last = Seen {
@@ -201,7 +232,7 @@ where
                 .get_or_insert((progress.elapsed, percent));
             progress.percent = Some(percent);
         }
-        let pause = next_look(&progress);
+        let pause = next_look(&progress, floor);
         let left = timeout.saturating_sub(progress.elapsed);
         if left.is_zero() {
             return Err(WaitError::TimedOut {
@@ -274,10 +305,13 @@ mod tests {
     #[test]
     fn pauses_grow_without_progress() {
         let at = |looks| {
-            next_look(&Progress {
-                looks,
-                ..Progress::default()
-            })
+            next_look(
+                &Progress {
+                    looks,
+                    ..Progress::default()
+                },
+                MIN_PAUSE,
+            )
         };
         assert_eq!(at(1), Duration::from_secs(5));
         assert_eq!(at(4), Duration::from_secs(10));
@@ -294,13 +328,13 @@ mod tests {
             first_percent: Some((Duration::from_secs(10), 10)),
             percent: Some(60),
         };
-        assert_eq!(next_look(&progress), Duration::from_secs(40));
+        assert_eq!(next_look(&progress, MIN_PAUSE), Duration::from_secs(40));
         // Almost done: look again soon, but not sooner than the floor.
         let nearly = Progress {
             percent: Some(99),
             ..progress
         };
-        assert_eq!(next_look(&nearly), MIN_PAUSE);
+        assert_eq!(next_look(&nearly, MIN_PAUSE), MIN_PAUSE);
         // Fast progress after a slow start still caps at the ceiling.
         let slow = Progress {
             elapsed: Duration::from_secs(3000),
@@ -308,7 +342,26 @@ mod tests {
             percent: Some(2),
             ..progress
         };
-        assert_eq!(next_look(&slow), MAX_PAUSE);
+        assert_eq!(next_look(&slow, MIN_PAUSE), Duration::from_secs(60));
+        // A shorter floor scales the whole schedule.
+        let floor = Duration::from_millis(100);
+        assert_eq!(next_look(&slow, floor), floor * 12);
+        assert_eq!(next_look(&Progress::default(), floor), floor);
+    }
+
+    #[test]
+    fn the_floor_is_read_strictly() {
+        assert_eq!(min_pause(None), Ok(MIN_PAUSE));
+        assert_eq!(min_pause(Some("")), Ok(MIN_PAUSE));
+        assert_eq!(min_pause(Some("200ms")), Ok(Duration::from_millis(200)));
+        assert_eq!(min_pause(Some("2s")), Ok(Duration::from_secs(2)));
+        for bad in ["0ms", "fast", "1.5s", "10"] {
+            let problem = min_pause(Some(bad)).unwrap_err();
+            assert!(
+                problem.contains(MIN_POLL_ENV) && problem.contains(bad),
+                "{problem}"
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! image's final stage as the Dockerfile writes it, around a static binary
 //! built on this machine (no registry can be reached here to pull the build
 //! stage's base), started with `docker run` and the runner's mounts and
-//! environment, talking to moto_server on the host over loopback.
+//! environment, talking to the strict emulator on the host over loopback.
 //!
 //! `scripts/test` builds the static binary first. Without a Docker engine it
 //! sets `RDS_SNAPSHOT_ACTION_SKIP_CONTAINER` after printing why, and only

@@ -1,9 +1,9 @@
 //! list, prune, delete, copy and the quota guard, run as the GitHub runner
-//! runs the action, against moto_server.
+//! runs the action, against the strict emulator.
 
 mod common;
 
-use common::{Moto, Step};
+use common::{Moto, Step, wait_for_instance};
 
 /// Snapshots `db` through the action in run `run` for `version`.
 fn snapshot(moto: &Moto, db: &str, version: &str, run: &str) -> String {
@@ -268,6 +268,7 @@ async fn an_encrypted_snapshot_needs_a_key_in_the_target_region() {
         .send()
         .await
         .unwrap();
+    wait_for_instance(&moto.client(), "secure", "available").await;
     let id = snapshot(&moto, "secure", "v1", "1");
     let ran = Step::new(&moto, "copy", "2")
         .with("snapshot-identifier", &id)
@@ -286,17 +287,17 @@ async fn an_encrypted_snapshot_needs_a_key_in_the_target_region() {
 }
 
 #[tokio::test]
-async fn at_the_default_quota_the_snapshot_step_refuses_and_prune_keep_last_makes_room() {
-    let moto = Moto::start();
+async fn at_the_quota_the_snapshot_step_refuses_and_prune_keep_last_makes_room() {
+    // The emulator reports the quota through DescribeAccountAttributes, as
+    // AWS does; a quota of 5 stands in for AWS's default of 100.
+    let moto = Moto::start_with(&[("RDS_EMULATOR_MANUAL_SNAPSHOT_QUOTA", "5")]);
     moto.create_db("prod").await;
     moto.create_db("other").await;
-    // moto does not implement DescribeAccountAttributes, so the action
-    // counts the region's manual snapshots against AWS's default of 100.
     let mine = [
         snapshot(&moto, "prod", "v1", "1"),
         snapshot(&moto, "prod", "v2", "2"),
     ];
-    for n in 0..98 {
+    for n in 0..3 {
         foreign_snapshot(&moto, "other", &format!("hand-made-{n}")).await;
     }
     let refused = Step::new(&moto, "snapshot", "3")
@@ -306,14 +307,12 @@ async fn at_the_default_quota_the_snapshot_step_refuses_and_prune_keep_last_make
     refused.assert_failed();
     let error = refused.error();
     assert!(
-        error.contains("already holds 100 manual DB snapshots, the account's quota of 100"),
+        error.contains("already holds 5 manual DB snapshots, the account's quota of 5"),
         "{error}"
     );
     assert!(error.contains("mode: prune"), "{error}");
-    assert!(
-        refused.commands("warning")[0].contains("assuming AWS's default of 100"),
-        "{refused}"
-    );
+    // The quota was read, not assumed.
+    assert!(refused.commands("warning").is_empty(), "{refused}");
     assert_eq!(moto.snapshot_ids("prod").await.len(), 2);
 
     let pruned = Step::new(&moto, "snapshot", "3")
@@ -327,5 +326,5 @@ async fn at_the_default_quota_the_snapshot_step_refuses_and_prune_keep_last_make
         moto.snapshot_ids("prod").await,
         [mine[1].as_str(), "prod-v3-r3"]
     );
-    assert_eq!(moto.snapshot_ids("other").await.len(), 98);
+    assert_eq!(moto.snapshot_ids("other").await.len(), 3);
 }

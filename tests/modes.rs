@@ -1,4 +1,4 @@
-//! Each mode run as the GitHub runner runs the action, against moto_server.
+//! Each mode run as the GitHub runner runs the action, against the strict emulator.
 
 mod common;
 

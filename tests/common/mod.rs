@@ -1,7 +1,9 @@
-//! Test support: a real `moto_server` on a free loopback port, and a step
-//! runner that starts the built binary with the environment the GitHub
-//! runner gives a container action (every input `action.yml` declares, its
-//! defaults, fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files).
+//! Test support: the project's strict RDS emulator (moto underneath, made to
+//! behave as AWS documents: `tests/support/emulator`) on a free loopback
+//! port, and a step runner that starts the built binary with the environment
+//! the GitHub runner gives a container action (every input `action.yml`
+//! declares, its defaults, fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`
+//! files).
 
 #![allow(dead_code)]
 
@@ -20,22 +22,31 @@ pub const SECRET: &str = "wJalrXUtnFEMI-test-secret-never-logged";
 /// The session token every step runs with; likewise never shown.
 pub const SESSION_TOKEN: &str = "FwoGZXIvYXdzEBY-session-token-never-logged";
 
-/// A `moto_server` process, killed when dropped.
+/// The emulator's time scale in the tests: a snapshot takes about half a
+/// second, a restore about two, a rename a fifth of one; every state AWS
+/// shows is still shown, in order.
+pub const TIME_SCALE: &str = "0.002";
+
+/// The action's shortest pause between looks in the tests, in step with
+/// [`TIME_SCALE`] (`RDS_SNAPSHOT_ACTION_MIN_POLL`, which users can set too).
+pub const MIN_POLL: &str = "100ms";
+
+/// An emulator process, killed when dropped.
 pub struct Moto {
     child: Child,
     pub endpoint: String,
 }
 
-/// The moto_server the project installs (`scripts/test` does), or the one
-/// `MOTO_SERVER` names.
-pub fn moto_server_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+/// The project's Python (`.venv`, which `scripts/test` installs), or the one
+/// `RDS_EMULATOR_PYTHON` names.
+pub fn python_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("RDS_EMULATOR_PYTHON") {
         return PathBuf::from(path);
     }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/moto_server");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
     assert!(
         path.exists(),
-        "{} is missing: run ./scripts/test, which installs moto into .venv, or set MOTO_SERVER",
+        "{} is missing: run ./scripts/test, which installs moto into .venv, or set RDS_EMULATOR_PYTHON",
         path.display()
     );
     path
@@ -53,16 +64,19 @@ impl Moto {
         Self::start_with(&[])
     }
 
-    /// Starts moto with extra environment (for example IAM enforcement).
+    /// Starts the emulator with extra environment (IAM enforcement, a
+    /// snapshot quota, another time scale).
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let port = free_port();
-        let child = Command::new(moto_server_path())
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let child = Command::new(python_path())
+            .args(["-m", "emulator", &port.to_string()])
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support"))
+            .env("RDS_EMULATOR_TIME_SCALE", TIME_SCALE)
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("moto_server starts");
+            .expect("the emulator starts");
         let moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
@@ -71,7 +85,7 @@ impl Moto {
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
-                "moto_server did not start on port {port}"
+                "the emulator did not start on port {port}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -184,6 +198,8 @@ impl Moto {
 }
 
 /// Creates a DB instance with automated backups on.
+/// Creates a DB instance with automated backups on, and waits until it is
+/// `available` (the emulator takes the time AWS takes, scaled).
 pub async fn create_db(client: &Client, id: &str) {
     client
         .create_db_instance()
@@ -197,6 +213,53 @@ pub async fn create_db(client: &Client, id: &str) {
         .send()
         .await
         .expect("create a DB instance");
+    wait_for_instance(client, id, "available").await;
+}
+
+/// Waits (at most a minute) until the DB instance shows `status`.
+pub async fn wait_for_instance(client: &Client, id: &str, status: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let seen = client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.db_instances().first().cloned())
+            .and_then(|db| db.db_instance_status().map(str::to_owned));
+        if seen.as_deref() == Some(status) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "DB instance {id} is {seen:?}, not {status}, after a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (at most a minute) until the DB snapshot is `available`.
+pub async fn wait_for_snapshot(client: &Client, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let seen = client
+            .describe_db_snapshots()
+            .db_snapshot_identifier(id)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.db_snapshots().first().cloned())
+            .and_then(|snap| snap.status().map(str::to_owned));
+        if seen.as_deref() == Some("available") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "DB snapshot {id} is {seen:?}, not available, after a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Creates a snapshot tagged the way this action tags its own.
@@ -217,6 +280,7 @@ pub async fn own_snapshot(client: &Client, db: &str, id: &str, version: Option<&
         request = request.tags(tag("rds-snapshot-action:deploy-version", version));
     }
     request.send().await.expect("create a snapshot");
+    wait_for_snapshot(client, id).await;
 }
 
 pub fn tags(list: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
@@ -246,7 +310,7 @@ impl FaultProxy {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.jsonl");
-        let python = moto_server_path().with_file_name("python");
+        let python = python_path();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fault_proxy.py");
         let child = Command::new(python)
             .arg(script)
@@ -442,6 +506,7 @@ impl Step {
             ("AWS_SESSION_TOKEN", SESSION_TOKEN.to_owned()),
             ("AWS_REGION", REGION.to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ("RDS_SNAPSHOT_ACTION_MIN_POLL", MIN_POLL.to_owned()),
         ] {
             env.insert(key.to_owned(), value);
         }

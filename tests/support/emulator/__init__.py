@@ -1,0 +1,46 @@
+"""A strict RDS emulator: moto, made to behave as AWS documents.
+
+moto validates requests and keeps the resource model; these modules make it
+strict where this action must be careful, each citing the AWS reference it
+follows:
+
+- clock:     AWS-like durations, scaled by RDS_EMULATOR_TIME_SCALE
+- states:    creating / backing-up / modifying / deleting / copying, progress,
+             and renames that take time and leave a gap
+- defaults:  what a restored instance gets when the call does not say
+- windows:   restorable windows that move with time; PITR refused outside
+- quotas:    DescribeAccountAttributes and the manual snapshot quotas
+- refusals:  the calls AWS refuses, with AWS's error codes
+- backtrack: BacktrackDBCluster and DescribeDBClusterBacktracks
+
+`start(port)` serves it in this process; `python -m emulator PORT` (what
+scripts/emulator runs) serves it in the foreground.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+# Import order is nesting order: each module wraps the handlers the modules
+# before it wrapped, so the refusals run first and moto last.
+from . import states  # noqa: F401  (isort: skip)
+from . import defaults  # noqa: F401  (isort: skip)
+from . import windows  # noqa: F401  (isort: skip)
+from . import quotas  # noqa: F401  (isort: skip)
+from . import refusals  # noqa: F401  (isort: skip)
+from . import backtrack  # noqa: F401  (isort: skip)
+from .clock import CLOCK  # noqa: E402
+
+
+def start(port: int, host: str = "127.0.0.1") -> ThreadedMotoServer:
+    """Serves the emulator on host:port from a background thread."""
+    # One line a request would drown the tests' own output.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    return server
+
+
+__all__ = ["CLOCK", "start"]

@@ -1,0 +1,27 @@
+"""`python -m emulator PORT [HOST]`: the strict RDS emulator in the foreground."""
+
+import signal
+import sys
+import threading
+
+from . import CLOCK, start
+
+
+def main() -> None:
+    if len(sys.argv) not in (2, 3) or not sys.argv[1].isdigit():
+        sys.exit("usage: python -m emulator PORT [HOST]   (HOST defaults to 127.0.0.1)")
+    port = int(sys.argv[1])
+    host = sys.argv[2] if len(sys.argv) == 3 else "127.0.0.1"
+    server = start(port, host)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print(
+        f"RDS emulator on http://{host}:{port} (time scale {CLOCK.scale:g})",
+        flush=True,
+    )
+    stop.wait()
+    server.stop()
+
+
+main()

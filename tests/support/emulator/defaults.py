@@ -1,0 +1,175 @@
+"""What a restored DB instance gets when the call does not say.
+
+moto builds a restored instance as a copy of the source, settings and all.
+AWS does not, and a rollback that trusts the copy lands somewhere the app
+cannot reach. botocore's RDS model (RestoreDBInstanceFromDBSnapshotMessage,
+RestoreDBInstanceToPointInTimeMessage) and the user guide say:
+
+- DBSubnetGroupName: the default VPC's default DB subnet group
+  (USER_RestoreFromSnapshot, "the default virtual private cloud (VPC), DB
+  subnet group, and VPC security group are associated with the restored
+  instance, unless you choose different ones").
+- VpcSecurityGroupIds: "The default EC2 VPC security group for the DB subnet
+  group's VPC".
+- DBParameterGroupName: "RDS uses the default DBParameterGroup for the
+  specified DB engine".
+- OptionGroupName: the default option group (USER_PIT: "automatically
+  associated with the default DB parameter and option groups").
+- MultiAZ: Single-AZ. EnableIAMDatabaseAuthentication: off. No CloudWatch
+  log exports. CopyTagsToSnapshot: off. DeletionProtection: off.
+- MaxAllocatedStorage: storage autoscaling off (RestoreDBInstanceFromDBSnapshot
+  does not even take it).
+- PubliclyAccessible: as CreateDBInstance documents it, true in the default
+  subnet group and false in any other.
+- PreferredBackupWindow / PreferredMaintenanceWindow: chosen by AWS, not the
+  source's.
+- CACertificateIdentifier: the region's default CA.
+- Tags: the given ones; without any, the source instance's (the snapshot's
+  record of it for a snapshot restore, USER_Tagging; its latest tags for
+  PITR, USER_PIT).
+- Enhanced Monitoring, Performance Insights and Database Insights cannot be
+  set by either restore call (no such members in the model), so a restored
+  instance never has them until ModifyDBInstance turns them on.
+
+What stays the source's: engine and version, class, storage, port, backup
+retention ("Default: Uses existing setting"), encryption.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.ec2.models import ec2_backends
+from moto.rds.models import DBInstance
+
+from .core import around, param, result_object
+
+DEFAULT_CA = "rds-ca-rsa2048-g1"
+# A window from the region's 8-hour block, and a maintenance window apart
+# from it, as AWS picks them for an instance that names none.
+AWS_BACKUP_WINDOW = "07:31-08:01"
+AWS_MAINTENANCE_WINDOW = "sun:09:12-sun:09:42"
+
+# Settings only ModifyDBInstance (or CreateDBInstance) can set: the request
+# member, the attribute moto's serializer reads, and the value without it.
+AFTER_RESTORE = {
+    "MonitoringInterval": ("monitoring_interval", 0),
+    "MonitoringRoleArn": ("monitoring_role_arn", None),
+    "EnablePerformanceInsights": ("performance_insights_enabled", False),
+    "PerformanceInsightsKMSKeyId": ("performance_insights_kms_key_id", None),
+    "PerformanceInsightsRetentionPeriod": ("performance_insights_retention_period", None),
+    "DatabaseInsightsMode": ("database_insights_mode", "standard"),
+}
+
+
+def default_subnet_group(backend: Any) -> str:
+    """The default VPC's `default` DB subnet group, made on first use."""
+    if "default" not in backend.subnet_groups:
+        ec2 = ec2_backends[backend.account_id][backend.region_name]
+        vpc = ec2.default_vpc
+        subnets = [s for s in ec2.describe_subnets() if s.vpc_id == vpc.id]
+        backend.create_subnet_group("default", "default", subnets, [])
+    return "default"
+
+
+def default_security_group(backend: Any, subnet_group: str) -> str:
+    ec2 = ec2_backends[backend.account_id][backend.region_name]
+    vpc_id = backend.subnet_groups[subnet_group].vpc_id
+    return ec2.get_default_security_group(vpc_id).id
+
+
+def default_option_group(engine: str, version: str) -> str:
+    """The engine's default option group, named after its major version.
+
+    From PostgreSQL 10 on the major version is one number, so 13.7 gets
+    `default:postgres-13` (as real DescribeDBSnapshots output for 13.7 shows;
+    the two-number form is only for 9.x); other engines use two numbers, such
+    as `default:mysql-8-0`.
+    """
+    parts = version.split(".")
+    one_number = "postgres" in engine and parts[0].isdigit() and int(parts[0]) >= 10
+    major = parts[:1] if one_number or len(parts) == 1 else parts[:2]
+    return f"default:{engine}-{'-'.join(major)}"
+
+
+def apply_after_restore_settings(db: Any, request: Any) -> None:
+    """Stores what CreateDBInstance / ModifyDBInstance set that moto ignores."""
+    for member, (attribute, _) in AFTER_RESTORE.items():
+        value = param(request, member)
+        if value is not None:
+            if member == "EnablePerformanceInsights":
+                value = str(value).lower() == "true"
+            setattr(db, attribute, value)
+
+
+def restored(request: Any, db: DBInstance, source_tags: list[dict[str, str]]) -> None:
+    backend = request.backend
+    given = lambda member: param(request, member) is not None  # noqa: E731
+    if not given("DBSubnetGroupName"):
+        db.db_subnet_group_name = default_subnet_group(backend)
+    group = db.db_subnet_group.name
+    if not given("VpcSecurityGroupIds"):
+        db.vpc_security_group_ids = [default_security_group(backend, group)]
+    if not given("DBParameterGroupName"):
+        db.db_parameter_group_name = None
+    if not given("OptionGroupName"):
+        db.option_group_supplied = False
+        db.option_group_name = default_option_group(db.engine, db.engine_version)
+    if not given("MultiAZ"):
+        db.multi_az = False
+    if not given("PubliclyAccessible"):
+        db.publicly_accessible = group == "default"
+    if not given("EnableIAMDatabaseAuthentication"):
+        db.enable_iam_database_authentication = False
+    if not given("EnableCloudwatchLogsExports"):
+        db.enabled_cloudwatch_logs_exports = []
+    if not given("CopyTagsToSnapshot"):
+        db.copy_tags_to_snapshot = False
+    if not given("DeletionProtection"):
+        db.deletion_protection = False
+    if not given("MaxAllocatedStorage"):
+        db.max_allocated_storage = db.allocated_storage
+    if not given("CACertificateIdentifier"):
+        db.ca_certificate_identifier = DEFAULT_CA
+    if not given("PreferredBackupWindow"):
+        db.preferred_backup_window = AWS_BACKUP_WINDOW
+    db.preferred_maintenance_window = AWS_MAINTENANCE_WINDOW
+    for attribute, value in AFTER_RESTORE.values():
+        setattr(db, attribute, value)
+    if not given("Tags"):
+        db.tags = [dict(tag) for tag in source_tags]
+
+
+@around("RestoreDBInstanceFromDBSnapshot")
+def restore_from_snapshot(request: Any, call: Any) -> Any:
+    snapshot = request.backend.get_db_snapshot(param(request, "DBSnapshotIdentifier"))
+    # The snapshot keeps the instance as it was when it was taken.
+    source_tags = list(getattr(snapshot.database, "tags", []) or [])
+    result = call()
+    restored(request, result_object(result, "DBInstance"), source_tags)
+    return result
+
+
+@around("RestoreDBInstanceToPointInTime")
+def restore_to_time(request: Any, call: Any) -> Any:
+    source = request.backend.describe_db_instances(
+        param(request, "SourceDBInstanceIdentifier")
+    )[0]
+    source_tags = list(source.tags or [])
+    result = call()
+    restored(request, result_object(result, "DBInstance"), source_tags)
+    return result
+
+
+@around("CreateDBInstance")
+def create_db_instance(request: Any, call: Any) -> Any:
+    result = call()
+    apply_after_restore_settings(result_object(result, "DBInstance"), request)
+    return result
+
+
+@around("ModifyDBInstance")
+def modify_db_instance(request: Any, call: Any) -> Any:
+    result = call()
+    apply_after_restore_settings(result_object(result, "DBInstance"), request)
+    return result

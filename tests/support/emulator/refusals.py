@@ -1,0 +1,164 @@
+"""Calls AWS refuses and moto accepts, refused with AWS's error codes.
+
+- CreateDBSnapshot of an Aurora cluster member: InvalidParameterValue, "The
+  specified instance is a member of a cluster and a snapshot cannot be
+  created directly. Please use the CreateDBClusterSnapshot API instead." (as
+  AWS answers it; user reports in cloud-custodian #313 and pacu #259).
+- CreateDBSnapshot of an instance that is not `available`:
+  InvalidDBInstanceState (API_CreateDBSnapshot, Errors).
+- DeleteDBSnapshot of an automated snapshot: InvalidDBSnapshotState,
+  "automated snapshots cannot be deleted." (terraform-provider-aws #13800);
+  of a snapshot that is not `available`: the same code ("The DB snapshot must
+  be in the available state to be deleted", API_DeleteDBSnapshot).
+- RestoreDBInstanceFromDBSnapshot and CopyDBSnapshot of a snapshot that is not
+  `available`: InvalidDBSnapshotState (both operations' Errors).
+- Cluster and cluster-snapshot identifiers outside AWS's rules:
+  InvalidParameterValue (CreateDBClusterMessage, CreateDBClusterSnapshotMessage).
+- A restore onto a name that is taken, or that a rename in flight will take:
+  DBInstanceAlreadyExists / DBClusterAlreadyExistsFault (the restore
+  operations' Errors).
+- CreateDBClusterSnapshot of a cluster that is not `available`:
+  InvalidDBClusterStateFault (API_CreateDBClusterSnapshot, Errors).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.rds.models import DBInstanceClustered
+
+from .core import AwsError, around, check_identifier, param
+from .states import name_taken
+
+
+def _instance(request: Any, member: str) -> Any:
+    return request.backend.describe_db_instances(param(request, member))[0]
+
+
+def _snapshot_available(snapshot: Any, operation: str) -> None:
+    if snapshot.status != "available":
+        raise AwsError(
+            "InvalidDBSnapshotStateFault",
+            f"Snapshot {snapshot.db_snapshot_identifier} is {snapshot.status}; {operation} needs an available snapshot.",
+        )
+
+
+@around("CreateDBSnapshot")
+def create_db_snapshot(request: Any, call: Any) -> Any:
+    db = _instance(request, "DBInstanceIdentifier")
+    if isinstance(db, DBInstanceClustered):
+        raise AwsError(
+            "InvalidParameterValue",
+            "The specified instance is a member of a cluster and a snapshot cannot be "
+            "created directly. Please use the CreateDBClusterSnapshot API instead.",
+        )
+    # CreateDBSnapshot: "This operation is available only when the DB instance
+    # is in the available or storage-optimization state."
+    if db.status not in ("available", "storage-optimization"):
+        raise AwsError(
+            "InvalidDBInstanceStateFault",
+            f"Cannot create a snapshot because the database instance {db.db_instance_identifier} is not currently in the available state.",
+        )
+    check_identifier(param(request, "DBSnapshotIdentifier"), "DBSnapshotIdentifier", 255)
+    return call()
+
+
+@around("DeleteDBSnapshot")
+def delete_db_snapshot(request: Any, call: Any) -> Any:
+    snapshot = request.backend.get_db_snapshot(param(request, "DBSnapshotIdentifier"))
+    if snapshot.snapshot_type == "automated":
+        raise AwsError("InvalidDBSnapshotStateFault", "automated snapshots cannot be deleted.")
+    if snapshot.status not in ("available", "copying", "pending"):
+        # A copy in flight may be deleted: that cancels it (USER_CopySnapshot).
+        _snapshot_available(snapshot, "DeleteDBSnapshot")
+    return call()
+
+
+@around("RestoreDBInstanceFromDBSnapshot")
+def restore_from_snapshot(request: Any, call: Any) -> Any:
+    snapshot = request.backend.get_db_snapshot(param(request, "DBSnapshotIdentifier"))
+    _snapshot_available(snapshot, "RestoreDBInstanceFromDBSnapshot")
+    _target_free(request, "DBInstanceIdentifier")
+    return call()
+
+
+@around("RestoreDBInstanceToPointInTime")
+def restore_to_time(request: Any, call: Any) -> Any:
+    _instance(request, "SourceDBInstanceIdentifier")
+    _target_free(request, "TargetDBInstanceIdentifier")
+    return call()
+
+
+def _target_free(request: Any, member: str) -> None:
+    name = param(request, member)
+    check_identifier(name, member)
+    if name_taken(request.backend, request.backend.databases, name):
+        raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
+
+
+@around("CopyDBSnapshot")
+def copy_db_snapshot(request: Any, call: Any) -> Any:
+    source = param(request, "SourceDBSnapshotIdentifier")
+    snapshot = request.backend.get_db_snapshot(source)
+    _snapshot_available(snapshot, "CopyDBSnapshot")
+    return call()
+
+
+def _cluster_target_free(request: Any, member: str) -> None:
+    name = param(request, member)
+    check_identifier(name, member)
+    if name_taken(request.backend, request.backend.clusters, name):
+        raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+
+
+@around("CreateDBCluster")
+def create_db_cluster(request: Any, call: Any) -> Any:
+    _cluster_target_free(request, "DBClusterIdentifier")
+    return call()
+
+
+@around("RestoreDBClusterFromSnapshot")
+def restore_cluster_from_snapshot(request: Any, call: Any) -> Any:
+    _cluster_target_free(request, "DBClusterIdentifier")
+    snapshot = request.backend.get_db_cluster_snapshot(param(request, "SnapshotIdentifier"))
+    if snapshot.status != "available":
+        raise AwsError(
+            "InvalidDBClusterSnapshotStateFault",
+            f"Cluster snapshot {snapshot.db_cluster_snapshot_identifier} is {snapshot.status}, not available.",
+        )
+    return call()
+
+
+@around("RestoreDBClusterToPointInTime")
+def restore_cluster_to_time(request: Any, call: Any) -> Any:
+    _cluster_target_free(request, "DBClusterIdentifier")
+    return call()
+
+
+@around("CreateDBClusterSnapshot")
+def create_cluster_snapshot(request: Any, call: Any) -> Any:
+    check_identifier(param(request, "DBClusterSnapshotIdentifier"), "DBClusterSnapshotIdentifier")
+    cluster = request.backend.describe_db_clusters(param(request, "DBClusterIdentifier"))[0]
+    if cluster.status != "available":
+        raise AwsError(
+            "InvalidDBClusterStateFault",
+            f"DbCluster {cluster.db_cluster_identifier} is not in available state.",
+        )
+    return call()
+
+
+@around("CopyDBClusterSnapshot")
+def copy_cluster_snapshot(request: Any, call: Any) -> Any:
+    check_identifier(
+        param(request, "TargetDBClusterSnapshotIdentifier"), "TargetDBClusterSnapshotIdentifier"
+    )
+    return call()
+
+
+@around("DeleteDBClusterSnapshot")
+def delete_cluster_snapshot(request: Any, call: Any) -> Any:
+    snapshot = request.backend.get_db_cluster_snapshot(param(request, "DBClusterSnapshotIdentifier"))
+    if snapshot.snapshot_type == "automated":
+        # As AWS answers it (aws-nuke #511).
+        raise AwsError("InvalidDBClusterSnapshotStateFault", "Only manual snapshots may be deleted.")
+    return call()

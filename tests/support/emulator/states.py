@@ -1,0 +1,506 @@
+"""Time and states: work takes time, and shows it.
+
+moto makes every resource `available` at once. AWS does not, and the
+action's waiting, adoption and re-run logic exists because of that. Here:
+
+- DB and cluster snapshots stay `creating` with a rising `PercentProgress`,
+  then become `available` (DBSnapshot.Status / PercentProgress in the API
+  reference: "Specifies the status of this DB snapshot", "The percentage of
+  the estimated data that has been transferred").
+- A new, restored or point-in-time-restored DB instance goes `creating`, then
+  `backing-up`, then `available` (Viewing DB instance status, in the RDS
+  user guide: `backing-up` "The DB instance is currently being backed up").
+  It has no Endpoint while `creating`: AWS assigns it when the host exists.
+- A cluster goes `creating` -> `available`; its instances follow on their own
+  schedule (Aurora user guide, "Viewing DB cluster status").
+- ModifyDBInstance / ModifyDBCluster with ApplyImmediately go `modifying`.
+- DeleteDBInstance / DeleteDBCluster go `deleting`, then the name is gone.
+- CopyDBSnapshot targets go `pending`, then `copying` with progress.
+- StopDBInstance goes `stopping` -> `stopped`; StartDBInstance `starting`.
+- A rename (NewDBInstanceIdentifier / NewDBClusterIdentifier with
+  ApplyImmediately) follows what users see on AWS: the old name still reads
+  `available` right after the call (boto3 #609), then `renaming`; then for a
+  while neither name answers (boto3 #2613); then the new name shows
+  `rebooting` and `available`, with the endpoint under the new name. Without
+  ApplyImmediately it waits for the maintenance window, as AWS documents
+  (ModifyDBInstance, ApplyImmediately), which here never comes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from moto.rds.models import (
+    DBCluster,
+    DBClusterSnapshot,
+    DBInstance,
+    DBInstanceClustered,
+    DBSnapshot,
+)
+
+from .clock import AWS_SECONDS, CLOCK, SCHEDULER, Job, Phase
+from .core import AwsError, around, check_identifier, flag, param, result_object
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# moto flips a cluster from `creating` to `available` on the first look; here
+# its status is what the jobs set.
+DBCluster.status = property(  # type: ignore[assignment]
+    lambda self: self._status, lambda self, value: setattr(self, "_status", value)
+)
+
+
+def _endpoint(self: DBInstance) -> dict[str, Any] | None:
+    if getattr(self, "emu_no_endpoint", False):
+        return None
+    return {"Address": self.address, "Port": self.port}
+
+
+DBInstance.endpoint = property(_endpoint)  # type: ignore[assignment]
+
+
+def job_name(resource: Any) -> str:
+    return f"{type(resource).__name__}:{id(resource)}"
+
+
+def is_current(store: Any, key_of: Any, resource: Any) -> Any:
+    """A job's `alive` check: the resource is still stored under its name."""
+    return lambda: store.get(key_of(resource)) is resource
+
+
+def set_status(resource: Any, status: str) -> Any:
+    return lambda: setattr(resource, "status", status)
+
+
+def set_progress(resource: Any) -> Any:
+    # AWS reports whole percents that only rise.
+    return lambda fraction: setattr(
+        resource, "percent_progress", max(0, min(99, int(fraction * 100)))
+    )
+
+
+def snapshot_job(snapshot: Any, store: Any, key_of: Any, phases: list[Phase]) -> None:
+    def done() -> None:
+        snapshot.status = "available"
+        snapshot.percent_progress = 100
+
+    snapshot.percent_progress = 0
+    SCHEDULER.start(
+        Job(job_name(snapshot), phases, done, alive=is_current(store, key_of, snapshot))
+    )
+
+
+def db_snapshot_seconds(snapshot: DBSnapshot) -> float:
+    size = getattr(snapshot, "allocated_storage", None) or 20
+    return CLOCK.seconds(
+        AWS_SECONDS["db-snapshot-base"] + size * AWS_SECONDS["db-snapshot-per-gib"]
+    )
+
+
+def creating_db_snapshot(backend: Any, snapshot: DBSnapshot) -> None:
+    snapshot_job(
+        snapshot,
+        backend.database_snapshots,
+        lambda s: s.db_snapshot_identifier,
+        [
+            Phase(
+                db_snapshot_seconds(snapshot),
+                set_status(snapshot, "creating"),
+                set_progress(snapshot),
+            )
+        ],
+    )
+
+
+def creating_cluster_snapshot(backend: Any, snapshot: DBClusterSnapshot) -> None:
+    snapshot_job(
+        snapshot,
+        backend.cluster_snapshots,
+        lambda s: s.db_cluster_snapshot_identifier,
+        [
+            Phase(
+                CLOCK.real("cluster-snapshot"),
+                set_status(snapshot, "creating"),
+                set_progress(snapshot),
+            )
+        ],
+    )
+
+
+def copying(snapshot: Any, store: Any, key_of: Any) -> None:
+    snapshot_job(
+        snapshot,
+        store,
+        key_of,
+        [
+            Phase(CLOCK.real("copy-pending"), set_status(snapshot, "pending")),
+            Phase(
+                CLOCK.real("copy-copying"),
+                set_status(snapshot, "copying"),
+                set_progress(snapshot),
+            ),
+        ],
+    )
+
+
+def instance_key(db: DBInstance) -> str:
+    return db.db_instance_identifier
+
+
+def backups_start(db: DBInstance) -> None:
+    """Marks when the first automated backup finished: the restorable window
+    starts there (see windows.py)."""
+    if db.backup_retention_period and not getattr(db, "emu_backups_since", None):
+        db.emu_backups_since = utcnow()
+
+
+def new_instance(backend: Any, db: DBInstance, creating: str, backing_up: str) -> None:
+    """A new instance's way to `available`."""
+
+    def hide_endpoint() -> None:
+        db.status = "creating"
+        db.emu_no_endpoint = True
+
+    def backing() -> None:
+        db.status = "backing-up"
+        db.emu_no_endpoint = False
+
+    def done() -> None:
+        db.status = "available"
+        db.emu_no_endpoint = False
+        backups_start(db)
+
+    phases = [Phase(CLOCK.real(creating), hide_endpoint)]
+    if backing_up:
+        phases.append(Phase(CLOCK.real(backing_up), backing))
+    SCHEDULER.start(
+        Job(
+            job_name(db),
+            phases,
+            done,
+            alive=is_current(backend.databases, instance_key, db),
+        )
+    )
+
+
+def new_cluster(backend: Any, cluster: DBCluster) -> None:
+    def done() -> None:
+        cluster.status = "available"
+        if not getattr(cluster, "emu_backups_since", None):
+            cluster.emu_backups_since = utcnow()
+
+    SCHEDULER.start(
+        Job(
+            job_name(cluster),
+            [Phase(CLOCK.real("cluster-creating"), set_status(cluster, "creating"))],
+            done,
+            alive=is_current(
+                backend.clusters, lambda c: c.db_cluster_identifier, cluster
+            ),
+        )
+    )
+
+
+def busy_for(resource: Any, status: str, seconds: str, then: str, store: Any, key_of: Any) -> None:
+    SCHEDULER.cancel(job_name(resource))
+    SCHEDULER.start(
+        Job(
+            job_name(resource),
+            [Phase(CLOCK.real(seconds), set_status(resource, status))],
+            set_status(resource, then),
+            alive=is_current(store, key_of, resource),
+        )
+    )
+
+
+@around("CreateDBInstance")
+def create_db_instance(request: Any, call: Any) -> Any:
+    result = call()
+    db = result_object(result, "DBInstance")
+    if isinstance(db, DBInstanceClustered):
+        new_instance(request.backend, db, "cluster-instance-creating", "")
+    else:
+        new_instance(request.backend, db, "instance-creating", "instance-backing-up")
+    return result
+
+
+@around("RestoreDBInstanceFromDBSnapshot")
+def restore_from_snapshot(request: Any, call: Any) -> Any:
+    result = call()
+    new_instance(
+        request.backend,
+        result_object(result, "DBInstance"),
+        "restore-creating",
+        "restore-backing-up",
+    )
+    return result
+
+
+@around("RestoreDBInstanceToPointInTime")
+def restore_to_time(request: Any, call: Any) -> Any:
+    result = call()
+    new_instance(
+        request.backend,
+        result_object(result, "DBInstance"),
+        "restore-creating",
+        "restore-backing-up",
+    )
+    return result
+
+
+@around("CreateDBSnapshot")
+def create_db_snapshot(request: Any, call: Any) -> Any:
+    result = call()
+    creating_db_snapshot(request.backend, result_object(result, "DBSnapshot"))
+    return result
+
+
+@around("CopyDBSnapshot")
+def copy_db_snapshot(request: Any, call: Any) -> Any:
+    result = call()
+    copying(
+        result_object(result, "DBSnapshot"),
+        request.backend.database_snapshots,
+        lambda s: s.db_snapshot_identifier,
+    )
+    return result
+
+
+@around("CreateDBClusterSnapshot")
+def create_cluster_snapshot(request: Any, call: Any) -> Any:
+    result = call()
+    creating_cluster_snapshot(request.backend, result_object(result, "DBClusterSnapshot"))
+    return result
+
+
+@around("CopyDBClusterSnapshot")
+def copy_cluster_snapshot(request: Any, call: Any) -> Any:
+    result = call()
+    copying(
+        result_object(result, "DBClusterSnapshot"),
+        request.backend.cluster_snapshots,
+        lambda s: s.db_cluster_snapshot_identifier,
+    )
+    return result
+
+
+def _cluster_created(request: Any, call: Any) -> Any:
+    result = call()
+    new_cluster(request.backend, result_object(result, "DBCluster"))
+    return result
+
+
+for _action in ("CreateDBCluster", "RestoreDBClusterFromSnapshot", "RestoreDBClusterToPointInTime"):
+    around(_action)(_cluster_created)
+
+
+@around("DeleteDBInstance")
+def delete_db_instance(request: Any, call: Any) -> Any:
+    result = call()
+    db = result_object(result, "DBInstance")
+    # moto forgets the instance at once; AWS shows it `deleting` for minutes,
+    # and its name stays taken until it is gone.
+    request.backend.databases[db.db_instance_identifier] = db
+    SCHEDULER.cancel(job_name(db))
+    store = request.backend.databases
+
+    def gone() -> None:
+        if store.get(db.db_instance_identifier) is db:
+            del store[db.db_instance_identifier]
+
+    SCHEDULER.start(
+        Job(
+            job_name(db),
+            [Phase(CLOCK.real("deleting"), set_status(db, "deleting"))],
+            gone,
+            alive=is_current(store, instance_key, db),
+        )
+    )
+    return result
+
+
+@around("DeleteDBCluster")
+def delete_db_cluster(request: Any, call: Any) -> Any:
+    result = call()
+    cluster = result_object(result, "DBCluster")
+    store = request.backend.clusters
+    store[cluster.db_cluster_identifier] = cluster
+    SCHEDULER.cancel(job_name(cluster))
+
+    def gone() -> None:
+        if store.get(cluster.db_cluster_identifier) is cluster:
+            del store[cluster.db_cluster_identifier]
+
+    SCHEDULER.start(
+        Job(
+            job_name(cluster),
+            [Phase(CLOCK.real("deleting"), set_status(cluster, "deleting"))],
+            gone,
+        )
+    )
+    return result
+
+
+@around("StopDBInstance")
+def stop_db_instance(request: Any, call: Any) -> Any:
+    result = call()
+    db = result_object(result, "DBInstance")
+    busy_for(db, "stopping", "stopping", "stopped", request.backend.databases, instance_key)
+    return result
+
+
+@around("StartDBInstance")
+def start_db_instance(request: Any, call: Any) -> Any:
+    result = call()
+    db = result_object(result, "DBInstance")
+    busy_for(db, "starting", "starting", "available", request.backend.databases, instance_key)
+    return result
+
+
+# --- Renames and modifications -------------------------------------------
+
+# Names that a rename in flight will take: nothing else may take them.
+RESERVED: dict[str, object] = {}
+
+
+def name_taken(backend: Any, store: Any, name: str) -> bool:
+    return name in store or (backend.region_name, name.lower()) in RESERVED
+
+
+# The parameters that do not modify anything by themselves.
+NOT_A_CHANGE = {
+    "db_instance_identifier",
+    "db_cluster_identifier",
+    "apply_immediately",
+    "new_db_instance_identifier",
+    "new_db_cluster_identifier",
+}
+
+
+def rename_job(
+    backend: Any,
+    resource: Any,
+    store: Any,
+    new_name: str,
+    get_name: Any,
+    set_name: Any,
+    followers: Any = lambda: [],
+) -> None:
+    old_name = get_name(resource)
+    reservation = (backend.region_name, new_name.lower())
+    RESERVED[reservation] = resource
+    members = list(followers())
+
+    def leave() -> None:
+        if store.get(old_name) is resource:
+            del store[old_name]
+
+    def arrive() -> None:
+        set_name(resource, new_name)
+        store[new_name] = resource
+        resource.status = "rebooting"
+        for member in members:
+            member.db_cluster_identifier = new_name
+        RESERVED.pop(reservation, None)
+
+    def done() -> None:
+        resource.status = "available"
+        resource.pending_modified_values = None
+
+    SCHEDULER.start(
+        Job(
+            job_name(resource),
+            [
+                Phase(CLOCK.real("rename-still-available")),
+                Phase(CLOCK.real("rename-renaming"), set_status(resource, "renaming")),
+                Phase(CLOCK.real("rename-gone"), leave),
+                Phase(CLOCK.real("rename-rebooting"), arrive),
+            ],
+            done,
+        )
+    )
+
+
+@around("ModifyDBInstance")
+def modify_db_instance(request: Any, call: Any) -> Any:
+    backend = request.backend
+    name = param(request, "DBInstanceIdentifier")
+    db = backend.describe_db_instances(name)[0]
+    if db.status != "available":
+        # ModifyDBInstance, Errors: InvalidDBInstanceState, "The DB instance
+        # isn't in a valid state."
+        raise AwsError(
+            "InvalidDBInstanceStateFault",
+            f"Database instance is not in available state: {db.db_instance_identifier} is {db.status}.",
+        )
+    new_name = param(request, "NewDBInstanceIdentifier")
+    immediately = bool(flag(request, "ApplyImmediately"))
+    if new_name is not None:
+        check_identifier(new_name, "NewDBInstanceIdentifier")
+        if new_name.lower() != name.lower() and name_taken(backend, backend.databases, new_name):
+            # ModifyDBInstance, Errors: DBInstanceAlreadyExists. moto instead
+            # drops the instance that had the name.
+            raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
+        # The rename is ours to carry out over time, not moto's at once.
+        del request.params["NewDBInstanceIdentifier"]
+    changes = [key for key in request.params if key not in NOT_A_CHANGE]
+    result = call()
+    if new_name is not None and new_name.lower() != name.lower():
+        db.pending_modified_values = {"DBInstanceIdentifier": new_name.lower()}
+        if immediately:
+            rename_job(
+                backend,
+                db,
+                backend.databases,
+                new_name.lower(),
+                instance_key,
+                lambda d, n: setattr(d, "db_instance_identifier", n),
+            )
+    elif changes and immediately:
+        busy_for(db, "modifying", "modifying", "available", backend.databases, instance_key)
+    return result
+
+
+@around("ModifyDBCluster")
+def modify_db_cluster(request: Any, call: Any) -> Any:
+    backend = request.backend
+    name = param(request, "DBClusterIdentifier")
+    cluster = backend.describe_db_clusters(name)[0]
+    if cluster.status != "available":
+        raise AwsError(
+            "InvalidDBClusterStateFault",
+            f"DbCluster {cluster.db_cluster_identifier} is not in available state.",
+        )
+    new_name = param(request, "NewDBClusterIdentifier")
+    immediately = bool(flag(request, "ApplyImmediately"))
+    if new_name is not None:
+        check_identifier(new_name, "NewDBClusterIdentifier")
+        if new_name.lower() != name.lower() and name_taken(backend, backend.clusters, new_name):
+            raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+        del request.params["NewDBClusterIdentifier"]
+    changes = [key for key in request.params if key not in NOT_A_CHANGE]
+    result = call()
+    # moto answers with a copy; the stored cluster is what moves on.
+    cluster = backend.clusters[cluster.db_cluster_identifier]
+    cluster.status = "available"
+    key = lambda c: c.db_cluster_identifier  # noqa: E731
+    if new_name is not None and new_name.lower() != name.lower():
+        cluster.pending_modified_values = {"DBClusterIdentifier": new_name.lower()}
+        if immediately:
+            rename_job(
+                backend,
+                cluster,
+                backend.clusters,
+                new_name.lower(),
+                key,
+                lambda c, n: setattr(c, "db_cluster_identifier", n),
+                followers=lambda: cluster._members,
+            )
+    elif changes and immediately:
+        busy_for(cluster, "modifying", "modifying", "available", backend.clusters, key)
+    result_object(result, "DBCluster").status = cluster.status
+    return result

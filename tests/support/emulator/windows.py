@@ -1,0 +1,131 @@
+"""Restorable windows that start at the first backup and move with time.
+
+moto reports `LatestRestorableTime` as "now", no `RestoreWindow` on automated
+backups, and restores to any time. AWS:
+
+- LatestRestorableTime "is typically within the last five minutes" (RDS user
+  guide, "Restoring a DB instance to a specified time"), so it trails the
+  clock by `restorable-lag`.
+- The window starts when the first automated backup is done (the end of
+  `backing-up`), and not earlier than the backup retention period allows
+  (DBInstanceAutomatedBackup.RestoreWindow: EarliestTime, LatestTime).
+- An instance with BackupRetentionPeriod 0 has no automated backups and no
+  restorable time.
+- RestoreTime "Must be before the latest restorable time", and no earlier
+  than the retention period allows (RestoreDBInstanceToPointInTimeMessage).
+  The reference names no error code for a time outside the window; this
+  emulator answers InvalidParameterValue, AWS's common error for a value out
+  of range. A source without automated backups gives PointInTimeRestoreNotEnabled
+  (API_RestoreDBInstanceToPointInTime, Errors: "BackupRetentionPeriod equal
+  to 0").
+- DBCluster.EarliestRestorableTime / LatestRestorableTime follow the same
+  rules (API_DBCluster), and so does RestoreDBClusterToPointInTime.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from moto.rds.models import DBCluster, DBInstance, DBInstanceAutomatedBackup
+
+from .clock import CLOCK
+from .core import AwsError, around, flag, param
+
+
+def _window(resource: Any) -> tuple[datetime, datetime] | None:
+    since = getattr(resource, "emu_backups_since", None)
+    retention = resource.backup_retention_period or 0
+    if since is None or retention <= 0:
+        return None
+    now = datetime.now(timezone.utc)
+    latest = max(since, now - timedelta(seconds=CLOCK.real("restorable-lag")))
+    earliest = max(since, now - timedelta(days=retention))
+    return earliest, latest
+
+
+def _latest(self: Any) -> datetime | None:
+    window = _window(self)
+    return window[1] if window else None
+
+
+def _earliest(self: Any) -> datetime | None:
+    window = _window(self)
+    return window[0] if window else None
+
+
+DBInstance.latest_restorable_time = property(_latest)  # type: ignore[assignment]
+DBCluster.latest_restorable_time = property(_latest)  # type: ignore[assignment]
+DBCluster.earliest_restorable_time = property(  # type: ignore[attr-defined]
+    _earliest, lambda self, value: None
+)
+
+
+def _restore_window(self: DBInstanceAutomatedBackup) -> dict[str, datetime] | None:
+    db = self.backend.databases.get(self.db_instance_identifier)
+    window = _window(db) if db is not None else None
+    if window is None:
+        return None
+    return {"EarliestTime": window[0], "LatestTime": window[1]}
+
+
+DBInstanceAutomatedBackup.restore_window = property(_restore_window)  # type: ignore[attr-defined]
+
+
+def _backup_arn(self: DBInstanceAutomatedBackup) -> str | None:
+    db = self.backend.databases.get(self.db_instance_identifier)
+    return db.db_instance_arn if db is not None else None
+
+
+DBInstanceAutomatedBackup.db_instance_arn = property(_backup_arn)  # type: ignore[attr-defined]
+
+
+def _requested_time(
+    request: Any, members: tuple[str, ...] = ("RestoreTime", "RestoreToTime")
+) -> datetime | None:
+    value = next((param(request, m) for m in members if param(request, m)), None)
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _check_time(request: Any, source: Any, what: str, latest_flag: str) -> None:
+    window = _window(source)
+    if window is None:
+        raise AwsError(
+            "PointInTimeRestoreNotEnabledFault",
+            f"{what} has no automated backups (backup retention 0, or no backup done yet); point-in-time restore is not available.",
+        )
+    if flag(request, latest_flag):
+        return
+    time = _requested_time(request)
+    if time is None:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"You must specify RestoreTime or {latest_flag}.",
+        )
+    earliest, latest = window
+    if not earliest <= time <= latest:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Restore time {time.isoformat()} is outside the restorable window of {what}: "
+            f"{earliest.isoformat()} to {latest.isoformat()}.",
+        )
+
+
+@around("RestoreDBInstanceToPointInTime")
+def restore_to_time(request: Any, call: Any) -> Any:
+    source = param(request, "SourceDBInstanceIdentifier")
+    db = request.backend.describe_db_instances(source)[0]
+    _check_time(request, db, f"DB instance {source}", "UseLatestRestorableTime")
+    return call()
+
+
+@around("RestoreDBClusterToPointInTime")
+def restore_cluster_to_time(request: Any, call: Any) -> Any:
+    source = param(request, "SourceDBClusterIdentifier")
+    cluster = request.backend.describe_db_clusters(source)[0]
+    _check_time(request, cluster, f"DB cluster {source}", "UseLatestRestorableTime")
+    return call()
