@@ -140,6 +140,28 @@ def restored(request: Any, db: DBInstance, source_tags: list[dict[str, str]]) ->
         db.tags = [dict(tag) for tag in source_tags]
 
 
+def default_option_group_named(request: Any, call: Any) -> Any:
+    """Lets a restore name an engine's default option group.
+
+    AWS has a `default:<engine>-<version>` option group in every region, and
+    a restore may name it; moto keeps none, and refuses the name. It is
+    taken out of the request for moto and set on the new instance after.
+    """
+    name = param(request, "OptionGroupName")
+    if name is None or not name.startswith("default:"):
+        return call()
+    del request.params["OptionGroupName"]
+    result = call()
+    db = result_object(result, "DBInstance")
+    db.option_group_supplied = True
+    db.option_group_name = name
+    return result
+
+
+around("RestoreDBInstanceFromDBSnapshot")(default_option_group_named)
+around("RestoreDBInstanceToPointInTime")(default_option_group_named)
+
+
 @around("RestoreDBInstanceFromDBSnapshot")
 def restore_from_snapshot(request: Any, call: Any) -> Any:
     snapshot = request.backend.get_db_snapshot(param(request, "DBSnapshotIdentifier"))
@@ -172,4 +194,25 @@ def create_db_instance(request: Any, call: Any) -> Any:
 def modify_db_instance(request: Any, call: Any) -> Any:
     result = call()
     apply_after_restore_settings(result_object(result, "DBInstance"), request)
+    return result
+
+
+@around("DescribeDBSubnetGroups")
+def describe_db_subnet_groups(request: Any, call: Any) -> Any:
+    # AWS accounts with a default VPC have the `default` DB subnet group that
+    # restores without DBSubnetGroupName land in; here it exists as soon as
+    # anything asks for it.
+    if param(request, "DBSubnetGroupName") == "default":
+        default_subnet_group(request.backend)
+    return call()
+
+
+@around("CreateDBSnapshot")
+def create_db_snapshot(request: Any, call: Any) -> Any:
+    # A DB snapshot records the VPC its instance was in (DBSnapshot.VpcId in
+    # the API reference); moto leaves it out.
+    result = call()
+    snapshot = result_object(result, "DBSnapshot")
+    group = getattr(snapshot.database, "db_subnet_group", None)
+    snapshot.vpc_id = getattr(group, "vpc_id", None)
     return result

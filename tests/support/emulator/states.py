@@ -28,8 +28,9 @@ action's waiting, adoption and re-run logic exists because of that. Here:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from moto.rds.models import (
     DBCluster,
@@ -298,51 +299,81 @@ for _action in ("CreateDBCluster", "RestoreDBClusterFromSnapshot", "RestoreDBClu
     around(_action)(_cluster_created)
 
 
-@around("DeleteDBInstance")
-def delete_db_instance(request: Any, call: Any) -> Any:
-    result = call()
-    db = result_object(result, "DBInstance")
-    # moto forgets the instance at once; AWS shows it `deleting` for minutes,
-    # and its name stays taken until it is gone.
-    request.backend.databases[db.db_instance_identifier] = db
-    SCHEDULER.cancel(job_name(db))
-    store = request.backend.databases
+@dataclass(frozen=True)
+class Kind:
+    """What differs between DB instances and DB clusters for deleting,
+    modifying and renaming; the behaviour itself is the same."""
 
-    def gone() -> None:
-        if store.get(db.db_instance_identifier) is db:
-            del store[db.db_instance_identifier]
+    result: str  # the result's member: DBInstance / DBCluster
+    member: str  # the identifier's request member
+    new_member: str  # the rename's request member
+    store: Callable[[Any], Any]
+    key: Callable[[Any], str]
+    rename: Callable[[Any, str], None]
+    followers: Callable[[Any], list[Any]]
+    # The codes AWS answers with (ModifyDBInstance / ModifyDBCluster, Errors).
+    state_fault: str
+    exists_fault: str
+    exists_message: str
 
-    SCHEDULER.start(
-        Job(
-            job_name(db),
-            [Phase(CLOCK.real("deleting"), set_status(db, "deleting"))],
-            gone,
-            alive=is_current(store, instance_key, db),
+
+INSTANCE = Kind(
+    result="DBInstance",
+    member="DBInstanceIdentifier",
+    new_member="NewDBInstanceIdentifier",
+    store=lambda backend: backend.databases,
+    key=instance_key,
+    rename=lambda db, name: setattr(db, "db_instance_identifier", name),
+    followers=lambda db: [],
+    state_fault="InvalidDBInstanceStateFault",
+    exists_fault="DBInstanceAlreadyExistsFault",
+    exists_message="DB instance already exists",
+)
+CLUSTER = Kind(
+    result="DBCluster",
+    member="DBClusterIdentifier",
+    new_member="NewDBClusterIdentifier",
+    store=lambda backend: backend.clusters,
+    key=lambda cluster: cluster.db_cluster_identifier,
+    rename=lambda cluster, name: setattr(cluster, "db_cluster_identifier", name),
+    # A cluster's instances follow its rename (Aurora user guide, "Renaming
+    # an Aurora DB cluster").
+    followers=lambda cluster: list(cluster._members),
+    state_fault="InvalidDBClusterStateFault",
+    exists_fault="DBClusterAlreadyExistsFault",
+    exists_message="DB Cluster already exists",
+)
+
+
+def deleting(kind: Kind) -> Callable[[Any, Any], Any]:
+    def handler(request: Any, call: Any) -> Any:
+        result = call()
+        resource = result_object(result, kind.result)
+        store = kind.store(request.backend)
+        # moto forgets it at once; AWS shows it `deleting` for minutes, and
+        # its name stays taken until it is gone.
+        store[kind.key(resource)] = resource
+        SCHEDULER.cancel(job_name(resource))
+
+        def gone() -> None:
+            if store.get(kind.key(resource)) is resource:
+                del store[kind.key(resource)]
+
+        SCHEDULER.start(
+            Job(
+                job_name(resource),
+                [Phase(CLOCK.real("deleting"), set_status(resource, "deleting"))],
+                gone,
+                alive=is_current(store, kind.key, resource),
+            )
         )
-    )
-    return result
+        return result
+
+    return handler
 
 
-@around("DeleteDBCluster")
-def delete_db_cluster(request: Any, call: Any) -> Any:
-    result = call()
-    cluster = result_object(result, "DBCluster")
-    store = request.backend.clusters
-    store[cluster.db_cluster_identifier] = cluster
-    SCHEDULER.cancel(job_name(cluster))
-
-    def gone() -> None:
-        if store.get(cluster.db_cluster_identifier) is cluster:
-            del store[cluster.db_cluster_identifier]
-
-    SCHEDULER.start(
-        Job(
-            job_name(cluster),
-            [Phase(CLOCK.real("deleting"), set_status(cluster, "deleting"))],
-            gone,
-        )
-    )
-    return result
+around("DeleteDBInstance")(deleting(INSTANCE))
+around("DeleteDBCluster")(deleting(CLUSTER))
 
 
 @around("StopDBInstance")
@@ -425,82 +456,53 @@ def rename_job(
     )
 
 
-@around("ModifyDBInstance")
-def modify_db_instance(request: Any, call: Any) -> Any:
-    backend = request.backend
-    name = param(request, "DBInstanceIdentifier")
-    db = backend.describe_db_instances(name)[0]
-    if db.status != "available":
-        # ModifyDBInstance, Errors: InvalidDBInstanceState, "The DB instance
-        # isn't in a valid state."
-        raise AwsError(
-            "InvalidDBInstanceStateFault",
-            f"Database instance is not in available state: {db.db_instance_identifier} is {db.status}.",
-        )
-    new_name = param(request, "NewDBInstanceIdentifier")
-    immediately = bool(flag(request, "ApplyImmediately"))
-    if new_name is not None:
-        check_identifier(new_name, "NewDBInstanceIdentifier")
-        if new_name.lower() != name.lower() and name_taken(backend, backend.databases, new_name):
-            # ModifyDBInstance, Errors: DBInstanceAlreadyExists. moto instead
-            # drops the instance that had the name.
-            raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
-        # The rename is ours to carry out over time, not moto's at once.
-        del request.params["NewDBInstanceIdentifier"]
-    changes = [key for key in request.params if key not in NOT_A_CHANGE]
-    result = call()
-    if new_name is not None and new_name.lower() != name.lower():
-        db.pending_modified_values = {"DBInstanceIdentifier": new_name.lower()}
-        if immediately:
-            rename_job(
-                backend,
-                db,
-                backend.databases,
-                new_name.lower(),
-                instance_key,
-                lambda d, n: setattr(d, "db_instance_identifier", n),
+def modifying(kind: Kind) -> Callable[[Any, Any], Any]:
+    def handler(request: Any, call: Any) -> Any:
+        backend = request.backend
+        store = kind.store(backend)
+        name = param(request, kind.member)
+        resource = store.get(name)
+        if resource is None:
+            return call()  # moto answers with the not-found error
+        if resource.status != "available":
+            raise AwsError(
+                kind.state_fault,
+                f"{kind.key(resource)} is {resource.status}, not available.",
             )
-    elif changes and immediately:
-        busy_for(db, "modifying", "modifying", "available", backend.databases, instance_key)
-    return result
+        new_name = param(request, kind.new_member)
+        immediately = bool(flag(request, "ApplyImmediately"))
+        renaming = new_name is not None and new_name.lower() != name.lower()
+        if new_name is not None:
+            check_identifier(new_name, kind.new_member)
+            if renaming and name_taken(backend, store, new_name):
+                # moto instead drops the resource that had the name.
+                raise AwsError(kind.exists_fault, kind.exists_message)
+            # The rename is ours to carry out over time, not moto's at once.
+            del request.params[kind.new_member]
+        changes = [key for key in request.params if key not in NOT_A_CHANGE]
+        result = call()
+        # moto answers a cluster with a copy; the stored one is what moves on.
+        resource = store[kind.key(resource)]
+        resource.status = "available"
+        if renaming:
+            resource.pending_modified_values = {kind.member: new_name.lower()}
+            if immediately:
+                rename_job(
+                    backend,
+                    resource,
+                    store,
+                    new_name.lower(),
+                    kind.key,
+                    kind.rename,
+                    followers=lambda: kind.followers(resource),
+                )
+        elif changes and immediately:
+            busy_for(resource, "modifying", "modifying", "available", store, kind.key)
+        result_object(result, kind.result).status = resource.status
+        return result
+
+    return handler
 
 
-@around("ModifyDBCluster")
-def modify_db_cluster(request: Any, call: Any) -> Any:
-    backend = request.backend
-    name = param(request, "DBClusterIdentifier")
-    cluster = backend.describe_db_clusters(name)[0]
-    if cluster.status != "available":
-        raise AwsError(
-            "InvalidDBClusterStateFault",
-            f"DbCluster {cluster.db_cluster_identifier} is not in available state.",
-        )
-    new_name = param(request, "NewDBClusterIdentifier")
-    immediately = bool(flag(request, "ApplyImmediately"))
-    if new_name is not None:
-        check_identifier(new_name, "NewDBClusterIdentifier")
-        if new_name.lower() != name.lower() and name_taken(backend, backend.clusters, new_name):
-            raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
-        del request.params["NewDBClusterIdentifier"]
-    changes = [key for key in request.params if key not in NOT_A_CHANGE]
-    result = call()
-    # moto answers with a copy; the stored cluster is what moves on.
-    cluster = backend.clusters[cluster.db_cluster_identifier]
-    cluster.status = "available"
-    key = lambda c: c.db_cluster_identifier  # noqa: E731
-    if new_name is not None and new_name.lower() != name.lower():
-        cluster.pending_modified_values = {"DBClusterIdentifier": new_name.lower()}
-        if immediately:
-            rename_job(
-                backend,
-                cluster,
-                backend.clusters,
-                new_name.lower(),
-                key,
-                lambda c, n: setattr(c, "db_cluster_identifier", n),
-                followers=lambda: cluster._members,
-            )
-    elif changes and immediately:
-        busy_for(cluster, "modifying", "modifying", "available", backend.clusters, key)
-    result_object(result, "DBCluster").status = cluster.status
-    return result
+around("ModifyDBInstance")(modifying(INSTANCE))
+around("ModifyDBCluster")(modifying(CLUSTER))
