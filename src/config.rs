@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
 use crate::naming::{self, MAX_INSTANCE_ID, MAX_SNAPSHOT_ID, RunStamp};
+use crate::settings::{self, Settings, Value};
 
 /// A bad input: which one, what it was, and what to do instead. Its text is
 /// the whole `::error::` message.
@@ -118,6 +119,7 @@ impl Mode {
                 "deletion-protection",
                 "db-parameter-group-name",
                 "option-group-name",
+                "carry-settings",
                 "tags",
                 "run-id",
             ],
@@ -286,18 +288,16 @@ pub struct PitrPlan {
     pub target: NewInstance,
 }
 
-/// The settings of a DB instance a restore creates. `None` leaves the choice
-/// to RDS, which for a restore mostly means "as the source was".
+/// The DB instance a restore creates: its name, the settings the inputs
+/// give (they win over the source's), and whether the source's other
+/// settings are carried over (see [`crate::settings`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInstance {
     pub id: String,
-    pub class: Option<String>,
-    pub subnet_group: Option<String>,
-    pub security_groups: Vec<String>,
-    pub multi_az: Option<bool>,
-    pub deletion_protection: bool,
-    pub parameter_group: Option<String>,
-    pub option_group: Option<String>,
+    pub inputs: Settings,
+    /// `carry-settings`: build it like its source (the default), or take
+    /// RDS's defaults for what the inputs do not set.
+    pub carry: bool,
     /// The user's tags followed by this action's own.
     pub tags: Vec<Tag>,
     /// The run that restores it: a re-run of the same run adopts it.
@@ -761,15 +761,41 @@ fn new_instance(raw: &RawInputs, run_id: Option<String>) -> Result<NewInstance, 
             format!("must be an RDS instance class such as `db.t3.micro`; got `{class}`"),
         ));
     }
+    let mut inputs = Settings::new();
+    let text = |input| raw.get(input).map(|value| Value::Text(value.to_owned()));
+    let given = [
+        (settings::DB_INSTANCE_CLASS, class.map(Value::Text)),
+        (settings::DB_SUBNET_GROUP, text("db-subnet-group-name")),
+        (
+            settings::VPC_SECURITY_GROUPS,
+            (!security_groups.is_empty()).then(|| Value::list(security_groups)),
+        ),
+        (
+            settings::MULTI_AZ,
+            boolean(raw, "multi-az")?.map(Value::Flag),
+        ),
+        // On unless the step says otherwise: a rollback DB is production.
+        (
+            settings::DELETION_PROTECTION,
+            Some(Value::Flag(
+                boolean(raw, "deletion-protection")?.unwrap_or(true),
+            )),
+        ),
+        (
+            settings::DB_PARAMETER_GROUP,
+            text("db-parameter-group-name"),
+        ),
+        (settings::OPTION_GROUP, text("option-group-name")),
+    ];
+    for (name, value) in given {
+        if let Some(value) = value {
+            inputs.insert(name, value);
+        }
+    }
     Ok(NewInstance {
         id,
-        class,
-        subnet_group: raw.get("db-subnet-group-name").map(str::to_owned),
-        security_groups,
-        multi_az: boolean(raw, "multi-az")?,
-        deletion_protection: boolean(raw, "deletion-protection")?.unwrap_or(true),
-        parameter_group: raw.get("db-parameter-group-name").map(str::to_owned),
-        option_group: raw.get("option-group-name").map(str::to_owned),
+        inputs,
+        carry: boolean(raw, "carry-settings")?.unwrap_or(true),
         tags: user_tags(raw)?,
         run_id,
     })

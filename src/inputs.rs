@@ -66,21 +66,26 @@ pub const INPUTS: &[InputSpec] = &[
         "restore-time",
         "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time. Required for `pitr`. It is checked against the source's restorable window before anything is restored.",
     ),
+    with_default(
+        "carry-settings",
+        "true",
+        "`restore` and `pitr`: `true` to build the new DB instance like its source (network, security groups, parameter and option groups, Multi-AZ, IAM authentication, log exports, monitoring, Performance Insights, windows, tags; the README lists them), `false` to take RDS's defaults for whatever the inputs below do not set. Default: `true`.",
+    ),
     input(
         "db-instance-class",
-        "`restore` and `pitr`: the instance class of the new DB instance, for example `db.t3.micro`. Default: the class RDS picks, which is the source's.",
+        "`restore` and `pitr`: the instance class of the new DB instance, for example `db.t3.micro`. Default: the source's.",
     ),
     input(
         "db-subnet-group-name",
-        "`restore` and `pitr`: the DB subnet group of the new DB instance. Default: RDS's default for the account and region.",
+        "`restore` and `pitr`: the DB subnet group of the new DB instance. Default: the source's (with `carry-settings: false`, RDS's default subnet group).",
     ),
     input(
         "vpc-security-group-ids",
-        "`restore` and `pitr`: VPC security group IDs for the new DB instance, separated by commas or newlines. Default: the VPC's default security group.",
+        "`restore` and `pitr`: VPC security group IDs for the new DB instance, separated by commas or newlines. Default: the source's (with `carry-settings: false`, the VPC's default security group).",
     ),
     input(
         "multi-az",
-        "`restore` and `pitr`: `true` or `false`, whether the new DB instance is Multi-AZ. Default: RDS's default (single-AZ).",
+        "`restore` and `pitr`: `true` or `false`, whether the new DB instance is Multi-AZ. Default: the source's (with `carry-settings: false`, single-AZ).",
     ),
     with_default(
         "deletion-protection",
@@ -89,11 +94,11 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     input(
         "db-parameter-group-name",
-        "`restore` and `pitr`: the DB parameter group of the new DB instance. Default: the engine's default group.",
+        "`restore` and `pitr`: the DB parameter group of the new DB instance. Default: the source's (with `carry-settings: false`, the engine's default group).",
     ),
     input(
         "option-group-name",
-        "`restore` and `pitr`: the option group of the new DB instance. Default: the engine's default group.",
+        "`restore` and `pitr`: the option group of the new DB instance. Default: the source's (with `carry-settings: false`, the engine's default group).",
     ),
     input(
         "tags",
@@ -183,6 +188,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "restore-time",
         description: "`pitr`: the time actually restored to, in RFC 3339.",
+    },
+    OutputSpec {
+        name: "settings",
+        description: "`restore` and `pitr`: the new DB instance's settings next to its source's, as a JSON array of objects with `setting` (the RDS API name), `source`, `restored`, `how` (restore call, modify after restore, an input, or not carried and why) and `drifted`.",
     },
     OutputSpec {
         name: "snapshots",

@@ -12,6 +12,8 @@ pub const MAX_TAG_VALUE: usize = 256;
 
 /// Tag keys this action puts on what it creates.
 pub mod tag {
+    /// What every key of this action's own tags starts with.
+    pub const PREFIX: &str = "rds-snapshot-action:";
     /// The ownership tag: only resources carrying it are ever adopted (and,
     /// in later modes, pruned or deleted).
     pub const MANAGED_BY: &str = "rds-snapshot-action:managed-by";
@@ -31,6 +33,11 @@ pub mod tag {
     pub const COPIED_FROM: &str = "rds-snapshot-action:copied-from";
     /// On a PITR instance: the time it was restored to, in RFC 3339.
     pub const RESTORED_TO: &str = "rds-snapshot-action:restored-to";
+    /// On a restored instance: the ARN and creation time of the snapshot it
+    /// came from, so that a snapshot deleted and made again under the same
+    /// name is not mistaken for the one restored.
+    pub const RESTORED_FROM_ARN: &str = "rds-snapshot-action:restored-from-arn";
+    pub const RESTORED_FROM_CREATED: &str = "rds-snapshot-action:restored-from-created";
 }
 
 /// Why an identifier is not one RDS accepts; the text completes

@@ -8,7 +8,8 @@ use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_rds::types;
 use chrono::{DateTime, Utc};
 
-use crate::config::{NewInstance, RestoreTime, Tag};
+use crate::config::{RestoreTime, Tag};
+use crate::settings::{self, Settings, Value};
 
 /// How the SDK retries throttling, 5xx answers and dropped connections
 /// unless `AWS_RETRY_MODE` or `AWS_MAX_ATTEMPTS` say otherwise.
@@ -129,6 +130,19 @@ pub struct Instance {
     pub latest_restorable: Option<DateTime<Utc>>,
     pub backup_retention_days: i32,
     pub tags: Vec<Tag>,
+    /// The settings a rollback copy carries over (see [`crate::settings`]).
+    pub settings: Settings,
+    /// The VPC of its DB subnet group.
+    pub vpc_id: Option<String>,
+}
+
+/// What a restore asks for: the new instance's name, its settings, and
+/// every tag it gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDb<'a> {
+    pub id: &'a str,
+    pub settings: &'a Settings,
+    pub tags: &'a [Tag],
 }
 
 /// A manual DB snapshot.
@@ -145,6 +159,8 @@ pub struct Snapshot {
     pub kms_key_id: Option<String>,
     /// Allocated storage, in GiB.
     pub size_gib: Option<i32>,
+    /// The VPC the snapshot's instance was in, as the snapshot records it.
+    pub vpc_id: Option<String>,
 }
 
 /// Looks a tag up by key.
@@ -163,20 +179,44 @@ pub struct Rds {
     region: String,
 }
 
-/// Applies a new instance's settings to either restore request; the two
-/// SDK builders share these setters but no trait.
+/// Applies a new instance's settings and tags to either restore request;
+/// the two SDK builders share these setters but no trait. Which setting
+/// goes into which call is decided in [`crate::settings`]; a setting a call
+/// does not take never reaches here.
 macro_rules! with_settings {
-    ($request:expr, $target:expr) => {
-        $request
-            .set_db_instance_class($target.class.clone())
-            .set_db_subnet_group_name($target.subnet_group.clone())
-            .set_vpc_security_group_ids(some_list(&$target.security_groups))
-            .set_multi_az($target.multi_az)
-            .deletion_protection($target.deletion_protection)
-            .set_db_parameter_group_name($target.parameter_group.clone())
-            .set_option_group_name($target.option_group.clone())
-            .set_tags(Some(sdk_tags(&$target.tags)))
-    };
+    ($request:expr, $new:expr) => {{
+        let mut request = $request.set_tags(Some(sdk_tags($new.tags)));
+        for (name, value) in $new.settings {
+            request = match (*name, value) {
+                (settings::DB_INSTANCE_CLASS, Value::Text(v)) => request.db_instance_class(v),
+                (settings::DB_SUBNET_GROUP, Value::Text(v)) => request.db_subnet_group_name(v),
+                (settings::VPC_SECURITY_GROUPS, Value::List(v)) => {
+                    request.set_vpc_security_group_ids(Some(v.clone()))
+                }
+                (settings::DB_PARAMETER_GROUP, Value::Text(v)) => {
+                    request.db_parameter_group_name(v)
+                }
+                (settings::OPTION_GROUP, Value::Text(v)) => request.option_group_name(v),
+                (settings::MULTI_AZ, Value::Flag(v)) => request.multi_az(*v),
+                (settings::PUBLICLY_ACCESSIBLE, Value::Flag(v)) => request.publicly_accessible(*v),
+                (settings::IAM_AUTH, Value::Flag(v)) => {
+                    request.enable_iam_database_authentication(*v)
+                }
+                (settings::LOG_EXPORTS, Value::List(v)) => {
+                    request.set_enable_cloudwatch_logs_exports(Some(v.clone()))
+                }
+                (settings::COPY_TAGS, Value::Flag(v)) => request.copy_tags_to_snapshot(*v),
+                (settings::CA_CERTIFICATE, Value::Text(v)) => request.ca_certificate_identifier(v),
+                (settings::BACKUP_RETENTION, Value::Number(v)) => {
+                    request.backup_retention_period(*v)
+                }
+                (settings::BACKUP_WINDOW, Value::Text(v)) => request.preferred_backup_window(v),
+                (settings::DELETION_PROTECTION, Value::Flag(v)) => request.deletion_protection(*v),
+                _ => request,
+            };
+        }
+        request
+    }};
 }
 
 impl Rds {
@@ -441,46 +481,143 @@ impl Rds {
     pub async fn restore_from_snapshot(
         &self,
         snapshot_id: &str,
-        target: &NewInstance,
+        new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
         let request = self
             .client
             .restore_db_instance_from_db_snapshot()
             .db_snapshot_identifier(snapshot_id)
-            .db_instance_identifier(&target.id);
-        let output = with_settings!(request, target)
+            .db_instance_identifier(new.id);
+        let output = with_settings!(request, new)
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("RestoreDBInstanceFromDBSnapshot", error))?;
         output
             .db_instance()
             .map(instance)
-            .ok_or_else(|| self.not_found("DB instance", &target.id))
+            .ok_or_else(|| self.not_found("DB instance", new.id))
     }
 
     pub async fn restore_to_time(
         &self,
         source: &str,
         time: RestoreTime,
-        target: &NewInstance,
+        new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
         let request = self
             .client
             .restore_db_instance_to_point_in_time()
             .source_db_instance_identifier(source)
-            .target_db_instance_identifier(&target.id);
+            .target_db_instance_identifier(new.id);
         let request = match time {
             RestoreTime::Latest => request.use_latest_restorable_time(true),
             RestoreTime::At(time) => request.restore_time(aws_time(time)),
         };
-        let output = with_settings!(request, target)
+        // Only the point-in-time restore takes the storage autoscaling limit.
+        let request = match new.settings.get(settings::MAX_ALLOCATED_STORAGE) {
+            Some(Value::Number(most)) => request.max_allocated_storage(*most),
+            _ => request,
+        };
+        let output = with_settings!(request, new)
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("RestoreDBInstanceToPointInTime", error))?;
         output
             .db_instance()
             .map(instance)
-            .ok_or_else(|| self.not_found("DB instance", &target.id))
+            .ok_or_else(|| self.not_found("DB instance", new.id))
+    }
+
+    /// One ModifyDBInstance, applied at once, with the settings no restore
+    /// call takes (Enhanced Monitoring, Performance Insights, Database
+    /// Insights, the maintenance window, a snapshot restore's storage
+    /// autoscaling limit).
+    pub async fn modify_instance(
+        &self,
+        id: &str,
+        changes: &Settings,
+    ) -> Result<Instance, RdsError> {
+        let mut request = self
+            .client
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .apply_immediately(true);
+        for (name, value) in changes {
+            request = match (*name, value) {
+                (settings::MAINTENANCE_WINDOW, Value::Text(v)) => {
+                    request.preferred_maintenance_window(v)
+                }
+                (settings::MAX_ALLOCATED_STORAGE, Value::Number(v)) => {
+                    request.max_allocated_storage(*v)
+                }
+                (settings::MONITORING_INTERVAL, Value::Number(v)) => {
+                    request.monitoring_interval(*v)
+                }
+                (settings::MONITORING_ROLE, Value::Text(v)) => request.monitoring_role_arn(v),
+                (settings::PERFORMANCE_INSIGHTS, Value::Flag(v)) => {
+                    request.enable_performance_insights(*v)
+                }
+                (settings::PI_KMS_KEY, Value::Text(v)) => {
+                    request.performance_insights_kms_key_id(v)
+                }
+                (settings::PI_RETENTION, Value::Number(v)) => {
+                    request.performance_insights_retention_period(*v)
+                }
+                (settings::DATABASE_INSIGHTS, Value::Text(v)) => {
+                    request.database_insights_mode(types::DatabaseInsightsMode::from(v.as_str()))
+                }
+                _ => request,
+            };
+        }
+        let output = request
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("ModifyDBInstance", error))?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", id))
+    }
+
+    /// Whether a DB parameter group exists.
+    pub async fn parameter_group_exists(&self, name: &str) -> Result<bool, RdsError> {
+        let result = self
+            .client
+            .describe_db_parameter_groups()
+            .db_parameter_group_name(name)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBParameterGroups", error));
+        Ok(found(result)?.is_some())
+    }
+
+    /// Whether an option group exists.
+    pub async fn option_group_exists(&self, name: &str) -> Result<bool, RdsError> {
+        let result = self
+            .client
+            .describe_option_groups()
+            .option_group_name(name)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeOptionGroups", error));
+        Ok(found(result)?.is_some_and(|output| !output.option_groups_list().is_empty()))
+    }
+
+    /// The VPC of a DB subnet group; `None` if there is no such group.
+    pub async fn subnet_group_vpc(&self, name: &str) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_subnet_groups()
+            .db_subnet_group_name(name)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBSubnetGroups", error));
+        Ok(found(result)?.and_then(|output| {
+            output
+                .db_subnet_groups()
+                .first()
+                .and_then(|group| group.vpc_id().map(str::to_owned))
+        }))
     }
 
     /// The automated backups' restore window of a DB instance, if RDS
@@ -536,7 +673,102 @@ fn instance(db: &types::DbInstance) -> Instance {
         latest_restorable: db.latest_restorable_time().and_then(chrono_time),
         backup_retention_days: db.backup_retention_period().unwrap_or(0),
         tags: our_tags(db.tag_list()),
+        settings: instance_settings(db),
+        vpc_id: db
+            .db_subnet_group()
+            .and_then(|group| group.vpc_id())
+            .map(str::to_owned),
     }
+}
+
+/// The settings of an instance that a rollback copy carries, as RDS reports
+/// them; what it does not report is left out.
+fn instance_settings(db: &types::DbInstance) -> Settings {
+    let mut out = Settings::new();
+    let mut text = |name, value: Option<&str>| {
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            out.insert(name, Value::Text(value.to_owned()));
+        }
+    };
+    text(settings::DB_INSTANCE_CLASS, db.db_instance_class());
+    text(
+        settings::DB_SUBNET_GROUP,
+        db.db_subnet_group()
+            .and_then(|group| group.db_subnet_group_name()),
+    );
+    text(
+        settings::DB_PARAMETER_GROUP,
+        db.db_parameter_groups()
+            .first()
+            .and_then(|group| group.db_parameter_group_name()),
+    );
+    text(
+        settings::OPTION_GROUP,
+        db.option_group_memberships()
+            .first()
+            .and_then(|group| group.option_group_name()),
+    );
+    text(settings::CA_CERTIFICATE, db.ca_certificate_identifier());
+    text(settings::BACKUP_WINDOW, db.preferred_backup_window());
+    text(
+        settings::MAINTENANCE_WINDOW,
+        db.preferred_maintenance_window(),
+    );
+    text(settings::MONITORING_ROLE, db.monitoring_role_arn());
+    text(settings::PI_KMS_KEY, db.performance_insights_kms_key_id());
+    text(
+        settings::DATABASE_INSIGHTS,
+        db.database_insights_mode().map(|mode| mode.as_str()),
+    );
+    let flags = [
+        (settings::MULTI_AZ, db.multi_az()),
+        (settings::PUBLICLY_ACCESSIBLE, db.publicly_accessible()),
+        (settings::IAM_AUTH, db.iam_database_authentication_enabled()),
+        (settings::COPY_TAGS, db.copy_tags_to_snapshot()),
+        (settings::DELETION_PROTECTION, db.deletion_protection()),
+        (
+            settings::PERFORMANCE_INSIGHTS,
+            db.performance_insights_enabled(),
+        ),
+    ];
+    for (name, flag) in flags {
+        if let Some(flag) = flag {
+            out.insert(name, Value::Flag(flag));
+        }
+    }
+    let numbers = [
+        (settings::BACKUP_RETENTION, db.backup_retention_period()),
+        (settings::MONITORING_INTERVAL, db.monitoring_interval()),
+        (
+            settings::PI_RETENTION,
+            db.performance_insights_retention_period(),
+        ),
+        // Storage autoscaling is on only when the limit is above the
+        // allocated storage; RDS (and moto) may report it equal otherwise.
+        (
+            settings::MAX_ALLOCATED_STORAGE,
+            db.max_allocated_storage()
+                .filter(|most| Some(*most) > db.allocated_storage()),
+        ),
+    ];
+    for (name, number) in numbers {
+        if let Some(number) = number {
+            out.insert(name, Value::Number(number));
+        }
+    }
+    let groups: Vec<String> = db
+        .vpc_security_groups()
+        .iter()
+        .filter_map(|group| group.vpc_security_group_id().map(str::to_owned))
+        .collect();
+    if !groups.is_empty() {
+        out.insert(settings::VPC_SECURITY_GROUPS, Value::list(groups));
+    }
+    out.insert(
+        settings::LOG_EXPORTS,
+        Value::list(db.enabled_cloudwatch_logs_exports().to_vec()),
+    );
+    out
 }
 
 fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
@@ -551,6 +783,7 @@ fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         encrypted: snap.encrypted().unwrap_or(false),
         kms_key_id: snap.kms_key_id().map(str::to_owned),
         size_gib: snap.allocated_storage(),
+        vpc_id: snap.vpc_id().map(str::to_owned),
     }
 }
 
@@ -572,10 +805,6 @@ fn sdk_tags(tags: &[Tag]) -> Vec<types::Tag> {
                 .build()
         })
         .collect()
-}
-
-fn some_list(items: &[String]) -> Option<Vec<String>> {
-    (!items.is_empty()).then(|| items.to_vec())
 }
 
 fn chrono_time(time: &aws_sdk_rds::primitives::DateTime) -> Option<DateTime<Utc>> {

@@ -8,12 +8,14 @@ mod common;
 use std::path::Path;
 
 use aws_sdk_rds::config::Credentials;
-use common::{Moto, REGION, Step, create_db, own_snapshot};
+use common::{Moto, REGION, Step, create_db, create_tuned_db, own_snapshot};
 
 /// Actions moto cannot show to be needed: it authorises only the API action
 /// called, while AWS also requires `rds:AddTagsToResource` for tags given in
-/// a create, restore or copy call.
-const NOT_ENFORCED_BY_MOTO: &[&str] = &["rds:AddTagsToResource"];
+/// a create, restore or copy call, and `iam:PassRole` (in its own statement,
+/// scoped to the monitoring role) for a ModifyDBInstance that turns Enhanced
+/// Monitoring on.
+const NOT_ENFORCED_BY_MOTO: &[&str] = &["rds:AddTagsToResource", "iam:PassRole"];
 
 /// Requests moto serves before it enforces IAM: the three that create the
 /// admin user who sets up everything else.
@@ -132,7 +134,13 @@ async fn user_with_policy(
 /// Prepares attempt `n` of `mode` as the admin; returns the step's inputs.
 async fn prepare(account: &Account<'_>, mode: &str, n: usize) -> Vec<(&'static str, String)> {
     let db = format!("{mode}-{n}");
-    create_db(&account.rds, &db).await;
+    if matches!(mode, "restore" | "pitr") {
+        // Its own parameter and option groups, Enhanced Monitoring and
+        // Performance Insights: every call the carry-over makes is needed.
+        create_tuned_db(&account.rds, &db).await;
+    } else {
+        create_db(&account.rds, &db).await;
+    }
     let snap = format!("{db}-s");
     match mode {
         "snapshot" => vec![

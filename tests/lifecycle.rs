@@ -7,14 +7,10 @@ use common::{Moto, Step, wait_for_instance};
 
 /// Snapshots `db` through the action in run `run` for `version`.
 fn snapshot(moto: &Moto, db: &str, version: &str, run: &str) -> String {
-    let ran = Step::new(moto, "snapshot", run)
-        .with("db-instance-identifier", db)
-        .with("deploy-version", version)
-        .run();
-    ran.assert_ok();
+    let id = common::snapshot(moto, db, version, run);
     // Creation times order snapshots; moto keeps them to the second.
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    ran.output("snapshot-identifier").to_owned()
+    id
 }
 
 /// A manual snapshot made outside this action (no ownership tag).

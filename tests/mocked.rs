@@ -54,6 +54,18 @@ fn aws_error(status: u16, code: &str) -> HttpResponse {
     HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body))
 }
 
+/// The snapshot's source is gone and the account has no default DB subnet
+/// group: the restore carries nothing and checks no VPC, which keeps these
+/// tests about waiting and paging.
+fn no_source_no_network() -> (Rule, Rule) {
+    let source = mock!(Client::describe_db_instances)
+        .match_requests(|req| req.db_instance_identifier() == Some("prod"))
+        .then_http_response(|| aws_error(404, "DBInstanceNotFound"));
+    let network = mock!(Client::describe_db_subnet_groups)
+        .then_http_response(|| aws_error(404, "DBSubnetGroupNotFoundFault"));
+    (source, network)
+}
+
 fn owned_tags(db: &str) -> Vec<Tag> {
     vec![
         Tag::builder()
@@ -315,6 +327,7 @@ async fn every_terminal_instance_state_fails_the_restore_at_once() {
         let snapshots = mock!(Client::describe_db_snapshots)
             .then_output(|| snapshots_answer(snapshot("prod-a", "available", None, 10)));
         let target = mock!(Client::describe_db_instances)
+            .match_requests(|req| req.db_instance_identifier() == Some("prod-rollback"))
             .sequence()
             .http_response(|| aws_error(404, "DBInstanceNotFound"))
             .output(|| {
@@ -334,7 +347,12 @@ async fn every_terminal_instance_state_fails_the_restore_at_once() {
                 .build()
         });
         let started = tokio::time::Instant::now();
-        let (result, _) = execute(&[&snapshots, &target, &restore], restore_step()).await;
+        let (source, network) = no_source_no_network();
+        let (result, _) = execute(
+            &[&snapshots, &target, &source, &network, &restore],
+            restore_step(),
+        )
+        .await;
         let error = format!("{:#}", result.expect_err(state));
         assert!(
             error.contains(&format!("it is in state `{state}`")),
@@ -375,6 +393,7 @@ async fn latest_is_found_past_the_first_page() {
                 .build()
         });
     let target = mock!(Client::describe_db_instances)
+        .match_requests(|req| req.db_instance_identifier() == Some("prod-rollback"))
         .sequence()
         .http_response(|| aws_error(404, "DBInstanceNotFound"))
         .output(|| {
@@ -383,6 +402,7 @@ async fn latest_is_found_past_the_first_page() {
                 .build()
         })
         .build();
+    let (source, network) = no_source_no_network();
     let restore = mock!(Client::restore_db_instance_from_db_snapshot)
         .match_requests(|req| req.db_snapshot_identifier() == Some("prod-newest"))
         .then_output(|| {
@@ -390,7 +410,11 @@ async fn latest_is_found_past_the_first_page() {
                 .db_instance(instance("prod-rollback", "creating"))
                 .build()
         });
-    let (result, outputs) = execute(&[&first, &second, &target, &restore], restore_step()).await;
+    let (result, outputs) = execute(
+        &[&first, &second, &target, &source, &network, &restore],
+        restore_step(),
+    )
+    .await;
     result.expect("restore succeeds");
     assert_eq!(outputs.get("snapshot-identifier"), Some("prod-newest"));
     assert_eq!(outputs.get("endpoint"), Some("prod-rollback.example"));

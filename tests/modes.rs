@@ -394,7 +394,7 @@ async fn outside_actions_the_cli_prints_outputs() {
 }
 
 #[tokio::test]
-async fn pitr_pressed_twice_adopts_but_another_time_is_refused() {
+async fn pitr_adopts_only_what_this_run_restored() {
     let moto = Moto::start();
     moto.create_db("prod").await;
     let pitr = |run: &str, time: &str| {
@@ -406,21 +406,25 @@ async fn pitr_pressed_twice_adopts_but_another_time_is_refused() {
     };
     let first = pitr("400", "latest");
     first.assert_ok();
-    // A new workflow run with the same request: the same restore.
-    let again = pitr("401", "latest");
+    // The same run again (a re-run, or the button pressed twice): adopted.
+    let again = pitr("400", "latest");
     again.assert_ok();
     assert_eq!(again.output("restore-time"), first.output("restore-time"));
     assert!(again.stderr.contains("adopting"), "{again}");
-    // Another point in time is another restore; the target is not it.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // Regression: a later run asking for `latest` used to adopt this target
+    // and report success with the older run's data.
+    let later = pitr("401", "latest");
+    later.assert_failed();
+    let error = later.error();
+    assert!(error.contains("`prod-pitr` already exists"), "{error}");
+    assert!(error.contains("by run \"400\""), "{error}");
+    assert!(error.contains("nothing was changed"), "{error}");
+    // Another point in time is another restore too.
     let time = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
     let other = pitr(
         "402",
         &time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     );
     other.assert_failed();
-    let error = other.error();
-    assert!(error.contains("`prod-pitr` already exists"), "{error}");
-    assert!(error.contains("nothing was changed"), "{error}");
     assert_eq!(moto.instance_ids().await, vec!["prod", "prod-pitr"]);
 }

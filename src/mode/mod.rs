@@ -10,13 +10,14 @@ pub mod prune;
 pub mod restore;
 pub mod snapshot;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use tracing::info;
 
 use crate::config::{NewInstance, SnapshotChoice, Tag, Wait};
-use crate::github::{Report, shown};
-use crate::naming::tag;
+use crate::github::{Report, Table, shown};
+use crate::naming::{self, tag};
 use crate::rds::{Instance, Rds, RdsError, Snapshot, tag_value};
+use crate::settings::{self, Carry, How, Restore, Value};
 use crate::wait::{self, Kind};
 
 /// Whether this action made the resource: it carries the ownership tag.
@@ -48,18 +49,164 @@ fn foreign_target(existing: &Instance, wanted: &str) -> anyhow::Error {
             _ => "it was created by this action for something else".to_owned(),
         }
     };
+    let when = match (
+        owned(&existing.tags)
+            .then(|| tag_value(&existing.tags, tag::RUN_ID))
+            .flatten(),
+        existing.created,
+    ) {
+        (Some(run), Some(created)) => {
+            format!(
+                " by run {} on {}",
+                shown(run),
+                crate::config::rfc3339(created)
+            )
+        }
+        (Some(run), None) => format!(" by run {}", shown(run)),
+        (None, Some(created)) => format!(", created {}", crate::config::rfc3339(created)),
+        (None, None) => String::new(),
+    };
     anyhow::anyhow!(
-        "target DB instance `{}` already exists, and {origin}, not {wanted}; nothing was changed. Pick another `target-db-instance-identifier`, or delete that instance first if it is no longer needed",
+        "target DB instance `{}` already exists, and {origin}{when}, not {wanted} for this run; nothing was changed, since adopting it would report another run's data as this rollback. Pick another `target-db-instance-identifier`, or delete that instance first if it is no longer needed",
         existing.id
     )
 }
 
-/// Creates the target instance with `create`, or, where an attempt running
-/// at the same time created it first, adopts it if `adoptable` says so. Then
-/// waits for it and sets the instance outputs.
-async fn create_instance<F>(
+/// A new instance built like its source: where its settings come from, and
+/// every tag it gets.
+pub(crate) struct Build {
+    /// The new instance's identifier.
+    pub id: String,
+    /// The source DB instance, if it still exists.
+    pub source: Option<Instance>,
+    pub carry: Carry,
+    pub tags: Vec<Tag>,
+}
+
+/// Plans a new instance's settings from its source and the inputs, and
+/// checks, before any mutating call, that RDS can meet them: the carried
+/// groups still exist, and the new instance lands in the source's VPC.
+/// `recorded_vpc` is the VPC a snapshot records, for a source that is gone.
+pub(crate) async fn build(
     rds: &Rds,
     target: &NewInstance,
+    source: Option<Instance>,
+    restore: Restore,
+    recorded_vpc: Option<&str>,
+    out: &mut Report,
+) -> anyhow::Result<Build> {
+    let carry = settings::plan(
+        source.as_ref().map(|source| &source.settings),
+        &target.inputs,
+        target.carry,
+        restore,
+    );
+    let how = |name: &str| match carry.how.get(name) {
+        Some(How::Input(input)) => format!("input `{input}` names"),
+        _ => "the source's".to_owned(),
+    };
+    let text = |name| match carry.call.get(name) {
+        Some(Value::Text(value)) => Some(value.as_str()),
+        _ => None,
+    };
+    if let Some(group) = text(settings::DB_PARAMETER_GROUP)
+        && !rds.parameter_group_exists(group).await?
+    {
+        bail!(
+            "{} DB parameter group `{group}`, which does not exist in {}; nothing was changed. Set input `db-parameter-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
+            how(settings::DB_PARAMETER_GROUP),
+            rds.region()
+        );
+    }
+    if let Some(group) = text(settings::OPTION_GROUP)
+        && !group.starts_with("default:")
+        && !rds.option_group_exists(group).await?
+    {
+        bail!(
+            "{} option group `{group}`, which does not exist in {}; nothing was changed. Set input `option-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
+            how(settings::OPTION_GROUP),
+            rds.region()
+        );
+    }
+    // Without a subnet group the new instance goes to the `default` one
+    // (USER_RestoreFromSnapshot, "Security group considerations").
+    let group = text(settings::DB_SUBNET_GROUP);
+    let landing = rds.subnet_group_vpc(group.unwrap_or("default")).await?;
+    if let Some(group) = group
+        && landing.is_none()
+    {
+        bail!(
+            "{} DB subnet group `{group}`, which does not exist in {}; nothing was changed. Set input `db-subnet-group-name` to an existing group in the source's VPC",
+            how(settings::DB_SUBNET_GROUP),
+            rds.region()
+        );
+    }
+    let home = source
+        .as_ref()
+        .and_then(|source| source.vpc_id.as_deref())
+        .or(recorded_vpc);
+    if let (Some(home), Some(landing)) = (home, landing.as_deref())
+        && home != landing
+    {
+        bail!(
+            "the new DB instance would land in VPC `{landing}` (DB subnet group `{}`), but its source is in VPC `{home}`, where the application reaches it; nothing was changed. Set input `db-subnet-group-name` to a DB subnet group in `{home}`",
+            group.unwrap_or("default")
+        );
+    }
+    if source.is_none() && target.carry {
+        let not_carried: Vec<&str> = settings::FIELDS
+            .iter()
+            .filter(|field| !target.inputs.contains_key(field.name))
+            .filter_map(|field| field.input)
+            .collect();
+        out.warn(format!(
+            "the source DB instance no longer exists, so its settings cannot be carried over: the new instance gets RDS's defaults (the default DB subnet group and security group{}, the engine's default parameter and option groups, no monitoring or Performance Insights). Set {} to match production{}",
+            recorded_vpc.map(|vpc| format!("; the snapshot was taken in VPC `{vpc}`")).unwrap_or_default(),
+            not_carried.iter().map(|input| format!("`{input}`")).collect::<Vec<_>>().join(", "),
+            if not_carried.contains(&"vpc-security-group-ids") {
+                "; no security group is guessed"
+            } else {
+                ""
+            }
+        ));
+    }
+    let mut tags = target.tags.clone();
+    if target.carry
+        && let Some(source) = &source
+    {
+        // The source's own tags, but not this action's bookkeeping on it
+        // (a rollback of a rollback is a new restore, not the old one).
+        let theirs: Vec<Tag> = source
+            .tags
+            .iter()
+            .filter(|tag| !tag.key.starts_with(naming::tag::PREFIX))
+            .cloned()
+            .collect();
+        let (merged, left_out) = settings::merge_tags(&tags, &theirs);
+        if !left_out.is_empty() {
+            out.warn(format!(
+                "RDS allows {} tags on a DB instance, so these tags of `{}` were not copied: {}",
+                settings::MAX_TAGS,
+                source.id,
+                left_out.join(", ")
+            ));
+        }
+        tags = merged;
+    }
+    Ok(Build {
+        id: target.id.clone(),
+        source,
+        carry,
+        tags,
+    })
+}
+
+/// Creates the target instance with `create`, or, where an attempt running
+/// at the same time created it first, adopts it if `adoptable` says so. Then
+/// finishes it like any new instance.
+async fn create_instance<F>(
+    rds: &Rds,
+    build: &Build,
     wait: Wait,
     out: &mut Report,
     wanted: &str,
@@ -72,7 +219,7 @@ where
     let created = match create.await {
         Ok(created) => created,
         Err(RdsError::AlreadyExists { .. }) => {
-            let existing = rds.existing_instance(&target.id).await?;
+            let existing = rds.existing_instance(&build.id).await?;
             if !adoptable(&existing) {
                 return Err(foreign_target(&existing, wanted));
             }
@@ -89,29 +236,35 @@ where
         created.id,
         console_url(rds.region(), "database", &created.id)
     );
-    finish_instance(rds, created, wait, out).await
+    finish_instance(rds, created, build, wait, out).await
 }
 
-/// Waits for a new DB instance (unless `wait: false`) and sets its outputs.
+/// Waits for a new DB instance (unless `wait: false`), brings the settings
+/// no restore call takes in line with its source, and sets its outputs and
+/// the drift report.
 async fn finish_instance(
     rds: &Rds,
     instance: Instance,
+    build: &Build,
     wait: Wait,
     out: &mut Report,
 ) -> anyhow::Result<()> {
     out.set("db-instance-identifier", instance.id.clone());
     out.set("status", instance.status.clone());
     let instance = if wait.enabled {
-        let what = format!("DB instance `{}`", instance.id);
-        let id = instance.id.clone();
-        wait::until_available(&what, Kind::Instance, wait.timeout, || rds.instance(&id))
-            .await
-            .with_context(|| format!("waiting for DB instance `{}`", instance.id))?
+        let available = until_instance_available(rds, &instance.id, wait).await?;
+        reconcile(rds, available, build, wait, out).await?
     } else {
         info!(
             "not waiting (`wait: false`); status is {}",
             shown(&instance.status)
         );
+        if !build.carry.after.is_empty() {
+            out.warn(format!(
+                "with `wait: false` the settings a restore call cannot take were not applied ({}); re-run this step with `wait: true`, which adopts the instance and applies them",
+                build.carry.after.keys().copied().collect::<Vec<_>>().join(", ")
+            ));
+        }
         instance
     };
     out.set("status", instance.status.clone());
@@ -123,7 +276,111 @@ async fn finish_instance(
             .map(|port| port.to_string())
             .unwrap_or_default(),
     );
+    report_settings(build, &instance, out);
     Ok(())
+}
+
+async fn until_instance_available(rds: &Rds, id: &str, wait: Wait) -> anyhow::Result<Instance> {
+    let what = format!("DB instance `{id}`");
+    wait::until_available(&what, Kind::Instance, wait.timeout, || rds.instance(id))
+        .await
+        .with_context(|| format!("waiting for DB instance `{id}`"))
+}
+
+/// The diff-only reconcile: one ModifyDBInstance with just the settings
+/// that differ from what was planned, and none when nothing does, so a
+/// re-run changes nothing.
+async fn reconcile(
+    rds: &Rds,
+    instance: Instance,
+    build: &Build,
+    wait: Wait,
+    out: &mut Report,
+) -> anyhow::Result<Instance> {
+    let changes = settings::difference(&build.carry.after, &instance.settings);
+    if changes.is_empty() {
+        return Ok(instance);
+    }
+    let names = changes.keys().copied().collect::<Vec<_>>().join(", ");
+    info!("applying what no restore call can set, with one ModifyDBInstance: {names}");
+    match rds.modify_instance(&instance.id, &changes).await {
+        Ok(_) => {}
+        // The SDK retried a call whose first try went through (the answer
+        // was lost): the instance is already `modifying`, with our change.
+        Err(RdsError::InvalidState { .. }) => info!(
+            "DB instance `{}` is already being modified (an earlier try of this call went through); waiting for it",
+            instance.id
+        ),
+        Err(error) => {
+            return Err(error).with_context(|| {
+                format!(
+                    "applying {names} to DB instance `{}` (it is restored and available; re-run this step to try again, or set them by hand)",
+                    instance.id
+                )
+            });
+        }
+    }
+    let instance = until_instance_available(rds, &instance.id, wait).await?;
+    let left = settings::difference(&build.carry.after, &instance.settings);
+    if !left.is_empty() {
+        out.warn(format!(
+            "DB instance `{}` still shows the old value of {} after the modify; RDS may still be applying it. Check it in the console, or re-run this step",
+            instance.id,
+            left.keys().copied().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    Ok(instance)
+}
+
+/// The drift report: a table in the job summary, and the `settings` output.
+fn report_settings(build: &Build, instance: &Instance, out: &mut Report) {
+    let rows = settings::drift(
+        build.source.as_ref().map(|source| &source.settings),
+        &instance.settings,
+        &build.carry,
+    );
+    out.set("settings", settings::drift_json(&rows));
+    let network = match (
+        build
+            .source
+            .as_ref()
+            .and_then(|source| source.vpc_id.as_deref()),
+        instance.vpc_id.as_deref(),
+    ) {
+        (Some(home), Some(landed)) if home == landed => {
+            format!("in the source's VPC `{landed}`")
+        }
+        (Some(home), Some(landed)) => {
+            format!("in VPC `{landed}`, NOT the source's VPC `{home}`")
+        }
+        (None, Some(landed)) => format!("in VPC `{landed}`"),
+        _ => "VPC unknown".to_owned(),
+    };
+    let drifted = rows.iter().filter(|row| row.drifted()).count();
+    out.tables.push(Table {
+        title: format!(
+            "Settings of `{}` ({network}; {drifted} differ from the source)",
+            instance.id
+        ),
+        headers: vec!["setting", "source", "restored", "how", ""],
+        rows: rows
+            .iter()
+            .map(|row| {
+                let shown = |value: &Option<Value>| {
+                    value
+                        .as_ref()
+                        .map_or_else(|| "-".to_owned(), ToString::to_string)
+                };
+                vec![
+                    row.setting.to_owned(),
+                    shown(&row.source),
+                    shown(&row.restored),
+                    row.how.to_string(),
+                    if row.drifted() { "differs" } else { "" }.to_owned(),
+                ]
+            })
+            .collect(),
+    });
 }
 
 /// Waits for a snapshot to become available, unless `wait: false`, and

@@ -5,23 +5,26 @@ use anyhow::{Context as _, bail};
 use chrono::{DateTime, TimeDelta, Utc};
 use tracing::info;
 
-use super::{create_instance, finish_instance, foreign_target, owned, same_run, source_instance};
+use super::{
+    build, create_instance, finish_instance, foreign_target, owned, same_run, source_instance,
+};
 use crate::config::{PitrPlan, RestoreTime, Wait, rfc3339, tag};
 use crate::github::{Report, shown};
 use crate::naming::tag as key;
-use crate::rds::{Instance, Rds, tag_value};
+use crate::rds::{Instance, NewDb, Rds, tag_value};
+use crate::settings::Restore;
 
 pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let target = &plan.target;
     let requested = plan.time.to_string();
-    // The same source and the same request (`latest`, or the same time) is
-    // the same restore: a re-run, or the rollback button pressed twice. The
-    // output says which time the adopted instance holds.
+    // Only this run's own restore is adopted (a re-run, or the button pressed
+    // twice in the run): a target from another run holds other data, however
+    // alike its request (`latest` weeks ago is not `latest` now). The output
+    // says which time the adopted instance holds.
     let is_ours = |instance: &Instance| {
         owned(&instance.tags)
             && tag_value(&instance.tags, key::SOURCE_DB) == Some(plan.source_db.as_str())
-            && (same_run(&instance.tags, target.run_id.as_deref())
-                || tag_value(&instance.tags, key::RESTORE_TIME) == Some(requested.as_str()))
+            && same_run(&instance.tags, target.run_id.as_deref())
     };
     let wanted = format!("`{}` at time `{requested}`", plan.source_db);
     if let Some(existing) = rds.instance(&target.id).await? {
@@ -30,13 +33,15 @@ pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         }
         let time = tag_value(&existing.tags, key::RESTORED_TO).unwrap_or(&requested);
         info!(
-            "DB instance `{}` was already restored from `{}` to {} by this action; adopting it",
+            "DB instance `{}` was restored from `{}` to {} by an earlier attempt of this run; adopting it",
             existing.id,
             plan.source_db,
             shown(time)
         );
         out.set("restore-time", time.to_owned());
-        return finish_instance(rds, existing, wait, out).await;
+        let source = rds.instance(&plan.source_db).await?;
+        let build = build(rds, target, source, Restore::ToPointInTime, None, out).await?;
+        return finish_instance(rds, existing, &build, wait, out).await;
     }
 
     let source = source_instance(rds, &plan.source_db).await?;
@@ -56,20 +61,34 @@ pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
 
     let mut target = target.clone();
     target.tags.push(tag(key::RESTORED_TO, &rfc3339(time)));
+    let source_id = source.id.clone();
+    let build = build(
+        rds,
+        &target,
+        Some(source),
+        Restore::ToPointInTime,
+        None,
+        out,
+    )
+    .await?;
     info!(
-        "restoring `{}` to {} ({}) as new DB instance `{}`",
-        source.id,
+        "restoring `{source_id}` to {} ({}) as new DB instance `{}`",
         rfc3339(time),
         shown(&requested),
         target.id
     );
-    let create = rds.restore_to_time(&source.id, plan.time, &target);
-    create_instance(rds, &target, wait, out, &wanted, is_ours, create)
+    let new = NewDb {
+        id: &target.id,
+        settings: &build.carry.call,
+        tags: &build.tags,
+    };
+    let create = rds.restore_to_time(&source_id, plan.time, &new);
+    create_instance(rds, &build, wait, out, &wanted, is_ours, create)
         .await
         .with_context(|| {
             format!(
-                "restoring `{}` to a point in time as `{}`",
-                source.id, target.id
+                "restoring `{source_id}` to a point in time as `{}`",
+                target.id
             )
         })
 }

@@ -1,15 +1,16 @@
 //! `mode: restore`: a new DB instance from a snapshot, chosen by ID, by
-//! deploy version, or as the latest this action made. The source DB
-//! instance is never touched.
+//! deploy version, or as the latest this action made, built like the
+//! snapshot's source. The source DB instance is never touched.
 
 use anyhow::{Context as _, bail};
 use tracing::info;
 
-use super::{choose, create_instance, finish_instance, foreign_target, owned, same_run};
-use crate::config::{RestorePlan, Wait, tag};
+use super::{build, choose, create_instance, finish_instance, foreign_target, owned, same_run};
+use crate::config::{RestorePlan, Wait, rfc3339, tag};
 use crate::github::{Report, shown};
 use crate::naming::tag as key;
-use crate::rds::{Instance, Rds, tag_value};
+use crate::rds::{Instance, NewDb, Rds, Snapshot, tag_value};
+use crate::settings::Restore;
 
 pub async fn run(
     plan: &RestorePlan,
@@ -24,32 +25,48 @@ pub async fn run(
         && same_run(&existing.tags, target.run_id.as_deref())
         && let Some(from) = tag_value(&existing.tags, key::RESTORED_FROM)
     {
+        // A re-run of this run: finish what the first attempt restored, from
+        // the snapshot it chose, even if `latest` would now pick another.
+        let snapshot = rds.snapshot(from).await?;
+        if let Some(snapshot) = &snapshot
+            && !restored_from(existing, snapshot)
+        {
+            bail!(
+                "DB instance `{}` was restored by this run from a snapshot named `{from}`, but that snapshot has since been deleted and made again (its ARN or creation time differ); nothing was changed. Delete `{}` if it is no longer needed, or pick another `target-db-instance-identifier`",
+                existing.id,
+                existing.id
+            );
+        }
         info!(
             "DB instance `{}` was restored from {} by an earlier attempt of this run; adopting it",
             existing.id,
             shown(from)
         );
-        set_snapshot_outputs(rds, from, out).await?;
-        return finish_instance(rds, existing.clone(), wait, out).await;
+        out.set("snapshot-identifier", from.to_owned());
+        if let Some(snapshot) = &snapshot {
+            out.set("snapshot-arn", snapshot.arn.clone());
+        }
+        let source_db = tag_value(&existing.tags, key::SOURCE_DB).unwrap_or_default();
+        let source = source_of(rds, source_db).await?;
+        let recorded_vpc = snapshot.as_ref().and_then(|s| s.vpc_id.as_deref());
+        let build = build(
+            rds,
+            target,
+            source,
+            Restore::FromSnapshot,
+            recorded_vpc,
+            out,
+        )
+        .await?;
+        return finish_instance(rds, existing.clone(), &build, wait, out).await;
     }
 
     let snapshot = choose(&plan.choice, plan.source_db.as_deref(), rds).await?;
     let wanted = format!("snapshot `{}`", snapshot.id);
-    let restored_from_it = |instance: &Instance| {
-        owned(&instance.tags)
-            && tag_value(&instance.tags, key::RESTORED_FROM) == Some(snapshot.id.as_str())
-    };
     out.set("snapshot-identifier", snapshot.id.clone());
     out.set("snapshot-arn", snapshot.arn.clone());
     if let Some(existing) = existing {
-        if !restored_from_it(&existing) {
-            return Err(foreign_target(&existing, &wanted));
-        }
-        info!(
-            "DB instance `{}` was already restored from `{}` by this action; adopting it",
-            existing.id, snapshot.id
-        );
-        return finish_instance(rds, existing, wait, out).await;
+        return Err(foreign_target(&existing, &wanted));
     }
     if snapshot.status != "available" {
         bail!(
@@ -61,27 +78,62 @@ pub async fn run(
 
     let mut target = target.clone();
     target.tags.push(tag(key::RESTORED_FROM, &snapshot.id));
+    target.tags.push(tag(key::RESTORED_FROM_ARN, &snapshot.arn));
+    if let Some(created) = snapshot.created {
+        target
+            .tags
+            .push(tag(key::RESTORED_FROM_CREATED, &rfc3339(created)));
+    }
     if !snapshot.source_db.is_empty() {
         target.tags.push(tag(key::SOURCE_DB, &snapshot.source_db));
     }
     if let Some(version) = tag_value(&snapshot.tags, key::DEPLOY_VERSION) {
         target.tags.push(tag(key::DEPLOY_VERSION, version));
     }
+    let source = source_of(rds, &snapshot.source_db).await?;
+    let build = build(
+        rds,
+        &target,
+        source,
+        Restore::FromSnapshot,
+        snapshot.vpc_id.as_deref(),
+        out,
+    )
+    .await?;
     info!(
         "restoring snapshot `{}` to new DB instance `{}`",
         snapshot.id, target.id
     );
-    let create = rds.restore_from_snapshot(&snapshot.id, &target);
-    create_instance(rds, &target, wait, out, &wanted, restored_from_it, create)
+    let new = NewDb {
+        id: &target.id,
+        settings: &build.carry.call,
+        tags: &build.tags,
+    };
+    let create = rds.restore_from_snapshot(&snapshot.id, &new);
+    let run_id = target.run_id.as_deref();
+    let ours = |instance: &Instance| {
+        owned(&instance.tags)
+            && same_run(&instance.tags, run_id)
+            && restored_from(instance, &snapshot)
+    };
+    create_instance(rds, &build, wait, out, &wanted, ours, create)
         .await
         .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))
 }
 
-async fn set_snapshot_outputs(rds: &Rds, id: &str, out: &mut Report) -> anyhow::Result<()> {
-    out.set("snapshot-identifier", id.to_owned());
-    // The snapshot may have been deleted since; the restore stands without it.
-    if let Some(snapshot) = rds.snapshot(id).await? {
-        out.set("snapshot-arn", snapshot.arn);
+/// Whether `instance` was restored from this very snapshot: the same name,
+/// ARN and creation time, not a later snapshot under the same name.
+fn restored_from(instance: &Instance, snapshot: &Snapshot) -> bool {
+    tag_value(&instance.tags, key::RESTORED_FROM) == Some(snapshot.id.as_str())
+        && tag_value(&instance.tags, key::RESTORED_FROM_ARN) == Some(snapshot.arn.as_str())
+        && tag_value(&instance.tags, key::RESTORED_FROM_CREATED).map(str::to_owned)
+            == snapshot.created.map(rfc3339)
+}
+
+/// The snapshot's source instance, if it still exists.
+async fn source_of(rds: &Rds, db: &str) -> anyhow::Result<Option<Instance>> {
+    if db.is_empty() {
+        return Ok(None);
     }
-    Ok(())
+    Ok(rds.instance(db).await?)
 }

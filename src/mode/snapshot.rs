@@ -5,10 +5,12 @@ use anyhow::{Context as _, bail};
 use tracing::info;
 
 use super::prune::{json_ids, prune};
-use super::{finish_snapshot, owned, source_instance};
-use crate::config::{Retention, SnapshotPlan, Wait};
+use super::{finish_snapshot, owned, same_run, source_instance};
+use crate::config::{Retention, SnapshotPlan, Tag, Wait, rfc3339};
 use crate::github::{Report, shown};
-use crate::rds::{Rds, RdsError, Snapshot};
+use crate::naming::tag as key;
+use crate::rds::{Instance, Rds, RdsError, Snapshot, tag_value};
+use crate::settings::{self, Value};
 
 pub async fn run(
     plan: &SnapshotPlan,
@@ -30,7 +32,7 @@ pub async fn run(
                 out.set("deleted", json_ids(&pruned.deleted));
             }
             guard_quota(plan, rds, out).await?;
-            create(plan, rds).await?
+            create(plan, rds, out).await?
         }
     };
     out.set("snapshot-arn", snapshot.arn.clone());
@@ -83,7 +85,34 @@ async fn guard_quota(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow
     Ok(())
 }
 
-async fn create(plan: &SnapshotPlan, rds: &Rds) -> anyhow::Result<Snapshot> {
+/// Our tags, and the instance's too where it has `CopyTagsToSnapshot` on:
+/// AWS copies an instance's tags only into a snapshot whose CreateDBSnapshot
+/// call carries none (USER_Tagging, "Copying tags to DB instance
+/// snapshots"), and ours always carries some, so the cost-allocation and
+/// backup-selection tags teams rely on would be lost.
+fn snapshot_tags(plan: &SnapshotPlan, db: &Instance, out: &mut Report) -> Vec<Tag> {
+    if db.settings.get(settings::COPY_TAGS) != Some(&Value::Flag(true)) {
+        return plan.tags.clone();
+    }
+    let theirs: Vec<Tag> = db
+        .tags
+        .iter()
+        .filter(|tag| !tag.key.starts_with(key::PREFIX))
+        .cloned()
+        .collect();
+    let (merged, left_out) = settings::merge_tags(&plan.tags, &theirs);
+    if !left_out.is_empty() {
+        out.warn(format!(
+            "RDS allows {} tags on a snapshot, so these tags of `{}` were not copied to it: {}",
+            settings::MAX_TAGS,
+            db.id,
+            left_out.join(", ")
+        ));
+    }
+    merged
+}
+
+async fn create(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow::Result<Snapshot> {
     let db = source_instance(rds, &plan.db).await?;
     // CreateDBSnapshot accepts only these source states; anything else
     // would be refused after the quota check and the log said "creating".
@@ -100,8 +129,9 @@ async fn create(plan: &SnapshotPlan, rds: &Rds) -> anyhow::Result<Snapshot> {
         plan.db,
         shown(&db.status)
     );
+    let tags = snapshot_tags(plan, &db, out);
     match rds
-        .create_snapshot(&plan.db, &plan.snapshot_id, &plan.tags)
+        .create_snapshot(&plan.db, &plan.snapshot_id, &tags)
         .await
     {
         Ok(snapshot) => Ok(snapshot),
@@ -119,8 +149,10 @@ async fn create(plan: &SnapshotPlan, rds: &Rds) -> anyhow::Result<Snapshot> {
     }
 }
 
-/// Takes over a snapshot that already has this step's ID, if this action
-/// made it of the same DB: a re-run of the job, or a retried step.
+/// Takes over a snapshot that already has this step's ID, if this same run
+/// made it of the same DB: a re-run of the job, or a retried step. A
+/// snapshot of another run (a fixed `snapshot-identifier` used again by a
+/// later deploy) holds that deploy's data, so it is refused, not adopted.
 fn adopt(existing: Snapshot, plan: &SnapshotPlan) -> anyhow::Result<Snapshot> {
     if !owned(&existing.tags) || existing.source_db != plan.db {
         bail!(
@@ -132,6 +164,25 @@ fn adopt(existing: Snapshot, plan: &SnapshotPlan) -> anyhow::Result<Snapshot> {
             } else {
                 "that this action did not make"
             }
+        );
+    }
+    let this_run = tag_value(&plan.tags, key::RUN_ID);
+    if !same_run(&existing.tags, this_run) {
+        let made = existing
+            .created
+            .map(|created| format!(" on {}", rfc3339(created)))
+            .unwrap_or_default();
+        let by = tag_value(&existing.tags, key::RUN_ID).map_or_else(
+            || "without a run ID".to_owned(),
+            |run| format!("by run {}", shown(run)),
+        );
+        bail!(
+            "snapshot `{}` of `{}` already exists: it was made {by}{made}, not by this run{}, so it holds another deploy's data; nothing was changed. Leave `snapshot-identifier` empty to derive a new ID from this run, or set it to a new ID",
+            existing.id,
+            plan.db,
+            this_run
+                .map(|run| format!(" ({})", shown(run)))
+                .unwrap_or_else(|| " (no `run-id` is set, so nothing is adopted)".to_owned())
         );
     }
     info!(

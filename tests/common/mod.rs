@@ -216,6 +216,58 @@ pub async fn create_db(client: &Client, id: &str) {
     wait_for_instance(client, id, "available").await;
 }
 
+/// Snapshots `db` through the action in run `run` for `version`; returns
+/// the snapshot's ID.
+pub fn snapshot(moto: &Moto, db: &str, version: &str, run: &str) -> String {
+    let ran = Step::new(moto, "snapshot", run)
+        .with("db-instance-identifier", db)
+        .with("deploy-version", version)
+        .run();
+    ran.assert_ok();
+    ran.output("snapshot-identifier").to_owned()
+}
+
+/// Creates a DB instance with its own parameter and option groups, Enhanced
+/// Monitoring and Performance Insights, and waits until it is `available`.
+pub async fn create_tuned_db(client: &Client, id: &str) {
+    client
+        .create_db_parameter_group()
+        .db_parameter_group_name(format!("{id}-params"))
+        .db_parameter_group_family("postgres13")
+        .description("tuned")
+        .send()
+        .await
+        .expect("create a parameter group");
+    client
+        .create_option_group()
+        .option_group_name(format!("{id}-options"))
+        .engine_name("postgres")
+        .major_engine_version("13")
+        .option_group_description("options")
+        .send()
+        .await
+        .expect("create an option group");
+    client
+        .create_db_instance()
+        .db_instance_identifier(id)
+        .engine("postgres")
+        .engine_version("13.7")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username("app")
+        .master_user_password("not-a-real-password")
+        .backup_retention_period(7)
+        .db_parameter_group_name(format!("{id}-params"))
+        .option_group_name(format!("{id}-options"))
+        .monitoring_interval(60)
+        .monitoring_role_arn("arn:aws:iam::123456789012:role/rds-monitoring-role")
+        .enable_performance_insights(true)
+        .send()
+        .await
+        .expect("create a tuned DB instance");
+    wait_for_instance(client, id, "available").await;
+}
+
 /// Waits (at most a minute) until the DB instance shows `status`.
 pub async fn wait_for_instance(client: &Client, id: &str, status: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
