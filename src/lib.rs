@@ -5,6 +5,7 @@
 //! - [`naming`]: RDS identifier rules, derived snapshot IDs, our tag keys.
 //! - [`github`]: outputs, job summary, workflow commands and their escaping.
 //! - [`rds`]: the only module that calls RDS.
+//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
 //! - [`wait`]: when to look next while waiting, and what counts as failure.
 //! - [`mode`]: one module per mode.
 
@@ -14,6 +15,7 @@ pub mod inputs;
 pub mod mode;
 pub mod naming;
 pub mod rds;
+pub mod retry;
 pub mod wait;
 
 use crate::config::{Action, Mode, Plan};

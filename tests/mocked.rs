@@ -220,7 +220,7 @@ async fn a_failed_or_vanished_snapshot_fails_fast() {
         (Some("failed"), "it is in state `failed`"),
         (None, "it no longer exists"),
     ] {
-        let mut describe = mock!(Client::describe_db_snapshots)
+        let describe = mock!(Client::describe_db_snapshots)
             .sequence()
             .http_response(|| aws_error(404, "DBSnapshotNotFound"))
             .output(move || {
@@ -228,13 +228,16 @@ async fn a_failed_or_vanished_snapshot_fails_fast() {
                     .db_snapshots(snapshot(id, "creating", Some(5), 0))
                     .build()
             });
-        describe = match last {
-            Some(status) => {
-                describe.output(move || snapshots_answer(snapshot(id, status, None, 0)))
-            }
-            None => describe.http_response(|| aws_error(404, "DBSnapshotNotFound")),
+        let describe = match last {
+            Some(status) => describe
+                .output(move || snapshots_answer(snapshot(id, status, None, 0)))
+                .build(),
+            // Gone for good: still gone after the grace a new snapshot gets.
+            None => describe
+                .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+                .repeatedly()
+                .build(),
         };
-        let describe = describe.build();
         let source = source_available();
         let create = mock!(Client::create_db_snapshot).then_output(move || {
             CreateDbSnapshotOutput::builder()
@@ -310,6 +313,10 @@ async fn every_terminal_instance_state_fails_the_restore_at_once() {
         "restore-error",
         "storage-full",
         "insufficient-capacity",
+        // Someone stopped an adopted rollback instance: it never starts by
+        // itself, so waiting would run out 120 minutes.
+        "stopped",
+        "stopping",
     ];
     for state in states {
         let snapshots = mock!(Client::describe_db_snapshots)
@@ -348,6 +355,73 @@ async fn every_terminal_instance_state_fails_the_restore_at_once() {
             started.elapsed()
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_snapshot_not_listed_right_after_its_create_is_waited_for() {
+    // RDS's reads are eventually consistent: a look just after
+    // CreateDBSnapshot may not find it yet, which is not a deletion.
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(move || snapshots_answer(snapshot(id, "available", Some(100), 0)))
+        .build();
+    let create = mock!(Client::create_db_snapshot).then_output(move || {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot(id, "creating", None, 0))
+            .build()
+    });
+    let (result, outputs) = execute(
+        &[&describe, &source_available(), &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
+    result.expect("a not-found right after the create is retried");
+    assert_eq!(outputs.get("status"), Some("available"));
+    assert_eq!(describe.num_calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restored_instance_in_storage_optimization_is_usable() {
+    let snapshots = mock!(Client::describe_db_snapshots)
+        .then_output(|| snapshots_answer(snapshot("prod-a", "available", None, 10)));
+    let target = mock!(Client::describe_db_instances)
+        .sequence()
+        .http_response(|| aws_error(404, "DBInstanceNotFound"))
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod-rollback", "creating"))
+                .build()
+        })
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod-rollback", "storage-optimization"))
+                .build()
+        })
+        .build();
+    let restore = mock!(Client::restore_db_instance_from_db_snapshot).then_output(|| {
+        RestoreDbInstanceFromDbSnapshotOutput::builder()
+            .db_instance(instance("prod-rollback", "creating"))
+            .build()
+    });
+    let (result, report) = execute_report(&[&snapshots, &target, &restore], restore_step()).await;
+    result.expect("storage-optimization is usable");
+    assert_eq!(report.outputs.get("status"), Some("storage-optimization"));
+    assert_eq!(
+        report.outputs.get("endpoint"),
+        Some("prod-rollback.example")
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|(_, note)| note.contains("storage-optimization") && note.contains("usable")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(target.num_calls(), 3);
 }
 
 #[tokio::test(start_paused = true)]

@@ -115,6 +115,15 @@ async fn finish_instance(
         instance
     };
     out.set("status", instance.status.clone());
+    if wait::USABLE_STATES.contains(&instance.status.as_str()) {
+        out.note(
+            "status",
+            format!(
+                "`{}`: usable now; RDS is finishing storage work in the background, and the instance serves connections meanwhile",
+                instance.status
+            ),
+        );
+    }
     out.set("endpoint", instance.endpoint.clone().unwrap_or_default());
     out.set(
         "port",
