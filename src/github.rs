@@ -19,6 +19,8 @@ pub struct RunContext {
     #[serde(default)]
     pub github_run_id: Option<String>,
     #[serde(default)]
+    pub github_run_attempt: Option<String>,
+    #[serde(default)]
     pub github_repository: Option<String>,
     #[serde(default)]
     pub github_sha: Option<String>,

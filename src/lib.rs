@@ -56,9 +56,11 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
         Action::Pitr(pitr) => mode::pitr::run(pitr, wait, rds, out).await,
         Action::List { db } => mode::list::run(db, rds, out).await,
         Action::Prune(prune) => mode::prune::run(prune, rds, out).await,
-        Action::Delete { snapshot_id, db } => {
-            mode::delete::run(snapshot_id, db.as_deref(), rds, out).await
-        }
+        Action::Delete {
+            snapshot_id,
+            db,
+            rerun,
+        } => mode::delete::run(snapshot_id, db.as_deref(), *rerun, rds, out).await,
         Action::Copy(copy) => mode::copy::run(copy, wait, rds, out).await,
     }
 }

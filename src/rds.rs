@@ -176,6 +176,8 @@ pub struct Snapshot {
     pub kms_key_id: Option<String>,
     /// Allocated storage, in GiB.
     pub size_gib: Option<i32>,
+    /// `SnapshotType`: `manual`, `automated`, `shared`, `public`, ...
+    pub kind: String,
 }
 
 /// Looks a tag up by key.
@@ -643,6 +645,7 @@ fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         encrypted: snap.encrypted().unwrap_or(false),
         kms_key_id: snap.kms_key_id().map(str::to_owned),
         size_gib: snap.allocated_storage(),
+        kind: snap.snapshot_type().unwrap_or_default().to_owned(),
     }
 }
 

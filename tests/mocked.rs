@@ -642,3 +642,81 @@ async fn sharing_a_snapshot_under_the_default_key_is_refused_with_the_fix() {
     assert_eq!(share.num_calls(), 0);
     assert_eq!(key.num_calls(), 1);
 }
+
+const SHARED_ARN: &str = "arn:aws:rds:us-east-1:210987654321:snapshot:shared-one";
+
+/// A snapshot shared from another account, as DescribeDBSnapshots with
+/// IncludeShared describes it: its identifier is its ARN.
+fn shared_snapshot(encrypted: bool) -> DbSnapshot {
+    DbSnapshot::builder()
+        .db_snapshot_identifier(SHARED_ARN)
+        .db_snapshot_arn(SHARED_ARN)
+        .db_instance_identifier("their-db")
+        .status("available")
+        .snapshot_type("shared")
+        .encrypted(encrypted)
+        .set_kms_key_id(
+            encrypted.then(|| "arn:aws:kms:us-east-1:210987654321:key/theirs".to_owned()),
+        )
+        .snapshot_create_time(DateTime::from_secs(0))
+        .build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_snapshot_by_arn_is_copied_under_its_arns_last_segment() {
+    // Regression: the default copy ID was the whole ARN, "too long".
+    let describe = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.db_snapshot_identifier() == Some(SHARED_ARN))
+        .then_output(|| snapshots_answer(shared_snapshot(false)));
+    let target = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.db_snapshot_identifier() == Some("shared-one"))
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(|| snapshots_answer(snapshot("shared-one", "available", Some(100), 0)))
+        .build();
+    let copy = mock!(Client::copy_db_snapshot)
+        .match_requests(|req| {
+            req.source_db_snapshot_identifier() == Some(SHARED_ARN)
+                && req.target_db_snapshot_identifier() == Some("shared-one")
+        })
+        .then_output(|| {
+            aws_sdk_rds::operation::copy_db_snapshot::CopyDbSnapshotOutput::builder()
+                .db_snapshot(snapshot("shared-one", "pending", Some(0), 0))
+                .build()
+        });
+    let raw = RawInputs::default()
+        .with("mode", "copy")
+        .with("snapshot-identifier", SHARED_ARN);
+    let (result, outputs) = execute(&[&describe, &target, &copy], raw).await;
+    result.expect("the shared snapshot is copied");
+    assert_eq!(outputs.get("snapshot-identifier"), Some("shared-one"));
+    assert_eq!(copy.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_encrypted_snapshot_needs_a_key_and_its_own_region_before_any_call() {
+    for (extra, expected) in [
+        (None, "set input `kms-key-id`"),
+        (
+            Some(("kms-key-id", "arn:aws:kms:us-west-2:123456789012:key/mine")),
+            "only be copied within its own region us-east-1",
+        ),
+    ] {
+        let describe = mock!(Client::describe_db_snapshots)
+            .then_output(|| snapshots_answer(shared_snapshot(true)));
+        let copy = mock!(Client::copy_db_snapshot).then_output(|| {
+            aws_sdk_rds::operation::copy_db_snapshot::CopyDbSnapshotOutput::builder().build()
+        });
+        let mut raw = RawInputs::default()
+            .with("mode", "copy")
+            .with("snapshot-identifier", SHARED_ARN);
+        if let Some((name, value)) = extra {
+            raw = raw.with(name, value).with("target-region", "us-west-2");
+        }
+        let (result, _) = execute(&[&describe, &copy], raw).await;
+        let error = format!("{:#}", result.expect_err(expected));
+        assert!(error.contains(expected), "{error}");
+        assert!(error.contains(SHARED_ARN), "{error}");
+        assert_eq!(copy.num_calls(), 0, "{expected}");
+    }
+}

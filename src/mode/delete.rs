@@ -9,9 +9,23 @@ use crate::github::{Report, shown};
 use crate::naming::tag;
 use crate::rds::Rds;
 
-pub async fn run(id: &str, db: Option<&str>, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    id: &str,
+    db: Option<&str>,
+    rerun: bool,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<()> {
     out.set("snapshot-identifier", id.to_owned());
     let Some(snapshot) = rds.snapshot(id).await? else {
+        if !rerun {
+            // On a run's first attempt, a missing snapshot is a typo, and
+            // reporting `deleted` would hide it.
+            bail!(
+                "snapshot `{id}` (input `snapshot-identifier`) does not exist in region {}; nothing was deleted. Check the ID (`mode: list` shows this action's snapshots) and the region",
+                rds.region()
+            );
+        }
         // A re-run after the deletion went through lands here: the snapshot
         // is gone, which is what was asked.
         out.warn(format!(

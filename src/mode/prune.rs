@@ -120,6 +120,7 @@ mod tests {
             encrypted: false,
             kms_key_id: None,
             size_gib: None,
+            kind: "manual".to_owned(),
         }
     }
 

@@ -8,7 +8,7 @@ use tracing::info;
 use super::{choose, create_instance, finish_instance, foreign_target, owned, same_run};
 use crate::config::{RestorePlan, Wait, tag};
 use crate::github::{Report, shown};
-use crate::naming::tag as key;
+use crate::naming::{self, tag as key};
 use crate::rds::{Instance, Rds, tag_value};
 
 pub async fn run(
@@ -35,9 +35,11 @@ pub async fn run(
 
     let snapshot = choose(&plan.choice, plan.source_db.as_deref(), rds).await?;
     let wanted = format!("snapshot `{}`", snapshot.id);
+    // An automated snapshot's `rds:` prefix is reserved in tag values.
+    let from_tag = naming::clean_tag_value(&snapshot.id);
     let restored_from_it = |instance: &Instance| {
         owned(&instance.tags)
-            && tag_value(&instance.tags, key::RESTORED_FROM) == Some(snapshot.id.as_str())
+            && tag_value(&instance.tags, key::RESTORED_FROM) == Some(from_tag.as_str())
     };
     out.set("snapshot-identifier", snapshot.id.clone());
     out.set("snapshot-arn", snapshot.arn.clone());
@@ -60,7 +62,7 @@ pub async fn run(
     }
 
     let mut target = target.clone();
-    target.tags.push(tag(key::RESTORED_FROM, &snapshot.id));
+    target.tags.push(tag(key::RESTORED_FROM, &from_tag));
     if !snapshot.source_db.is_empty() {
         target.tags.push(tag(key::SOURCE_DB, &snapshot.source_db));
     }

@@ -18,6 +18,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set("db-instance-identifier", plan.db.clone());
+    if let (Some(given), Some(stored)) = (&plan.deploy_version_given, &plan.deploy_version) {
+        info!(
+            "deploy version {} is stored in the tag as {} (RDS tag values cannot hold some of its characters)",
+            shown(given),
+            shown(stored)
+        );
+        out.note(
+            "deploy version",
+            format!("{given} (as given; the tag holds `{stored}`)"),
+        );
+    }
     let snapshot = match rds.snapshot(&plan.snapshot_id).await? {
         Some(existing) => adopt(existing, plan)?,
         None => {
