@@ -468,6 +468,7 @@ fn snapshot_plan(
     };
     let mut tags = user_tags(raw)?;
     tags.extend(own_tags(Some(&db), ctx, run_id.as_deref()));
+    tags.push(tag(naming::tag::SNAPSHOT_ID, &snapshot_id));
     if let Some(version) = &deploy_version {
         tags.push(tag(naming::tag::DEPLOY_VERSION, version));
     }

@@ -32,6 +32,10 @@ pub mod tag {
     pub const COPIED_FROM: &str = "rds-snapshot-action:copied-from";
     /// On a PITR instance: the time it was restored to, in RFC 3339.
     pub const RESTORED_TO: &str = "rds-snapshot-action:restored-to";
+    /// On a snapshot: its own identifier. A copy made outside this action
+    /// with CopyTags carries every other tag of ours, but not a matching
+    /// one of these, so it is never taken for ours (and never deleted).
+    pub const SNAPSHOT_ID: &str = "rds-snapshot-action:snapshot-id";
 }
 
 /// Why an identifier is not one RDS accepts; the text completes

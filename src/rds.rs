@@ -169,6 +169,10 @@ pub struct Snapshot {
     pub arn: String,
     pub status: String,
     pub source_db: String,
+    /// When its data was taken: `OriginalSnapshotCreateTime` where RDS
+    /// gives one (a copy keeps its source's), else `SnapshotCreateTime`
+    /// (which, for a copy, is when the copy was made). Ordering by it keeps
+    /// a same-region copy from becoming `latest`.
     pub created: Option<DateTime<Utc>>,
     pub percent: Option<i32>,
     pub tags: Vec<Tag>,
@@ -338,11 +342,6 @@ impl Rds {
         self.snapshot(id)
             .await?
             .ok_or_else(|| self.not_found("DB snapshot", id))
-    }
-
-    /// How many manual snapshots the region holds, across all DBs.
-    pub async fn count_manual_snapshots(&self) -> Result<usize, RdsError> {
-        Ok(self.manual_snapshots(None).await?.len())
     }
 
     /// The manual DB snapshot quota as `(used, max)`, from
@@ -639,7 +638,10 @@ fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         arn: snap.db_snapshot_arn().unwrap_or_default().to_owned(),
         status: snap.status().unwrap_or("unknown").to_owned(),
         source_db: snap.db_instance_identifier().unwrap_or_default().to_owned(),
-        created: snap.snapshot_create_time().and_then(chrono_time),
+        created: snap
+            .original_snapshot_create_time()
+            .or(snap.snapshot_create_time())
+            .and_then(chrono_time),
         percent: snap.percent_progress(),
         tags: our_tags(snap.tag_list()),
         encrypted: snap.encrypted().unwrap_or(false),

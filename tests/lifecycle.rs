@@ -405,3 +405,44 @@ async fn at_the_quota_the_snapshot_step_refuses_and_prune_keep_last_makes_room()
     );
     assert_eq!(moto.snapshot_ids("other").await.len(), 3);
 }
+
+#[tokio::test]
+async fn a_copy_made_outside_the_action_with_our_tags_is_never_ours() {
+    // Regression: a compliance team's CopyDBSnapshot with CopyTags carried
+    // every ownership tag, so delete and prune would have deleted it.
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ours = snapshot(&moto, "prod", "v1", "1");
+    let newer = snapshot(&moto, "prod", "v2", "2");
+    moto.client()
+        .copy_db_snapshot()
+        .source_db_snapshot_identifier(&ours)
+        .target_db_snapshot_identifier("compliance-copy")
+        .copy_tags(true)
+        .send()
+        .await
+        .expect("a copy with the tags copied");
+    common::wait_for_snapshot(&moto.client(), "compliance-copy").await;
+    let tags = moto.snapshot_tags("compliance-copy").await;
+    assert_eq!(
+        tags["rds-snapshot-action:managed-by"],
+        "rds-snapshot-action"
+    );
+
+    let refused = Step::new(&moto, "delete", "3")
+        .with("snapshot-identifier", "compliance-copy")
+        .run();
+    refused.assert_failed();
+    assert!(refused.error().contains("will not delete it"), "{refused}");
+
+    let pruned = Step::new(&moto, "prune", "3")
+        .with("db-instance-identifier", "prod")
+        .with("keep-last", "1")
+        .run();
+    pruned.assert_ok();
+    assert_eq!(json_ids(pruned.output("deleted")), [ours]);
+    assert_eq!(
+        moto.snapshot_ids("prod").await,
+        ["compliance-copy".to_owned(), newer]
+    );
+}

@@ -54,8 +54,12 @@ fn aws_error(status: u16, code: &str) -> HttpResponse {
     HttpResponse::new(status.try_into().unwrap(), SdkBody::from(body))
 }
 
-fn owned_tags(db: &str) -> Vec<Tag> {
+fn owned_tags(db: &str, id: &str) -> Vec<Tag> {
     vec![
+        Tag::builder()
+            .key("rds-snapshot-action:snapshot-id")
+            .value(id)
+            .build(),
         Tag::builder()
             .key("rds-snapshot-action:managed-by")
             .value("rds-snapshot-action")
@@ -75,7 +79,7 @@ fn snapshot(id: &str, status: &str, percent: Option<i32>, created: i64) -> DbSna
         .status(status)
         .set_percent_progress(percent)
         .snapshot_create_time(DateTime::from_secs(created))
-        .set_tag_list(Some(owned_tags("prod")))
+        .set_tag_list(Some(owned_tags("prod", id)))
         .build()
 }
 
@@ -719,4 +723,74 @@ async fn a_shared_encrypted_snapshot_needs_a_key_and_its_own_region_before_any_c
         assert!(error.contains(SHARED_ARN), "{error}");
         assert_eq!(copy.num_calls(), 0, "{expected}");
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_same_region_copy_does_not_become_latest() {
+    // A copy's SnapshotCreateTime is when the copy was made; its data is as
+    // old as its source's (OriginalSnapshotCreateTime).
+    let describe = mock!(Client::describe_db_snapshots).then_output(|| {
+        let mut copy = snapshot("prod-old-copy", "available", None, 500);
+        copy.original_snapshot_create_time = Some(DateTime::from_secs(100));
+        DescribeDbSnapshotsOutput::builder()
+            .db_snapshots(copy)
+            .db_snapshots(snapshot("prod-new", "available", None, 300))
+            .build()
+    });
+    let target = mock!(Client::describe_db_instances)
+        .sequence()
+        .http_response(|| aws_error(404, "DBInstanceNotFound"))
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod-rollback", "available"))
+                .build()
+        })
+        .build();
+    let restore = mock!(Client::restore_db_instance_from_db_snapshot)
+        .match_requests(|req| req.db_snapshot_identifier() == Some("prod-new"))
+        .then_output(|| {
+            RestoreDbInstanceFromDbSnapshotOutput::builder()
+                .db_instance(instance("prod-rollback", "creating"))
+                .build()
+        });
+    let (result, outputs) = execute(&[&describe, &target, &restore], restore_step()).await;
+    result.expect("restore succeeds");
+    assert_eq!(outputs.get("snapshot-identifier"), Some("prod-new"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreadable_quota_only_warns_and_the_create_decides() {
+    // Regression: a failed DescribeAccountAttributes meant "assume 100", so
+    // an account with a raised quota and 100+ snapshots was refused.
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(move || snapshots_answer(snapshot(id, "available", Some(100), 0)))
+        .build();
+    let quota = mock!(Client::describe_account_attributes)
+        .then_http_response(|| aws_error(500, "InternalFailure"));
+    let create = mock!(Client::create_db_snapshot).then_output(move || {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot(id, "creating", None, 0))
+            .build()
+    });
+    let (result, report) = execute_report(
+        &[&describe, &source_available(), &create, &quota],
+        snapshot_step(),
+    )
+    .await;
+    result.expect("the snapshot is taken");
+    assert_eq!(create.num_calls(), 1);
+    // No region-wide count compared with an assumed 100: one look before
+    // the create, one while waiting.
+    assert_eq!(describe.num_calls(), 2);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("could not read the manual snapshot quota")),
+        "{:?}",
+        report.warnings
+    );
 }

@@ -185,7 +185,7 @@ async fn copy(
                     source_ref,
                     &target_id,
                     plan.kms_key_id.as_deref(),
-                    &copy_tags(plan, source),
+                    &copy_tags(plan, source, &target_id),
                 )
                 .await
             {
@@ -219,7 +219,7 @@ async fn copy(
 
 /// The copy's tags: the source's, the user's, and this action's own, so the
 /// copy can be listed and pruned where it lands.
-fn copy_tags(plan: &CopyPlan, source: &Snapshot) -> Vec<Tag> {
+fn copy_tags(plan: &CopyPlan, source: &Snapshot, target_id: &str) -> Vec<Tag> {
     let mut tags: Vec<Tag> = source
         .tags
         .iter()
@@ -228,13 +228,14 @@ fn copy_tags(plan: &CopyPlan, source: &Snapshot) -> Vec<Tag> {
         .cloned()
         .collect();
     tags.extend(plan.tags.iter().cloned());
-    tags.retain(|t| t.key != key::COPIED_FROM);
+    tags.retain(|t| t.key != key::COPIED_FROM && t.key != key::SNAPSHOT_ID);
     if !owned(&tags) {
         tags.retain(|t| t.key != key::MANAGED_BY && t.key != key::SOURCE_DB);
         tags.push(tag(key::MANAGED_BY, key::MANAGED_BY_VALUE));
         tags.push(tag(key::SOURCE_DB, &source.source_db));
     }
     tags.push(tag(key::COPIED_FROM, &source.arn));
+    tags.push(tag(key::SNAPSHOT_ID, target_id));
     tags
 }
 

@@ -3,11 +3,11 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::owned;
 use super::prune::json_ids;
+use super::{owned, owned_snapshot};
 use crate::github::{Report, shown};
 use crate::naming::tag;
-use crate::rds::Rds;
+use crate::rds::{Rds, tag_value};
 
 pub async fn run(
     id: &str,
@@ -41,6 +41,13 @@ pub async fn run(
             "snapshot `{id}` does not carry this action's ownership tag `{}={}`, so this action did not make it and will not delete it; if it must go, delete it in the RDS console",
             tag::MANAGED_BY,
             tag::MANAGED_BY_VALUE
+        );
+    }
+    if !owned_snapshot(&snapshot) {
+        bail!(
+            "snapshot `{id}` carries this action's tags, but its tag `{}` does not name it ({}), so it is a copy someone else made with the tags copied; this action did not make it and will not delete it",
+            tag::SNAPSHOT_ID,
+            tag_value(&snapshot.tags, tag::SNAPSHOT_ID).map_or_else(|| "none".to_owned(), shown)
         );
     }
     if let Some(db) = db
