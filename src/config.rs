@@ -176,10 +176,13 @@ pub enum Action {
         db: String,
     },
     Prune(PrunePlan),
-    /// `db`, when given, must be the snapshot's source.
+    /// `db`, when given, must be the snapshot's source. `rerun`: a later
+    /// attempt of the run (`GITHUB_RUN_ATTEMPT` > 1), which may find the
+    /// snapshot already deleted by an earlier one.
     Delete {
         snapshot_id: String,
         db: Option<String>,
+        rerun: bool,
     },
     Copy(CopyPlan),
 }
@@ -219,7 +222,10 @@ pub struct CopyPlan {
 pub struct SnapshotPlan {
     pub db: String,
     pub snapshot_id: String,
+    /// The version as a tag value RDS accepts (see [`naming::clean_tag_value`]).
     pub deploy_version: Option<String>,
+    /// The version as given, where cleaning changed it: for the summary.
+    pub deploy_version_given: Option<String>,
     /// Prune to this many newest snapshots before creating one.
     pub prune_keep_last: Option<u32>,
     /// The user's tags followed by this action's own.
@@ -364,6 +370,9 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
             format!("must contain letters or digits; got `{id}`"),
         ));
     }
+    // A long run ID is capped with a hash: the same on every attempt, and
+    // short enough for the run-id tag and the snapshot ID.
+    let run_id = run_id.map(|id| naming::run_label(&id));
     let action = match mode {
         Mode::Snapshot => Action::Snapshot(snapshot_plan(raw, ctx, run_id, now)?),
         Mode::Restore => Action::Restore(restore_plan(raw, ctx, run_id)?),
@@ -384,9 +393,27 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
                         "is required in mode `delete` and must name one snapshot (not `latest`); use `mode: prune` to delete by age or count",
                     ));
                 }
-                Some(id) => snapshot_id(id)?,
+                Some(id) => {
+                    let id = snapshot_ref(id)?;
+                    if naming::is_automated(&id) {
+                        return Err(bad(
+                            "snapshot-identifier",
+                            format!(
+                                "`{id}` is an automated snapshot; RDS deletes those itself when the backup retention period passes, and this action never deletes one. Give a manual snapshot this action made"
+                            ),
+                        ));
+                    }
+                    id
+                }
             },
             db: optional_instance_id(raw, "db-instance-identifier")?,
+            // A first attempt that finds nothing to delete was given a typo;
+            // only a re-run may find its own earlier deletion.
+            rerun: ctx
+                .github_run_attempt
+                .as_deref()
+                .and_then(|attempt| attempt.trim().parse::<u32>().ok())
+                .is_some_and(|attempt| attempt > 1),
         },
         Mode::Copy => Action::Copy(copy_plan(raw)?),
     };
@@ -416,6 +443,7 @@ fn snapshot_plan(
     now: DateTime<Utc>,
 ) -> Result<SnapshotPlan, InputError> {
     let db = instance_id(raw, "db-instance-identifier", "the DB instance to snapshot")?;
+    let given_version = raw.get("deploy-version");
     let deploy_version = deploy_version(raw)?;
     let snapshot_id = match raw.get("snapshot-identifier") {
         Some("latest") => {
@@ -430,17 +458,26 @@ fn snapshot_plan(
                 Some(id) => RunStamp::RunId(id.clone()),
                 None => RunStamp::Time(now),
             };
-            naming::snapshot_id(&db, deploy_version.as_deref(), &stamp)
+            naming::snapshot_id(&db, given_version, &stamp).map_err(|rule| {
+                bad(
+                    "db-instance-identifier",
+                    format!("must {rule} to name a snapshot after; got `{db}`"),
+                )
+            })?
         }
     };
     let mut tags = user_tags(raw)?;
     tags.extend(own_tags(Some(&db), ctx, run_id.as_deref()));
+    tags.push(tag(naming::tag::SNAPSHOT_ID, &snapshot_id));
     if let Some(version) = &deploy_version {
         tags.push(tag(naming::tag::DEPLOY_VERSION, version));
     }
     Ok(SnapshotPlan {
         db,
         snapshot_id,
+        deploy_version_given: given_version
+            .filter(|given| Some(*given) != deploy_version.as_deref())
+            .map(str::to_owned),
         deploy_version,
         prune_keep_last: count(raw, "prune-keep-last")?,
         tags,
@@ -498,7 +535,7 @@ fn snapshot_choice(
         }
         (Some("latest"), None) => SnapshotChoice::Latest,
         (Some(arn), None) if arn.starts_with("arn:") => SnapshotChoice::Arn(snapshot_arn(arn)?),
-        (Some(id), None) => SnapshotChoice::Id(snapshot_id(id)?),
+        (Some(id), None) => SnapshotChoice::Id(snapshot_ref(id)?),
         (None, Some(version)) => SnapshotChoice::DeployVersion(version),
         (None, None) => {
             return Err(bad(
@@ -694,6 +731,11 @@ fn pitr_plan(
                     )
                 })?
                 .to_utc();
+            // RestoreDBInstanceToPointInTime takes whole seconds (the SDK
+            // call sends the time without its fraction), so the time checked
+            // against the restorable window must be the one sent: drop the
+            // fraction here, once.
+            let time = DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time);
             if time > now {
                 return Err(bad(
                     "restore-time",
@@ -858,6 +900,23 @@ fn snapshot_id(id: &str) -> Result<String, InputError> {
     Ok(id.to_ascii_lowercase())
 }
 
+/// A snapshot to read from (restore, copy, delete): a manual snapshot's ID,
+/// or an automated one's (`rds:...`).
+fn snapshot_ref(id: &str) -> Result<String, InputError> {
+    naming::check_snapshot_id(id).map_err(|rule| {
+        bad(
+            "snapshot-identifier",
+            format!(
+                "must {rule} to be a DB snapshot identifier (or `rds:` and one, for an automated snapshot); got `{id}`"
+            ),
+        )
+    })?;
+    Ok(id.to_ascii_lowercase())
+}
+
+/// The deploy version as its tag stores it: cleaned to what RDS accepts in
+/// a tag value (a branch name such as `feature/JIRA-12#fix (hotfix)!` has
+/// characters it refuses), so snapshot and restore agree on it.
 fn deploy_version(raw: &RawInputs) -> Result<Option<String>, InputError> {
     let Some(version) = raw.get("deploy-version") else {
         return Ok(None);
@@ -870,13 +929,7 @@ fn deploy_version(raw: &RawInputs) -> Result<Option<String>, InputError> {
             ),
         ));
     }
-    naming::check_tag_value(version).map_err(|rule| {
-        bad(
-            "deploy-version",
-            format!("must {rule} to be stored as a tag; got `{version}`"),
-        )
-    })?;
-    Ok(Some(version.to_owned()))
+    Ok(Some(naming::clean_tag_value(version)))
 }
 
 fn user_tags(raw: &RawInputs) -> Result<Vec<Tag>, InputError> {
@@ -1097,6 +1150,16 @@ mod tests {
                     .to_utc()
             )
         );
+        // The fraction is dropped once, here: the time validated against
+        // the window is the time sent.
+        assert_eq!(
+            time(pitr("2026-11-22T10:59:59.999Z")),
+            RestoreTime::At(
+                DateTime::parse_from_rfc3339("2026-11-22T10:59:59Z")
+                    .unwrap()
+                    .to_utc()
+            )
+        );
         assert!(err(pitr("yesterday")).to_string().contains("RFC 3339"));
         assert!(
             err(pitr("2026-11-22T12:00:01Z"))
@@ -1107,6 +1170,96 @@ mod tests {
             err(pitr("latest").with("snapshot-identifier", "latest")).input,
             "snapshot-identifier"
         );
+    }
+
+    #[test]
+    fn branch_names_are_stored_cleaned_and_shown_as_given() {
+        let plan = plan(
+            &snapshot().with("deploy-version", "feature/JIRA-12#fix (hotfix)!"),
+            &ctx(),
+            now(),
+        )
+        .unwrap();
+        let Action::Snapshot(snap) = plan.action else {
+            panic!()
+        };
+        assert_eq!(snap.snapshot_id, "prod-feature-jira-12-fix-hotfix-r777");
+        assert!(snap.tags.contains(&tag(
+            naming::tag::DEPLOY_VERSION,
+            "feature/JIRA-12-fix -hotfix"
+        )));
+        assert_eq!(
+            snap.deploy_version_given.as_deref(),
+            Some("feature/JIRA-12#fix (hotfix)!")
+        );
+        // restore by that version looks for the same cleaned tag value.
+        let restore = plan_of(
+            RawInputs::default()
+                .with("mode", "restore")
+                .with("db-instance-identifier", "prod")
+                .with("target-db-instance-identifier", "prod-rb")
+                .with("deploy-version", "feature/JIRA-12#fix (hotfix)!"),
+        );
+        let Action::Restore(restore) = restore.action else {
+            panic!()
+        };
+        assert_eq!(
+            restore.choice,
+            SnapshotChoice::DeployVersion("feature/JIRA-12-fix -hotfix".into())
+        );
+    }
+
+    fn plan_of(raw: RawInputs) -> Plan {
+        plan(&raw, &ctx(), now()).unwrap()
+    }
+
+    #[test]
+    fn automated_snapshots_are_restorable_and_copyable_never_deletable() {
+        let restore = plan_of(
+            RawInputs::default()
+                .with("mode", "restore")
+                .with("snapshot-identifier", "rds:prod-db-2026-11-23-08-50")
+                .with("target-db-instance-identifier", "prod-rb"),
+        );
+        let Action::Restore(restore) = restore.action else {
+            panic!()
+        };
+        assert_eq!(
+            restore.choice,
+            SnapshotChoice::Id("rds:prod-db-2026-11-23-08-50".into())
+        );
+        let copy = plan_of(
+            RawInputs::default()
+                .with("mode", "copy")
+                .with("snapshot-identifier", "rds:prod-db-2026-11-23-08-50")
+                .with("target-region", "us-west-2"),
+        );
+        assert!(matches!(copy.action, Action::Copy(_)));
+        let error = err(RawInputs::default()
+            .with("mode", "delete")
+            .with("snapshot-identifier", "rds:prod-db-2026-11-23-08-50"));
+        assert_eq!(error.input, "snapshot-identifier");
+        assert!(error.problem.contains("automated"), "{error}");
+        let error = err(snapshot().with("snapshot-identifier", "rds:prod-x"));
+        assert_eq!(error.input, "snapshot-identifier");
+    }
+
+    #[test]
+    fn a_long_run_id_is_capped_the_same_on_every_attempt() {
+        let long = "x".repeat(300);
+        let raw = snapshot().with("run-id", &long);
+        let first = plan_of(raw.clone());
+        assert_eq!(first, plan_of(raw));
+        let Action::Snapshot(snap) = first.action else {
+            panic!()
+        };
+        naming::check_identifier(&snap.snapshot_id, MAX_SNAPSHOT_ID).unwrap();
+        let run_tag = snap
+            .tags
+            .iter()
+            .find(|t| t.key == naming::tag::RUN_ID)
+            .expect("the run-id tag is kept");
+        assert!(run_tag.value.len() <= naming::MAX_RUN_LABEL);
     }
 
     #[test]

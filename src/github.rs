@@ -19,6 +19,8 @@ pub struct RunContext {
     #[serde(default)]
     pub github_run_id: Option<String>,
     #[serde(default)]
+    pub github_run_attempt: Option<String>,
+    #[serde(default)]
     pub github_repository: Option<String>,
     #[serde(default)]
     pub github_sha: Option<String>,
@@ -116,19 +118,26 @@ impl Outputs {
     }
 }
 
-/// What a step reports: its outputs, tables for the job summary, and
-/// warnings for the user.
+/// What a step reports: its outputs, tables for the job summary, notes
+/// for the summary that are not outputs, and warnings for the user.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     pub outputs: Outputs,
     pub tables: Vec<Table>,
     pub warnings: Vec<String>,
+    /// Rows for the job summary's table, after the outputs: `(name, text)`.
+    pub notes: Vec<(String, String)>,
 }
 
 impl Report {
     /// Sets an output.
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.outputs.set(name, value);
+    }
+
+    /// Adds a row to the job summary (not an output).
+    pub fn note(&mut self, name: impl Into<String>, text: impl Into<String>) {
+        self.notes.push((name.into(), text.into()));
     }
 
     /// Records a warning for the user; it is also logged at once.

@@ -6,6 +6,7 @@
 //! - [`github`]: outputs, job summary, workflow commands and their escaping.
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
+//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
 //! - [`wait`]: when to look next while waiting, and what counts as failure.
 //! - [`mode`]: one module per mode.
 
@@ -15,6 +16,7 @@ pub mod inputs;
 pub mod mode;
 pub mod naming;
 pub mod rds;
+pub mod retry;
 pub mod settings;
 pub mod wait;
 
@@ -56,9 +58,11 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
         Action::Pitr(pitr) => mode::pitr::run(pitr, wait, rds, out).await,
         Action::List { db } => mode::list::run(db, rds, out).await,
         Action::Prune(prune) => mode::prune::run(prune, rds, out).await,
-        Action::Delete { snapshot_id, db } => {
-            mode::delete::run(snapshot_id, db.as_deref(), rds, out).await
-        }
+        Action::Delete {
+            snapshot_id,
+            db,
+            rerun,
+        } => mode::delete::run(snapshot_id, db.as_deref(), *rerun, rds, out).await,
         Action::Copy(copy) => mode::copy::run(copy, wait, rds, out).await,
     }
 }

@@ -84,6 +84,9 @@ fn report(
             .filter(|(name, _)| *name != "snapshots")
             .map(|(name, value)| (name, value.to_owned()))
             .collect();
+        for (name, text) in &step.report.notes {
+            rows.push((name, text.clone()));
+        }
         if let Some(error) = error {
             rows.push(("error", error.to_owned()));
         }

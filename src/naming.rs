@@ -2,6 +2,7 @@
 //! and the tags by which it later recognises what it made.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 /// RDS's limit for a DB instance identifier.
 pub const MAX_INSTANCE_ID: usize = 63;
@@ -38,6 +39,10 @@ pub mod tag {
     /// name is not mistaken for the one restored.
     pub const RESTORED_FROM_ARN: &str = "rds-snapshot-action:restored-from-arn";
     pub const RESTORED_FROM_CREATED: &str = "rds-snapshot-action:restored-from-created";
+    /// On a snapshot: its own identifier. A copy made outside this action
+    /// with CopyTags carries every other tag of ours, but not a matching
+    /// one of these, so it is never taken for ours (and never deleted).
+    pub const SNAPSHOT_ID: &str = "rds-snapshot-action:snapshot-id";
 }
 
 /// Why an identifier is not one RDS accepts; the text completes
@@ -103,27 +108,97 @@ pub fn sanitise(text: &str) -> String {
 /// the re-run look-up exact.
 ///
 /// Too long a version is cut and given a short hash of the whole, so two
-/// long versions that share a prefix still get different IDs.
-pub fn snapshot_id(db: &str, version: Option<&str>, run: &RunStamp) -> String {
+/// long versions that share a prefix still get different IDs; a long run ID
+/// is capped the same way by [`run_label`]. The result is checked against
+/// RDS's rules again, so no input yields an ID RDS would refuse: an `Err`
+/// says which rule `db` breaks.
+pub fn snapshot_id(db: &str, version: Option<&str>, run: &RunStamp) -> Result<String, IdRule> {
+    check_identifier(db, MAX_INSTANCE_ID)?;
     let db = db.to_ascii_lowercase();
     let suffix = match run {
-        RunStamp::RunId(id) => format!("r{}", sanitise(id)),
+        RunStamp::RunId(id) => match sanitise(&run_label(id)) {
+            run if run.is_empty() => format!("r{:08x}", fnv1a(id.as_bytes()) as u32),
+            run => format!("r{run}"),
+        },
         RunStamp::Time(time) => time.format("%Y%m%d%H%M%S").to_string(),
     };
     let version = version.map(sanitise).unwrap_or_default();
-    if version.is_empty() {
-        return format!("{db}-{suffix}");
-    }
-    let room = MAX_SNAPSHOT_ID - db.len() - suffix.len() - 2;
-    let version = if version.len() <= room {
-        version
+    let id = if version.is_empty() {
+        format!("{db}-{suffix}")
     } else {
-        let hash = format!("{:08x}", fnv1a(version.as_bytes()) as u32);
-        let keep = room - hash.len() - 1;
-        let head = version[..keep].trim_end_matches('-');
-        format!("{head}-{hash}")
+        // db <= 63 and suffix <= 51 characters, so there is room for a
+        // version of at least 139: the hash always fits.
+        let room = MAX_SNAPSHOT_ID.saturating_sub(db.len() + suffix.len() + 2);
+        let version = if version.len() <= room {
+            version
+        } else {
+            let hash = format!("{:08x}", fnv1a(version.as_bytes()) as u32);
+            let keep = room.saturating_sub(hash.len() + 1);
+            let head = version[..keep.min(version.len())].trim_end_matches('-');
+            format!("{head}-{hash}")
+        };
+        format!("{db}-{version}-{suffix}")
     };
-    format!("{db}-{version}-{suffix}")
+    check_identifier(&id, MAX_SNAPSHOT_ID)?;
+    Ok(id)
+}
+
+/// The longest run ID kept as given, in the run-id tag and in IDs.
+pub const MAX_RUN_LABEL: usize = 40;
+
+/// A run ID as this action records it: as given when it is short and a
+/// valid tag value (GitHub's run IDs are), else cut to its first letters
+/// and digits plus a hash of the whole, so that every attempt of the run
+/// derives the same label and two long IDs stay apart.
+pub fn run_label(id: &str) -> String {
+    if id.chars().count() <= MAX_RUN_LABEL && check_tag_value(id).is_ok() {
+        return id.to_owned();
+    }
+    let hash = format!("{:08x}", fnv1a(id.as_bytes()) as u32);
+    let head: String = sanitise(id).chars().take(MAX_RUN_LABEL - 9).collect();
+    let head = head.trim_end_matches('-');
+    if head.is_empty() {
+        hash
+    } else {
+        format!("{head}-{hash}")
+    }
+}
+
+/// An automated snapshot's ID: `rds:<db>-YYYY-MM-DD-HH-MM` (CopyDBSnapshot,
+/// SourceDBSnapshotIdentifier: "rds:mydb-2012-04-02-00-01"). RDS makes and
+/// deletes these itself; they can be restored and copied, never deleted.
+pub fn is_automated(id: &str) -> bool {
+    id.get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("rds:"))
+}
+
+/// Checks a snapshot ID given as input: a manual one by RDS's identifier
+/// rules, or an automated one (`rds:` and such an identifier).
+pub fn check_snapshot_id(id: &str) -> Result<(), IdRule> {
+    match id.get(4..) {
+        Some(rest) if is_automated(id) => check_identifier(rest, MAX_SNAPSHOT_ID - 4),
+        _ => check_identifier(id, MAX_SNAPSHOT_ID),
+    }
+}
+
+/// The default ID of a copy of `source`: the last segment of an ARN (a
+/// snapshot shared from another account is described by its ARN), without
+/// an automated snapshot's `rds:`, and with `-copy` where the copy lands in
+/// the same region. `None` when that is not a valid snapshot ID.
+pub fn copy_id(source: &str, same_region: bool) -> Option<String> {
+    let id = if source.starts_with("arn:") {
+        source.rsplit(':').next().unwrap_or_default()
+    } else {
+        source
+    };
+    let id = if is_automated(id) { &id[4..] } else { id };
+    let id = if same_region {
+        format!("{id}-copy")
+    } else {
+        id.to_owned()
+    };
+    check_identifier(&id, MAX_SNAPSHOT_ID).ok()?;
+    Some(id.to_ascii_lowercase())
 }
 
 /// What makes a snapshot ID unique to one deploy.
@@ -143,16 +218,70 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// AWS's pattern for RDS tag keys and values, as the API reference gives it
+/// (API_Tag: Java regex `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`). Rust's
+/// `char::is_alphanumeric` and `is_whitespace` are wider: combining marks
+/// are alphabetic but not `\p{L}`, and tabs and newlines are white space
+/// but not `\p{Z}`, so the pattern is used as AWS writes it.
+fn tag_pattern() -> &'static regex::Regex {
+    static PATTERN: OnceLock<regex::Regex> = OnceLock::new();
+    PATTERN.get_or_init(|| {
+        regex::Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$").expect("AWS's tag pattern compiles")
+    })
+}
+
+fn is_tag_char(c: char) -> bool {
+    let mut buffer = [0; 4];
+    tag_pattern().is_match(c.encode_utf8(&mut buffer))
+}
+
+/// Whether the text starts with a prefix AWS reserves for its own tags
+/// (API_Tag: keys and values "can't be prefixed with aws: or rds:").
+fn reserved_prefix(text: &str) -> bool {
+    text.get(..4).is_some_and(|prefix| {
+        prefix.eq_ignore_ascii_case("aws:") || prefix.eq_ignore_ascii_case("rds:")
+    })
+}
+
 /// Whether RDS accepts `value` as a tag value: at most 256 Unicode letters,
-/// digits, white space and `_ . : / = + - @`.
+/// digits, spaces and `_ . : / = + - @`, not starting with `aws:` or `rds:`.
 pub fn check_tag_value(value: &str) -> Result<(), &'static str> {
     if value.chars().count() > MAX_TAG_VALUE {
         return Err("be at most 256 characters long");
     }
-    if !value.chars().all(is_tag_char) {
+    if !tag_pattern().is_match(value) {
         return Err("contain only letters, digits, spaces and `_ . : / = + - @`");
     }
+    if reserved_prefix(value) {
+        return Err("not start with `aws:` or `rds:`, which AWS reserves");
+    }
     Ok(())
+}
+
+/// `text` made into a tag value RDS accepts: each run of characters the
+/// rule does not allow becomes one `-` (none at the end), a reserved
+/// `aws:` / `rds:` prefix loses its colon, and it is cut to 256
+/// characters. A valid value comes back unchanged.
+/// `feature/JIRA-12#fix (hotfix)!` becomes `feature/JIRA-12-fix -hotfix`.
+pub fn clean_tag_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut replaced = false;
+    for c in text.chars() {
+        if is_tag_char(c) {
+            out.push(c);
+            replaced = false;
+        } else if !replaced {
+            out.push('-');
+            replaced = true;
+        }
+    }
+    if replaced {
+        out.pop();
+    }
+    if reserved_prefix(&out) {
+        out.replace_range(3..4, "-");
+    }
+    out.chars().take(MAX_TAG_VALUE).collect()
 }
 
 /// Whether RDS accepts `key` as a tag key: 1 to 128 of the same characters
@@ -161,21 +290,16 @@ pub fn check_tag_key(key: &str) -> Result<(), &'static str> {
     if key.is_empty() || key.chars().count() > 128 {
         return Err("be 1 to 128 characters long");
     }
-    if !key.chars().all(is_tag_char) {
+    if !tag_pattern().is_match(key) {
         return Err("contain only letters, digits, spaces and `_ . : / = + - @`");
     }
-    let lower = key.to_lowercase();
-    if lower.starts_with("aws:") || lower.starts_with("rds:") {
+    if reserved_prefix(key) {
         return Err("not start with `aws:` or `rds:`, which AWS reserves");
     }
-    if lower.starts_with("rds-snapshot-action:") {
+    if key.to_lowercase().starts_with("rds-snapshot-action:") {
         return Err("not start with `rds-snapshot-action:`, which this action reserves");
     }
     Ok(())
-}
-
-fn is_tag_char(c: char) -> bool {
-    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
 }
 
 #[cfg(test)]
@@ -208,12 +332,15 @@ mod tests {
     #[test]
     fn derived_ids_are_valid_and_stable_per_run() {
         let run = RunStamp::RunId("9876543210".into());
-        let id = snapshot_id("Prod-Postgres", Some("v2.4.1"), &run);
+        let id = snapshot_id("Prod-Postgres", Some("v2.4.1"), &run).unwrap();
         assert_eq!(id, "prod-postgres-v2-4-1-r9876543210");
-        assert_eq!(id, snapshot_id("Prod-Postgres", Some("v2.4.1"), &run));
-        assert_eq!(snapshot_id("db", None, &run), "db-r9876543210");
+        assert_eq!(
+            id,
+            snapshot_id("Prod-Postgres", Some("v2.4.1"), &run).unwrap()
+        );
+        assert_eq!(snapshot_id("db", None, &run).unwrap(), "db-r9876543210");
         for version in ["release/2026.11", "1.0", "--x--", "a/b/c.d-e_f"] {
-            let id = snapshot_id("db", Some(version), &run);
+            let id = snapshot_id("db", Some(version), &run).unwrap();
             check_identifier(&id, MAX_SNAPSHOT_ID).unwrap();
         }
     }
@@ -222,8 +349,8 @@ mod tests {
     fn long_versions_are_cut_with_a_hash_that_keeps_them_apart() {
         let run = RunStamp::RunId("1".into());
         let db = "d".repeat(63);
-        let a = snapshot_id(&db, Some(&format!("{}a", "v".repeat(400))), &run);
-        let b = snapshot_id(&db, Some(&format!("{}b", "v".repeat(400))), &run);
+        let a = snapshot_id(&db, Some(&format!("{}a", "v".repeat(400))), &run).unwrap();
+        let b = snapshot_id(&db, Some(&format!("{}b", "v".repeat(400))), &run).unwrap();
         assert_ne!(a, b);
         for id in [&a, &b] {
             assert!(id.len() <= MAX_SNAPSHOT_ID, "{} chars", id.len());
@@ -237,7 +364,7 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(
-            snapshot_id("db", Some("v1"), &RunStamp::Time(time)),
+            snapshot_id("db", Some("v1"), &RunStamp::Time(time)).unwrap(),
             "db-v1-20261120142959"
         );
     }
@@ -250,5 +377,72 @@ mod tests {
         assert!(check_tag_key("team").is_ok());
         assert!(check_tag_key("aws:x").is_err());
         assert!(check_tag_key("rds-snapshot-action:managed-by").is_err());
+    }
+
+    #[test]
+    fn tag_values_follow_aws_pattern_exactly() {
+        // \p{Z} is not white space: tabs and newlines are refused.
+        assert!(check_tag_value("a b\u{00a0}c\u{3000}d").is_ok());
+        assert!(check_tag_value("a\tb").is_err());
+        assert!(check_tag_value("a\nb").is_err());
+        // A combining mark is alphabetic to Rust but not \p{L}.
+        // (U+093E DEVANAGARI VOWEL SIGN AA is Mc, and Other_Alphabetic.)
+        assert!('\u{093E}'.is_alphabetic());
+        assert!(check_tag_value("\u{0915}\u{093E}").is_err());
+        assert!(check_tag_value("e\u{0301}").is_err());
+        assert!(check_tag_value("café-日本-١٢").is_ok());
+        assert!(check_tag_value("rds:x").is_err());
+        assert!(check_tag_value("AWS:x").is_err());
+        assert!(check_tag_value("x-rds:").is_ok());
+    }
+
+    #[test]
+    fn branch_names_become_tag_values() {
+        assert_eq!(
+            clean_tag_value("feature/JIRA-12#fix (hotfix)!"),
+            "feature/JIRA-12-fix -hotfix"
+        );
+        assert_eq!(clean_tag_value("release/2026.11"), "release/2026.11");
+        assert_eq!(clean_tag_value("rds:main"), "rds-main");
+        assert_eq!(clean_tag_value("a\tb\u{0301}"), "a-b");
+        assert_eq!(clean_tag_value(&"x".repeat(300)).chars().count(), 256);
+        for text in ["feature/JIRA-12#fix (hotfix)!", "rds:main", "(x)"] {
+            check_tag_value(&clean_tag_value(text)).unwrap();
+        }
+    }
+
+    #[test]
+    fn long_run_ids_are_capped_with_a_hash() {
+        assert_eq!(run_label("9876543210"), "9876543210");
+        let long = "build-".repeat(100);
+        let label = run_label(&long);
+        assert!(label.len() <= MAX_RUN_LABEL, "{label}");
+        assert_ne!(label, run_label(&format!("{long}x")));
+        check_tag_value(&label).unwrap();
+        let id = snapshot_id("db", Some("v1"), &RunStamp::RunId(long)).unwrap();
+        check_identifier(&id, MAX_SNAPSHOT_ID).unwrap();
+        // A run ID with no letter or digit still gives a valid ID.
+        let id = snapshot_id("db", None, &RunStamp::RunId("###".into())).unwrap();
+        check_identifier(&id, MAX_SNAPSHOT_ID).unwrap();
+    }
+
+    #[test]
+    fn automated_snapshots_are_recognised_and_copied_under_a_plain_id() {
+        assert!(check_snapshot_id("rds:prod-db-2026-11-23-08-50").is_ok());
+        assert!(check_snapshot_id("rds:").is_err());
+        assert!(check_snapshot_id("xyz:prod").is_err());
+        assert_eq!(
+            copy_id("rds:prod-db-2026-11-23-08-50", true).as_deref(),
+            Some("prod-db-2026-11-23-08-50-copy")
+        );
+        assert_eq!(
+            copy_id(
+                "arn:aws:rds:us-east-1:123456789012:snapshot:shared-one",
+                false
+            )
+            .as_deref(),
+            Some("shared-one")
+        );
+        assert_eq!(copy_id(&"a".repeat(255), true), None);
     }
 }

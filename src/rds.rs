@@ -4,11 +4,12 @@
 
 use aws_sdk_rds::Client;
 use aws_sdk_rds::config::http::HttpResponse;
-use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_rds::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_rds::types;
 use chrono::{DateTime, Utc};
 
 use crate::config::{RestoreTime, Tag};
+use crate::retry::{self, ConnectFailures, RetryLog};
 use crate::settings::{self, Settings, Value};
 
 /// How the SDK retries throttling, 5xx answers and dropped connections
@@ -39,6 +40,17 @@ pub enum RdsError {
         permission(op)
     )]
     AccessDenied { op: &'static str, message: String },
+    #[error(
+        "{op} could not reach the RDS endpoint {endpoint}: {reason}; check that the address is right and reachable from this runner{fix}"
+    )]
+    Unreachable {
+        op: &'static str,
+        /// Where the address came from and the address, e.g. "`http://x` (AWS_ENDPOINT_URL)".
+        endpoint: String,
+        reason: String,
+        /// What to change, depending on where the address came from.
+        fix: &'static str,
+    },
     #[error("{op} failed: {code}: {message}")]
     Aws {
         op: &'static str,
@@ -50,8 +62,11 @@ pub enum RdsError {
 impl RdsError {
     fn from_sdk<E>(op: &'static str, error: SdkError<E, HttpResponse>) -> Self
     where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        // The SDK's `Debug` form is a kilobyte of internals: kept for
+        // `RDS_SNAPSHOT_ACTION_LOG=debug`, never shown otherwise.
+        tracing::debug!("{op} failed: {error:?}");
         if error.code().is_none()
             && let SdkError::ServiceError(failure) = &error
             && failure.raw().status().as_u16() == 403
@@ -81,7 +96,23 @@ impl RdsError {
                     failure.raw().status().as_u16()
                 ),
                 SdkError::TimeoutError(_) => "the request timed out".to_owned(),
-                other => DisplayErrorContext(other).to_string(),
+                SdkError::DispatchFailure(failure) => {
+                    let connector = failure.as_connector_error();
+                    if let Some(failure) = connector.and_then(|c| retry::connect_failure(c)) {
+                        let (endpoint, fix) = endpoint_in_use();
+                        return RdsError::Unreachable {
+                            op,
+                            endpoint,
+                            reason: failure.reason().to_owned(),
+                            fix,
+                        };
+                    }
+                    connector.map_or_else(
+                        || "the request could not be sent".to_owned(),
+                        |c| retry::one_line(c),
+                    )
+                }
+                other => retry::one_line(other),
             };
             return RdsError::Aws {
                 op,
@@ -152,6 +183,10 @@ pub struct Snapshot {
     pub arn: String,
     pub status: String,
     pub source_db: String,
+    /// When its data was taken: `OriginalSnapshotCreateTime` where RDS
+    /// gives one (a copy keeps its source's), else `SnapshotCreateTime`
+    /// (which, for a copy, is when the copy was made). Ordering by it keeps
+    /// a same-region copy from becoming `latest`.
     pub created: Option<DateTime<Utc>>,
     pub percent: Option<i32>,
     pub tags: Vec<Tag>,
@@ -161,6 +196,8 @@ pub struct Snapshot {
     pub size_gib: Option<i32>,
     /// The VPC the snapshot's instance was in, as the snapshot records it.
     pub vpc_id: Option<String>,
+    /// `SnapshotType`: `manual`, `automated`, `shared`, `public`, ...
+    pub kind: String,
 }
 
 /// Looks a tag up by key.
@@ -245,7 +282,17 @@ impl Rds {
                 "input `aws-region` is not set and neither is AWS_REGION or AWS_DEFAULT_REGION; set `aws-region: us-east-1` (your region), or configure credentials with aws-actions/configure-aws-credentials, which sets AWS_REGION"
             );
         }
-        Ok(Self::new(Client::new(&config)).with_kms(aws_sdk_kms::Client::new(&config)))
+        check_credentials(&config).await?;
+        let classifier = ConnectFailures::default();
+        let rds = aws_sdk_rds::config::Builder::from(&config)
+            .retry_classifier(classifier.clone())
+            .interceptor(RetryLog)
+            .build();
+        let kms = aws_sdk_kms::config::Builder::from(&config)
+            .retry_classifier(classifier)
+            .interceptor(RetryLog)
+            .build();
+        Ok(Self::new(Client::from_conf(rds)).with_kms(aws_sdk_kms::Client::from_conf(kms)))
     }
 
     pub fn new(client: Client) -> Self {
@@ -335,11 +382,6 @@ impl Rds {
         self.snapshot(id)
             .await?
             .ok_or_else(|| self.not_found("DB snapshot", id))
-    }
-
-    /// How many manual snapshots the region holds, across all DBs.
-    pub async fn count_manual_snapshots(&self) -> Result<usize, RdsError> {
-        Ok(self.manual_snapshots(None).await?.len())
     }
 
     /// The manual DB snapshot quota as `(used, max)`, from
@@ -650,6 +692,57 @@ impl Rds {
     }
 }
 
+/// Fails at once, in one line, when the default chain finds no
+/// credentials; the SDK would otherwise report it per call as a dispatch
+/// failure with the chain's whole `Debug` form.
+async fn check_credentials(config: &aws_config::SdkConfig) -> anyhow::Result<()> {
+    use aws_credential_types::provider::ProvideCredentials as _;
+    use aws_credential_types::provider::error::CredentialsError;
+    const HOW: &str = "in GitHub Actions, add a step with aws-actions/configure-aws-credentials before this one (with `permissions: id-token: write` on the job for OIDC); elsewhere, set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+    let Some(provider) = config.credentials_provider() else {
+        anyhow::bail!("no AWS credentials were found; {HOW}");
+    };
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(()),
+        Err(error @ CredentialsError::CredentialsNotLoaded(_)) => {
+            tracing::debug!("credentials: {error:?}");
+            anyhow::bail!("no AWS credentials were found; {HOW}")
+        }
+        Err(error) => {
+            tracing::debug!("credentials: {error:?}");
+            anyhow::bail!(
+                "could not load AWS credentials: {}; {HOW}",
+                retry::one_line(&error)
+            )
+        }
+    }
+}
+
+/// The RDS endpoint calls go to, as the user set it (`AWS_ENDPOINT_URL_RDS`
+/// or `AWS_ENDPOINT_URL`, which the SDK reads) or the region's own, with
+/// what to change to fix it.
+fn endpoint_in_use() -> (String, &'static str) {
+    for name in ["AWS_ENDPOINT_URL_RDS", "AWS_ENDPOINT_URL"] {
+        if let Ok(value) = std::env::var(name)
+            && !value.trim().is_empty()
+        {
+            return (
+                format!("`{value}` (from {name})"),
+                match name {
+                    "AWS_ENDPOINT_URL" => {
+                        "; fix AWS_ENDPOINT_URL, or unset it to use AWS's own endpoint"
+                    }
+                    _ => "; fix AWS_ENDPOINT_URL_RDS, or unset it to use AWS's own endpoint",
+                },
+            );
+        }
+    }
+    (
+        "of the region (`rds.<region>.amazonaws.com`)".to_owned(),
+        "; check the runner's network (proxy, DNS, egress rules) and input `aws-region`",
+    )
+}
+
 /// Turns RDS's "not found" answer into `None`.
 fn found<T>(result: Result<T, RdsError>) -> Result<Option<T>, RdsError> {
     match result {
@@ -777,13 +870,17 @@ fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         arn: snap.db_snapshot_arn().unwrap_or_default().to_owned(),
         status: snap.status().unwrap_or("unknown").to_owned(),
         source_db: snap.db_instance_identifier().unwrap_or_default().to_owned(),
-        created: snap.snapshot_create_time().and_then(chrono_time),
+        created: snap
+            .original_snapshot_create_time()
+            .or(snap.snapshot_create_time())
+            .and_then(chrono_time),
         percent: snap.percent_progress(),
         tags: our_tags(snap.tag_list()),
         encrypted: snap.encrypted().unwrap_or(false),
         kms_key_id: snap.kms_key_id().map(str::to_owned),
         size_gib: snap.allocated_storage(),
         vpc_id: snap.vpc_id().map(str::to_owned),
+        kind: snap.snapshot_type().unwrap_or_default().to_owned(),
     }
 }
 

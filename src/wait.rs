@@ -43,7 +43,19 @@ const INSTANCE_FAILURES: &[&str] = &[
     "insufficient-capacity",
     "deleting",
     "deleted",
+    // Someone stopped it (an adopted rollback instance, say): RDS never
+    // starts it again by itself, so waiting would only run out the clock.
+    "stopping",
+    "stopped",
 ];
+
+/// Instance states in which it serves connections although it is not
+/// `available`: RDS is optimising storage after a storage change, which
+/// "can take several hours" (RDS user guide, modifying storage), and AWS
+/// lets the instance be used, snapshotted (CreateDBSnapshot accepts
+/// `storage-optimization`) and modified meanwhile. Terraform's waiters
+/// accept it as a target state too.
+pub const USABLE_STATES: &[&str] = &["storage-optimization"];
 
 const SNAPSHOT_FAILURES: &[&str] = &["failed", "deleted", "deleting", "error"];
 
@@ -56,17 +68,29 @@ pub enum Verdict {
     Failed(String),
 }
 
-/// Decides what a look means. `None` is a resource that no longer exists.
-pub fn verdict(kind: Kind, seen: Option<&Seen>) -> Verdict {
+/// Decides what a look means. `None` is a resource that no longer exists,
+/// unless `just_created`: RDS's reads are eventually consistent, and a
+/// resource created a moment ago may not be listed yet.
+pub fn verdict(kind: Kind, seen: Option<&Seen>, just_created: bool) -> Verdict {
     let Some(seen) = seen else {
+        if just_created {
+            return Verdict::Pending;
+        }
         return Verdict::Failed("it no longer exists (it was deleted)".to_owned());
     };
     let failures = match kind {
         Kind::Snapshot => SNAPSHOT_FAILURES,
         Kind::Instance => INSTANCE_FAILURES,
     };
-    if seen.status == "available" {
+    if seen.status == "available"
+        || (kind == Kind::Instance && USABLE_STATES.contains(&seen.status.as_str()))
+    {
         Verdict::Available
+    } else if matches!(seen.status.as_str(), "stopped" | "stopping") {
+        Verdict::Failed(format!(
+            "it is in state `{}`: someone stopped it, and RDS does not start it again by itself; start it (`aws rds start-db-instance`) and re-run this step",
+            seen.status
+        ))
     } else if failures.contains(&seen.status.as_str()) {
         Verdict::Failed(format!("it is in state `{}`", seen.status))
     } else {
@@ -201,6 +225,13 @@ where
     let floor = min_pause(std::env::var(MIN_POLL_ENV).ok().as_deref())
         .map_err(|problem| WaitError::Setting { problem })?;
     let start = tokio::time::Instant::now();
+    info!(
+        "waiting up to {} (`wait-timeout`) for {what} to become available",
+        human(timeout)
+    );
+    // How long a "not found" right after the create counts as RDS not
+    // listing the new resource yet, rather than as its deletion.
+    let grace = floor * 3;
     let mut progress = Progress::default();
     let mut last = Seen {
         status: "unknown".to_owned(),
@@ -211,9 +242,21 @@ where
         let seen = found.as_ref().map(Observed::seen);
         progress.looks += 1;
         progress.elapsed = start.elapsed();
-        match (verdict(kind, seen.as_ref()), found) {
+        let just_created = progress.elapsed < grace;
+        if seen.is_none() && just_created {
+            info!("{what} is not listed yet; RDS may not show a new resource at once");
+        }
+        match (verdict(kind, seen.as_ref(), just_created), found) {
             (Verdict::Available, Some(found)) => {
-                info!("{what} is available after {}", human(progress.elapsed));
+                let status = found.seen().status;
+                if status == "available" {
+                    info!("{what} is available after {}", human(progress.elapsed));
+                } else {
+                    info!(
+                        "{what} is usable after {}: it is `{status}`, which RDS serves connections in (it finishes in the background)",
+                        human(progress.elapsed)
+                    );
+                }
                 return Ok(found);
             }
             (Verdict::Available, None) => unreachable!("a missing resource is never available"),
@@ -281,24 +324,59 @@ mod tests {
     fn every_terminal_instance_state_fails_fast() {
         for state in INSTANCE_FAILURES {
             assert!(
-                matches!(verdict(Kind::Instance, Some(&seen(state))), Verdict::Failed(reason) if reason.contains(state)),
+                matches!(verdict(Kind::Instance, Some(&seen(state)), false), Verdict::Failed(reason) if reason.contains(state)),
                 "{state}"
             );
         }
         for state in ["creating", "backing-up", "modifying", "rebooting"] {
             assert_eq!(
-                verdict(Kind::Instance, Some(&seen(state))),
+                verdict(Kind::Instance, Some(&seen(state)), false),
                 Verdict::Pending
             );
         }
         assert_eq!(
-            verdict(Kind::Snapshot, Some(&seen("available"))),
+            verdict(Kind::Snapshot, Some(&seen("available")), false),
             Verdict::Available
         );
-        assert!(matches!(verdict(Kind::Snapshot, None), Verdict::Failed(_)));
         assert!(matches!(
-            verdict(Kind::Snapshot, Some(&seen("failed"))),
+            verdict(Kind::Snapshot, None, false),
             Verdict::Failed(_)
+        ));
+        assert!(matches!(
+            verdict(Kind::Snapshot, Some(&seen("failed")), false),
+            Verdict::Failed(_)
+        ));
+    }
+
+    #[test]
+    fn a_stopped_instance_fails_fast_and_says_how_to_start_it() {
+        for state in ["stopped", "stopping"] {
+            let Verdict::Failed(reason) = verdict(Kind::Instance, Some(&seen(state)), false) else {
+                panic!("{state} must fail fast");
+            };
+            assert!(reason.contains("start-db-instance"), "{reason}");
+        }
+    }
+
+    #[test]
+    fn storage_optimization_is_usable_for_an_instance_only() {
+        assert_eq!(
+            verdict(Kind::Instance, Some(&seen("storage-optimization")), false),
+            Verdict::Available
+        );
+        assert_eq!(
+            verdict(Kind::Snapshot, Some(&seen("storage-optimization")), false),
+            Verdict::Pending
+        );
+    }
+
+    #[test]
+    fn not_found_right_after_a_create_is_not_yet_a_deletion() {
+        assert_eq!(verdict(Kind::Snapshot, None, true), Verdict::Pending);
+        assert_eq!(verdict(Kind::Instance, None, true), Verdict::Pending);
+        assert!(matches!(
+            verdict(Kind::Instance, None, false),
+            Verdict::Failed(reason) if reason.contains("no longer exists")
         ));
     }
 

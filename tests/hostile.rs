@@ -120,13 +120,15 @@ fn cases() -> Vec<Case> {
                 "must contain a letter or digit",
             ],
         ),
+        // A branch name such as `v1 #2` is a valid version now (stored as a
+        // cleaned tag value); deleting an automated snapshot never is.
         case(
-            "snapshot",
-            &[DB, ("deploy-version", "v1 #2")],
+            "delete",
+            &[("snapshot-identifier", "rds:prod-2026-11-23-08-50")],
             &[
-                "input `deploy-version`",
-                "`v1 #2`",
-                "only letters, digits, spaces",
+                "input `snapshot-identifier`",
+                "`rds:prod-2026-11-23-08-50`",
+                "automated snapshot",
             ],
         ),
         case(

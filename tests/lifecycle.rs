@@ -164,15 +164,92 @@ async fn delete_removes_its_own_and_refuses_anything_else() {
     );
     assert_eq!(moto.snapshot_ids("prod").await, ["hand-made"]);
 
-    // The re-run of the same step finds it gone and says so.
+    // The re-run of the same step (a later attempt) finds it gone and says so.
     let rerun = Step::new(&moto, "delete", "2")
         .with("snapshot-identifier", &ours)
+        .env("GITHUB_RUN_ATTEMPT", "2")
         .run();
     rerun.assert_ok();
     assert!(
         rerun.commands("warning")[0].contains("does not exist"),
         "{rerun}"
     );
+    assert_eq!(rerun.output("status"), "deleted");
+}
+
+#[tokio::test]
+async fn delete_of_a_missing_snapshot_on_a_first_attempt_is_a_typo_not_a_success() {
+    // Regression: a typo exited 0 with status=deleted.
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ours = snapshot(&moto, "prod", "v1", "1");
+    let ran = Step::new(&moto, "delete", "3")
+        .with("snapshot-identifier", &format!("{ours}x"))
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(error.contains(&format!("`{ours}x`")), "{error}");
+    assert!(error.contains("input `snapshot-identifier`"), "{error}");
+    assert!(error.contains("nothing was deleted"), "{error}");
+    assert_ne!(
+        ran.outputs.get("status").map(String::as_str),
+        Some("deleted")
+    );
+    assert_eq!(moto.snapshot_ids("prod").await, [ours]);
+}
+
+/// The automated snapshot RDS made of `db` (`rds:<db>-<time>`).
+async fn automated_snapshot(moto: &Moto, db: &str) -> String {
+    let output = moto
+        .client()
+        .describe_db_snapshots()
+        .db_instance_identifier(db)
+        .snapshot_type("automated")
+        .send()
+        .await
+        .expect("describe automated snapshots");
+    let id = output.db_snapshots()[0]
+        .db_snapshot_identifier()
+        .expect("an ID")
+        .to_owned();
+    assert!(id.starts_with("rds:"), "{id}");
+    id
+}
+
+#[tokio::test]
+async fn automated_snapshots_are_restored_and_copied_but_never_deleted() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let auto = automated_snapshot(&moto, "prod").await;
+
+    let restored = Step::new(&moto, "restore", "4")
+        .with("snapshot-identifier", &auto)
+        .with("target-db-instance-identifier", "prod-from-auto")
+        .run();
+    restored.assert_ok();
+    assert_eq!(restored.output("snapshot-identifier"), auto);
+    assert_eq!(restored.output("status"), "available");
+
+    // In the same region: the emulator (moto) reads an automated
+    // snapshot's ARN, which has a `:` in its last segment, wrongly, so a
+    // cross-region copy by ARN cannot be shown here.
+    let copied = Step::new(&moto, "copy", "4")
+        .with("snapshot-identifier", &auto)
+        .with("target-region", "us-east-1")
+        .run();
+    copied.assert_ok();
+    let plain = format!("{}-copy", auto.trim_start_matches("rds:"));
+    assert_eq!(copied.output("snapshot-identifier"), plain);
+    assert_eq!(copied.output("status"), "available");
+
+    let refused = Step::new(&moto, "delete", "4")
+        .with("snapshot-identifier", &auto)
+        .run();
+    refused.assert_failed();
+    let error = refused.error();
+    assert!(error.contains("input `snapshot-identifier`"), "{error}");
+    assert!(error.contains("automated snapshot"), "{error}");
+    assert_eq!(automated_snapshot(&moto, "prod").await, auto);
 }
 
 #[tokio::test]
@@ -323,4 +400,45 @@ async fn at_the_quota_the_snapshot_step_refuses_and_prune_keep_last_makes_room()
         [mine[1].as_str(), "prod-v3-r3"]
     );
     assert_eq!(moto.snapshot_ids("other").await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_copy_made_outside_the_action_with_our_tags_is_never_ours() {
+    // Regression: a compliance team's CopyDBSnapshot with CopyTags carried
+    // every ownership tag, so delete and prune would have deleted it.
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ours = snapshot(&moto, "prod", "v1", "1");
+    let newer = snapshot(&moto, "prod", "v2", "2");
+    moto.client()
+        .copy_db_snapshot()
+        .source_db_snapshot_identifier(&ours)
+        .target_db_snapshot_identifier("compliance-copy")
+        .copy_tags(true)
+        .send()
+        .await
+        .expect("a copy with the tags copied");
+    common::wait_for_snapshot(&moto.client(), "compliance-copy").await;
+    let tags = moto.snapshot_tags("compliance-copy").await;
+    assert_eq!(
+        tags["rds-snapshot-action:managed-by"],
+        "rds-snapshot-action"
+    );
+
+    let refused = Step::new(&moto, "delete", "3")
+        .with("snapshot-identifier", "compliance-copy")
+        .run();
+    refused.assert_failed();
+    assert!(refused.error().contains("will not delete it"), "{refused}");
+
+    let pruned = Step::new(&moto, "prune", "3")
+        .with("db-instance-identifier", "prod")
+        .with("keep-last", "1")
+        .run();
+    pruned.assert_ok();
+    assert_eq!(json_ids(pruned.output("deleted")), [ours]);
+    assert_eq!(
+        moto.snapshot_ids("prod").await,
+        ["compliance-copy".to_owned(), newer]
+    );
 }

@@ -66,8 +66,12 @@ fn no_source_no_network() -> (Rule, Rule) {
     (source, network)
 }
 
-fn owned_tags(db: &str) -> Vec<Tag> {
+fn owned_tags(db: &str, id: &str) -> Vec<Tag> {
     vec![
+        Tag::builder()
+            .key("rds-snapshot-action:snapshot-id")
+            .value(id)
+            .build(),
         Tag::builder()
             .key("rds-snapshot-action:managed-by")
             .value("rds-snapshot-action")
@@ -87,7 +91,7 @@ fn snapshot(id: &str, status: &str, percent: Option<i32>, created: i64) -> DbSna
         .status(status)
         .set_percent_progress(percent)
         .snapshot_create_time(DateTime::from_secs(created))
-        .set_tag_list(Some(owned_tags("prod")))
+        .set_tag_list(Some(owned_tags("prod", id)))
         .build()
 }
 
@@ -232,7 +236,7 @@ async fn a_failed_or_vanished_snapshot_fails_fast() {
         (Some("failed"), "it is in state `failed`"),
         (None, "it no longer exists"),
     ] {
-        let mut describe = mock!(Client::describe_db_snapshots)
+        let describe = mock!(Client::describe_db_snapshots)
             .sequence()
             .http_response(|| aws_error(404, "DBSnapshotNotFound"))
             .output(move || {
@@ -240,13 +244,16 @@ async fn a_failed_or_vanished_snapshot_fails_fast() {
                     .db_snapshots(snapshot(id, "creating", Some(5), 0))
                     .build()
             });
-        describe = match last {
-            Some(status) => {
-                describe.output(move || snapshots_answer(snapshot(id, status, None, 0)))
-            }
-            None => describe.http_response(|| aws_error(404, "DBSnapshotNotFound")),
+        let describe = match last {
+            Some(status) => describe
+                .output(move || snapshots_answer(snapshot(id, status, None, 0)))
+                .build(),
+            // Gone for good: still gone after the grace a new snapshot gets.
+            None => describe
+                .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+                .repeatedly()
+                .build(),
         };
-        let describe = describe.build();
         let source = source_available();
         let create = mock!(Client::create_db_snapshot).then_output(move || {
             CreateDbSnapshotOutput::builder()
@@ -322,6 +329,10 @@ async fn every_terminal_instance_state_fails_the_restore_at_once() {
         "restore-error",
         "storage-full",
         "insufficient-capacity",
+        // Someone stopped an adopted rollback instance: it never starts by
+        // itself, so waiting would run out 120 minutes.
+        "stopped",
+        "stopping",
     ];
     for state in states {
         let snapshots = mock!(Client::describe_db_snapshots)
@@ -366,6 +377,79 @@ async fn every_terminal_instance_state_fails_the_restore_at_once() {
             started.elapsed()
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_snapshot_not_listed_right_after_its_create_is_waited_for() {
+    // RDS's reads are eventually consistent: a look just after
+    // CreateDBSnapshot may not find it yet, which is not a deletion.
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(move || snapshots_answer(snapshot(id, "available", Some(100), 0)))
+        .build();
+    let create = mock!(Client::create_db_snapshot).then_output(move || {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot(id, "creating", None, 0))
+            .build()
+    });
+    let (result, outputs) = execute(
+        &[&describe, &source_available(), &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
+    result.expect("a not-found right after the create is retried");
+    assert_eq!(outputs.get("status"), Some("available"));
+    assert_eq!(describe.num_calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_restored_instance_in_storage_optimization_is_usable() {
+    let snapshots = mock!(Client::describe_db_snapshots)
+        .then_output(|| snapshots_answer(snapshot("prod-a", "available", None, 10)));
+    let target = mock!(Client::describe_db_instances)
+        .match_requests(|req| req.db_instance_identifier() == Some("prod-rollback"))
+        .sequence()
+        .http_response(|| aws_error(404, "DBInstanceNotFound"))
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod-rollback", "creating"))
+                .build()
+        })
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod-rollback", "storage-optimization"))
+                .build()
+        })
+        .build();
+    let restore = mock!(Client::restore_db_instance_from_db_snapshot).then_output(|| {
+        RestoreDbInstanceFromDbSnapshotOutput::builder()
+            .db_instance(instance("prod-rollback", "creating"))
+            .build()
+    });
+    let (source, network) = no_source_no_network();
+    let (result, report) = execute_report(
+        &[&snapshots, &target, &source, &network, &restore],
+        restore_step(),
+    )
+    .await;
+    result.expect("storage-optimization is usable");
+    assert_eq!(report.outputs.get("status"), Some("storage-optimization"));
+    assert_eq!(
+        report.outputs.get("endpoint"),
+        Some("prod-rollback.example")
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|(_, note)| note.contains("storage-optimization") && note.contains("usable")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(target.num_calls(), 3);
 }
 
 #[tokio::test(start_paused = true)]
@@ -591,4 +675,158 @@ async fn sharing_a_snapshot_under_the_default_key_is_refused_with_the_fix() {
     assert!(error.contains("kms-key-id"), "{error}");
     assert_eq!(share.num_calls(), 0);
     assert_eq!(key.num_calls(), 1);
+}
+
+const SHARED_ARN: &str = "arn:aws:rds:us-east-1:210987654321:snapshot:shared-one";
+
+/// A snapshot shared from another account, as DescribeDBSnapshots with
+/// IncludeShared describes it: its identifier is its ARN.
+fn shared_snapshot(encrypted: bool) -> DbSnapshot {
+    DbSnapshot::builder()
+        .db_snapshot_identifier(SHARED_ARN)
+        .db_snapshot_arn(SHARED_ARN)
+        .db_instance_identifier("their-db")
+        .status("available")
+        .snapshot_type("shared")
+        .encrypted(encrypted)
+        .set_kms_key_id(
+            encrypted.then(|| "arn:aws:kms:us-east-1:210987654321:key/theirs".to_owned()),
+        )
+        .snapshot_create_time(DateTime::from_secs(0))
+        .build()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_snapshot_by_arn_is_copied_under_its_arns_last_segment() {
+    // Regression: the default copy ID was the whole ARN, "too long".
+    let describe = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.db_snapshot_identifier() == Some(SHARED_ARN))
+        .then_output(|| snapshots_answer(shared_snapshot(false)));
+    let target = mock!(Client::describe_db_snapshots)
+        .match_requests(|req| req.db_snapshot_identifier() == Some("shared-one"))
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(|| snapshots_answer(snapshot("shared-one", "available", Some(100), 0)))
+        .build();
+    let copy = mock!(Client::copy_db_snapshot)
+        .match_requests(|req| {
+            req.source_db_snapshot_identifier() == Some(SHARED_ARN)
+                && req.target_db_snapshot_identifier() == Some("shared-one")
+        })
+        .then_output(|| {
+            aws_sdk_rds::operation::copy_db_snapshot::CopyDbSnapshotOutput::builder()
+                .db_snapshot(snapshot("shared-one", "pending", Some(0), 0))
+                .build()
+        });
+    let raw = RawInputs::default()
+        .with("mode", "copy")
+        .with("snapshot-identifier", SHARED_ARN);
+    let (result, outputs) = execute(&[&describe, &target, &copy], raw).await;
+    result.expect("the shared snapshot is copied");
+    assert_eq!(outputs.get("snapshot-identifier"), Some("shared-one"));
+    assert_eq!(copy.num_calls(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_encrypted_snapshot_needs_a_key_and_its_own_region_before_any_call() {
+    for (extra, expected) in [
+        (None, "set input `kms-key-id`"),
+        (
+            Some(("kms-key-id", "arn:aws:kms:us-west-2:123456789012:key/mine")),
+            "only be copied within its own region us-east-1",
+        ),
+    ] {
+        let describe = mock!(Client::describe_db_snapshots)
+            .then_output(|| snapshots_answer(shared_snapshot(true)));
+        let copy = mock!(Client::copy_db_snapshot).then_output(|| {
+            aws_sdk_rds::operation::copy_db_snapshot::CopyDbSnapshotOutput::builder().build()
+        });
+        let mut raw = RawInputs::default()
+            .with("mode", "copy")
+            .with("snapshot-identifier", SHARED_ARN);
+        if let Some((name, value)) = extra {
+            raw = raw.with(name, value).with("target-region", "us-west-2");
+        }
+        let (result, _) = execute(&[&describe, &copy], raw).await;
+        let error = format!("{:#}", result.expect_err(expected));
+        assert!(error.contains(expected), "{error}");
+        assert!(error.contains(SHARED_ARN), "{error}");
+        assert_eq!(copy.num_calls(), 0, "{expected}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_same_region_copy_does_not_become_latest() {
+    // A copy's SnapshotCreateTime is when the copy was made; its data is as
+    // old as its source's (OriginalSnapshotCreateTime).
+    let describe = mock!(Client::describe_db_snapshots).then_output(|| {
+        let mut copy = snapshot("prod-old-copy", "available", None, 500);
+        copy.original_snapshot_create_time = Some(DateTime::from_secs(100));
+        DescribeDbSnapshotsOutput::builder()
+            .db_snapshots(copy)
+            .db_snapshots(snapshot("prod-new", "available", None, 300))
+            .build()
+    });
+    let target = mock!(Client::describe_db_instances)
+        .match_requests(|req| req.db_instance_identifier() == Some("prod-rollback"))
+        .sequence()
+        .http_response(|| aws_error(404, "DBInstanceNotFound"))
+        .output(|| {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod-rollback", "available"))
+                .build()
+        })
+        .build();
+    let restore = mock!(Client::restore_db_instance_from_db_snapshot)
+        .match_requests(|req| req.db_snapshot_identifier() == Some("prod-new"))
+        .then_output(|| {
+            RestoreDbInstanceFromDbSnapshotOutput::builder()
+                .db_instance(instance("prod-rollback", "creating"))
+                .build()
+        });
+    let (source, network) = no_source_no_network();
+    let (result, outputs) = execute(
+        &[&describe, &target, &source, &network, &restore],
+        restore_step(),
+    )
+    .await;
+    result.expect("restore succeeds");
+    assert_eq!(outputs.get("snapshot-identifier"), Some("prod-new"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreadable_quota_only_warns_and_the_create_decides() {
+    // Regression: a failed DescribeAccountAttributes meant "assume 100", so
+    // an account with a raised quota and 100+ snapshots was refused.
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
+        .output(move || snapshots_answer(snapshot(id, "available", Some(100), 0)))
+        .build();
+    let quota = mock!(Client::describe_account_attributes)
+        .then_http_response(|| aws_error(500, "InternalFailure"));
+    let create = mock!(Client::create_db_snapshot).then_output(move || {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot(id, "creating", None, 0))
+            .build()
+    });
+    let (result, report) = execute_report(
+        &[&describe, &source_available(), &create, &quota],
+        snapshot_step(),
+    )
+    .await;
+    result.expect("the snapshot is taken");
+    assert_eq!(create.num_calls(), 1);
+    // No region-wide count compared with an assumed 100: one look before
+    // the create, one while waiting.
+    assert_eq!(describe.num_calls(), 2);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("could not read the manual snapshot quota")),
+        "{:?}",
+        report.warnings
+    );
 }

@@ -428,3 +428,61 @@ async fn pitr_adopts_only_what_this_run_restored() {
     other.assert_failed();
     assert_eq!(moto.instance_ids().await, vec!["prod", "prod-pitr"]);
 }
+
+#[tokio::test]
+async fn a_branch_name_as_the_version_is_stored_cleaned_and_restorable() {
+    // Regression: `#`, `(`, `)` and `!` are not allowed in tag values, so a
+    // branch name was refused as a deploy-version.
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let branch = "feature/JIRA-12#fix (hotfix)!";
+    let ran = Step::new(&moto, "snapshot", "31")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", branch)
+        .run();
+    ran.assert_ok();
+    let id = ran.output("snapshot-identifier");
+    assert_eq!(id, "prod-feature-jira-12-fix-hotfix-r31");
+    let tags = moto.snapshot_tags(id).await;
+    assert_eq!(
+        tags["rds-snapshot-action:deploy-version"],
+        "feature/JIRA-12-fix -hotfix"
+    );
+    // The summary keeps the version as given (markdown-escaped).
+    assert!(
+        ran.summary.contains("feature/JIRA-12\\#fix (hotfix)\\!"),
+        "{ran}"
+    );
+    let restored = Step::new(&moto, "restore", "32")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", branch)
+        .with("target-db-instance-identifier", "prod-hotfix")
+        .run();
+    restored.assert_ok();
+    assert_eq!(restored.output("snapshot-identifier"), id);
+}
+
+#[tokio::test]
+async fn a_very_long_run_id_gives_valid_ids_and_a_rerun_still_adopts() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let run = "jenkins-build-".repeat(30);
+    let step = || {
+        Step::new(&moto, "snapshot", "1")
+            .with("db-instance-identifier", "prod")
+            .with("deploy-version", "v1")
+            .with("run-id", &run)
+            .run()
+    };
+    let first = step();
+    first.assert_ok();
+    let id = first.output("snapshot-identifier").to_owned();
+    assert!(id.len() <= 255, "{id}");
+    let tags = moto.snapshot_tags(&id).await;
+    assert!(tags["rds-snapshot-action:run-id"].len() <= 40, "{tags:?}");
+    let again = step();
+    again.assert_ok();
+    assert_eq!(again.output("snapshot-identifier"), id);
+    assert!(again.stderr.contains("adopting"), "{again}");
+    assert_eq!(moto.snapshot_ids("prod").await, [id]);
+}

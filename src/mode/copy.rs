@@ -32,9 +32,37 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
     let target_region = plan.target_region.as_deref().unwrap_or(rds.region());
     let cross_region = target_region != source_region;
     let from_elsewhere = matches!(plan.choice, SnapshotChoice::Arn(_));
-    let needs_copy =
-        cross_region || from_elsewhere || plan.target_id.is_some() || plan.kms_key_id.is_some();
+    // An automated snapshot is copied even within its region: the copy is a
+    // manual snapshot, which RDS keeps past the backup retention period.
+    let needs_copy = cross_region
+        || from_elsewhere
+        || plan.target_id.is_some()
+        || plan.kms_key_id.is_some()
+        || naming::is_automated(&source.id);
 
+    // A snapshot shared from another account and encrypted: CopyDBSnapshot
+    // requires KmsKeyId ("If you copy an encrypted DB snapshot that is
+    // shared from another Amazon Web Services account, then you must
+    // specify a value for this parameter", API_CopyDBSnapshot), and the
+    // copy is made in the snapshot's own region: the key must be usable by
+    // this account there, and AWS's sharing guide copies a shared encrypted
+    // snapshot in its region first (share-encrypted-snapshot, "Copy the
+    // shared snapshot in the target account"). Checked here, before any
+    // call that changes anything.
+    if source.kind == "shared" && source.encrypted {
+        if plan.kms_key_id.is_none() {
+            bail!(
+                "snapshot `{}` is shared from another account and encrypted, so AWS requires a key of this account to encrypt the copy with: set input `kms-key-id` to a KMS key in {source_region} that this account may use (the other account must also allow this account to use the snapshot's own key)",
+                source.arn
+            );
+        }
+        if cross_region {
+            bail!(
+                "snapshot `{}` is shared from another account and encrypted, and such a snapshot can only be copied within its own region {source_region}; set input `target-region` to {source_region} (or leave it empty), then copy that copy to {target_region} in a second `copy` step",
+                source.arn
+            );
+        }
+    }
     if cross_region && source.encrypted && plan.kms_key_id.is_none() {
         bail!(
             "snapshot `{}` is encrypted, and a KMS key belongs to one region: set input `kms-key-id` to a KMS key in {target_region} to encrypt the copy with",
@@ -112,14 +140,20 @@ async fn copy(
 ) -> anyhow::Result<Snapshot> {
     let target_id = match &plan.target_id {
         Some(id) => id.clone(),
-        None if by_arn => source.id.clone(),
-        None => format!("{}-copy", source.id),
+        // A snapshot shared from another account is described by its ARN,
+        // and an automated one's `rds:` is not allowed in a manual ID.
+        None => naming::copy_id(&source.id, !by_arn).ok_or_else(|| {
+            anyhow::anyhow!(
+                "the copy of `{}` needs an ID, and the default one made from it would break RDS's identifier rules (1 to 255 letters, digits and hyphens); set input `target-snapshot-identifier`",
+                source.id
+            )
+        })?,
     };
-    if naming::check_identifier(&target_id, MAX_SNAPSHOT_ID).is_err() {
-        bail!(
-            "the copy's ID `{target_id}` would be too long for RDS; set input `target-snapshot-identifier`"
-        );
-    }
+    naming::check_identifier(&target_id, MAX_SNAPSHOT_ID).map_err(|rule| {
+        anyhow::anyhow!(
+            "the copy's ID `{target_id}` must {rule}; set input `target-snapshot-identifier`"
+        )
+    })?;
     out.set("snapshot-identifier", target_id.clone());
     let copied_from_source = |snapshot: &Snapshot| {
         owned(&snapshot.tags)
@@ -151,7 +185,7 @@ async fn copy(
                     source_ref,
                     &target_id,
                     plan.kms_key_id.as_deref(),
-                    &copy_tags(plan, source),
+                    &copy_tags(plan, source, &target_id),
                 )
                 .await
             {
@@ -185,7 +219,7 @@ async fn copy(
 
 /// The copy's tags: the source's, the user's, and this action's own, so the
 /// copy can be listed and pruned where it lands.
-fn copy_tags(plan: &CopyPlan, source: &Snapshot) -> Vec<Tag> {
+fn copy_tags(plan: &CopyPlan, source: &Snapshot, target_id: &str) -> Vec<Tag> {
     let mut tags: Vec<Tag> = source
         .tags
         .iter()
@@ -194,13 +228,14 @@ fn copy_tags(plan: &CopyPlan, source: &Snapshot) -> Vec<Tag> {
         .cloned()
         .collect();
     tags.extend(plan.tags.iter().cloned());
-    tags.retain(|t| t.key != key::COPIED_FROM);
+    tags.retain(|t| t.key != key::COPIED_FROM && t.key != key::SNAPSHOT_ID);
     if !owned(&tags) {
         tags.retain(|t| t.key != key::MANAGED_BY && t.key != key::SOURCE_DB);
         tags.push(tag(key::MANAGED_BY, key::MANAGED_BY_VALUE));
         tags.push(tag(key::SOURCE_DB, &source.source_db));
     }
     tags.push(tag(key::COPIED_FROM, &source.arn));
+    tags.push(tag(key::SNAPSHOT_ID, target_id));
     tags
 }
 

@@ -3,15 +3,29 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::owned;
 use super::prune::json_ids;
+use super::{owned, owned_snapshot};
 use crate::github::{Report, shown};
 use crate::naming::tag;
-use crate::rds::Rds;
+use crate::rds::{Rds, tag_value};
 
-pub async fn run(id: &str, db: Option<&str>, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    id: &str,
+    db: Option<&str>,
+    rerun: bool,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<()> {
     out.set("snapshot-identifier", id.to_owned());
     let Some(snapshot) = rds.snapshot(id).await? else {
+        if !rerun {
+            // On a run's first attempt, a missing snapshot is a typo, and
+            // reporting `deleted` would hide it.
+            bail!(
+                "snapshot `{id}` (input `snapshot-identifier`) does not exist in region {}; nothing was deleted. Check the ID (`mode: list` shows this action's snapshots) and the region",
+                rds.region()
+            );
+        }
         // A re-run after the deletion went through lands here: the snapshot
         // is gone, which is what was asked.
         out.warn(format!(
@@ -27,6 +41,13 @@ pub async fn run(id: &str, db: Option<&str>, rds: &Rds, out: &mut Report) -> any
             "snapshot `{id}` does not carry this action's ownership tag `{}={}`, so this action did not make it and will not delete it; if it must go, delete it in the RDS console",
             tag::MANAGED_BY,
             tag::MANAGED_BY_VALUE
+        );
+    }
+    if !owned_snapshot(&snapshot) {
+        bail!(
+            "snapshot `{id}` carries this action's tags, but its tag `{}` does not name it ({}), so it is a copy someone else made with the tags copied; this action did not make it and will not delete it",
+            tag::SNAPSHOT_ID,
+            tag_value(&snapshot.tags, tag::SNAPSHOT_ID).map_or_else(|| "none".to_owned(), shown)
         );
     }
     if let Some(db) = db

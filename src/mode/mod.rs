@@ -25,6 +25,15 @@ pub fn owned(tags: &[Tag]) -> bool {
     tag_value(tags, tag::MANAGED_BY) == Some(tag::MANAGED_BY_VALUE)
 }
 
+/// Whether this action made this very snapshot: the ownership tag, and the
+/// snapshot-id tag naming it. A copy someone else made with CopyTags (a
+/// compliance team's, say) carries our other tags but names its source.
+pub fn owned_snapshot(snapshot: &Snapshot) -> bool {
+    owned(&snapshot.tags)
+        && tag_value(&snapshot.tags, tag::SNAPSHOT_ID)
+            .is_some_and(|id| id.eq_ignore_ascii_case(&snapshot.id))
+}
+
 /// Whether the resource was made by this same workflow run (an earlier
 /// attempt of it, or an earlier look of this one).
 fn same_run(tags: &[Tag], run_id: Option<&str>) -> bool {
@@ -268,6 +277,15 @@ async fn finish_instance(
         instance
     };
     out.set("status", instance.status.clone());
+    if wait::USABLE_STATES.contains(&instance.status.as_str()) {
+        out.note(
+            "status",
+            format!(
+                "`{}`: usable now; RDS is finishing storage work in the background, and the instance serves connections meanwhile",
+                instance.status
+            ),
+        );
+    }
     out.set("endpoint", instance.endpoint.clone().unwrap_or_default());
     out.set(
         "port",
@@ -470,8 +488,9 @@ pub(crate) async fn choose(
     })
 }
 
-/// The most recently created snapshot; ties go to the larger ID, so the
-/// choice does not depend on the order RDS lists them in.
+/// The most recently created snapshot (by the time its data was taken: see
+/// [`Snapshot::created`]); ties go to the larger ID, so the choice does not
+/// depend on the order RDS lists them in.
 pub fn newest(snapshots: Vec<Snapshot>) -> Option<Snapshot> {
     snapshots
         .into_iter()
@@ -486,7 +505,7 @@ pub(crate) async fn owned_snapshots(rds: &Rds, db: &str) -> anyhow::Result<Vec<S
         .await?
         .into_iter()
         .filter(|snapshot| {
-            owned(&snapshot.tags)
+            owned_snapshot(snapshot)
                 && snapshot.source_db == db
                 && tag_value(&snapshot.tags, tag::SOURCE_DB) == Some(db)
         })

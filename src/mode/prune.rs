@@ -121,6 +121,7 @@ mod tests {
             kms_key_id: None,
             size_gib: None,
             vpc_id: None,
+            kind: "manual".to_owned(),
         }
     }
 

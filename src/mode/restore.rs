@@ -8,7 +8,7 @@ use tracing::info;
 use super::{build, choose, create_instance, finish_instance, foreign_target, owned, same_run};
 use crate::config::{RestorePlan, Wait, rfc3339, tag};
 use crate::github::{Report, shown};
-use crate::naming::tag as key;
+use crate::naming::{self, tag as key};
 use crate::rds::{Instance, NewDb, Rds, Snapshot, tag_value};
 use crate::settings::Restore;
 
@@ -27,7 +27,12 @@ pub async fn run(
     {
         // A re-run of this run: finish what the first attempt restored, from
         // the snapshot it chose, even if `latest` would now pick another.
-        let snapshot = rds.snapshot(from).await?;
+        // The ARN's last part is its exact ID (the name tag is cleaned of
+        // an automated snapshot's `rds:`).
+        let id = tag_value(&existing.tags, key::RESTORED_FROM_ARN)
+            .and_then(|arn| arn.split_once(":snapshot:"))
+            .map_or(from, |(_, id)| id);
+        let snapshot = rds.snapshot(id).await?;
         if let Some(snapshot) = &snapshot
             && !restored_from(existing, snapshot)
         {
@@ -77,7 +82,11 @@ pub async fn run(
     }
 
     let mut target = target.clone();
-    target.tags.push(tag(key::RESTORED_FROM, &snapshot.id));
+    // An automated snapshot's `rds:` prefix is reserved in tag values.
+    target.tags.push(tag(
+        key::RESTORED_FROM,
+        &naming::clean_tag_value(&snapshot.id),
+    ));
     target.tags.push(tag(key::RESTORED_FROM_ARN, &snapshot.arn));
     if let Some(created) = snapshot.created {
         target
@@ -124,7 +133,8 @@ pub async fn run(
 /// Whether `instance` was restored from this very snapshot: the same name,
 /// ARN and creation time, not a later snapshot under the same name.
 fn restored_from(instance: &Instance, snapshot: &Snapshot) -> bool {
-    tag_value(&instance.tags, key::RESTORED_FROM) == Some(snapshot.id.as_str())
+    tag_value(&instance.tags, key::RESTORED_FROM)
+        == Some(naming::clean_tag_value(&snapshot.id).as_str())
         && tag_value(&instance.tags, key::RESTORED_FROM_ARN) == Some(snapshot.arn.as_str())
         && tag_value(&instance.tags, key::RESTORED_FROM_CREATED).map(str::to_owned)
             == snapshot.created.map(rfc3339)

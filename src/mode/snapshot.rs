@@ -20,6 +20,17 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set("db-instance-identifier", plan.db.clone());
+    if let (Some(given), Some(stored)) = (&plan.deploy_version_given, &plan.deploy_version) {
+        info!(
+            "deploy version {} is stored in the tag as {} (RDS tag values cannot hold some of its characters)",
+            shown(given),
+            shown(stored)
+        );
+        out.note(
+            "deploy version",
+            format!("{given} (as given; the tag holds `{stored}`)"),
+        );
+    }
     let snapshot = match rds.snapshot(&plan.snapshot_id).await? {
         Some(existing) => adopt(existing, plan)?,
         None => {
@@ -43,9 +54,6 @@ pub async fn run(
     Ok(())
 }
 
-/// AWS's documented default for manual DB snapshots per region.
-const DEFAULT_QUOTA: i64 = 100;
-
 /// Refuses to start a snapshot the account's quota would refuse, and warns
 /// when the quota is close, while pruning is still a choice rather than an
 /// emergency.
@@ -56,15 +64,17 @@ async fn guard_quota(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow
         // outage to work around.
         Err(denied @ RdsError::AccessDenied { .. }) => return Err(denied.into()),
         failed => {
+            // Without the account's figure there is nothing to compare with:
+            // assuming AWS's default of 100 refused accounts whose quota was
+            // raised. CreateDBSnapshot's own SnapshotQuotaExceeded decides.
             let why = match failed {
                 Err(error) => format!("{error}"),
                 _ => "no ManualSnapshots quota in the answer".to_owned(),
             };
             out.warn(format!(
-                "could not read the manual snapshot quota ({why}); assuming AWS's default of {DEFAULT_QUOTA}. Allow `rds:DescribeAccountAttributes` for an exact figure"
+                "could not read the manual snapshot quota ({why}); going on without the quota check, and CreateDBSnapshot will say if the quota is full"
             ));
-            let used = rds.count_manual_snapshots().await?;
-            (i64::try_from(used).unwrap_or(i64::MAX), DEFAULT_QUOTA)
+            return Ok(());
         }
     };
     info!("manual snapshots in {}: {used} of {max}", rds.region());

@@ -327,7 +327,8 @@ pub async fn own_snapshot(client: &Client, db: &str, id: &str, version: Option<&
         .db_instance_identifier(db)
         .db_snapshot_identifier(id)
         .tags(tag("rds-snapshot-action:managed-by", "rds-snapshot-action"))
-        .tags(tag("rds-snapshot-action:source-db", db));
+        .tags(tag("rds-snapshot-action:source-db", db))
+        .tags(tag("rds-snapshot-action:snapshot-id", id));
     if let Some(version) = version {
         request = request.tags(tag("rds-snapshot-action:deploy-version", version));
     }

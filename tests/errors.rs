@@ -1,0 +1,159 @@
+//! Errors a person can act on, fast: missing credentials, an endpoint that
+//! does not answer, retries that explain a slow step, and no SDK `Debug`
+//! dump anywhere unless asked for with `RDS_SNAPSHOT_ACTION_LOG=debug`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{FaultProxy, Moto, Ran, Step, free_port};
+
+/// Text that only the SDK's `Debug` forms print.
+const DEBUG_MARKERS: &[&str] = &[
+    "DispatchFailure",
+    "ConnectorError",
+    "ProviderChain",
+    "CredentialsNotLoaded",
+    "source: ",
+    " { ",
+];
+
+fn assert_no_debug_dump(ran: &Ran) {
+    for marker in DEBUG_MARKERS {
+        for (place, text) in [
+            ("log", format!("{}{}", ran.stdout, ran.stderr)),
+            ("summary", ran.summary.clone()),
+        ] {
+            assert!(
+                !text.contains(marker),
+                "the {place} shows SDK internals ({marker}):\n{ran}"
+            );
+        }
+    }
+}
+
+fn list(moto: &Moto) -> Step {
+    Step::new(moto, "list", "1").with("db-instance-identifier", "prod")
+}
+
+#[tokio::test]
+async fn no_credentials_is_one_line_naming_configure_aws_credentials() {
+    let moto = Moto::start();
+    let ran = list(&moto)
+        .without_env("AWS_ACCESS_KEY_ID")
+        .without_env("AWS_SECRET_ACCESS_KEY")
+        .without_env("AWS_SESSION_TOKEN")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(error.contains("no AWS credentials were found"), "{ran}");
+    assert!(
+        error.contains("aws-actions/configure-aws-credentials"),
+        "{ran}"
+    );
+    assert!(error.contains("id-token: write"), "{ran}");
+    assert!(error.len() < 400, "{} chars:\n{ran}", error.len());
+    assert_no_debug_dump(&ran);
+}
+
+#[tokio::test]
+async fn an_endpoint_where_nothing_listens_fails_within_seconds_naming_it() {
+    let moto = Moto::start();
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let started = Instant::now();
+    let ran = list(&moto).via(&nowhere).run();
+    let took = started.elapsed();
+    ran.assert_failed();
+    // It took 52-64 s before: ten attempts with back-off.
+    assert!(took < Duration::from_secs(15), "took {took:?}:\n{ran}");
+    let error = ran.error();
+    assert!(error.contains("AWS_ENDPOINT_URL"), "{ran}");
+    assert!(error.contains(&nowhere), "{ran}");
+    assert!(error.contains("connection refused"), "{ran}");
+    assert_no_debug_dump(&ran);
+}
+
+#[tokio::test]
+async fn a_bad_scheme_or_unknown_host_is_not_retried() {
+    let moto = Moto::start();
+    for (endpoint, reason) in [
+        ("htp://127.0.0.1:4566", "unsupported scheme"),
+        ("http://no-such-host.invalid", "does not resolve"),
+    ] {
+        let started = Instant::now();
+        let ran = list(&moto).via(endpoint).run();
+        let took = started.elapsed();
+        ran.assert_failed();
+        // `htp://` took 74 s before.
+        assert!(took < Duration::from_secs(5), "{endpoint}: {took:?}\n{ran}");
+        let error = ran.error();
+        assert!(error.contains(endpoint), "{ran}");
+        assert!(error.contains(reason), "{ran}");
+        assert!(!ran.stderr.contains("retrying"), "{ran}");
+        assert_no_debug_dump(&ran);
+    }
+}
+
+#[tokio::test]
+async fn the_full_error_chain_is_behind_the_debug_log_level() {
+    let moto = Moto::start();
+    let ran = list(&moto)
+        .via(&format!("http://127.0.0.1:{}", free_port()))
+        .env("RDS_SNAPSHOT_ACTION_LOG", "debug")
+        .run();
+    ran.assert_failed();
+    assert!(ran.stderr.contains("DispatchFailure"), "{ran}");
+    assert!(!ran.error().contains("DispatchFailure"), "{ran}");
+}
+
+#[tokio::test]
+async fn each_retry_is_logged_at_info_as_it_happens() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    moto.own_snapshot("prod", "prod-a", None).await;
+    // Seed 3 resets the connection three times (after it was made: not an
+    // unreachable endpoint), then throttles, then lets the call through.
+    let proxy = FaultProxy::start(&moto.endpoint, 0.5, 3, 0);
+    let ran = list(&moto).via(&proxy.endpoint).run();
+    ran.assert_ok();
+    let faults = proxy
+        .requests()
+        .iter()
+        // A slow answer is still an answer: nothing to retry.
+        .filter(|(_, fault)| fault.as_deref().is_some_and(|f| f != "slow"))
+        .count();
+    assert!(
+        faults > 0,
+        "no failing fault was injected: pick another seed"
+    );
+    let retries: Vec<&str> = ran
+        .stderr
+        .lines()
+        .filter(|line| line.contains("INFO retrying DescribeDBSnapshots (attempt "))
+        .collect();
+    assert_eq!(retries.len(), faults, "{ran}");
+    assert!(retries[0].contains("(attempt 2 of 10) after "), "{ran}");
+    assert!(
+        retries
+            .iter()
+            .any(|line| line.ends_with("after HTTP 400 Throttling")),
+        "{ran}"
+    );
+}
+
+#[tokio::test]
+async fn the_effective_wait_timeout_is_echoed_when_the_wait_starts() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let ran = Step::new(&moto, "snapshot", "5")
+        .with("db-instance-identifier", "prod")
+        .with("wait-timeout", "600")
+        .run();
+    ran.assert_ok();
+    // A bare number is minutes: 600 is ten hours, and the log says so.
+    assert!(
+        ran.stderr
+            .contains("waiting up to 10h 0m (`wait-timeout`) for snapshot"),
+        "{ran}"
+    );
+}
