@@ -504,10 +504,13 @@ pub(crate) async fn owned_snapshots(rds: &Rds, db: &str) -> anyhow::Result<Vec<S
         .snapshots_of(db)
         .await?
         .into_iter()
-        .filter(|snapshot| {
-            owned_snapshot(snapshot)
-                && snapshot.source_db == db
-                && tag_value(&snapshot.tags, tag::SOURCE_DB) == Some(db)
-        })
+        .filter(|snapshot| owned_snapshot_of(snapshot, db))
         .collect())
+}
+
+/// Whether this action made `snapshot` of `db` (see [`owned_snapshots`]).
+pub(crate) fn owned_snapshot_of(snapshot: &Snapshot, db: &str) -> bool {
+    owned_snapshot(snapshot)
+        && snapshot.source_db == db
+        && tag_value(&snapshot.tags, tag::SOURCE_DB) == Some(db)
 }

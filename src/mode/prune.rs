@@ -1,17 +1,20 @@
 //! `mode: prune`: deletes this action's old snapshots of one DB by retention
 //! rules. It only ever considers snapshots that carry the ownership tag and
 //! name the DB as their source, never deletes one that is not `available`
-//! (a snapshot still being created, say), and always keeps the newest
+//! (a snapshot still being created, say), never deletes the source of a copy
+//! still running (that would cancel the copy), and always keeps the newest
 //! available one, whatever the rules say.
 
+use anyhow::bail;
 use chrono::{DateTime, Utc};
 use tracing::info;
 
 use super::list::newest_first;
-use super::owned_snapshots;
+use super::owned_snapshot_of;
 use crate::config::{PrunePlan, Retention};
 use crate::github::Report;
-use crate::rds::{Rds, Snapshot};
+use crate::naming::tag as key;
+use crate::rds::{Rds, Snapshot, tag_value};
 
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     out.set("db-instance-identifier", plan.db.clone());
@@ -19,18 +22,37 @@ pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Resul
     out.set("prune-candidates", json_ids(&pruned.candidates));
     out.set("deleted", json_ids(&pruned.deleted));
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
+    for held in &pruned.held {
+        out.warn(held.clone());
+    }
+    if !pruned.failed.is_empty() {
+        out.set("status", "failed");
+        bail!(
+            "{} of {} snapshot(s) could not be deleted: {}; the others were. Re-run this step to try again",
+            pruned.failed.len(),
+            pruned.candidates.len(),
+            pruned.failed.join("; ")
+        );
+    }
     Ok(())
 }
 
 /// What a prune selected and what it deleted.
 #[derive(Debug, Default)]
 pub struct Pruned {
+    /// What the rules select, less what a running copy still reads from.
     pub candidates: Vec<String>,
     pub deleted: Vec<String>,
+    /// Why snapshots the rules select were kept: copies of them are running.
+    pub held: Vec<String>,
+    /// The deletions that failed, each naming its snapshot and the error.
+    pub failed: Vec<String>,
 }
 
 /// Deletes (or, with `dry_run`, only selects) the snapshots of `db` that
-/// `retention` lets go.
+/// `retention` lets go, except the sources of copies still running. A
+/// failed deletion does not stop the others; it is listed in
+/// [`Pruned::failed`] for the caller to judge.
 pub async fn prune(
     rds: &Rds,
     db: &str,
@@ -38,32 +60,107 @@ pub async fn prune(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Pruned> {
-    let snapshots = owned_snapshots(rds, db).await?;
-    let total = snapshots.len();
-    let candidates: Vec<String> = select(snapshots, retention, now)
-        .into_iter()
-        .map(|snapshot| snapshot.id)
+    let all = rds.snapshots_of(db).await?;
+    let copying = running_copies(&all);
+    let snapshots: Vec<Snapshot> = all
+        .iter()
+        .filter(|snapshot| owned_snapshot_of(snapshot, db))
+        .cloned()
         .collect();
+    let total = snapshots.len();
+    let mut pruned = Pruned::default();
+    for snapshot in select(snapshots, retention, now) {
+        let copies: Vec<&str> = copying
+            .iter()
+            .filter(|copy| copy.reads(&snapshot) != Some(false))
+            .map(|copy| copy.id)
+            .collect();
+        if copies.is_empty() {
+            pruned.candidates.push(snapshot.id);
+            continue;
+        }
+        // DeleteDBSnapshot on the source of a running copy ends the copy:
+        // "If the snapshot is being copied, the copy operation is
+        // terminated" (API_DeleteDBSnapshot). A copy whose source cannot be
+        // told may be reading any of them.
+        let unknown = copying.iter().any(|copy| copy.reads(&snapshot).is_none());
+        pruned.held.push(format!(
+            "snapshot `{}` was kept although the retention rules select it: {} still running{}; prune again when {} available",
+            snapshot.id,
+            copies
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if unknown {
+                " and may be copying it (RDS does not say from which snapshot a same-region copy made outside this action reads)"
+            } else {
+                " copies it, and deleting a copy's source cancels the copy"
+            },
+            if copies.len() == 1 { "it is" } else { "they are" }
+        ));
+    }
     info!(
         "{} of {total} snapshot(s) of `{db}` made by this action are past the retention rules",
-        candidates.len()
+        pruned.candidates.len()
     );
-    let mut deleted = Vec::new();
-    for id in &candidates {
+    for id in &pruned.candidates {
         if dry_run {
             info!("would delete snapshot `{id}` (dry run)");
             continue;
         }
-        match rds.delete_snapshot(id).await? {
-            Some(_) => info!("deleted snapshot `{id}`"),
-            None => info!("snapshot `{id}` was already gone"),
+        match rds.delete_snapshot(id).await {
+            Ok(Some(_)) => info!("deleted snapshot `{id}`"),
+            Ok(None) => info!("snapshot `{id}` was already gone"),
+            Err(error) => {
+                pruned.failed.push(format!("`{id}`: {error}"));
+                continue;
+            }
         }
-        deleted.push(id.clone());
+        pruned.deleted.push(id.clone());
     }
-    Ok(Pruned {
-        candidates,
-        deleted,
-    })
+    Ok(pruned)
+}
+
+/// A copy in progress in this region, and what it says about its source.
+struct RunningCopy<'a> {
+    id: &'a str,
+    /// The source's ARN (RDS's record, or our `copied-from` tag).
+    source_arn: Option<&'a str>,
+    /// The source's ID: a copy made with CopyTags carries its source's
+    /// `snapshot-id` tag, which names the source, not the copy.
+    source_id: Option<&'a str>,
+}
+
+impl RunningCopy<'_> {
+    /// Whether this copy reads from `snapshot`; `None` when it cannot be told.
+    fn reads(&self, snapshot: &Snapshot) -> Option<bool> {
+        match (self.source_arn, self.source_id) {
+            (Some(arn), _) => Some(arn == snapshot.arn),
+            (None, Some(id)) => Some(id.eq_ignore_ascii_case(&snapshot.id)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The copies in progress among one DB's snapshots. A copy in the same
+/// region keeps its source's DBInstanceIdentifier, so it is listed with it;
+/// it is `pending`, then `copying` (USER_CopySnapshot). A copy from here
+/// into another region runs there and is not seen by this listing.
+fn running_copies(snapshots: &[Snapshot]) -> Vec<RunningCopy<'_>> {
+    snapshots
+        .iter()
+        .filter(|snapshot| matches!(snapshot.status.as_str(), "pending" | "copying"))
+        .map(|copy| RunningCopy {
+            id: &copy.id,
+            source_arn: copy
+                .copied_from
+                .as_deref()
+                .or_else(|| tag_value(&copy.tags, key::COPIED_FROM)),
+            source_id: tag_value(&copy.tags, key::SNAPSHOT_ID)
+                .filter(|id| !id.eq_ignore_ascii_case(&copy.id)),
+        })
+        .collect()
 }
 
 /// Chooses which of one DB's snapshots (all made by this action) the rules
@@ -122,6 +219,7 @@ mod tests {
             size_gib: None,
             vpc_id: None,
             kind: "manual".to_owned(),
+            copied_from: None,
         }
     }
 
