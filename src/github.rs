@@ -52,11 +52,29 @@ impl RunContext {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outputs {
     pairs: Vec<(&'static str, String)>,
+    /// The outputs whose value is JSON (set with [`Outputs::set_json`]):
+    /// `--json` nests them as values, and the job summary shows them as
+    /// tables of their own instead of as text.
+    json: Vec<&'static str>,
 }
 
 impl Outputs {
+    /// Sets an output whose value is JSON. The runner takes outputs as
+    /// strings, so it is stored as JSON text, and parsed back only where
+    /// the whole report is JSON.
+    pub fn set_json(&mut self, name: &'static str, value: serde_json::Value) {
+        self.set(name, value.to_string());
+        self.json.push(name);
+    }
+
+    /// Whether an output's value is JSON.
+    pub fn is_json(&self, name: &str) -> bool {
+        self.json.contains(&name)
+    }
+
     /// Sets an output; setting it again replaces the value.
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
+        self.json.retain(|json| *json != name);
         let value = value.into();
         match self.pairs.iter_mut().find(|(key, _)| *key == name) {
             Some(pair) => pair.1 = value,
@@ -112,7 +130,14 @@ impl Outputs {
     pub fn to_json(&self) -> String {
         let map: serde_json::Map<String, serde_json::Value> = self
             .iter()
-            .map(|(name, value)| (name.to_owned(), value.into()))
+            .map(|(name, value)| {
+                let value = if self.is_json(name) {
+                    serde_json::from_str(value).unwrap_or_else(|_| value.into())
+                } else {
+                    value.into()
+                };
+                (name.to_owned(), value)
+            })
             .collect();
         serde_json::Value::Object(map).to_string()
     }
@@ -133,6 +158,11 @@ impl Report {
     /// Sets an output.
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.outputs.set(name, value);
+    }
+
+    /// Sets an output whose value is JSON (see [`Outputs::set_json`]).
+    pub fn set_json(&mut self, name: &'static str, value: serde_json::Value) {
+        self.outputs.set_json(name, value);
     }
 
     /// Adds a row to the job summary (not an output).

@@ -391,6 +391,85 @@ async fn outside_actions_the_cli_prints_outputs() {
     let value: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("JSON");
     assert_eq!(value["snapshot-identifier"], "prod-v9-rjenkins-77");
     assert_eq!(moto.snapshot_ids("prod").await, vec!["prod-v9-rjenkins-77"]);
+    assert!(!json.stderr.contains("no `run-id` is set"), "{json}");
+
+    // Outputs whose value is JSON are nested as JSON, not strings of JSON.
+    let cli_json = |args: &[&str]| {
+        let ran = Step::new(&moto, "list", "").cli(args).run();
+        ran.assert_ok();
+        serde_json::from_str::<serde_json::Value>(ran.stdout.trim()).expect("JSON")
+    };
+    let list = cli_json(&["list", "--db-instance-identifier", "prod", "--json"]);
+    assert_eq!(list["snapshots"][0]["id"], "prod-v9-rjenkins-77", "{list}");
+    let prune = cli_json(&[
+        "--json",
+        "prune",
+        "--db-instance-identifier",
+        "prod",
+        "--keep-last",
+        "1",
+        "--dry-run",
+        "true",
+    ]);
+    assert_eq!(prune["prune-candidates"], serde_json::json!([]), "{prune}");
+    assert_eq!(prune["deleted"], serde_json::json!([]), "{prune}");
+
+    // Without a run ID nothing can be adopted on a re-run: say so.
+    let bare = Step::new(&moto, "snapshot", "")
+        .cli(&["snapshot", "--db-instance-identifier", "prod"])
+        .run();
+    bare.assert_ok();
+    assert!(
+        bare.stderr.contains("no `run-id` is set") && bare.stderr.contains("will not adopt"),
+        "{bare}"
+    );
+}
+
+#[test]
+fn each_mode_has_its_own_help() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rds-snapshot-action"))
+            .args(args)
+            .output()
+            .expect("run rds-snapshot-action");
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let snapshot = help(&["snapshot", "--help"]);
+    assert_eq!(snapshot, help(&["help", "snapshot"]));
+    for flag in [
+        "--db-instance-identifier",
+        "--prune-keep-last",
+        "--run-id",
+        "--wait-timeout",
+    ] {
+        assert!(snapshot.contains(flag), "{flag} missing:\n{snapshot}");
+    }
+    for flag in [
+        "--keep-last ",
+        "--restore-time",
+        "--target-region",
+        "--mode",
+    ] {
+        assert!(!snapshot.contains(flag), "{flag} shown:\n{snapshot}");
+    }
+    let prune = help(&["prune", "--help"]);
+    assert!(
+        prune.contains("--keep-last") && prune.contains("--dry-run"),
+        "{prune}"
+    );
+    assert!(
+        !prune.contains("--wait") && !prune.contains("--run-id"),
+        "{prune}"
+    );
+    let pitr = help(&["help", "pitr"]);
+    assert!(pitr.contains("--restore-time"), "{pitr}");
+    assert!(!pitr.contains("--snapshot-identifier"), "{pitr}");
+    let top = help(&["--help"]);
+    assert!(
+        top.contains("copy") && !top.contains("--keep-last"),
+        "{top}"
+    );
 }
 
 #[tokio::test]

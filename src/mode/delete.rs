@@ -32,7 +32,7 @@ pub async fn run(
             "snapshot `{id}` does not exist in region {}; nothing to delete (if this is a re-run, the first attempt deleted it)",
             rds.region()
         ));
-        out.set("deleted", json_ids(&[]));
+        out.set_json("deleted", json_ids(&[]));
         out.set("status", "deleted");
         return Ok(());
     };
@@ -70,7 +70,7 @@ pub async fn run(
         shown(&snapshot.status)
     );
     rds.delete_snapshot(id).await?;
-    out.set("deleted", json_ids(&[id.to_owned()]));
+    out.set_json("deleted", json_ids(&[id.to_owned()]));
     out.set("status", "deleted");
     Ok(())
 }

@@ -357,7 +357,7 @@ fn report_settings(build: &Build, instance: &Instance, out: &mut Report) {
         &instance.settings,
         &build.carry,
     );
-    out.set("settings", settings::drift_json(&rows));
+    out.set_json("settings", settings::drift_json(&rows));
     let network = match (
         build
             .source

@@ -19,8 +19,8 @@ use crate::rds::{Rds, Snapshot, tag_value};
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     out.set("db-instance-identifier", plan.db.clone());
     let pruned = prune(rds, &plan.db, plan.retention, plan.dry_run, Utc::now()).await?;
-    out.set("prune-candidates", json_ids(&pruned.candidates));
-    out.set("deleted", json_ids(&pruned.deleted));
+    out.set_json("prune-candidates", json_ids(&pruned.candidates));
+    out.set_json("deleted", json_ids(&pruned.deleted));
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
     for held in &pruned.held {
         out.warn(held.clone());
@@ -195,8 +195,8 @@ pub fn select(snapshots: Vec<Snapshot>, retention: Retention, now: DateTime<Utc>
 }
 
 /// IDs as a JSON array.
-pub fn json_ids(ids: &[String]) -> String {
-    serde_json::to_string(ids).expect("strings serialise")
+pub fn json_ids(ids: &[String]) -> serde_json::Value {
+    serde_json::Value::from(ids.to_vec())
 }
 
 #[cfg(test)]

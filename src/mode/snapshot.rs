@@ -97,7 +97,7 @@ async fn prune_first(
     };
     match prune(rds, &plan.db, retention, false, chrono::Utc::now()).await {
         Ok(pruned) => {
-            out.set("deleted", json_ids(&pruned.deleted));
+            out.set_json("deleted", json_ids(&pruned.deleted));
             for held in pruned.held {
                 out.warn(held);
             }
