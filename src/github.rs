@@ -152,6 +152,10 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Rows for the job summary's table, after the outputs: `(name, text)`.
     pub notes: Vec<(String, String)>,
+    /// Markdown for the job summary, after its table and before the other
+    /// tables. Its writer escapes what came from outside (see
+    /// [`markdown_cell`]).
+    pub sections: Vec<String>,
 }
 
 impl Report {
@@ -269,9 +273,15 @@ pub fn markdown_cell(text: &str) -> String {
     out
 }
 
-/// The job summary for a step: a heading and a table of what it did.
-pub fn summary(title: &str, rows: &[(&str, String)]) -> String {
-    let mut out = format!("### {}\n\n| | |\n|---|---|\n", markdown_cell(title));
+/// The job summary for a step: a heading, the error (if any) as one line
+/// right under it, where a person woken by the failure looks first, and a
+/// table of what it did.
+pub fn summary(title: &str, error: Option<&str>, rows: &[(&str, String)]) -> String {
+    let mut out = format!("### {}\n\n", markdown_cell(title));
+    if let Some(error) = error {
+        let _ = write!(out, "**Error:** {}\n\n", markdown_cell(error));
+    }
+    out.push_str("| | |\n|---|---|\n");
     for (name, value) in rows {
         let _ = writeln!(
             out,

@@ -148,7 +148,7 @@ fn permission(op: &str) -> String {
 }
 
 /// A DB instance, as far as this action cares.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Instance {
     pub id: String,
     pub arn: String,

@@ -43,6 +43,14 @@ async fn snapshot_is_named_and_tagged_after_the_deploy() {
     assert_eq!(tags["team"], "payments");
     assert!(ran.summary.contains("snapshot succeeded"), "{ran}");
     assert!(ran.summary.contains(id), "{ran}");
+    // Where to look, and how long it took.
+    assert!(
+        ran.summary.contains(&format!(
+            "<https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#db-snapshot:id={id}>"
+        )),
+        "{ran}"
+    );
+    assert!(ran.summary.contains("| took | "), "{ran}");
     // Defaults the runner passes for other modes' inputs are not "unused".
     assert!(
         !ran.commands("warning")
@@ -171,6 +179,20 @@ async fn restore_latest_makes_a_new_instance_and_leaves_the_source_alone() {
     assert_eq!(tags["rds-snapshot-action:source-db"], "prod");
     assert_eq!(moto.instance("prod").await, source_before);
     assert!(ran.summary.contains("restore succeeded"), "{ran}");
+    // The 3 a.m. summary: what was restored, from when, and the way out.
+    let endpoint = ran.output("endpoint");
+    for part in [
+        "- Source DB instance: `prod` (untouched)".to_owned(),
+        format!("- Snapshot: `{newest}`, taken "),
+        " ago), before deploying `v1.1.0`".to_owned(),
+        format!("- Endpoint: `{endpoint}` port 5432"),
+        "#database:id=prod-rollback>".to_owned(),
+        "Point the application at the new endpoint".to_owned(),
+        "aws rds modify-db-instance --region us-east-1 --db-instance-identifier prod-rollback --no-deletion-protection --apply-immediately".to_owned(),
+        "aws rds delete-db-instance --region us-east-1 --db-instance-identifier prod-rollback --skip-final-snapshot".to_owned(),
+    ] {
+        assert!(ran.summary.contains(&part), "{part}\n{}", ran.summary);
+    }
 }
 
 #[tokio::test]

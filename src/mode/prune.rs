@@ -11,8 +11,8 @@ use tracing::info;
 
 use super::list::newest_first;
 use super::owned_snapshot_of;
-use crate::config::{PrunePlan, Retention};
-use crate::github::Report;
+use crate::config::{PrunePlan, Retention, rfc3339};
+use crate::github::{Report, Table};
 use crate::naming::tag as key;
 use crate::rds::{Rds, Snapshot, tag_value};
 
@@ -22,6 +22,7 @@ pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Resul
     out.set_json("prune-candidates", json_ids(&pruned.candidates));
     out.set_json("deleted", json_ids(&pruned.deleted));
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
+    out.tables.push(pruned.table(&plan.db));
     for held in &pruned.held {
         out.warn(held.clone());
     }
@@ -47,6 +48,23 @@ pub struct Pruned {
     pub held: Vec<String>,
     /// The deletions that failed, each naming its snapshot and the error.
     pub failed: Vec<String>,
+    /// Every snapshot the rules selected, with what became of it, for the
+    /// job summary: snapshot, created, deploy version, result.
+    pub outcomes: Vec<Vec<String>>,
+}
+
+impl Pruned {
+    /// The job summary's table of what the rules selected and what was done.
+    pub fn table(&self, db: &str) -> Table {
+        Table {
+            title: format!(
+                "Snapshots of {db} past the retention rules: {} deleted",
+                self.deleted.len()
+            ),
+            headers: vec!["snapshot", "created", "deploy version", "result"],
+            rows: self.outcomes.clone(),
+        }
+    }
 }
 
 /// Deletes (or, with `dry_run`, only selects) the snapshots of `db` that
@@ -69,16 +87,32 @@ pub async fn prune(
         .collect();
     let total = snapshots.len();
     let mut pruned = Pruned::default();
+    let mut selected = Vec::new();
     for snapshot in select(snapshots, retention, now) {
+        let row = |result: &str| {
+            vec![
+                snapshot.id.clone(),
+                snapshot.created.map(rfc3339).unwrap_or_default(),
+                tag_value(&snapshot.tags, key::DEPLOY_VERSION)
+                    .unwrap_or_default()
+                    .to_owned(),
+                result.to_owned(),
+            ]
+        };
         let copies: Vec<&str> = copying
             .iter()
             .filter(|copy| copy.reads(&snapshot) != Some(false))
             .map(|copy| copy.id)
             .collect();
         if copies.is_empty() {
+            selected.push(row(""));
             pruned.candidates.push(snapshot.id);
             continue;
         }
+        pruned.outcomes.push(row(&format!(
+            "kept: a copy of it is running ({})",
+            copies.join(", ")
+        )));
         // DeleteDBSnapshot on the source of a running copy ends the copy:
         // "If the snapshot is being copied, the copy operation is
         // terminated" (API_DeleteDBSnapshot). A copy whose source cannot be
@@ -104,20 +138,30 @@ pub async fn prune(
         "{} of {total} snapshot(s) of `{db}` made by this action are past the retention rules",
         pruned.candidates.len()
     );
-    for id in &pruned.candidates {
-        if dry_run {
+    for (id, mut row) in pruned.candidates.iter().zip(selected) {
+        let result = if dry_run {
             info!("would delete snapshot `{id}` (dry run)");
-            continue;
-        }
-        match rds.delete_snapshot(id).await {
-            Ok(Some(_)) => info!("deleted snapshot `{id}`"),
-            Ok(None) => info!("snapshot `{id}` was already gone"),
-            Err(error) => {
-                pruned.failed.push(format!("`{id}`: {error}"));
-                continue;
+            "would be deleted (dry run)".to_owned()
+        } else {
+            match rds.delete_snapshot(id).await {
+                Ok(found) => {
+                    let result = if found.is_some() {
+                        "deleted"
+                    } else {
+                        "deleted (already gone)"
+                    };
+                    info!("snapshot `{id}`: {result}");
+                    pruned.deleted.push(id.clone());
+                    result.to_owned()
+                }
+                Err(error) => {
+                    pruned.failed.push(format!("`{id}`: {error}"));
+                    format!("NOT deleted: {error}")
+                }
             }
-        }
-        pruned.deleted.push(id.clone());
+        };
+        row[3] = result;
+        pruned.outcomes.push(row);
     }
     Ok(pruned)
 }

@@ -5,7 +5,8 @@ use anyhow::{Context as _, bail};
 use tracing::info;
 
 use super::prune::{json_ids, prune};
-use super::{finish_snapshot, owned, same_run, source_instance};
+use super::summary::age;
+use super::{console_url, finish_snapshot, owned, same_run, source_instance};
 use crate::config::{Retention, SnapshotPlan, Tag, Wait, rfc3339};
 use crate::github::{Report, shown};
 use crate::naming::tag as key;
@@ -18,6 +19,7 @@ pub async fn run(
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set("db-instance-identifier", plan.db.clone());
     if let (Some(given), Some(stored)) = (&plan.deploy_version_given, &plan.deploy_version) {
@@ -64,6 +66,21 @@ pub async fn run(
     out.set("status", snapshot.status.clone());
     let what = format!("snapshot `{}` of `{}`", snapshot.id, plan.db);
     let done = finish_snapshot(rds, snapshot, &what, wait).await?;
+    let took = chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
+    out.note(
+        "took",
+        if wait.enabled {
+            age(took)
+        } else {
+            format!("{} (not waited for: `wait: false`)", age(took))
+        },
+    );
+    // The snapshot's ID is validated (letters, digits, hyphens), so the
+    // address is safe as an autolink.
+    out.sections.push(format!(
+        "Console: <{}>\n\n",
+        console_url(rds.region(), "db-snapshot", &done.id)
+    ));
     out.set("status", done.status);
     Ok(())
 }
@@ -74,7 +91,7 @@ async fn snapshottable(rds: &Rds, id: &str) -> anyhow::Result<Instance> {
     let db = source_instance(rds, id).await?;
     if !matches!(db.status.as_str(), "available" | "storage-optimization") {
         bail!(
-            "DB instance `{}` is `{}`, and RDS snapshots an instance only while it is `available` (or `storage-optimization`); nothing was changed. Start it if it is stopped, wait until it is `available`, and re-run",
+            "DB instance `{}` is `{}`, and RDS snapshots an instance only while it is `available` (or `storage-optimization`); nothing was changed; wait until it is `available` (start it if it is stopped) and re-run",
             db.id,
             db.status
         );
@@ -98,6 +115,7 @@ async fn prune_first(
     match prune(rds, &plan.db, retention, false, chrono::Utc::now()).await {
         Ok(pruned) => {
             out.set_json("deleted", json_ids(&pruned.deleted));
+            out.tables.push(pruned.table(&plan.db));
             for held in pruned.held {
                 out.warn(held);
             }
