@@ -76,9 +76,54 @@ impl Mode {
         }
     }
 
+    /// What the mode does, in one line for `--help`.
+    pub fn about(self) -> &'static str {
+        match self {
+            Mode::Snapshot => {
+                "Take a manual snapshot of a DB instance before a deploy (a re-run adopts it)"
+            }
+            Mode::Restore => "Restore a snapshot to a new DB instance built like its source",
+            Mode::Pitr => "Restore a DB instance to a point in time, as a new DB instance",
+            Mode::List => "List this action's snapshots of a DB instance, newest first",
+            Mode::Prune => "Delete this action's old snapshots of a DB instance by retention rules",
+            Mode::Delete => "Delete one snapshot this action made",
+            Mode::Copy => {
+                "Copy a snapshot to another region or KMS key, or share it with other accounts"
+            }
+        }
+    }
+
+    /// Whether the mode waits for what it starts (`wait`, `wait-timeout`).
+    fn waits(self) -> bool {
+        !matches!(self, Mode::List | Mode::Prune | Mode::Delete)
+    }
+
+    /// Every input the mode reads besides `mode`, in the order `action.yml`
+    /// lists them: what `rds-snapshot-action <MODE> --help` shows.
+    pub fn inputs(self) -> Vec<&'static str> {
+        crate::inputs::INPUTS
+            .iter()
+            .map(|spec| spec.name)
+            .filter(|name| {
+                self.reads().contains(name)
+                    || *name == "aws-region"
+                    || (self.waits() && matches!(*name, "wait" | "wait-timeout"))
+            })
+            .collect()
+    }
+
+    /// The mode as the command line shows it.
+    pub fn help(self) -> crate::inputs::ModeHelp {
+        crate::inputs::ModeHelp {
+            name: self.name(),
+            about: self.about(),
+            inputs: self.inputs(),
+        }
+    }
+
     /// The inputs a mode reads besides `mode`, `wait`, `wait-timeout` and
     /// `aws-region`. Any other input given is reported as unused.
-    fn reads(self) -> &'static [&'static str] {
+    pub fn reads(self) -> &'static [&'static str] {
         match self {
             Mode::Snapshot => &[
                 "db-instance-identifier",
@@ -106,10 +151,24 @@ impl Mode {
                 "share-with-account-ids",
                 "tags",
             ],
-            Mode::Restore | Mode::Pitr => &[
+            Mode::Restore => &[
                 "db-instance-identifier",
                 "deploy-version",
                 "snapshot-identifier",
+                "target-db-instance-identifier",
+                "db-instance-class",
+                "db-subnet-group-name",
+                "vpc-security-group-ids",
+                "multi-az",
+                "deletion-protection",
+                "db-parameter-group-name",
+                "option-group-name",
+                "carry-settings",
+                "tags",
+                "run-id",
+            ],
+            Mode::Pitr => &[
+                "db-instance-identifier",
                 "target-db-instance-identifier",
                 "restore-time",
                 "db-instance-class",

@@ -52,11 +52,29 @@ impl RunContext {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Outputs {
     pairs: Vec<(&'static str, String)>,
+    /// The outputs whose value is JSON (set with [`Outputs::set_json`]):
+    /// `--json` nests them as values, and the job summary shows them as
+    /// tables of their own instead of as text.
+    json: Vec<&'static str>,
 }
 
 impl Outputs {
+    /// Sets an output whose value is JSON. The runner takes outputs as
+    /// strings, so it is stored as JSON text, and parsed back only where
+    /// the whole report is JSON.
+    pub fn set_json(&mut self, name: &'static str, value: serde_json::Value) {
+        self.set(name, value.to_string());
+        self.json.push(name);
+    }
+
+    /// Whether an output's value is JSON.
+    pub fn is_json(&self, name: &str) -> bool {
+        self.json.contains(&name)
+    }
+
     /// Sets an output; setting it again replaces the value.
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
+        self.json.retain(|json| *json != name);
         let value = value.into();
         match self.pairs.iter_mut().find(|(key, _)| *key == name) {
             Some(pair) => pair.1 = value,
@@ -112,7 +130,14 @@ impl Outputs {
     pub fn to_json(&self) -> String {
         let map: serde_json::Map<String, serde_json::Value> = self
             .iter()
-            .map(|(name, value)| (name.to_owned(), value.into()))
+            .map(|(name, value)| {
+                let value = if self.is_json(name) {
+                    serde_json::from_str(value).unwrap_or_else(|_| value.into())
+                } else {
+                    value.into()
+                };
+                (name.to_owned(), value)
+            })
             .collect();
         serde_json::Value::Object(map).to_string()
     }
@@ -127,12 +152,21 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Rows for the job summary's table, after the outputs: `(name, text)`.
     pub notes: Vec<(String, String)>,
+    /// Markdown for the job summary, after its table and before the other
+    /// tables. Its writer escapes what came from outside (see
+    /// [`markdown_cell`]).
+    pub sections: Vec<String>,
 }
 
 impl Report {
     /// Sets an output.
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.outputs.set(name, value);
+    }
+
+    /// Sets an output whose value is JSON (see [`Outputs::set_json`]).
+    pub fn set_json(&mut self, name: &'static str, value: serde_json::Value) {
+        self.outputs.set_json(name, value);
     }
 
     /// Adds a row to the job summary (not an output).
@@ -239,9 +273,15 @@ pub fn markdown_cell(text: &str) -> String {
     out
 }
 
-/// The job summary for a step: a heading and a table of what it did.
-pub fn summary(title: &str, rows: &[(&str, String)]) -> String {
-    let mut out = format!("### {}\n\n| | |\n|---|---|\n", markdown_cell(title));
+/// The job summary for a step: a heading, the error (if any) as one line
+/// right under it, where a person woken by the failure looks first, and a
+/// table of what it did.
+pub fn summary(title: &str, error: Option<&str>, rows: &[(&str, String)]) -> String {
+    let mut out = format!("### {}\n\n", markdown_cell(title));
+    if let Some(error) = error {
+        let _ = write!(out, "**Error:** {}\n\n", markdown_cell(error));
+    }
+    out.push_str("| | |\n|---|---|\n");
     for (name, value) in rows {
         let _ = writeln!(
             out,

@@ -284,50 +284,71 @@ pub enum Format {
     Json,
 }
 
+/// A mode as the command line shows it. The modes themselves are defined
+/// above this module (`config::Mode::help`), which passes them in.
+#[derive(Debug, Clone)]
+pub struct ModeHelp {
+    pub name: &'static str,
+    pub about: &'static str,
+    /// The inputs the mode reads, each a flag of its subcommand.
+    pub inputs: Vec<&'static str>,
+}
+
 /// The command line: `rds-snapshot-action <MODE> [--<input> <VALUE>]...`,
-/// every input a flag spelled as in `action.yml`.
-pub fn command() -> clap::Command {
+/// one subcommand per mode with only the inputs that mode reads as flags
+/// (spelled as in `action.yml`), so `rds-snapshot-action snapshot --help`
+/// and `rds-snapshot-action help snapshot` show that mode's flags alone.
+pub fn command(modes: &[ModeHelp]) -> clap::Command {
     let mut command = clap::Command::new("rds-snapshot-action")
         .about("Snapshot an RDS database before a deploy; restore it, from a snapshot or to a point in time, when the deploy goes wrong.")
-        .after_help("Inside GitHub Actions, run without arguments: inputs come from INPUT_* variables and outputs go to GITHUB_OUTPUT. Elsewhere, outputs are printed as key=value lines (or JSON with --json).")
+        .after_help("Inside GitHub Actions, run without arguments: inputs come from INPUT_* variables and outputs go to GITHUB_OUTPUT. Elsewhere, outputs are printed as key=value lines (or JSON with --json). `rds-snapshot-action help <MODE>` shows a mode's flags.")
         .version(env!("CARGO_PKG_VERSION"))
-        .arg(
-            clap::Arg::new("mode")
-                .value_name("MODE")
-                .required(true)
-                .help(INPUTS[0].description),
-        )
+        .subcommand_required(true)
+        .subcommand_value_name("MODE")
+        .subcommand_help_heading("Modes")
         .arg(
             clap::Arg::new("json")
                 .long("json")
+                .global(true)
+                .display_order(1000)
                 .action(clap::ArgAction::SetTrue)
                 .help("Print the outputs as one JSON object instead of key=value lines."),
         );
-    for spec in &INPUTS[1..] {
-        command = command.arg(
-            clap::Arg::new(spec.name)
-                .long(spec.name)
-                .value_name("VALUE")
-                .help(spec.description),
-        );
+    for mode in modes {
+        let mut sub = clap::Command::new(mode.name).about(mode.about);
+        for spec in INPUTS
+            .iter()
+            .filter(|spec| mode.inputs.contains(&spec.name))
+        {
+            sub = sub.arg(
+                clap::Arg::new(spec.name)
+                    .long(spec.name)
+                    .value_name("VALUE")
+                    .help(spec.description),
+            );
+        }
+        command = command.subcommand(sub);
     }
     command
 }
 
 /// Reads inputs from command-line arguments (the first is the program).
-pub fn from_args<I, T>(args: I) -> Result<(RawInputs, Format), clap::Error>
+pub fn from_args<I, T>(args: I, modes: &[ModeHelp]) -> Result<(RawInputs, Format), clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = command().try_get_matches_from(args)?;
-    let mut raw = RawInputs::default();
-    for spec in INPUTS {
-        if let Some(value) = matches.get_one::<String>(spec.name) {
+    let matches = command(modes).try_get_matches_from(args)?;
+    let Some((mode, flags)) = matches.subcommand() else {
+        unreachable!("clap requires a subcommand");
+    };
+    let mut raw = RawInputs::default().with("mode", mode);
+    for spec in &INPUTS[1..] {
+        if let Ok(Some(value)) = flags.try_get_one::<String>(spec.name) {
             raw = raw.with(spec.name, value);
         }
     }
-    let format = if matches.get_flag("json") {
+    let format = if flags.get_flag("json") {
         Format::Json
     } else {
         Format::Lines
@@ -381,30 +402,54 @@ fn yaml_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn modes() -> Vec<ModeHelp> {
+        vec![
+            ModeHelp {
+                name: "snapshot",
+                about: "take one",
+                inputs: vec!["db-instance-identifier", "deploy-version", "run-id"],
+            },
+            ModeHelp {
+                name: "prune",
+                about: "delete old ones",
+                inputs: vec!["db-instance-identifier", "keep-last"],
+            },
+        ]
+    }
+
     #[test]
     fn flags_are_spelled_like_inputs() {
-        let (raw, format) = from_args([
-            "rds-snapshot-action",
-            "snapshot",
-            "--db-instance-identifier",
-            "prod",
-            "--deploy-version=v2.4.1",
-            "--json",
-        ])
+        let (raw, format) = from_args(
+            [
+                "rds-snapshot-action",
+                "snapshot",
+                "--db-instance-identifier",
+                "prod",
+                "--deploy-version=v2.4.1",
+                "--json",
+            ],
+            &modes(),
+        )
         .unwrap();
         assert_eq!(raw.get("mode"), Some("snapshot"));
         assert_eq!(raw.get("db-instance-identifier"), Some("prod"));
         assert_eq!(raw.get("deploy-version"), Some("v2.4.1"));
         assert_eq!(format, Format::Json);
-        assert!(
-            from_args([
+        let (_, format) = from_args(["rds-snapshot-action", "--json", "prune"], &modes()).unwrap();
+        assert_eq!(format, Format::Json);
+        for wrong in [
+            [
                 "rds-snapshot-action",
                 "snapshot",
                 "--db-instance-identifer",
-                "x"
-            ])
-            .is_err()
-        );
+                "x",
+            ],
+            // Another mode's flag is refused, not silently ignored.
+            ["rds-snapshot-action", "snapshot", "--keep-last", "3"],
+            ["rds-snapshot-action", "snapshop", "--run-id", "3"],
+        ] {
+            assert!(from_args(wrong, &modes()).is_err(), "{wrong:?}");
+        }
     }
 
     #[test]

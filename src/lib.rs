@@ -45,6 +45,24 @@ pub async fn run(raw: &RawInputs, ctx: &RunContext, step: &mut Step) -> anyhow::
             plan.mode()
         ));
     }
+    if plan.mode().reads().contains(&"run-id")
+        && raw.get("run-id").is_none()
+        && ctx
+            .github_run_id
+            .as_deref()
+            .is_none_or(|id| id.trim().is_empty())
+    {
+        // Adoption matches what an earlier attempt made by its run ID; the
+        // IDs derived without one come from the clock and differ each time.
+        step.report.warn(format!(
+            "no `run-id` is set (`--run-id` on the command line), so a re-run of this step will not adopt what this one makes: it will {} a new one. Pass your CI's build ID as `--run-id`",
+            if plan.mode() == Mode::Snapshot {
+                "take"
+            } else {
+                "refuse to reuse the target, or restore"
+            }
+        ));
+    }
     let rds = Rds::connect(plan.region.as_deref()).await?;
     execute(&plan, &rds, &mut step.report).await
 }

@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use rds_snapshot_action::config::Mode;
 use rds_snapshot_action::github::{self, RunContext};
 use rds_snapshot_action::inputs::{self, Format, RawInputs};
 use rds_snapshot_action::{Step, run};
@@ -26,7 +27,8 @@ fn main() -> ExitCode {
     };
     let args: Vec<String> = std::env::args().collect();
     let (raw, format) = if args.len() > 1 {
-        match inputs::from_args(args) {
+        let modes: Vec<_> = Mode::ALL.iter().map(|mode| mode.help()).collect();
+        match inputs::from_args(args, &modes) {
             Ok(parsed) => parsed,
             Err(error) => error.exit(),
         }
@@ -80,20 +82,20 @@ fn report(
         let mut rows: Vec<(&str, String)> = outputs
             .iter()
             .filter(|(_, value)| !value.is_empty())
-            // `list` shows its snapshots as a table of their own below.
-            .filter(|(name, _)| *name != "snapshots")
+            // JSON is for the next step; its mode shows it as a table below.
+            .filter(|(name, _)| !outputs.is_json(name))
             .map(|(name, value)| (name, value.to_owned()))
             .collect();
         for (name, text) in &step.report.notes {
             rows.push((name, text.clone()));
         }
-        if let Some(error) = error {
-            rows.push(("error", error.to_owned()));
-        }
         for warning in &step.report.warnings {
             rows.push(("warning", warning.clone()));
         }
-        let mut summary = github::summary(&title, &rows);
+        let mut summary = github::summary(&title, error, &rows);
+        for section in &step.report.sections {
+            summary.push_str(section);
+        }
         for table in &step.report.tables {
             summary.push_str(&table.to_markdown());
         }

@@ -29,9 +29,7 @@ pub enum RdsError {
     },
     #[error("{op}: it already exists ({message})")]
     AlreadyExists { op: &'static str, message: String },
-    #[error(
-        "{op}: the account's quota of manual DB snapshots in this region is used up ({message}); delete old snapshots with `mode: prune` (or `prune-keep-last` on the snapshot step), or ask AWS Support for a higher `Manual DB instance snapshots` quota"
-    )]
+    #[error("{op}: {} ({message}); {}", quota_problem(op), quota_fix(op))]
     QuotaExceeded { op: &'static str, message: String },
     #[error("{op}: {message}")]
     InvalidState { op: &'static str, message: String },
@@ -150,7 +148,7 @@ fn permission(op: &str) -> String {
 }
 
 /// A DB instance, as far as this action cares.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Instance {
     pub id: String,
     pub arn: String,
@@ -198,6 +196,32 @@ pub struct Snapshot {
     pub vpc_id: Option<String>,
     /// `SnapshotType`: `manual`, `automated`, `shared`, `public`, ...
     pub kind: String,
+    /// `SourceDBSnapshotIdentifier`: the ARN this snapshot was copied from.
+    /// AWS fills it only for a cross-Region or cross-account copy
+    /// (DBSnapshot in the API reference), so a same-Region copy's source is
+    /// known only from our `copied-from` tag.
+    pub copied_from: Option<String>,
+}
+
+/// What `SnapshotQuotaExceeded` means for an operation. From CopyDBSnapshot
+/// it has two causes, and the answer does not say which: the manual
+/// snapshot quota is full, or too many copies are in flight ("You can have
+/// up to 20 snapshot copy requests in progress to a single destination
+/// Region per account", USER_CopySnapshot, Limitations).
+fn quota_problem(op: &str) -> &'static str {
+    if op == "CopyDBSnapshot" {
+        "RDS refused the copy for a quota: either 20 snapshot copies to this region are already in progress (AWS's limit per account), or the account's quota of manual DB snapshots in this region is used up"
+    } else {
+        "the account's quota of manual DB snapshots in this region is used up"
+    }
+}
+
+fn quota_fix(op: &str) -> &'static str {
+    if op == "CopyDBSnapshot" {
+        "if copies are running (see the snapshots in `copying` or `pending` in the console), re-run this step when some have finished; otherwise delete old snapshots in the target region with `mode: prune`, or ask AWS Support for a higher `Manual DB instance snapshots` quota"
+    } else {
+        "delete old snapshots with `mode: prune` (or `prune-keep-last` on the snapshot step), or ask AWS Support for a higher `Manual DB instance snapshots` quota"
+    }
 }
 
 /// Looks a tag up by key.
@@ -881,6 +905,10 @@ fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         size_gib: snap.allocated_storage(),
         vpc_id: snap.vpc_id().map(str::to_owned),
         kind: snap.snapshot_type().unwrap_or_default().to_owned(),
+        copied_from: snap
+            .source_db_snapshot_identifier()
+            .filter(|arn| !arn.is_empty())
+            .map(str::to_owned),
     }
 }
 

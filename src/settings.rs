@@ -303,7 +303,7 @@ pub fn drift(source: Option<&Settings>, restored: &Settings, carry: &Carry) -> V
 
 /// The drift table as the `settings` output: a JSON array, one object a
 /// setting.
-pub fn drift_json(rows: &[Row]) -> String {
+pub fn drift_json(rows: &[Row]) -> serde_json::Value {
     let rows: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {
@@ -316,7 +316,7 @@ pub fn drift_json(rows: &[Row]) -> String {
             })
         })
         .collect();
-    serde_json::Value::Array(rows).to_string()
+    serde_json::Value::Array(rows)
 }
 
 /// AWS allows 50 tags on a resource (Tagging Amazon RDS resources).
@@ -444,7 +444,7 @@ mod tests {
             .map(|r| r.setting)
             .collect();
         assert_eq!(drifted, [DB_PARAMETER_GROUP]);
-        let json: serde_json::Value = serde_json::from_str(&drift_json(&rows)).unwrap();
+        let json = drift_json(&rows);
         assert_eq!(json[3]["setting"], DB_PARAMETER_GROUP);
         assert_eq!(json[3]["drifted"], true);
     }

@@ -21,29 +21,152 @@ const NOT_ENFORCED_BY_MOTO: &[&str] = &["rds:AddTagsToResource", "iam:PassRole"]
 /// admin user who sets up everything else.
 const BOOTSTRAP_REQUESTS: &str = "3";
 
-fn policy(mode: &str) -> serde_json::Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/iam/{mode}.json"));
+fn documented(name: &str) -> serde_json::Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/iam/{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// A mode's documented policy as moto can evaluate it. moto (5.x,
+/// `moto/iam/access_control.py`) checks every action against the resource
+/// `*` and has no `aws:ResourceTag/...` context values, so a statement
+/// scoped to tagged snapshot ARNs would deny everything there. The tag
+/// condition itself is checked by
+/// `delete_snapshot_is_allowed_only_on_snapshots_with_our_ownership_tag`.
+fn policy(mode: &str) -> serde_json::Value {
+    let mut policy = documented(mode);
+    for statement in policy["Statement"].as_array_mut().unwrap() {
+        if let Some(statement) = statement.as_object_mut()
+            && statement.remove("Condition").is_some()
+        {
+            statement.insert("Resource".into(), "*".into());
+        }
+    }
+    policy
+}
+
+/// Every action the policy allows, across its statements.
 fn actions(policy: &serde_json::Value) -> Vec<String> {
-    policy["Statement"][0]["Action"]
+    policy["Statement"]
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|statement| match &statement["Action"] {
+            serde_json::Value::Array(list) => list.clone(),
+            one => vec![one.clone()],
+        })
         .map(|a| a.as_str().unwrap().to_owned())
         .collect()
 }
 
 fn without(policy: &serde_json::Value, action: &str) -> serde_json::Value {
     let mut policy = policy.clone();
-    let list = policy["Statement"][0]["Action"].as_array_mut().unwrap();
-    list.retain(|a| a != action);
-    if list.is_empty() {
-        // IAM refuses a statement without actions; this one grants no RDS.
-        list.push("sts:GetCallerIdentity".into());
+    for statement in policy["Statement"].as_array_mut().unwrap() {
+        if statement["Action"] == action {
+            statement["Action"] = "sts:GetCallerIdentity".into();
+        }
+        let Some(list) = statement["Action"].as_array_mut() else {
+            continue;
+        };
+        list.retain(|a| a != action);
+        if list.is_empty() {
+            // IAM refuses a statement without actions; this one grants no RDS.
+            list.push("sts:GetCallerIdentity".into());
+        }
     }
     policy
+}
+
+#[test]
+fn delete_snapshot_is_allowed_only_on_snapshots_with_our_ownership_tag() {
+    for mode in ["prune", "delete"] {
+        let policy = documented(mode);
+        let statements = policy["Statement"].as_array().unwrap();
+        let deleting: Vec<&serde_json::Value> = statements
+            .iter()
+            .filter(|s| {
+                actions(&serde_json::json!({"Statement": [s]}))
+                    .iter()
+                    .any(|a| a == "rds:DeleteDBSnapshot" || a == "rds:*")
+            })
+            .collect();
+        assert_eq!(deleting.len(), 1, "{mode}: {policy:#}");
+        let statement = deleting[0];
+        assert_eq!(
+            statement["Action"],
+            serde_json::json!(["rds:DeleteDBSnapshot"]),
+            "{mode}"
+        );
+        assert_eq!(
+            statement["Resource"], "arn:aws:rds:*:*:snapshot:*",
+            "{mode}"
+        );
+        assert_eq!(
+            statement["Condition"],
+            serde_json::json!({"StringEquals": {
+                "aws:ResourceTag/rds-snapshot-action:managed-by": "rds-snapshot-action"
+            }}),
+            "{mode}"
+        );
+    }
+    for mode in ["snapshot", "restore", "pitr", "list", "copy"] {
+        assert!(
+            !actions(&documented(mode))
+                .iter()
+                .any(|a| a == "rds:DeleteDBSnapshot"),
+            "{mode} must not be allowed to delete snapshots"
+        );
+    }
+}
+
+#[test]
+fn the_trust_policies_admit_the_subjects_the_example_workflows_present() {
+    // GitHub's OIDC `sub`: `repo:ORG/REPO:environment:NAME` for a job with
+    // an environment, else `repo:ORG/REPO:ref:REF` (GitHub's "About security
+    // hardening with OpenID Connect", example subject claims).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let subjects = |name: &str| -> Vec<String> {
+        let sub = &documented(name)["Statement"][0]["Condition"];
+        let value = sub["StringEquals"]["token.actions.githubusercontent.com:sub"]
+            .clone()
+            .as_str()
+            .map(|one| serde_json::json!([one]))
+            .unwrap_or_else(|| {
+                sub["StringLike"]["token.actions.githubusercontent.com:sub"].clone()
+            });
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    // deploy.yml's snapshot job and rollback.yml run in `environment: production`.
+    for workflow in [
+        "examples/workflows/deploy.yml",
+        "examples/workflows/rollback.yml",
+    ] {
+        assert!(
+            read(workflow).contains("environment: production"),
+            "{workflow}"
+        );
+    }
+    assert_eq!(
+        subjects("trust-policy"),
+        ["repo:your-org/your-repo:environment:production"]
+    );
+    // cleanup.yml has no environment: it runs on main (schedule, by hand)
+    // and as deploy.yml's reusable workflow, on its `v*` tag.
+    let cleanup = read("examples/workflows/cleanup.yml");
+    assert!(!cleanup.contains("environment:"), "{cleanup}");
+    assert!(read("examples/workflows/deploy.yml").contains("tags: ['v*']"));
+    assert_eq!(
+        subjects("trust-policy-cleanup"),
+        [
+            "repo:your-org/your-repo:ref:refs/heads/main",
+            "repo:your-org/your-repo:ref:refs/tags/v*"
+        ]
+    );
 }
 
 struct Account<'a> {

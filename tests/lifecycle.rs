@@ -90,6 +90,20 @@ async fn prune_dry_run_then_for_real_and_never_what_it_does_not_own() {
     assert!(json_ids(dry.output("deleted")).is_empty());
     assert_eq!(dry.output("status"), "dry-run");
     assert_eq!(moto.snapshot_ids("prod").await.len(), 4);
+    // The summary shows a table, not the outputs' JSON arrays.
+    assert!(!dry.summary.contains("[\""), "{}", dry.summary);
+    assert!(
+        dry.summary
+            .contains("| snapshot | created | deploy version | result |"),
+        "{}",
+        dry.summary
+    );
+    assert!(
+        dry.summary.contains(&format!("| {oldest} |"))
+            && dry.summary.contains("| v1 | would be deleted (dry run) |"),
+        "{}",
+        dry.summary
+    );
 
     let real = prune("false");
     real.assert_ok();
@@ -188,6 +202,15 @@ async fn delete_of_a_missing_snapshot_on_a_first_attempt_is_a_typo_not_a_success
         .run();
     ran.assert_failed();
     let error = ran.error();
+    // The summary says what went wrong in one line, first.
+    let mut lines = ran.summary.lines().filter(|line| !line.is_empty());
+    assert_eq!(lines.next(), Some("### rds-snapshot-action: delete failed"));
+    let headline = lines.next().unwrap_or_default();
+    assert!(
+        headline.starts_with("**Error:** snapshot") && headline.contains("nothing was deleted"),
+        "{}",
+        ran.summary
+    );
     assert!(error.contains(&format!("`{ours}x`")), "{error}");
     assert!(error.contains("input `snapshot-identifier`"), "{error}");
     assert!(error.contains("nothing was deleted"), "{error}");

@@ -43,6 +43,14 @@ async fn snapshot_is_named_and_tagged_after_the_deploy() {
     assert_eq!(tags["team"], "payments");
     assert!(ran.summary.contains("snapshot succeeded"), "{ran}");
     assert!(ran.summary.contains(id), "{ran}");
+    // Where to look, and how long it took.
+    assert!(
+        ran.summary.contains(&format!(
+            "<https://us-east-1.console.aws.amazon.com/rds/home?region=us-east-1#db-snapshot:id={id}>"
+        )),
+        "{ran}"
+    );
+    assert!(ran.summary.contains("| took | "), "{ran}");
     // Defaults the runner passes for other modes' inputs are not "unused".
     assert!(
         !ran.commands("warning")
@@ -171,6 +179,20 @@ async fn restore_latest_makes_a_new_instance_and_leaves_the_source_alone() {
     assert_eq!(tags["rds-snapshot-action:source-db"], "prod");
     assert_eq!(moto.instance("prod").await, source_before);
     assert!(ran.summary.contains("restore succeeded"), "{ran}");
+    // The 3 a.m. summary: what was restored, from when, and the way out.
+    let endpoint = ran.output("endpoint");
+    for part in [
+        "- Source DB instance: `prod` (untouched)".to_owned(),
+        format!("- Snapshot: `{newest}`, taken "),
+        " ago), before deploying `v1.1.0`".to_owned(),
+        format!("- Endpoint: `{endpoint}` port 5432"),
+        "#database:id=prod-rollback>".to_owned(),
+        "Point the application at the new endpoint".to_owned(),
+        "aws rds modify-db-instance --region us-east-1 --db-instance-identifier prod-rollback --no-deletion-protection --apply-immediately".to_owned(),
+        "aws rds delete-db-instance --region us-east-1 --db-instance-identifier prod-rollback --skip-final-snapshot".to_owned(),
+    ] {
+        assert!(ran.summary.contains(&part), "{part}\n{}", ran.summary);
+    }
 }
 
 #[tokio::test]
@@ -391,6 +413,85 @@ async fn outside_actions_the_cli_prints_outputs() {
     let value: serde_json::Value = serde_json::from_str(json.stdout.trim()).expect("JSON");
     assert_eq!(value["snapshot-identifier"], "prod-v9-rjenkins-77");
     assert_eq!(moto.snapshot_ids("prod").await, vec!["prod-v9-rjenkins-77"]);
+    assert!(!json.stderr.contains("no `run-id` is set"), "{json}");
+
+    // Outputs whose value is JSON are nested as JSON, not strings of JSON.
+    let cli_json = |args: &[&str]| {
+        let ran = Step::new(&moto, "list", "").cli(args).run();
+        ran.assert_ok();
+        serde_json::from_str::<serde_json::Value>(ran.stdout.trim()).expect("JSON")
+    };
+    let list = cli_json(&["list", "--db-instance-identifier", "prod", "--json"]);
+    assert_eq!(list["snapshots"][0]["id"], "prod-v9-rjenkins-77", "{list}");
+    let prune = cli_json(&[
+        "--json",
+        "prune",
+        "--db-instance-identifier",
+        "prod",
+        "--keep-last",
+        "1",
+        "--dry-run",
+        "true",
+    ]);
+    assert_eq!(prune["prune-candidates"], serde_json::json!([]), "{prune}");
+    assert_eq!(prune["deleted"], serde_json::json!([]), "{prune}");
+
+    // Without a run ID nothing can be adopted on a re-run: say so.
+    let bare = Step::new(&moto, "snapshot", "")
+        .cli(&["snapshot", "--db-instance-identifier", "prod"])
+        .run();
+    bare.assert_ok();
+    assert!(
+        bare.stderr.contains("no `run-id` is set") && bare.stderr.contains("will not adopt"),
+        "{bare}"
+    );
+}
+
+#[test]
+fn each_mode_has_its_own_help() {
+    let help = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_rds-snapshot-action"))
+            .args(args)
+            .output()
+            .expect("run rds-snapshot-action");
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    let snapshot = help(&["snapshot", "--help"]);
+    assert_eq!(snapshot, help(&["help", "snapshot"]));
+    for flag in [
+        "--db-instance-identifier",
+        "--prune-keep-last",
+        "--run-id",
+        "--wait-timeout",
+    ] {
+        assert!(snapshot.contains(flag), "{flag} missing:\n{snapshot}");
+    }
+    for flag in [
+        "--keep-last ",
+        "--restore-time",
+        "--target-region",
+        "--mode",
+    ] {
+        assert!(!snapshot.contains(flag), "{flag} shown:\n{snapshot}");
+    }
+    let prune = help(&["prune", "--help"]);
+    assert!(
+        prune.contains("--keep-last") && prune.contains("--dry-run"),
+        "{prune}"
+    );
+    assert!(
+        !prune.contains("--wait") && !prune.contains("--run-id"),
+        "{prune}"
+    );
+    let pitr = help(&["help", "pitr"]);
+    assert!(pitr.contains("--restore-time"), "{pitr}");
+    assert!(!pitr.contains("--snapshot-identifier"), "{pitr}");
+    let top = help(&["--help"]);
+    assert!(
+        top.contains("copy") && !top.contains("--keep-last"),
+        "{top}"
+    );
 }
 
 #[tokio::test]

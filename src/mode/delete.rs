@@ -5,7 +5,8 @@ use tracing::info;
 
 use super::prune::json_ids;
 use super::{owned, owned_snapshot};
-use crate::github::{Report, shown};
+use crate::config::rfc3339;
+use crate::github::{Report, Table, shown};
 use crate::naming::tag;
 use crate::rds::{Rds, tag_value};
 
@@ -32,8 +33,17 @@ pub async fn run(
             "snapshot `{id}` does not exist in region {}; nothing to delete (if this is a re-run, the first attempt deleted it)",
             rds.region()
         ));
-        out.set("deleted", json_ids(&[]));
+        out.set_json("deleted", json_ids(&[]));
         out.set("status", "deleted");
+        out.tables.push(table(
+            id,
+            vec![
+                String::new(),
+                String::new(),
+                String::new(),
+                "already gone (deleted by the first attempt of this run)".to_owned(),
+            ],
+        ));
         return Ok(());
     };
     if !owned(&snapshot.tags) {
@@ -70,7 +80,29 @@ pub async fn run(
         shown(&snapshot.status)
     );
     rds.delete_snapshot(id).await?;
-    out.set("deleted", json_ids(&[id.to_owned()]));
+    out.set_json("deleted", json_ids(&[id.to_owned()]));
     out.set("status", "deleted");
+    out.tables.push(table(
+        id,
+        vec![
+            snapshot.source_db.clone(),
+            snapshot.created.map(rfc3339).unwrap_or_default(),
+            tag_value(&snapshot.tags, tag::DEPLOY_VERSION)
+                .unwrap_or_default()
+                .to_owned(),
+            "deleted".to_owned(),
+        ],
+    ));
     Ok(())
+}
+
+/// The job summary's table: the one snapshot, and what became of it.
+fn table(id: &str, rest: Vec<String>) -> Table {
+    let mut row = vec![id.to_owned()];
+    row.extend(rest);
+    Table {
+        title: "Deleted snapshot".to_owned(),
+        headers: vec!["snapshot", "of DB", "created", "deploy version", "result"],
+        rows: vec![row],
+    }
 }

@@ -39,7 +39,7 @@ pub async fn run(db: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
         );
     }
     out.set("db-instance-identifier", db.to_owned());
-    out.set("snapshots", serde_json::Value::Array(entries).to_string());
+    out.set_json("snapshots", serde_json::Value::Array(entries));
     out.tables.push(Table {
         title: format!("Snapshots of {db} made by rds-snapshot-action"),
         headers: vec![

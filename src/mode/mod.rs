@@ -9,6 +9,7 @@ pub mod pitr;
 pub mod prune;
 pub mod restore;
 pub mod snapshot;
+mod summary;
 
 use anyhow::{Context as _, bail};
 use tracing::info;
@@ -221,7 +222,7 @@ async fn create_instance<F>(
     wanted: &str,
     adoptable: impl Fn(&Instance) -> bool,
     create: F,
-) -> anyhow::Result<()>
+) -> anyhow::Result<Instance>
 where
     F: Future<Output = Result<Instance, RdsError>>,
 {
@@ -257,7 +258,7 @@ async fn finish_instance(
     build: &Build,
     wait: Wait,
     out: &mut Report,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Instance> {
     out.set("db-instance-identifier", instance.id.clone());
     out.set("status", instance.status.clone());
     let instance = if wait.enabled {
@@ -295,7 +296,7 @@ async fn finish_instance(
             .unwrap_or_default(),
     );
     report_settings(build, &instance, out);
-    Ok(())
+    Ok(instance)
 }
 
 async fn until_instance_available(rds: &Rds, id: &str, wait: Wait) -> anyhow::Result<Instance> {
@@ -357,7 +358,7 @@ fn report_settings(build: &Build, instance: &Instance, out: &mut Report) {
         &instance.settings,
         &build.carry,
     );
-    out.set("settings", settings::drift_json(&rows));
+    out.set_json("settings", settings::drift_json(&rows));
     let network = match (
         build
             .source
@@ -504,10 +505,13 @@ pub(crate) async fn owned_snapshots(rds: &Rds, db: &str) -> anyhow::Result<Vec<S
         .snapshots_of(db)
         .await?
         .into_iter()
-        .filter(|snapshot| {
-            owned_snapshot(snapshot)
-                && snapshot.source_db == db
-                && tag_value(&snapshot.tags, tag::SOURCE_DB) == Some(db)
-        })
+        .filter(|snapshot| owned_snapshot_of(snapshot, db))
         .collect())
+}
+
+/// Whether this action made `snapshot` of `db` (see [`owned_snapshots`]).
+pub(crate) fn owned_snapshot_of(snapshot: &Snapshot, db: &str) -> bool {
+    owned_snapshot(snapshot)
+        && snapshot.source_db == db
+        && tag_value(&snapshot.tags, tag::SOURCE_DB) == Some(db)
 }

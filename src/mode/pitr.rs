@@ -7,6 +7,7 @@ use tracing::info;
 
 use super::{
     build, create_instance, finish_instance, foreign_target, owned, same_run, source_instance,
+    summary,
 };
 use crate::config::{PitrPlan, RestoreTime, Wait, rfc3339, tag};
 use crate::github::{Report, shown};
@@ -41,7 +42,9 @@ pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         out.set("restore-time", time.to_owned());
         let source = rds.instance(&plan.source_db).await?;
         let build = build(rds, target, source, Restore::ToPointInTime, None, out).await?;
-        return finish_instance(rds, existing, &build, wait, out).await;
+        let restored = finish_instance(rds, existing, &build, wait, out).await?;
+        summary::rollback(rds.region(), &restored, out);
+        return Ok(());
     }
 
     let source = source_instance(rds, &plan.source_db).await?;
@@ -83,14 +86,16 @@ pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         tags: &build.tags,
     };
     let create = rds.restore_to_time(&source_id, plan.time, &new);
-    create_instance(rds, &build, wait, out, &wanted, is_ours, create)
+    let restored = create_instance(rds, &build, wait, out, &wanted, is_ours, create)
         .await
         .with_context(|| {
             format!(
                 "restoring `{source_id}` to a point in time as `{}`",
                 target.id
             )
-        })
+        })?;
+    summary::rollback(rds.region(), &restored, out);
+    Ok(())
 }
 
 /// The source's restorable window: from the automated backups' restore

@@ -1,36 +1,76 @@
 //! `mode: prune`: deletes this action's old snapshots of one DB by retention
 //! rules. It only ever considers snapshots that carry the ownership tag and
 //! name the DB as their source, never deletes one that is not `available`
-//! (a snapshot still being created, say), and always keeps the newest
+//! (a snapshot still being created, say), never deletes the source of a copy
+//! still running (that would cancel the copy), and always keeps the newest
 //! available one, whatever the rules say.
 
+use anyhow::bail;
 use chrono::{DateTime, Utc};
 use tracing::info;
 
 use super::list::newest_first;
-use super::owned_snapshots;
-use crate::config::{PrunePlan, Retention};
-use crate::github::Report;
-use crate::rds::{Rds, Snapshot};
+use super::owned_snapshot_of;
+use crate::config::{PrunePlan, Retention, rfc3339};
+use crate::github::{Report, Table};
+use crate::naming::tag as key;
+use crate::rds::{Rds, Snapshot, tag_value};
 
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     out.set("db-instance-identifier", plan.db.clone());
     let pruned = prune(rds, &plan.db, plan.retention, plan.dry_run, Utc::now()).await?;
-    out.set("prune-candidates", json_ids(&pruned.candidates));
-    out.set("deleted", json_ids(&pruned.deleted));
+    out.set_json("prune-candidates", json_ids(&pruned.candidates));
+    out.set_json("deleted", json_ids(&pruned.deleted));
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
+    out.tables.push(pruned.table(&plan.db));
+    for held in &pruned.held {
+        out.warn(held.clone());
+    }
+    if !pruned.failed.is_empty() {
+        out.set("status", "failed");
+        bail!(
+            "{} of {} snapshot(s) could not be deleted: {}; the others were. Re-run this step to try again",
+            pruned.failed.len(),
+            pruned.candidates.len(),
+            pruned.failed.join("; ")
+        );
+    }
     Ok(())
 }
 
 /// What a prune selected and what it deleted.
 #[derive(Debug, Default)]
 pub struct Pruned {
+    /// What the rules select, less what a running copy still reads from.
     pub candidates: Vec<String>,
     pub deleted: Vec<String>,
+    /// Why snapshots the rules select were kept: copies of them are running.
+    pub held: Vec<String>,
+    /// The deletions that failed, each naming its snapshot and the error.
+    pub failed: Vec<String>,
+    /// Every snapshot the rules selected, with what became of it, for the
+    /// job summary: snapshot, created, deploy version, result.
+    pub outcomes: Vec<Vec<String>>,
+}
+
+impl Pruned {
+    /// The job summary's table of what the rules selected and what was done.
+    pub fn table(&self, db: &str) -> Table {
+        Table {
+            title: format!(
+                "Snapshots of {db} past the retention rules: {} deleted",
+                self.deleted.len()
+            ),
+            headers: vec!["snapshot", "created", "deploy version", "result"],
+            rows: self.outcomes.clone(),
+        }
+    }
 }
 
 /// Deletes (or, with `dry_run`, only selects) the snapshots of `db` that
-/// `retention` lets go.
+/// `retention` lets go, except the sources of copies still running. A
+/// failed deletion does not stop the others; it is listed in
+/// [`Pruned::failed`] for the caller to judge.
 pub async fn prune(
     rds: &Rds,
     db: &str,
@@ -38,32 +78,133 @@ pub async fn prune(
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Pruned> {
-    let snapshots = owned_snapshots(rds, db).await?;
-    let total = snapshots.len();
-    let candidates: Vec<String> = select(snapshots, retention, now)
-        .into_iter()
-        .map(|snapshot| snapshot.id)
+    let all = rds.snapshots_of(db).await?;
+    let copying = running_copies(&all);
+    let snapshots: Vec<Snapshot> = all
+        .iter()
+        .filter(|snapshot| owned_snapshot_of(snapshot, db))
+        .cloned()
         .collect();
-    info!(
-        "{} of {total} snapshot(s) of `{db}` made by this action are past the retention rules",
-        candidates.len()
-    );
-    let mut deleted = Vec::new();
-    for id in &candidates {
-        if dry_run {
-            info!("would delete snapshot `{id}` (dry run)");
+    let total = snapshots.len();
+    let mut pruned = Pruned::default();
+    let mut selected = Vec::new();
+    for snapshot in select(snapshots, retention, now) {
+        let row = |result: &str| {
+            vec![
+                snapshot.id.clone(),
+                snapshot.created.map(rfc3339).unwrap_or_default(),
+                tag_value(&snapshot.tags, key::DEPLOY_VERSION)
+                    .unwrap_or_default()
+                    .to_owned(),
+                result.to_owned(),
+            ]
+        };
+        let copies: Vec<&str> = copying
+            .iter()
+            .filter(|copy| copy.reads(&snapshot) != Some(false))
+            .map(|copy| copy.id)
+            .collect();
+        if copies.is_empty() {
+            selected.push(row(""));
+            pruned.candidates.push(snapshot.id);
             continue;
         }
-        match rds.delete_snapshot(id).await? {
-            Some(_) => info!("deleted snapshot `{id}`"),
-            None => info!("snapshot `{id}` was already gone"),
-        }
-        deleted.push(id.clone());
+        pruned.outcomes.push(row(&format!(
+            "kept: a copy of it is running ({})",
+            copies.join(", ")
+        )));
+        // DeleteDBSnapshot on the source of a running copy ends the copy:
+        // "If the snapshot is being copied, the copy operation is
+        // terminated" (API_DeleteDBSnapshot). A copy whose source cannot be
+        // told may be reading any of them.
+        let unknown = copying.iter().any(|copy| copy.reads(&snapshot).is_none());
+        pruned.held.push(format!(
+            "snapshot `{}` was kept although the retention rules select it: {} still running{}; prune again when {} available",
+            snapshot.id,
+            copies
+                .iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if unknown {
+                " and may be copying it (RDS does not say from which snapshot a same-region copy made outside this action reads)"
+            } else {
+                " copies it, and deleting a copy's source cancels the copy"
+            },
+            if copies.len() == 1 { "it is" } else { "they are" }
+        ));
     }
-    Ok(Pruned {
-        candidates,
-        deleted,
-    })
+    info!(
+        "{} of {total} snapshot(s) of `{db}` made by this action are past the retention rules",
+        pruned.candidates.len()
+    );
+    for (id, mut row) in pruned.candidates.iter().zip(selected) {
+        let result = if dry_run {
+            info!("would delete snapshot `{id}` (dry run)");
+            "would be deleted (dry run)".to_owned()
+        } else {
+            match rds.delete_snapshot(id).await {
+                Ok(found) => {
+                    let result = if found.is_some() {
+                        "deleted"
+                    } else {
+                        "deleted (already gone)"
+                    };
+                    info!("snapshot `{id}`: {result}");
+                    pruned.deleted.push(id.clone());
+                    result.to_owned()
+                }
+                Err(error) => {
+                    pruned.failed.push(format!("`{id}`: {error}"));
+                    format!("NOT deleted: {error}")
+                }
+            }
+        };
+        row[3] = result;
+        pruned.outcomes.push(row);
+    }
+    Ok(pruned)
+}
+
+/// A copy in progress in this region, and what it says about its source.
+struct RunningCopy<'a> {
+    id: &'a str,
+    /// The source's ARN (RDS's record, or our `copied-from` tag).
+    source_arn: Option<&'a str>,
+    /// The source's ID: a copy made with CopyTags carries its source's
+    /// `snapshot-id` tag, which names the source, not the copy.
+    source_id: Option<&'a str>,
+}
+
+impl RunningCopy<'_> {
+    /// Whether this copy reads from `snapshot`; `None` when it cannot be told.
+    fn reads(&self, snapshot: &Snapshot) -> Option<bool> {
+        match (self.source_arn, self.source_id) {
+            (Some(arn), _) => Some(arn == snapshot.arn),
+            (None, Some(id)) => Some(id.eq_ignore_ascii_case(&snapshot.id)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The copies in progress among one DB's snapshots. A copy in the same
+/// region keeps its source's DBInstanceIdentifier, so it is listed with it;
+/// it is `pending`, then `copying` (USER_CopySnapshot). A copy from here
+/// into another region runs there and is not seen by this listing.
+fn running_copies(snapshots: &[Snapshot]) -> Vec<RunningCopy<'_>> {
+    snapshots
+        .iter()
+        .filter(|snapshot| matches!(snapshot.status.as_str(), "pending" | "copying"))
+        .map(|copy| RunningCopy {
+            id: &copy.id,
+            source_arn: copy
+                .copied_from
+                .as_deref()
+                .or_else(|| tag_value(&copy.tags, key::COPIED_FROM)),
+            source_id: tag_value(&copy.tags, key::SNAPSHOT_ID)
+                .filter(|id| !id.eq_ignore_ascii_case(&copy.id)),
+        })
+        .collect()
 }
 
 /// Chooses which of one DB's snapshots (all made by this action) the rules
@@ -98,8 +239,8 @@ pub fn select(snapshots: Vec<Snapshot>, retention: Retention, now: DateTime<Utc>
 }
 
 /// IDs as a JSON array.
-pub fn json_ids(ids: &[String]) -> String {
-    serde_json::to_string(ids).expect("strings serialise")
+pub fn json_ids(ids: &[String]) -> serde_json::Value {
+    serde_json::Value::from(ids.to_vec())
 }
 
 #[cfg(test)]
@@ -122,6 +263,7 @@ mod tests {
             size_gib: None,
             vpc_id: None,
             kind: "manual".to_owned(),
+            copied_from: None,
         }
     }
 

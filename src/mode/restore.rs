@@ -5,7 +5,9 @@
 use anyhow::{Context as _, bail};
 use tracing::info;
 
-use super::{build, choose, create_instance, finish_instance, foreign_target, owned, same_run};
+use super::{
+    build, choose, create_instance, finish_instance, foreign_target, owned, same_run, summary,
+};
 use crate::config::{RestorePlan, Wait, rfc3339, tag};
 use crate::github::{Report, shown};
 use crate::naming::{self, tag as key};
@@ -63,7 +65,9 @@ pub async fn run(
             out,
         )
         .await?;
-        return finish_instance(rds, existing.clone(), &build, wait, out).await;
+        let restored = finish_instance(rds, existing.clone(), &build, wait, out).await?;
+        summary::rollback(rds.region(), &restored, out);
+        return Ok(());
     }
 
     let snapshot = choose(&plan.choice, plan.source_db.as_deref(), rds).await?;
@@ -125,9 +129,11 @@ pub async fn run(
             && same_run(&instance.tags, run_id)
             && restored_from(instance, &snapshot)
     };
-    create_instance(rds, &build, wait, out, &wanted, ours, create)
+    let restored = create_instance(rds, &build, wait, out, &wanted, ours, create)
         .await
-        .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))
+        .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))?;
+    summary::rollback(rds.region(), &restored, out);
+    Ok(())
 }
 
 /// Whether `instance` was restored from this very snapshot: the same name,

@@ -5,7 +5,8 @@ use anyhow::{Context as _, bail};
 use tracing::info;
 
 use super::prune::{json_ids, prune};
-use super::{finish_snapshot, owned, same_run, source_instance};
+use super::summary::age;
+use super::{console_url, finish_snapshot, owned, same_run, source_instance};
 use crate::config::{Retention, SnapshotPlan, Tag, Wait, rfc3339};
 use crate::github::{Report, shown};
 use crate::naming::tag as key;
@@ -18,6 +19,7 @@ pub async fn run(
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set("db-instance-identifier", plan.db.clone());
     if let (Some(given), Some(stored)) = (&plan.deploy_version_given, &plan.deploy_version) {
@@ -34,30 +36,105 @@ pub async fn run(
     let snapshot = match rds.snapshot(&plan.snapshot_id).await? {
         Some(existing) => adopt(existing, plan)?,
         None => {
-            if let Some(keep) = plan.prune_keep_last {
-                let retention = Retention {
-                    keep_last: Some(keep),
-                    older_than: None,
-                };
-                let pruned = prune(rds, &plan.db, retention, false, chrono::Utc::now()).await?;
-                out.set("deleted", json_ids(&pruned.deleted));
+            // The source first: a typo in `db-instance-identifier`, or a
+            // stopped instance, must not cost any old snapshot.
+            let db = snapshottable(rds, &plan.db).await?;
+            let trouble = match plan.prune_keep_last {
+                Some(keep) => prune_first(plan, keep, rds, out).await,
+                None => None,
+            };
+            guard_quota(plan, rds, out, trouble.as_deref()).await?;
+            if let Some(trouble) = &trouble {
+                out.warn(format!(
+                    "pruning before the snapshot did not finish ({trouble}); the snapshot is taken anyway, since only a full quota needs that space. Prune with `mode: prune` when convenient"
+                ));
             }
-            guard_quota(plan, rds, out).await?;
-            create(plan, rds, out).await?
+            let created = create(plan, &db, rds, out).await;
+            match (created, &trouble) {
+                // The quota could not be read, and CreateDBSnapshot says it
+                // is full: now the pruning mattered.
+                (Err(error), Some(trouble)) => {
+                    return Err(
+                        error.context(format!("pruning first did not free room ({trouble})"))
+                    );
+                }
+                (created, _) => created?,
+            }
         }
     };
     out.set("snapshot-arn", snapshot.arn.clone());
     out.set("status", snapshot.status.clone());
     let what = format!("snapshot `{}` of `{}`", snapshot.id, plan.db);
     let done = finish_snapshot(rds, snapshot, &what, wait).await?;
+    let took = chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
+    out.note(
+        "took",
+        if wait.enabled {
+            age(took)
+        } else {
+            format!("{} (not waited for: `wait: false`)", age(took))
+        },
+    );
+    // The snapshot's ID is validated (letters, digits, hyphens), so the
+    // address is safe as an autolink.
+    out.sections.push(format!(
+        "Console: <{}>\n\n",
+        console_url(rds.region(), "db-snapshot", &done.id)
+    ));
     out.set("status", done.status);
     Ok(())
+}
+
+/// The source DB instance, if RDS can snapshot it now: CreateDBSnapshot
+/// accepts only `available` and `storage-optimization` (API_CreateDBSnapshot).
+async fn snapshottable(rds: &Rds, id: &str) -> anyhow::Result<Instance> {
+    let db = source_instance(rds, id).await?;
+    if !matches!(db.status.as_str(), "available" | "storage-optimization") {
+        bail!(
+            "DB instance `{}` is `{}`, and RDS snapshots an instance only while it is `available` (or `storage-optimization`); nothing was changed; wait until it is `available` (start it if it is stopped) and re-run",
+            db.id,
+            db.status
+        );
+    }
+    Ok(db)
+}
+
+/// `prune-keep-last`: makes room before the snapshot. A failure here is
+/// returned, not raised: the snapshot is what the deploy needs, and only a
+/// full quota makes the pruning necessary for it.
+async fn prune_first(
+    plan: &SnapshotPlan,
+    keep: u32,
+    rds: &Rds,
+    out: &mut Report,
+) -> Option<String> {
+    let retention = Retention {
+        keep_last: Some(keep),
+        older_than: None,
+    };
+    match prune(rds, &plan.db, retention, false, chrono::Utc::now()).await {
+        Ok(pruned) => {
+            out.set_json("deleted", json_ids(&pruned.deleted));
+            out.tables.push(pruned.table(&plan.db));
+            for held in pruned.held {
+                out.warn(held);
+            }
+            (!pruned.failed.is_empty())
+                .then(|| format!("could not delete {}", pruned.failed.join("; ")))
+        }
+        Err(error) => Some(format!("{error:#}")),
+    }
 }
 
 /// Refuses to start a snapshot the account's quota would refuse, and warns
 /// when the quota is close, while pruning is still a choice rather than an
 /// emergency.
-async fn guard_quota(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+async fn guard_quota(
+    plan: &SnapshotPlan,
+    rds: &Rds,
+    out: &mut Report,
+    prune_trouble: Option<&str>,
+) -> anyhow::Result<()> {
     let (used, max) = match rds.manual_snapshot_quota().await {
         Ok(Some(quota)) => quota,
         // A policy without the permission is a setup mistake to fix, not an
@@ -80,9 +157,12 @@ async fn guard_quota(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow
     info!("manual snapshots in {}: {used} of {max}", rds.region());
     if used >= max {
         bail!(
-            "region {} already holds {used} manual DB snapshots, the account's quota of {max}, so a new snapshot of `{}` would be refused. Delete old ones with `mode: prune` (for example `keep-last: 20`), set `prune-keep-last` on this step, or ask AWS Support for a higher quota",
+            "region {} already holds {used} manual DB snapshots, the account's quota of {max}, so a new snapshot of `{}` would be refused{}. Delete old ones with `mode: prune` (for example `keep-last: 20`), set `prune-keep-last` on this step, or ask AWS Support for a higher quota",
             rds.region(),
-            plan.db
+            plan.db,
+            prune_trouble
+                .map(|trouble| format!(" (pruning first did not free room: {trouble})"))
+                .unwrap_or_default()
         );
     }
     let left = max - used;
@@ -122,24 +202,19 @@ fn snapshot_tags(plan: &SnapshotPlan, db: &Instance, out: &mut Report) -> Vec<Ta
     merged
 }
 
-async fn create(plan: &SnapshotPlan, rds: &Rds, out: &mut Report) -> anyhow::Result<Snapshot> {
-    let db = source_instance(rds, &plan.db).await?;
-    // CreateDBSnapshot accepts only these source states; anything else
-    // would be refused after the quota check and the log said "creating".
-    if !matches!(db.status.as_str(), "available" | "storage-optimization") {
-        bail!(
-            "DB instance `{}` is `{}`, and RDS snapshots an instance only while it is `available` (or `storage-optimization`); wait until it is `available` (start it if it is stopped) and re-run",
-            db.id,
-            db.status
-        );
-    }
+async fn create(
+    plan: &SnapshotPlan,
+    db: &Instance,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Snapshot> {
     info!(
         "creating snapshot `{}` of DB instance `{}` ({})",
         plan.snapshot_id,
         plan.db,
         shown(&db.status)
     );
-    let tags = snapshot_tags(plan, &db, out);
+    let tags = snapshot_tags(plan, db, out);
     match rds
         .create_snapshot(&plan.db, &plan.snapshot_id, &tags)
         .await
