@@ -229,8 +229,7 @@ def create_db_instance(request: Any, call: Any) -> Any:
     return result
 
 
-@around("RestoreDBInstanceFromDBSnapshot")
-def restore_from_snapshot(request: Any, call: Any) -> Any:
+def restoring(request: Any, call: Any) -> Any:
     result = call()
     new_instance(
         request.backend,
@@ -241,16 +240,8 @@ def restore_from_snapshot(request: Any, call: Any) -> Any:
     return result
 
 
-@around("RestoreDBInstanceToPointInTime")
-def restore_to_time(request: Any, call: Any) -> Any:
-    result = call()
-    new_instance(
-        request.backend,
-        result_object(result, "DBInstance"),
-        "restore-creating",
-        "restore-backing-up",
-    )
-    return result
+around("RestoreDBInstanceFromDBSnapshot")(restoring)
+around("RestoreDBInstanceToPointInTime")(restoring)
 
 
 @around("CreateDBSnapshot")
