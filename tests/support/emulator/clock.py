@@ -151,9 +151,6 @@ class Scheduler:
             if job.catch_up(now):
                 self.jobs.remove(job)
 
-    def busy(self, name: str) -> bool:
-        return any(job.name == name for job in self.jobs)
-
     def cancel(self, name: str) -> None:
         self.jobs = [job for job in self.jobs if job.name != name]
 

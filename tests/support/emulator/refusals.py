@@ -28,7 +28,7 @@ from typing import Any
 from moto.rds.models import DBInstanceClustered
 
 from .core import AwsError, around, check_identifier, param
-from .states import name_taken
+from .states import CLUSTER, INSTANCE, Kind, name_taken
 
 
 def _instance(request: Any, member: str) -> Any:
@@ -89,11 +89,11 @@ def restore_to_time(request: Any, call: Any) -> Any:
     return call()
 
 
-def _target_free(request: Any, member: str) -> None:
+def _target_free(request: Any, member: str, kind: Kind = INSTANCE) -> None:
     name = param(request, member)
     check_identifier(name, member)
-    if name_taken(request.backend, request.backend.databases, name):
-        raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
+    if name_taken(request.backend, kind.store(request.backend), name):
+        raise AwsError(kind.exists_fault, kind.exists_message)
 
 
 @around("CopyDBSnapshot")
@@ -104,22 +104,15 @@ def copy_db_snapshot(request: Any, call: Any) -> Any:
     return call()
 
 
-def _cluster_target_free(request: Any, member: str) -> None:
-    name = param(request, member)
-    check_identifier(name, member)
-    if name_taken(request.backend, request.backend.clusters, name):
-        raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
-
-
 @around("CreateDBCluster")
 def create_db_cluster(request: Any, call: Any) -> Any:
-    _cluster_target_free(request, "DBClusterIdentifier")
+    _target_free(request, "DBClusterIdentifier", CLUSTER)
     return call()
 
 
 @around("RestoreDBClusterFromSnapshot")
 def restore_cluster_from_snapshot(request: Any, call: Any) -> Any:
-    _cluster_target_free(request, "DBClusterIdentifier")
+    _target_free(request, "DBClusterIdentifier", CLUSTER)
     snapshot = request.backend.get_db_cluster_snapshot(param(request, "SnapshotIdentifier"))
     if snapshot.status != "available":
         raise AwsError(
@@ -131,7 +124,7 @@ def restore_cluster_from_snapshot(request: Any, call: Any) -> Any:
 
 @around("RestoreDBClusterToPointInTime")
 def restore_cluster_to_time(request: Any, call: Any) -> Any:
-    _cluster_target_free(request, "DBClusterIdentifier")
+    _target_free(request, "DBClusterIdentifier", CLUSTER)
     return call()
 
 
