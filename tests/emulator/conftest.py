@@ -23,6 +23,9 @@ SCALE = 0.002
 
 sys.path.insert(0, str(REPO / "tests" / "support"))
 os.environ["RDS_EMULATOR_TIME_SCALE"] = str(SCALE)
+# One server serves the whole run, and its clusters add up across tests; the
+# DBClusters quota (40 on AWS) is tested on its own with a low value.
+os.environ["RDS_EMULATOR_DB_CLUSTER_QUOTA"] = "1000"
 
 import emulator  # noqa: E402
 

@@ -12,6 +12,8 @@ follows:
 - quotas:    DescribeAccountAttributes and the manual snapshot quotas
 - refusals:  the calls AWS refuses, with AWS's error codes
 - backtrack: BacktrackDBCluster and DescribeDBClusterBacktracks
+- aurora:    cluster restores and clones with AWS's defaults, instances only
+             in an available cluster, cluster-owned settings refused on members
 
 `start(port)` serves it in this process; `python -m emulator PORT` (what
 scripts/emulator runs) serves it in the foreground.
@@ -31,6 +33,7 @@ from . import windows  # noqa: F401  (isort: skip)
 from . import quotas  # noqa: F401  (isort: skip)
 from . import refusals  # noqa: F401  (isort: skip)
 from . import backtrack  # noqa: F401  (isort: skip)
+from . import aurora  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
 
 

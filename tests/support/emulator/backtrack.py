@@ -15,6 +15,18 @@ BacktrackDBClusterMessage, DBClusterBacktrack, DBClusterBacktrackMessage):
 - The cluster must be `available` (InvalidDBClusterStateFault); it goes
   `backtracking` and back to `available`, and the backtrack's Status goes
   `pending` -> `applying` -> `completed`.
+- A cluster with binary logging on is refused unless `Force` is given
+  (BacktrackDBClusterMessage.Force: "Otherwise, an error occurs when binary
+  logging is enabled"; "Backtracking isn't supported with binary log (binlog)
+  replication", AWS knowledge center, aurora-mysql-cluster-backtrack). The
+  error is InvalidDBClusterStateFault, the one state error the operation
+  lists. Binary logging counts as on when the cluster is a binlog replication
+  source or replica (DescribeDBClusters: ReadReplicaIdentifiers,
+  ReplicationSourceIdentifier) or its cluster parameter group sets
+  `binlog_format` to anything but OFF (Aurora MySQL binary logging is turned
+  on with that parameter; which of these AWS checks is not documented).
+- DescribeDBClusters reports BacktrackWindow and EarliestBacktrackTime
+  (DBCluster); moto reports the window, EarliestBacktrackTime is ours.
 - DescribeDBClusterBacktracks lists a cluster's backtracks, newest first, or
   one by BacktrackIdentifier (DBClusterBacktrackNotFoundFault if unknown).
 """
@@ -55,6 +67,16 @@ DBCluster.cluster_create_time_utc = _created  # type: ignore[attr-defined]
 DBCluster.earliest_backtrack_time = property(_earliest_backtrack)  # type: ignore[attr-defined]
 
 
+def binary_logging(backend: Any, cluster: DBCluster) -> bool:
+    if cluster.read_replica_identifiers or cluster.replication_source_identifier:
+        return True
+    group = backend.db_cluster_parameter_groups.get(cluster.parameter_group)
+    if group is None:
+        return False
+    value = group.parameters.get("binlog_format", {}).get("ParameterValue", "OFF")
+    return str(value).upper() != "OFF"
+
+
 @around("BacktrackDBCluster")
 def backtrack_db_cluster(request: Any, call: Any) -> Any:
     cluster = request.backend.describe_db_clusters(param(request, "DBClusterIdentifier"))[0]
@@ -73,6 +95,12 @@ def backtrack_db_cluster(request: Any, call: Any) -> Any:
     if cluster.status != "available":
         raise AwsError(
             "InvalidDBClusterStateFault", f"DbCluster {name} is not in available state."
+        )
+    if binary_logging(request.backend, cluster) and not flag(request, "Force"):
+        raise AwsError(
+            "InvalidDBClusterStateFault",
+            f"DB cluster {name} has binary logging enabled; backtracking does not write "
+            "binlog entries. Pass Force to backtrack anyway.",
         )
     now = datetime.now(timezone.utc)
     to = _requested_time(request, ("BacktrackTo",))

@@ -33,8 +33,18 @@ AWS_SECONDS = {
     # RestoreDBInstanceFromDBSnapshot / ToPointInTime.
     "restore-creating": 720,
     "restore-backing-up": 180,
-    # CreateDBCluster / RestoreDBCluster*: the cluster, without instances.
+    # CreateDBCluster: the cluster, without instances.
     "cluster-creating": 300,
+    # RestoreDBClusterFromSnapshot / RestoreDBClusterToPointInTime (full
+    # copy): the cluster alone, without instances, in the time an instance
+    # restore's `creating` takes.
+    "cluster-restore-creating": 720,
+    # RestoreDBClusterToPointInTime with RestoreType=copy-on-write. AWS gives
+    # no figure; it documents a clone as "faster and more space-efficient than
+    # physically copying the data using other techniques, such as restoring a
+    # snapshot" (Aurora.Managing.Clone), since no data is copied, so its time
+    # does not grow with the volume. Here: well under a full-copy restore.
+    "clone-creating": 120,
     # An instance created into a cluster.
     "cluster-instance-creating": 480,
     # ModifyDBInstance / ModifyDBCluster with ApplyImmediately.

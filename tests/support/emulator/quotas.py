@@ -12,8 +12,16 @@ describe-account-attributes in the AWS CLI examples; CHAP_Limits):
   CopyDBClusterSnapshot at the quota fail with SnapshotQuotaExceeded,
   "Cannot create more than 100 manual snapshots" (as AWS words it).
 
-A test sets the limits with RDS_EMULATOR_MANUAL_SNAPSHOT_QUOTA and
-RDS_EMULATOR_MANUAL_CLUSTER_SNAPSHOT_QUOTA.
+- `DBClusters` (40) bounds every new cluster, restores and clones included:
+  at the quota CreateDBCluster, RestoreDBClusterFromSnapshot and
+  RestoreDBClusterToPointInTime fail with DBClusterQuotaExceededFault (each
+  operation's Errors: "The user attempted to create a new DB cluster and the
+  user has already reached the maximum allowed DB cluster quota"). It is also
+  the only limit on clones ("as many clones as you want, up to the maximum
+  number of DB clusters allowed in the AWS Region", Aurora.Managing.Clone).
+
+A test sets the limits with RDS_EMULATOR_MANUAL_SNAPSHOT_QUOTA,
+RDS_EMULATOR_MANUAL_CLUSTER_SNAPSHOT_QUOTA and RDS_EMULATOR_DB_CLUSTER_QUOTA.
 """
 
 from __future__ import annotations
@@ -29,8 +37,12 @@ from .core import AwsError, around
 os.environ["MOTO_RDS_SNAPSHOT_LIMIT"] = str(10**9)
 
 
-def limit(name: str) -> int:
-    return int(os.environ.get(name, "100"))
+def limit(name: str, default: int = 100) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def cluster_limit() -> int:
+    return limit("RDS_EMULATOR_DB_CLUSTER_QUOTA", 40)
 
 
 def manual(snapshots: Any) -> int:
@@ -61,6 +73,21 @@ around("CreateDBClusterSnapshot")(_cluster)
 around("CopyDBClusterSnapshot")(_cluster)
 
 
+def _new_cluster(request: Any, call: Any) -> Any:
+    most = cluster_limit()
+    if len(request.backend.clusters) >= most:
+        raise AwsError(
+            "DBClusterQuotaExceededFault",
+            f"Cannot create more than {most} DB clusters in this region; delete one or "
+            "ask AWS Support to raise the DBClusters quota.",
+        )
+    return call()
+
+
+for _action in ("CreateDBCluster", "RestoreDBClusterFromSnapshot", "RestoreDBClusterToPointInTime"):
+    around(_action)(_new_cluster)
+
+
 @around("DescribeAccountAttributes")
 def describe_account_attributes(request: Any, call: Any) -> Any:
     backend = request.backend
@@ -72,7 +99,7 @@ def describe_account_attributes(request: Any, call: Any) -> Any:
         {
             "AccountQuotas": [
                 quota("DBInstances", len(backend.databases), 40),
-                quota("DBClusters", len(backend.clusters), 40),
+                quota("DBClusters", len(backend.clusters), cluster_limit()),
                 quota(
                     "ManualSnapshots",
                     manual(backend.database_snapshots),

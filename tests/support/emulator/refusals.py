@@ -19,6 +19,20 @@
   operations' Errors).
 - CreateDBClusterSnapshot of a cluster that is not `available`:
   InvalidDBClusterStateFault (API_CreateDBClusterSnapshot, Errors).
+- CopyDBClusterSnapshot of a source that is not `available`
+  (SourceDBClusterSnapshotIdentifier: "Must specify a valid source snapshot in
+  the 'available' state"): InvalidDBClusterSnapshotStateFault. With KmsKeyId
+  from an unencrypted source: "If you copy an unencrypted DB cluster snapshot
+  and specify a value for the KmsKeyId parameter, an error is returned"
+  (CopyDBClusterSnapshotMessage.KmsKeyId); the model names no code, the
+  emulator answers InvalidParameterCombination (not documented by AWS).
+- DeleteDBClusterSnapshot of a snapshot that is not `available`
+  (DBClusterSnapshotIdentifier: "Must be the name of an existing DB cluster
+  snapshot in the available state"): InvalidDBClusterSnapshotStateFault; a
+  copy in flight may be deleted, which cancels it (CopyDBClusterSnapshot: "To
+  cancel the copy operation once it is in progress, delete the target DB
+  cluster snapshot ... while that DB cluster snapshot is in 'copying'
+  status").
 """
 
 from __future__ import annotations
@@ -140,11 +154,30 @@ def create_cluster_snapshot(request: Any, call: Any) -> Any:
     return call()
 
 
+def _cluster_snapshot_available(snapshot: Any, operation: str) -> None:
+    if snapshot.status != "available":
+        raise AwsError(
+            "InvalidDBClusterSnapshotStateFault",
+            f"Cluster snapshot {snapshot.db_cluster_snapshot_identifier} is {snapshot.status}; "
+            f"{operation} needs an available snapshot.",
+        )
+
+
 @around("CopyDBClusterSnapshot")
 def copy_cluster_snapshot(request: Any, call: Any) -> Any:
     check_identifier(
         param(request, "TargetDBClusterSnapshotIdentifier"), "TargetDBClusterSnapshotIdentifier"
     )
+    source = request.backend.get_db_cluster_snapshot(
+        param(request, "SourceDBClusterSnapshotIdentifier")
+    )
+    _cluster_snapshot_available(source, "CopyDBClusterSnapshot")
+    if param(request, "KmsKeyId") is not None and not source.storage_encrypted:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"Cluster snapshot {source.db_cluster_snapshot_identifier} is not encrypted; "
+            "KmsKeyId can be given only when copying an encrypted cluster snapshot.",
+        )
     return call()
 
 
@@ -154,4 +187,6 @@ def delete_cluster_snapshot(request: Any, call: Any) -> Any:
     if snapshot.snapshot_type == "automated":
         # As AWS answers it (aws-nuke #511).
         raise AwsError("InvalidDBClusterSnapshotStateFault", "Only manual snapshots may be deleted.")
+    if snapshot.status not in ("available", "copying", "pending"):
+        _cluster_snapshot_available(snapshot, "DeleteDBClusterSnapshot")
     return call()

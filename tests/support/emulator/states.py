@@ -12,7 +12,12 @@ action's waiting, adoption and re-run logic exists because of that. Here:
   user guide: `backing-up` "The DB instance is currently being backed up").
   It has no Endpoint while `creating`: AWS assigns it when the host exists.
 - A cluster goes `creating` -> `available`; its instances follow on their own
-  schedule (Aurora user guide, "Viewing DB cluster status").
+  schedule (Aurora user guide, "Viewing DB cluster status"). A restored
+  cluster takes as long as an instance restore's `creating`, a clone less
+  (clock.py). An instance in a cluster goes `creating` -> `available`: the
+  cluster, not the instance, holds the backups, so no `backing-up` (not
+  documented by AWS as a sequence; Aurora's backups are the cluster
+  volume's, Aurora.Managing.Backups).
 - ModifyDBInstance / ModifyDBCluster with ApplyImmediately go `modifying`.
 - DeleteDBInstance / DeleteDBCluster go `deleting`, then the name is gone.
 - CopyDBSnapshot targets go `pending`, then `copying` with progress.
@@ -188,7 +193,7 @@ def new_instance(backend: Any, db: DBInstance, creating: str, backing_up: str) -
     )
 
 
-def new_cluster(backend: Any, cluster: DBCluster) -> None:
+def new_cluster(backend: Any, cluster: DBCluster, creating: str = "cluster-creating") -> None:
     def done() -> None:
         cluster.status = "available"
         if not getattr(cluster, "emu_backups_since", None):
@@ -197,7 +202,7 @@ def new_cluster(backend: Any, cluster: DBCluster) -> None:
     SCHEDULER.start(
         Job(
             job_name(cluster),
-            [Phase(CLOCK.real("cluster-creating"), set_status(cluster, "creating"))],
+            [Phase(CLOCK.real(creating), set_status(cluster, "creating"))],
             done,
             alive=is_current(
                 backend.clusters, lambda c: c.db_cluster_identifier, cluster
@@ -280,9 +285,20 @@ def copy_cluster_snapshot(request: Any, call: Any) -> Any:
     return result
 
 
+def cluster_duration(request: Any) -> str:
+    """Which of clock.py's durations a new cluster's `creating` takes."""
+    if param(request, "SourceDBClusterIdentifier") is not None:
+        if param(request, "RestoreType") == "copy-on-write":
+            return "clone-creating"
+        return "cluster-restore-creating"
+    if param(request, "SnapshotIdentifier") is not None:
+        return "cluster-restore-creating"
+    return "cluster-creating"
+
+
 def _cluster_created(request: Any, call: Any) -> Any:
     result = call()
-    new_cluster(request.backend, result_object(result, "DBCluster"))
+    new_cluster(request.backend, result_object(result, "DBCluster"), cluster_duration(request))
     return result
 
 
