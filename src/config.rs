@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::db::{DbRef, Kind};
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
 use crate::naming::{self, MAX_INSTANCE_ID, MAX_SNAPSHOT_ID, RunStamp};
@@ -38,10 +39,11 @@ pub enum Mode {
     Prune,
     Delete,
     Copy,
+    Backtrack,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 8] = [
         Mode::Snapshot,
         Mode::Restore,
         Mode::Pitr,
@@ -49,6 +51,7 @@ impl Mode {
         Mode::Prune,
         Mode::Delete,
         Mode::Copy,
+        Mode::Backtrack,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Mode {
             Mode::Prune => "prune",
             Mode::Delete => "delete",
             Mode::Copy => "copy",
+            Mode::Backtrack => "backtrack",
         }
     }
 
@@ -80,15 +84,22 @@ impl Mode {
     pub fn about(self) -> &'static str {
         match self {
             Mode::Snapshot => {
-                "Take a manual snapshot of a DB instance before a deploy (a re-run adopts it)"
+                "Take a manual snapshot of a DB instance or Aurora cluster before a deploy (a re-run adopts it)"
             }
-            Mode::Restore => "Restore a snapshot to a new DB instance built like its source",
-            Mode::Pitr => "Restore a DB instance to a point in time, as a new DB instance",
-            Mode::List => "List this action's snapshots of a DB instance, newest first",
-            Mode::Prune => "Delete this action's old snapshots of a DB instance by retention rules",
+            Mode::Restore => {
+                "Restore a snapshot to a new DB instance or Aurora cluster built like its source"
+            }
+            Mode::Pitr => {
+                "Restore a DB instance or Aurora cluster to a point in time as a new one, or clone an Aurora cluster"
+            }
+            Mode::List => "List this action's snapshots of a DB, newest first",
+            Mode::Prune => "Delete this action's old snapshots of a DB by retention rules",
             Mode::Delete => "Delete one snapshot this action made",
             Mode::Copy => {
                 "Copy a snapshot to another region or KMS key, or share it with other accounts"
+            }
+            Mode::Backtrack => {
+                "Rewind an Aurora MySQL cluster in place to an earlier time (Backtrack)"
             }
         }
     }
@@ -127,22 +138,29 @@ impl Mode {
         match self {
             Mode::Snapshot => &[
                 "db-instance-identifier",
+                "db-cluster-identifier",
                 "deploy-version",
                 "snapshot-identifier",
                 "tags",
                 "run-id",
                 "prune-keep-last",
             ],
-            Mode::List => &["db-instance-identifier"],
+            Mode::List => &["db-instance-identifier", "db-cluster-identifier"],
             Mode::Prune => &[
                 "db-instance-identifier",
+                "db-cluster-identifier",
                 "keep-last",
                 "older-than",
                 "dry-run",
             ],
-            Mode::Delete => &["snapshot-identifier", "db-instance-identifier"],
+            Mode::Delete => &[
+                "snapshot-identifier",
+                "db-instance-identifier",
+                "db-cluster-identifier",
+            ],
             Mode::Copy => &[
                 "db-instance-identifier",
+                "db-cluster-identifier",
                 "deploy-version",
                 "snapshot-identifier",
                 "target-region",
@@ -153,15 +171,19 @@ impl Mode {
             ],
             Mode::Restore => &[
                 "db-instance-identifier",
+                "db-cluster-identifier",
                 "deploy-version",
                 "snapshot-identifier",
                 "target-db-instance-identifier",
+                "target-db-cluster-identifier",
+                "reader-count",
                 "db-instance-class",
                 "db-subnet-group-name",
                 "vpc-security-group-ids",
                 "multi-az",
                 "deletion-protection",
                 "db-parameter-group-name",
+                "db-cluster-parameter-group-name",
                 "option-group-name",
                 "carry-settings",
                 "tags",
@@ -169,18 +191,30 @@ impl Mode {
             ],
             Mode::Pitr => &[
                 "db-instance-identifier",
+                "db-cluster-identifier",
                 "target-db-instance-identifier",
+                "target-db-cluster-identifier",
                 "restore-time",
+                "restore-type",
+                "reader-count",
                 "db-instance-class",
                 "db-subnet-group-name",
                 "vpc-security-group-ids",
                 "multi-az",
                 "deletion-protection",
                 "db-parameter-group-name",
+                "db-cluster-parameter-group-name",
                 "option-group-name",
                 "carry-settings",
                 "tags",
                 "run-id",
+            ],
+            Mode::Backtrack => &[
+                "db-cluster-identifier",
+                "db-instance-identifier",
+                "restore-time",
+                "deploy-version",
+                "force",
             ],
         }
     }
@@ -209,6 +243,9 @@ pub struct Plan {
     pub region: Option<String>,
     /// Inputs that were given but that this mode does not read.
     pub unused: Vec<&'static str>,
+    /// Inputs this mode reads that have no effect on what it acts on (an
+    /// option group for an Aurora cluster, say), and why.
+    pub ignored: Vec<String>,
 }
 
 impl Plan {
@@ -221,6 +258,7 @@ impl Plan {
             Action::Prune(_) => Mode::Prune,
             Action::Delete { .. } => Mode::Delete,
             Action::Copy(_) => Mode::Copy,
+            Action::Backtrack(_) => Mode::Backtrack,
         }
     }
 }
@@ -232,7 +270,7 @@ pub enum Action {
     Restore(RestorePlan),
     Pitr(PitrPlan),
     List {
-        db: String,
+        db: DbRef,
     },
     Prune(PrunePlan),
     /// `db`, when given, must be the snapshot's source. `rerun`: a later
@@ -240,10 +278,29 @@ pub enum Action {
     /// snapshot already deleted by an earlier one.
     Delete {
         snapshot_id: String,
-        db: Option<String>,
+        db: Option<DbRef>,
         rerun: bool,
     },
     Copy(CopyPlan),
+    Backtrack(BacktrackPlan),
+}
+
+/// Where a Backtrack rewinds an Aurora MySQL cluster to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BacktrackTo {
+    Time(DateTime<Utc>),
+    /// The creation time of this action's newest snapshot of the cluster
+    /// for that deploy version: the moment before that deploy.
+    DeployVersion(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BacktrackPlan {
+    /// The cluster (or, until resolved, a member named as an instance).
+    pub db: DbRef,
+    pub to: BacktrackTo,
+    /// `force`: backtrack even with binary log replication.
+    pub force: bool,
 }
 
 /// Which of this action's snapshots of a DB a prune deletes.
@@ -257,7 +314,7 @@ pub struct Retention {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrunePlan {
-    pub db: String,
+    pub db: DbRef,
     pub retention: Retention,
     pub dry_run: bool,
 }
@@ -265,7 +322,7 @@ pub struct PrunePlan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CopyPlan {
     /// Required for `latest` and deploy-version choices.
-    pub source_db: Option<String>,
+    pub source_db: Option<DbRef>,
     pub choice: SnapshotChoice,
     /// `None`: the source's region.
     pub target_region: Option<String>,
@@ -279,7 +336,7 @@ pub struct CopyPlan {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotPlan {
-    pub db: String,
+    pub db: DbRef,
     pub snapshot_id: String,
     /// The version as a tag value RDS accepts (see [`naming::clean_tag_value`]).
     pub deploy_version: Option<String>,
@@ -289,6 +346,46 @@ pub struct SnapshotPlan {
     pub prune_keep_last: Option<u32>,
     /// The user's tags followed by this action's own.
     pub tags: Vec<Tag>,
+    /// What the ID was derived from (the version as given, and the run),
+    /// or `None` when `snapshot-identifier` gave it.
+    pub derived_from: Option<(Option<String>, RunStamp)>,
+}
+
+impl SnapshotPlan {
+    /// The same snapshot, of the Aurora cluster that the DB instance named
+    /// in `db-instance-identifier` belongs to: the ID derived again from the
+    /// cluster's name, within the 63 characters of a cluster snapshot ID.
+    pub fn of_cluster(&self, cluster: &str) -> Result<SnapshotPlan, InputError> {
+        let snapshot_id = match &self.derived_from {
+            Some((version, stamp)) => naming::snapshot_id(
+                cluster,
+                version.as_deref(),
+                stamp,
+                naming::MAX_CLUSTER_SNAPSHOT_ID,
+            )
+            .map_err(|rule| {
+                bad(
+                    "db-cluster-identifier",
+                    format!("must {rule} to name a snapshot after; got `{cluster}`"),
+                )
+            })?,
+            None => snapshot_id(&self.snapshot_id, Kind::Cluster)?,
+        };
+        let mut tags = self.tags.clone();
+        for tag in &mut tags {
+            if tag.key == naming::tag::SOURCE_DB {
+                cluster.clone_into(&mut tag.value);
+            } else if tag.key == naming::tag::SNAPSHOT_ID {
+                tag.value.clone_from(&snapshot_id);
+            }
+        }
+        Ok(SnapshotPlan {
+            db: DbRef::cluster(cluster),
+            snapshot_id,
+            tags,
+            ..self.clone()
+        })
+    }
 }
 
 /// Which snapshot a restore uses.
@@ -320,9 +417,9 @@ impl fmt::Display for SnapshotChoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RestorePlan {
     /// Required for `latest` and deploy-version choices.
-    pub source_db: Option<String>,
+    pub source_db: Option<DbRef>,
     pub choice: SnapshotChoice,
-    pub target: NewInstance,
+    pub target: Target,
 }
 
 /// The time a point-in-time restore goes back to.
@@ -348,17 +445,22 @@ pub fn rfc3339(time: DateTime<Utc>) -> String {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PitrPlan {
-    pub source_db: String,
+    pub source_db: DbRef,
     pub time: RestoreTime,
-    pub target: NewInstance,
+    /// `restore-type: copy-on-write`: an Aurora clone.
+    pub clone: bool,
+    pub target: Target,
 }
 
-/// The DB instance a restore creates: its name, the settings the inputs
+/// The DB a restore creates: its kind and name, the settings the inputs
 /// give (they win over the source's), and whether the source's other
 /// settings are carried over (see [`crate::settings`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewInstance {
+pub struct Target {
+    pub kind: Kind,
     pub id: String,
+    /// `reader-count` for a cluster: `None` mirrors the source's readers.
+    pub readers: Option<u32>,
     pub inputs: Settings,
     /// `carry-settings`: build it like its source (the default), or take
     /// RDS's defaults for what the inputs do not set.
@@ -432,16 +534,13 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
     // A long run ID is capped with a hash: the same on every attempt, and
     // short enough for the run-id tag and the snapshot ID.
     let run_id = run_id.map(|id| naming::run_label(&id));
+    let mut ignored = Vec::new();
     let action = match mode {
         Mode::Snapshot => Action::Snapshot(snapshot_plan(raw, ctx, run_id, now)?),
-        Mode::Restore => Action::Restore(restore_plan(raw, ctx, run_id)?),
-        Mode::Pitr => Action::Pitr(pitr_plan(raw, ctx, run_id, now)?),
+        Mode::Restore => Action::Restore(restore_plan(raw, ctx, run_id, &mut ignored)?),
+        Mode::Pitr => Action::Pitr(pitr_plan(raw, ctx, run_id, now, &mut ignored)?),
         Mode::List => Action::List {
-            db: instance_id(
-                raw,
-                "db-instance-identifier",
-                "the DB instance whose snapshots to list",
-            )?,
+            db: source(raw, "the DB instance whose snapshots to list")?,
         },
         Mode::Prune => Action::Prune(prune_plan(raw)?),
         Mode::Delete => Action::Delete {
@@ -465,7 +564,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
                     id
                 }
             },
-            db: optional_instance_id(raw, "db-instance-identifier")?,
+            db: optional_source(raw)?,
             // A first attempt that finds nothing to delete was given a typo;
             // only a re-run may find its own earlier deletion.
             rerun: ctx
@@ -475,6 +574,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
                 .is_some_and(|attempt| attempt > 1),
         },
         Mode::Copy => Action::Copy(copy_plan(raw)?),
+        Mode::Backtrack => Action::Backtrack(backtrack_plan(raw, now)?),
     };
     let common = ["mode", "wait", "wait-timeout", "aws-region"];
     let unused = crate::inputs::INPUTS
@@ -488,6 +588,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         wait,
         region,
         unused,
+        ignored,
     })
 }
 
@@ -501,9 +602,13 @@ fn snapshot_plan(
     run_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<SnapshotPlan, InputError> {
-    let db = instance_id(raw, "db-instance-identifier", "the DB instance to snapshot")?;
+    let db = source(raw, "the DB instance to snapshot")?;
     let given_version = raw.get("deploy-version");
     let deploy_version = deploy_version(raw)?;
+    let stamp = match &run_id {
+        Some(id) => RunStamp::RunId(id.clone()),
+        None => RunStamp::Time(now),
+    };
     let snapshot_id = match raw.get("snapshot-identifier") {
         Some("latest") => {
             return Err(bad(
@@ -511,22 +616,17 @@ fn snapshot_plan(
                 "cannot be `latest` in mode `snapshot`; leave it empty to derive an ID from the deploy, or give a new snapshot ID",
             ));
         }
-        Some(id) => snapshot_id(id)?,
-        None => {
-            let stamp = match &run_id {
-                Some(id) => RunStamp::RunId(id.clone()),
-                None => RunStamp::Time(now),
-            };
-            naming::snapshot_id(&db, given_version, &stamp).map_err(|rule| {
+        Some(id) => snapshot_id(id, db.kind)?,
+        None => naming::snapshot_id(&db.id, given_version, &stamp, db.kind.max_snapshot_id())
+            .map_err(|rule| {
                 bad(
-                    "db-instance-identifier",
-                    format!("must {rule} to name a snapshot after; got `{db}`"),
+                    db.kind.input(),
+                    format!("must {rule} to name a snapshot after; got `{}`", db.id),
                 )
-            })?
-        }
+            })?,
     };
     let mut tags = user_tags(raw)?;
-    tags.extend(own_tags(Some(&db), ctx, run_id.as_deref()));
+    tags.extend(own_tags(Some(&db.id), ctx, run_id.as_deref()));
     tags.push(tag(naming::tag::SNAPSHOT_ID, &snapshot_id));
     if let Some(version) = &deploy_version {
         tags.push(tag(naming::tag::DEPLOY_VERSION, version));
@@ -540,6 +640,8 @@ fn snapshot_plan(
         deploy_version,
         prune_keep_last: count(raw, "prune-keep-last")?,
         tags,
+        derived_from: (!raw.is_given("snapshot-identifier"))
+            .then(|| (given_version.map(str::to_owned), stamp)),
     })
 }
 
@@ -547,11 +649,20 @@ fn restore_plan(
     raw: &RawInputs,
     ctx: &RunContext,
     run_id: Option<String>,
+    ignored: &mut Vec<String>,
 ) -> Result<RestorePlan, InputError> {
     if raw.is_given("restore-time") {
         return Err(bad(
             "restore-time",
             "is only read by mode `pitr`; remove it, or set `mode: pitr` to restore to a point in time",
+        ));
+    }
+    if let Some(kind) = raw.get("restore-type") {
+        return Err(bad(
+            "restore-type",
+            format!(
+                "`{kind}` is only read by mode `pitr` (an Aurora clone is made from the running cluster, not from a snapshot); remove it, or set `mode: pitr` with `restore-time: latest`"
+            ),
         ));
     }
     let (choice, source_db) = snapshot_choice(raw, Mode::Restore)?;
@@ -561,9 +672,11 @@ fn restore_plan(
             "must be a snapshot ID in this region for mode `restore`; to use a snapshot shared from another account or region, copy it here first with `mode: copy`",
         ));
     }
-    let mut target = new_instance(raw, run_id.clone())?;
+    let mut target = target(raw, run_id.clone(), ignored)?;
+    check_kinds(source_db.as_ref(), &target)?;
     if let Some(db) = &source_db
-        && db == &target.id
+        && db.id == target.id
+        && db.kind == target.kind
     {
         return Err(same_as_source(db));
     }
@@ -581,7 +694,7 @@ fn restore_plan(
 fn snapshot_choice(
     raw: &RawInputs,
     mode: Mode,
-) -> Result<(SnapshotChoice, Option<String>), InputError> {
+) -> Result<(SnapshotChoice, Option<DbRef>), InputError> {
     let version = deploy_version(raw)?;
     let choice = match (raw.get("snapshot-identifier"), version) {
         (Some(id), Some(version)) => {
@@ -606,12 +719,9 @@ fn snapshot_choice(
         }
     };
     let source_db = match &choice {
-        SnapshotChoice::Id(_) | SnapshotChoice::Arn(_) => {
-            optional_instance_id(raw, "db-instance-identifier")?
-        }
-        _ => Some(instance_id(
+        SnapshotChoice::Id(_) | SnapshotChoice::Arn(_) => optional_source(raw)?,
+        _ => Some(source(
             raw,
-            "db-instance-identifier",
             "the DB instance whose snapshots to choose from",
         )?),
     };
@@ -619,11 +729,7 @@ fn snapshot_choice(
 }
 
 fn prune_plan(raw: &RawInputs) -> Result<PrunePlan, InputError> {
-    let db = instance_id(
-        raw,
-        "db-instance-identifier",
-        "the DB instance whose snapshots to prune",
-    )?;
+    let db = source(raw, "the DB instance whose snapshots to prune")?;
     let older_than = match raw.get("older-than") {
         None => None,
         Some(value) => Some(duration(value).map_err(|problem| {
@@ -731,13 +837,18 @@ fn snapshot_arn(arn: &str) -> Result<String, InputError> {
         && is_region(parts[3])
         && parts[4].len() == 12
         && parts[4].chars().all(|c| c.is_ascii_digit())
-        && parts[5] == "snapshot"
-        && naming::check_identifier(parts[6], MAX_SNAPSHOT_ID).is_ok();
+        && match parts[5] {
+            "snapshot" => naming::check_identifier(parts[6], MAX_SNAPSHOT_ID).is_ok(),
+            "cluster-snapshot" => {
+                naming::check_identifier(parts[6], naming::MAX_CLUSTER_SNAPSHOT_ID).is_ok()
+            }
+            _ => false,
+        };
     if !valid {
         return Err(bad(
             "snapshot-identifier",
             format!(
-                "must be a snapshot ID or a DB snapshot ARN such as `arn:aws:rds:us-east-1:123456789012:snapshot:prod-v1`; got `{arn}`"
+                "must be a snapshot ID or a snapshot ARN such as `arn:aws:rds:us-east-1:123456789012:snapshot:prod-v1` (`cluster-snapshot:` for Aurora); got `{arn}`"
             ),
         ));
     }
@@ -749,6 +860,7 @@ fn pitr_plan(
     ctx: &RunContext,
     run_id: Option<String>,
     now: DateTime<Utc>,
+    ignored: &mut Vec<String>,
 ) -> Result<PitrPlan, InputError> {
     if let Some(id) = raw.get("snapshot-identifier") {
         return Err(bad(
@@ -766,11 +878,7 @@ fn pitr_plan(
             ),
         ));
     }
-    let source_db = instance_id(
-        raw,
-        "db-instance-identifier",
-        "the DB instance to restore from",
-    )?;
+    let source_db = source(raw, "the DB instance to restore from")?;
     let time = match raw.get("restore-time") {
         None => {
             return Err(bad(
@@ -779,66 +887,221 @@ fn pitr_plan(
             ));
         }
         Some("latest") => RestoreTime::Latest,
-        Some(value) => {
-            let time = DateTime::parse_from_rfc3339(value)
-                .map_err(|_| {
-                    bad(
-                        "restore-time",
-                        format!(
-                            "must be an RFC 3339 time with a zone, such as `2026-11-20T14:29:59Z`, or `latest`; got `{value}`"
-                        ),
-                    )
-                })?
-                .to_utc();
-            // RestoreDBInstanceToPointInTime takes whole seconds (the SDK
-            // call sends the time without its fraction), so the time checked
-            // against the restorable window must be the one sent: drop the
-            // fraction here, once.
-            let time = DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time);
-            if time > now {
-                return Err(bad(
-                    "restore-time",
-                    format!(
-                        "`{value}` is in the future (it is now {}); pick a past time or use `latest`",
-                        rfc3339(now)
-                    ),
-                ));
-            }
-            RestoreTime::At(time)
-        }
+        Some(value) => RestoreTime::At(past_time(value, now, "or use `latest`")?),
     };
-    let mut target = new_instance(raw, run_id.clone())?;
-    if source_db == target.id {
+    let mut target = target(raw, run_id.clone(), ignored)?;
+    check_kinds(Some(&source_db), &target)?;
+    if source_db.id == target.id && source_db.kind == target.kind {
         return Err(same_as_source(&source_db));
     }
+    let clone = match raw.get("restore-type") {
+        None | Some("full-copy") => false,
+        // A clone is of the cluster as it is now: RestoreDBClusterToPointInTime
+        // takes copy-on-write with UseLatestRestorableTime, not RestoreToTime
+        // (API_RestoreDBClusterToPointInTime, RestoreType and RestoreToTime).
+        Some("copy-on-write") if target.kind == Kind::Cluster && time != RestoreTime::Latest => {
+            return Err(bad(
+                "restore-time",
+                format!(
+                    "must be `latest` with `restore-type: copy-on-write`: an Aurora clone is a copy of the cluster as it is now; got `{time}`. For an earlier time, leave `restore-type` empty (a full restore to that time)"
+                ),
+            ));
+        }
+        Some("copy-on-write") if target.kind == Kind::Cluster => true,
+        Some("copy-on-write") => {
+            return Err(bad(
+                "restore-type",
+                "`copy-on-write` makes an Aurora clone, which needs an Aurora cluster: set `db-cluster-identifier` and `target-db-cluster-identifier`, or leave `restore-type` empty for a full restore of a DB instance",
+            ));
+        }
+        Some(other) => {
+            return Err(bad(
+                "restore-type",
+                format!(
+                    "must be `full-copy` (the default) or `copy-on-write` (an Aurora clone); got `{other}`"
+                ),
+            ));
+        }
+    };
     target
         .tags
-        .extend(own_tags(Some(&source_db), ctx, run_id.as_deref()));
+        .extend(own_tags(Some(&source_db.id), ctx, run_id.as_deref()));
     target
         .tags
         .push(tag(naming::tag::RESTORE_TIME, &time.to_string()));
     Ok(PitrPlan {
         source_db,
         time,
+        clone,
         target,
     })
 }
 
-fn same_as_source(db: &str) -> InputError {
+/// A time in the past, in RFC 3339, cut to whole seconds.
+fn past_time(value: &str, now: DateTime<Utc>, or: &str) -> Result<DateTime<Utc>, InputError> {
+    let time = DateTime::parse_from_rfc3339(value)
+        .map_err(|_| {
+            bad(
+                "restore-time",
+                format!(
+                    "must be an RFC 3339 time with a zone, such as `2026-11-20T14:29:59Z`, {or}; got `{value}`"
+                ),
+            )
+        })?
+        .to_utc();
+    // The restore and Backtrack calls take whole seconds (the SDK sends the
+    // time without its fraction), so the time checked against the window
+    // must be the one sent: drop the fraction here, once.
+    let time = DateTime::from_timestamp(time.timestamp(), 0).unwrap_or(time);
+    if time > now {
+        return Err(bad(
+            "restore-time",
+            format!(
+                "`{value}` is in the future (it is now {}); pick a past time {or}",
+                rfc3339(now)
+            ),
+        ));
+    }
+    Ok(time)
+}
+
+fn backtrack_plan(raw: &RawInputs, now: DateTime<Utc>) -> Result<BacktrackPlan, InputError> {
+    let db = optional_source(raw)?.ok_or_else(|| {
+        bad(
+            "db-cluster-identifier",
+            "is required in mode `backtrack`: give the Aurora MySQL cluster to rewind",
+        )
+    })?;
+    let to = match (raw.get("restore-time"), deploy_version(raw)?) {
+        (Some(time), Some(version)) => {
+            return Err(bad(
+                "restore-time",
+                format!(
+                    "`{time}` conflicts with input `deploy-version` `{version}`: both say where to rewind to; give only one"
+                ),
+            ));
+        }
+        (Some("latest"), None) => {
+            return Err(bad(
+                "restore-time",
+                "cannot be `latest` in mode `backtrack`, which rewinds to an earlier time: give an RFC 3339 time such as `2026-11-20T14:29:59Z`, or set `deploy-version` to rewind to just before that deploy's snapshot",
+            ));
+        }
+        (Some(time), None) => {
+            BacktrackTo::Time(past_time(time, now, "or set `deploy-version` instead")?)
+        }
+        (None, Some(version)) => BacktrackTo::DeployVersion(version),
+        (None, None) => {
+            return Err(bad(
+                "restore-time",
+                "is required in mode `backtrack`: give the RFC 3339 time to rewind to, such as `2026-11-20T14:29:59Z`, or set `deploy-version` to rewind to when that deploy's snapshot was taken",
+            ));
+        }
+    };
+    Ok(BacktrackPlan {
+        db,
+        to,
+        force: boolean(raw, "force")?.unwrap_or(false),
+    })
+}
+
+fn same_as_source(db: &DbRef) -> InputError {
     bad(
-        "target-db-instance-identifier",
+        db.kind.target_input(),
         format!(
-            "`{db}` is the source DB instance; a restore creates a new instance, so give it a new name such as `{db}-rollback`"
+            "`{0}` is the source {1}; a restore creates a new one, so give it a new name such as `{0}-rollback`",
+            db.id,
+            db.kind.noun()
         ),
     )
 }
 
-fn new_instance(raw: &RawInputs, run_id: Option<String>) -> Result<NewInstance, InputError> {
-    let id = instance_id(
-        raw,
-        "target-db-instance-identifier",
-        "the name of the DB instance to create",
-    )?;
+/// A cluster's snapshot or point in time restores to a cluster; an
+/// instance's to an instance. (A DB instance named as the source may be an
+/// Aurora cluster member: that is resolved once RDS is asked.)
+fn check_kinds(source: Option<&DbRef>, target: &Target) -> Result<(), InputError> {
+    if let Some(source) = source
+        && source.kind == Kind::Cluster
+        && target.kind == Kind::Instance
+    {
+        return Err(bad(
+            "target-db-instance-identifier",
+            format!(
+                "names a new DB instance, but the source `{}` is an Aurora DB cluster, which restores to a new cluster; set `target-db-cluster-identifier` instead (its instances are created for you)",
+                source.id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn target(
+    raw: &RawInputs,
+    run_id: Option<String>,
+    ignored: &mut Vec<String>,
+) -> Result<Target, InputError> {
+    let instance = optional_db_id(raw, "target-db-instance-identifier", Kind::Instance)?;
+    let cluster = optional_db_id(raw, "target-db-cluster-identifier", Kind::Cluster)?;
+    let (kind, id) = match (instance, cluster) {
+        (Some(instance), Some(cluster)) => {
+            return Err(bad(
+                "target-db-cluster-identifier",
+                format!(
+                    "`{cluster}` and input `target-db-instance-identifier` `{instance}` both name the new DB; give only one (`target-db-cluster-identifier` to restore an Aurora cluster)"
+                ),
+            ));
+        }
+        (Some(id), None) => (Kind::Instance, id),
+        (None, Some(id)) => (Kind::Cluster, id),
+        (None, None) => {
+            return Err(bad(
+                "target-db-instance-identifier",
+                "is required: give the name of the DB instance to create (or set `target-db-cluster-identifier` to restore an Aurora cluster)",
+            ));
+        }
+    };
+    let readers = match raw.get("reader-count") {
+        None => None,
+        Some(_) if kind == Kind::Instance => {
+            return Err(bad(
+                "reader-count",
+                "is for Aurora cluster restores (`target-db-cluster-identifier`); remove it, since a DB instance has no readers",
+            ));
+        }
+        Some(value) => Some(value.parse::<u32>().ok().filter(|n| *n <= 15).ok_or_else(|| {
+            bad(
+                "reader-count",
+                format!(
+                    "must be a whole number from 0 (writer only) to 15 (Aurora's limit of readers); got `{value}`"
+                ),
+            )
+        })?),
+    };
+    let not_for = |input: &'static str, why: &str| {
+        raw.is_given(input)
+            .then(|| format!("input `{input}` has no effect on {why}"))
+    };
+    ignored.extend(match kind {
+        Kind::Cluster => [
+            not_for(
+                "option-group-name",
+                "an Aurora cluster: Aurora has no option groups; the cluster's settings are in `db-cluster-parameter-group-name`",
+            ),
+            not_for(
+                "multi-az",
+                "an Aurora cluster: its availability comes from its readers (`reader-count`)",
+            ),
+        ],
+        Kind::Instance => [
+            not_for(
+                "db-cluster-parameter-group-name",
+                "a DB instance; it is for Aurora cluster restores (`target-db-cluster-identifier`)",
+            ),
+            None,
+        ],
+    }
+    .into_iter()
+    .flatten());
     let security_groups = raw
         .get("vpc-security-group-ids")
         .map(list)
@@ -887,14 +1150,20 @@ fn new_instance(raw: &RawInputs, run_id: Option<String>) -> Result<NewInstance, 
             text("db-parameter-group-name"),
         ),
         (settings::OPTION_GROUP, text("option-group-name")),
+        (
+            settings::DB_CLUSTER_PARAMETER_GROUP,
+            text("db-cluster-parameter-group-name"),
+        ),
     ];
     for (name, value) in given {
         if let Some(value) = value {
             inputs.insert(name, value);
         }
     }
-    Ok(NewInstance {
+    Ok(Target {
+        kind,
         id,
+        readers,
         inputs,
         carry: boolean(raw, "carry-settings")?.unwrap_or(true),
         tags: user_tags(raw)?,
@@ -928,13 +1197,39 @@ pub fn tag(key: &str, value: &str) -> Tag {
     }
 }
 
-fn instance_id(raw: &RawInputs, input: &'static str, what: &str) -> Result<String, InputError> {
-    optional_instance_id(raw, input)?.ok_or_else(|| bad(input, format!("is required: give {what}")))
+/// The source DB: `db-instance-identifier` or `db-cluster-identifier`.
+fn source(raw: &RawInputs, what: &str) -> Result<DbRef, InputError> {
+    optional_source(raw)?.ok_or_else(|| {
+        bad(
+            "db-instance-identifier",
+            format!(
+                "is required: give {what} (or set `db-cluster-identifier` for an Aurora cluster)"
+            ),
+        )
+    })
 }
 
-fn optional_instance_id(
+/// The source DB if one is named; naming both kinds is refused.
+fn optional_source(raw: &RawInputs) -> Result<Option<DbRef>, InputError> {
+    let instance = optional_db_id(raw, "db-instance-identifier", Kind::Instance)?;
+    let cluster = optional_db_id(raw, "db-cluster-identifier", Kind::Cluster)?;
+    match (instance, cluster) {
+        (Some(instance), Some(cluster)) => Err(bad(
+            "db-cluster-identifier",
+            format!(
+                "`{cluster}` and input `db-instance-identifier` `{instance}` both name the source; give only one (`db-cluster-identifier` for an Aurora cluster, `db-instance-identifier` for an RDS instance)"
+            ),
+        )),
+        (Some(id), None) => Ok(Some(DbRef::instance(id))),
+        (None, Some(id)) => Ok(Some(DbRef::cluster(id))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn optional_db_id(
     raw: &RawInputs,
     input: &'static str,
+    kind: Kind,
 ) -> Result<Option<String>, InputError> {
     let Some(id) = raw.get(input) else {
         return Ok(None);
@@ -942,18 +1237,21 @@ fn optional_instance_id(
     naming::check_identifier(id, MAX_INSTANCE_ID).map_err(|rule| {
         bad(
             input,
-            format!("must {rule} to be a DB instance identifier; got `{id}`"),
+            format!("must {rule} to be a {} identifier; got `{id}`", kind.noun()),
         )
     })?;
-    // RDS stores instance identifiers in lower case.
+    // RDS stores instance and cluster identifiers in lower case.
     Ok(Some(id.to_ascii_lowercase()))
 }
 
-fn snapshot_id(id: &str) -> Result<String, InputError> {
-    naming::check_identifier(id, MAX_SNAPSHOT_ID).map_err(|rule| {
+fn snapshot_id(id: &str, kind: Kind) -> Result<String, InputError> {
+    naming::check_identifier(id, kind.max_snapshot_id()).map_err(|rule| {
         bad(
             "snapshot-identifier",
-            format!("must {rule} to be a DB snapshot identifier; got `{id}`"),
+            format!(
+                "must {rule} to be a {} identifier; got `{id}`",
+                kind.snapshot_noun()
+            ),
         )
     })?;
     Ok(id.to_ascii_lowercase())
@@ -1131,7 +1429,7 @@ mod tests {
         let error = err(RawInputs::default().with("mode", "snapshop"));
         assert_eq!(
             error.to_string(),
-            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy; got `snapshop`"
+            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack; got `snapshop`"
         );
     }
 

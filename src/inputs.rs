@@ -42,13 +42,17 @@ const fn with_default(
 pub const INPUTS: &[InputSpec] = &[
     InputSpec {
         name: "mode",
-        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance from a snapshot), `pitr` (a new DB instance restored to a point in time), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made) or `copy` (a snapshot to another region, or shared with another account). Required.",
+        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance or Aurora cluster from a snapshot), `pitr` (a new one restored to a point in time, or an Aurora clone), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made), `copy` (a snapshot to another region, or shared with another account) or `backtrack` (rewind an Aurora MySQL cluster in place). Required.",
         default: "",
         required: true,
     },
     input(
         "db-instance-identifier",
         "The source DB instance. Required for `snapshot`, `pitr`, `list` and `prune`; for `restore` and `copy` it selects whose snapshots `latest` and `deploy-version` pick from; for `delete` it makes sure the snapshot is this DB's. It is never modified.",
+    ),
+    input(
+        "db-cluster-identifier",
+        "The source Aurora DB cluster, in place of `db-instance-identifier` (give one of the two): every mode works on the cluster and its cluster snapshots. `backtrack` rewinds it. A `db-instance-identifier` that names a cluster member is taken as its cluster where that is unambiguous, with a warning. Default: none.",
     ),
     input(
         "deploy-version",
@@ -63,8 +67,20 @@ pub const INPUTS: &[InputSpec] = &[
         "`restore` and `pitr`: the identifier of the new DB instance. Required for those modes. If it already exists and was restored by this action from the same source, it is adopted instead of created again.",
     ),
     input(
+        "target-db-cluster-identifier",
+        "`restore` and `pitr`: the identifier of the new Aurora DB cluster, in place of `target-db-instance-identifier`. Its DB instances are created too (`<id>-instance-1` is the writer), so it serves when the step ends. Adopted on a re-run of the same run. Required (instead of `target-db-instance-identifier`) to restore a cluster.",
+    ),
+    input(
+        "reader-count",
+        "`restore` and `pitr` of an Aurora cluster: how many reader instances to create besides the writer, from 0 (writer only) to 15. Default: as many as the source cluster has, each like one of its readers.",
+    ),
+    input(
+        "restore-type",
+        "`pitr` of an Aurora cluster: `full-copy` (a full restore) or `copy-on-write` (an Aurora clone: fast whatever the size, same region, `restore-time: latest` only). Default: `full-copy`.",
+    ),
+    input(
         "restore-time",
-        "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time. Required for `pitr`. It is checked against the source's restorable window before anything is restored.",
+        "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time; it is checked against the source's restorable window before anything is restored. `backtrack`: the time to rewind to (or give `deploy-version` to rewind to when that deploy's snapshot was taken). Required for `pitr` and `backtrack`.",
     ),
     with_default(
         "carry-settings",
@@ -95,6 +111,10 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "db-parameter-group-name",
         "`restore` and `pitr`: the DB parameter group of the new DB instance. Default: the source's (with `carry-settings: false`, the engine's default group).",
+    ),
+    input(
+        "db-cluster-parameter-group-name",
+        "`restore` and `pitr` of an Aurora cluster: the DB cluster parameter group of the new cluster. Default: the source's (with `carry-settings: false`, the engine's default group).",
     ),
     input(
         "option-group-name",
@@ -146,6 +166,11 @@ pub const INPUTS: &[InputSpec] = &[
         "wait-timeout",
         "How long to wait, as a number with a unit (`45s`, `30m`, `2h`; a bare number means minutes). Default: `60m` for `snapshot`, `120m` for `restore` and `pitr`, `180m` for `copy`.",
     ),
+    with_default(
+        "force",
+        "false",
+        "`backtrack`: `true` to rewind a cluster that writes a binary log (binlog replication, or `binlog_format` set), which AWS refuses otherwise: the binlog replicas are not rewound and must be re-seeded. Default: `false`.",
+    ),
     input(
         "run-id",
         "The ID that makes a re-run adopt what the first attempt created instead of duplicating it. Default: `GITHUB_RUN_ID`; outside GitHub Actions set it to your CI's build ID (without one, each run makes a new snapshot ID from the current time).",
@@ -178,20 +203,40 @@ pub const OUTPUTS: &[OutputSpec] = &[
         description: "The DB instance snapshotted (`snapshot`) or created (`restore`, `pitr`).",
     },
     OutputSpec {
+        name: "db-cluster-identifier",
+        description: "The Aurora DB cluster snapshotted (`snapshot`), created (`restore`, `pitr`) or rewound (`backtrack`).",
+    },
+    OutputSpec {
+        name: "db-instance-identifiers",
+        description: "`restore` and `pitr` of an Aurora cluster: the new cluster's DB instances as a JSON array, the writer first.",
+    },
+    OutputSpec {
         name: "endpoint",
-        description: "`restore` and `pitr`: the address of the new DB instance (empty with `wait: false`).",
+        description: "`restore` and `pitr`: the address of the new DB instance, or the writer endpoint of the new cluster (empty with `wait: false`). `backtrack`: the cluster's unchanged writer endpoint.",
+    },
+    OutputSpec {
+        name: "reader-endpoint",
+        description: "`restore` and `pitr` of an Aurora cluster: the new cluster's reader endpoint.",
     },
     OutputSpec {
         name: "port",
-        description: "`restore` and `pitr`: the port of the new DB instance (empty with `wait: false`).",
+        description: "`restore` and `pitr`: the port of the new DB (empty with `wait: false`).",
     },
     OutputSpec {
         name: "restore-time",
-        description: "`pitr`: the time actually restored to, in RFC 3339.",
+        description: "`pitr`: the time actually restored to, in RFC 3339. `backtrack`: the time asked for.",
+    },
+    OutputSpec {
+        name: "backtracked-to",
+        description: "`backtrack`: the time the cluster was actually rewound to (Aurora picks the nearest consistent time), in RFC 3339.",
+    },
+    OutputSpec {
+        name: "backtrack-identifier",
+        description: "`backtrack`: the ID of the Backtrack request.",
     },
     OutputSpec {
         name: "settings",
-        description: "`restore` and `pitr`: the new DB instance's settings next to its source's, as a JSON array of objects with `setting` (the RDS API name), `source`, `restored`, `how` (restore call, modify after restore, an input, or not carried and why) and `drifted`.",
+        description: "`restore` and `pitr`: the new DB's settings next to its source's, as a JSON array of objects with `db` (the instance or cluster, and for a cluster each of its instances), `setting` (the RDS API name), `source`, `restored`, `how` (restore call, modify after restore, an input, or not carried and why) and `drifted`.",
     },
     OutputSpec {
         name: "snapshots",

@@ -4,6 +4,7 @@
 //! - [`config`]: the typed, validated plan, built before any AWS call.
 //! - [`naming`]: RDS identifier rules, derived snapshot IDs, our tag keys.
 //! - [`github`]: outputs, job summary, workflow commands and their escaping.
+//! - [`db`]: "instance or cluster": the one enum the modes use for either.
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
 //! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
@@ -11,6 +12,7 @@
 //! - [`mode`]: one module per mode.
 
 pub mod config;
+pub mod db;
 pub mod github;
 pub mod inputs;
 pub mod mode;
@@ -45,6 +47,9 @@ pub async fn run(raw: &RawInputs, ctx: &RunContext, step: &mut Step) -> anyhow::
             plan.mode()
         ));
     }
+    for ignored in &plan.ignored {
+        step.report.warn(ignored.clone());
+    }
     if plan.mode().reads().contains(&"run-id")
         && raw.get("run-id").is_none()
         && ctx
@@ -75,12 +80,13 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
         Action::Restore(restore) => mode::restore::run(restore, wait, rds, out).await,
         Action::Pitr(pitr) => mode::pitr::run(pitr, wait, rds, out).await,
         Action::List { db } => mode::list::run(db, rds, out).await,
+        Action::Backtrack(backtrack) => mode::backtrack::run(backtrack, wait, rds, out).await,
         Action::Prune(prune) => mode::prune::run(prune, rds, out).await,
         Action::Delete {
             snapshot_id,
             db,
             rerun,
-        } => mode::delete::run(snapshot_id, db.as_deref(), *rerun, rds, out).await,
+        } => mode::delete::run(snapshot_id, db.as_ref(), *rerun, rds, out).await,
         Action::Copy(copy) => mode::copy::run(copy, wait, rds, out).await,
     }
 }

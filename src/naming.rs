@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 pub const MAX_INSTANCE_ID: usize = 63;
 /// RDS's limit for a DB snapshot identifier.
 pub const MAX_SNAPSHOT_ID: usize = 255;
+/// RDS's limit for a DB cluster snapshot identifier.
+pub const MAX_CLUSTER_SNAPSHOT_ID: usize = 63;
 /// RDS's limit for a tag value.
 pub const MAX_TAG_VALUE: usize = 256;
 
@@ -112,7 +114,15 @@ pub fn sanitise(text: &str) -> String {
 /// is capped the same way by [`run_label`]. The result is checked against
 /// RDS's rules again, so no input yields an ID RDS would refuse: an `Err`
 /// says which rule `db` breaks.
-pub fn snapshot_id(db: &str, version: Option<&str>, run: &RunStamp) -> Result<String, IdRule> {
+/// `max` is the limit of the snapshot's kind (255 for a DB snapshot, 63 for
+/// a DB cluster snapshot); where even the DB's name and the run do not fit
+/// in it, the front is cut and hashed the same way.
+pub fn snapshot_id(
+    db: &str,
+    version: Option<&str>,
+    run: &RunStamp,
+    max: usize,
+) -> Result<String, IdRule> {
     check_identifier(db, MAX_INSTANCE_ID)?;
     let db = db.to_ascii_lowercase();
     let suffix = match run {
@@ -128,19 +138,54 @@ pub fn snapshot_id(db: &str, version: Option<&str>, run: &RunStamp) -> Result<St
     } else {
         // db <= 63 and suffix <= 51 characters, so there is room for a
         // version of at least 139: the hash always fits.
-        let room = MAX_SNAPSHOT_ID.saturating_sub(db.len() + suffix.len() + 2);
-        let version = if version.len() <= room {
-            version
-        } else {
+        let room = max.saturating_sub(db.len() + suffix.len() + 2);
+        if version.len() <= room {
+            format!("{db}-{version}-{suffix}")
+        } else if room >= 12 {
             let hash = format!("{:08x}", fnv1a(version.as_bytes()) as u32);
             let keep = room.saturating_sub(hash.len() + 1);
             let head = version[..keep.min(version.len())].trim_end_matches('-');
-            format!("{head}-{hash}")
-        };
-        format!("{db}-{version}-{suffix}")
+            format!("{db}-{head}-{hash}-{suffix}")
+        } else {
+            format!("{db}-{version}-{suffix}")
+        }
     };
-    check_identifier(&id, MAX_SNAPSHOT_ID)?;
+    let id = if id.len() > max {
+        let front = id[..id.len() - suffix.len() - 1].to_owned();
+        shorten(&front, &suffix, max)
+    } else {
+        id
+    };
+    check_identifier(&id, max)?;
     Ok(id)
+}
+
+/// `<front>-<suffix>` cut to `max`: the front keeps its start and gains a
+/// hash of the whole, so two long fronts that share a start stay apart; a
+/// suffix longer than half of `max` is replaced by its hash too.
+fn shorten(front: &str, suffix: &str, max: usize) -> String {
+    let hash = format!("{:08x}", fnv1a(front.as_bytes()) as u32);
+    let suffix = if suffix.len() > max / 2 {
+        format!("r{:08x}", fnv1a(suffix.as_bytes()) as u32)
+    } else {
+        suffix.to_owned()
+    };
+    let room = max.saturating_sub(suffix.len() + hash.len() + 2);
+    let head = front[..room.min(front.len())].trim_end_matches('-');
+    format!("{head}-{hash}-{suffix}")
+}
+
+/// The identifier of the `n`th DB instance (from 1) of a restored cluster:
+/// `<cluster>-instance-<n>`, as the AWS console names them, cut and hashed
+/// to fit 63 characters.
+pub fn member_id(cluster: &str, n: usize) -> String {
+    let suffix = format!("instance-{n}");
+    let id = format!("{cluster}-{suffix}");
+    if id.len() <= MAX_INSTANCE_ID {
+        id
+    } else {
+        shorten(cluster, &suffix, MAX_INSTANCE_ID)
+    }
 }
 
 /// The longest run ID kept as given, in the run-id tag and in IDs.
@@ -332,15 +377,18 @@ mod tests {
     #[test]
     fn derived_ids_are_valid_and_stable_per_run() {
         let run = RunStamp::RunId("9876543210".into());
-        let id = snapshot_id("Prod-Postgres", Some("v2.4.1"), &run).unwrap();
+        let id = snapshot_id("Prod-Postgres", Some("v2.4.1"), &run, MAX_SNAPSHOT_ID).unwrap();
         assert_eq!(id, "prod-postgres-v2-4-1-r9876543210");
         assert_eq!(
             id,
-            snapshot_id("Prod-Postgres", Some("v2.4.1"), &run).unwrap()
+            snapshot_id("Prod-Postgres", Some("v2.4.1"), &run, MAX_SNAPSHOT_ID).unwrap()
         );
-        assert_eq!(snapshot_id("db", None, &run).unwrap(), "db-r9876543210");
+        assert_eq!(
+            snapshot_id("db", None, &run, MAX_SNAPSHOT_ID).unwrap(),
+            "db-r9876543210"
+        );
         for version in ["release/2026.11", "1.0", "--x--", "a/b/c.d-e_f"] {
-            let id = snapshot_id("db", Some(version), &run).unwrap();
+            let id = snapshot_id("db", Some(version), &run, MAX_SNAPSHOT_ID).unwrap();
             check_identifier(&id, MAX_SNAPSHOT_ID).unwrap();
         }
     }
@@ -349,8 +397,20 @@ mod tests {
     fn long_versions_are_cut_with_a_hash_that_keeps_them_apart() {
         let run = RunStamp::RunId("1".into());
         let db = "d".repeat(63);
-        let a = snapshot_id(&db, Some(&format!("{}a", "v".repeat(400))), &run).unwrap();
-        let b = snapshot_id(&db, Some(&format!("{}b", "v".repeat(400))), &run).unwrap();
+        let a = snapshot_id(
+            &db,
+            Some(&format!("{}a", "v".repeat(400))),
+            &run,
+            MAX_SNAPSHOT_ID,
+        )
+        .unwrap();
+        let b = snapshot_id(
+            &db,
+            Some(&format!("{}b", "v".repeat(400))),
+            &run,
+            MAX_SNAPSHOT_ID,
+        )
+        .unwrap();
         assert_ne!(a, b);
         for id in [&a, &b] {
             assert!(id.len() <= MAX_SNAPSHOT_ID, "{} chars", id.len());
@@ -364,7 +424,7 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(
-            snapshot_id("db", Some("v1"), &RunStamp::Time(time)).unwrap(),
+            snapshot_id("db", Some("v1"), &RunStamp::Time(time), MAX_SNAPSHOT_ID).unwrap(),
             "db-v1-20261120142959"
         );
     }
@@ -419,10 +479,10 @@ mod tests {
         assert!(label.len() <= MAX_RUN_LABEL, "{label}");
         assert_ne!(label, run_label(&format!("{long}x")));
         check_tag_value(&label).unwrap();
-        let id = snapshot_id("db", Some("v1"), &RunStamp::RunId(long)).unwrap();
+        let id = snapshot_id("db", Some("v1"), &RunStamp::RunId(long), MAX_SNAPSHOT_ID).unwrap();
         check_identifier(&id, MAX_SNAPSHOT_ID).unwrap();
         // A run ID with no letter or digit still gives a valid ID.
-        let id = snapshot_id("db", None, &RunStamp::RunId("###".into())).unwrap();
+        let id = snapshot_id("db", None, &RunStamp::RunId("###".into()), MAX_SNAPSHOT_ID).unwrap();
         check_identifier(&id, MAX_SNAPSHOT_ID).unwrap();
     }
 
@@ -444,5 +504,44 @@ mod tests {
             Some("shared-one")
         );
         assert_eq!(copy_id(&"a".repeat(255), true), None);
+    }
+
+    #[test]
+    fn a_cluster_snapshot_id_fits_63_even_for_a_long_name_and_version() {
+        let db = format!("aurora-{}", "x".repeat(56));
+        let run = RunStamp::RunId("9876543210".into());
+        let a = snapshot_id(
+            &db,
+            Some("release/2026.11-hotfix"),
+            &run,
+            MAX_CLUSTER_SNAPSHOT_ID,
+        )
+        .unwrap();
+        let b = snapshot_id(
+            &db,
+            Some("release/2026.12-hotfix"),
+            &run,
+            MAX_CLUSTER_SNAPSHOT_ID,
+        )
+        .unwrap();
+        for id in [&a, &b] {
+            assert!(id.len() <= 63, "{id}");
+            assert!(id.starts_with("aurora-x"), "{id}");
+            assert!(id.ends_with("-r9876543210"), "{id}");
+        }
+        assert_ne!(a, b);
+        // Short enough: the same ID as an instance's.
+        assert_eq!(
+            snapshot_id("prod", Some("v1"), &run, MAX_CLUSTER_SNAPSHOT_ID).unwrap(),
+            "prod-v1-r9876543210"
+        );
+    }
+
+    #[test]
+    fn member_ids_fit_63() {
+        assert_eq!(member_id("prod-rollback", 2), "prod-rollback-instance-2");
+        let long = member_id(&"c".repeat(63), 1);
+        assert!(long.len() <= 63 && long.ends_with("-instance-1"), "{long}");
+        assert_ne!(long, member_id(&format!("{}d", "c".repeat(62)), 1));
     }
 }

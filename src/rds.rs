@@ -9,6 +9,7 @@ use aws_sdk_rds::types;
 use chrono::{DateTime, Utc};
 
 use crate::config::{RestoreTime, Tag};
+use crate::db::Kind;
 use crate::retry::{self, ConnectFailures, RetryLog};
 use crate::settings::{self, Settings, Value};
 
@@ -125,6 +126,8 @@ impl RdsError {
             RdsError::QuotaExceeded { op, message }
         } else if code.starts_with("InvalidDBInstanceState")
             || code.starts_with("InvalidDBSnapshotState")
+            || code.starts_with("InvalidDBClusterState")
+            || code.starts_with("InvalidDBClusterSnapshotState")
         {
             RdsError::InvalidState { op, message }
         } else if code.starts_with("AccessDenied") || code == "UnauthorizedOperation" {
@@ -163,6 +166,58 @@ pub struct Instance {
     pub settings: Settings,
     /// The VPC of its DB subnet group.
     pub vpc_id: Option<String>,
+    pub engine: String,
+    /// The Aurora cluster it belongs to, if it is a cluster member.
+    pub cluster_id: Option<String>,
+}
+
+/// An Aurora DB cluster, as far as this action cares.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cluster {
+    pub id: String,
+    pub arn: String,
+    pub status: String,
+    pub engine: String,
+    /// The writer endpoint.
+    pub endpoint: Option<String>,
+    pub reader_endpoint: Option<String>,
+    pub port: Option<i32>,
+    pub created: Option<DateTime<Utc>>,
+    pub earliest_restorable: Option<DateTime<Utc>>,
+    pub latest_restorable: Option<DateTime<Utc>>,
+    pub backup_retention_days: i32,
+    pub tags: Vec<Tag>,
+    /// The settings a rollback copy carries over (see [`crate::settings`]).
+    pub settings: Settings,
+    pub subnet_group: Option<String>,
+    /// The VPC of its DB subnet group; DescribeDBClusters does not report
+    /// it, so [`crate::db::describe`] fills it in.
+    pub vpc_id: Option<String>,
+    /// Its DB instances, the writer first.
+    pub members: Vec<Member>,
+    /// `BacktrackWindow` in seconds; 0 or `None`: Backtrack is off.
+    pub backtrack_window: Option<i64>,
+    pub earliest_backtrack: Option<DateTime<Utc>>,
+    /// Binary log replication it takes part in: the cluster it replicates
+    /// from, and the replicas that replicate from it.
+    pub replication: Vec<String>,
+}
+
+/// A DB instance of a cluster, as the cluster lists it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    pub writer: bool,
+}
+
+impl Cluster {
+    /// The writer's identifier, if the cluster has one.
+    pub fn writer(&self) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|member| member.writer)
+            .map(|member| member.id.as_str())
+    }
 }
 
 /// What a restore asks for: the new instance's name, its settings, and
@@ -196,6 +251,10 @@ pub struct Snapshot {
     pub vpc_id: Option<String>,
     /// `SnapshotType`: `manual`, `automated`, `shared`, `public`, ...
     pub kind: String,
+    /// A snapshot of a DB instance, or of an Aurora DB cluster.
+    pub of: Kind,
+    /// The engine of the DB it was taken of (a cluster restore needs it).
+    pub engine: Option<String>,
     /// `SourceDBSnapshotIdentifier`: the ARN this snapshot was copied from.
     /// AWS fills it only for a cross-Region or cross-account copy
     /// (DBSnapshot in the API reference), so a same-Region copy's source is
@@ -411,7 +470,7 @@ impl Rds {
     /// The manual DB snapshot quota as `(used, max)`, from
     /// DescribeAccountAttributes. It is advice, not a precondition, so a
     /// failure is tried only twice and returned for the caller to fall back.
-    pub async fn manual_snapshot_quota(&self) -> Result<Option<(i64, i64)>, RdsError> {
+    pub async fn manual_snapshot_quota(&self, kind: Kind) -> Result<Option<(i64, i64)>, RdsError> {
         let output = self
             .client
             .describe_account_attributes()
@@ -426,7 +485,7 @@ impl Rds {
         Ok(output
             .account_quotas()
             .iter()
-            .find(|quota| quota.account_quota_name() == Some("ManualSnapshots"))
+            .find(|quota| quota.account_quota_name() == Some(kind.quota_name()))
             .and_then(|quota| Some((quota.used()?, quota.max()?))))
     }
 
@@ -716,6 +775,575 @@ impl Rds {
     }
 }
 
+/// Applies a new cluster's settings and tags to either cluster restore
+/// request (see [`with_settings`]).
+macro_rules! with_cluster_settings {
+    ($request:expr, $new:expr) => {{
+        let mut request = $request.set_tags(Some(sdk_tags($new.tags)));
+        for (name, value) in $new.settings {
+            request = match (*name, value) {
+                (settings::DB_SUBNET_GROUP, Value::Text(v)) => request.db_subnet_group_name(v),
+                (settings::VPC_SECURITY_GROUPS, Value::List(v)) => {
+                    request.set_vpc_security_group_ids(Some(v.clone()))
+                }
+                (settings::DB_CLUSTER_PARAMETER_GROUP, Value::Text(v)) => {
+                    request.db_cluster_parameter_group_name(v)
+                }
+                (settings::PORT, Value::Number(v)) => request.port(*v),
+                (settings::IAM_AUTH, Value::Flag(v)) => {
+                    request.enable_iam_database_authentication(*v)
+                }
+                (settings::LOG_EXPORTS, Value::List(v)) => {
+                    request.set_enable_cloudwatch_logs_exports(Some(v.clone()))
+                }
+                (settings::BACKTRACK_WINDOW, Value::Number(v)) => {
+                    request.backtrack_window(i64::from(*v))
+                }
+                (settings::COPY_TAGS, Value::Flag(v)) => request.copy_tags_to_snapshot(*v),
+                (settings::SERVERLESS_V2, Value::Text(v)) => match serverless_v2(v) {
+                    Some(scaling) => request.serverless_v2_scaling_configuration(scaling),
+                    None => request,
+                },
+                (settings::BACKUP_RETENTION, Value::Number(v)) => {
+                    request.backup_retention_period(*v)
+                }
+                (settings::BACKUP_WINDOW, Value::Text(v)) => request.preferred_backup_window(v),
+                (settings::DELETION_PROTECTION, Value::Flag(v)) => request.deletion_protection(*v),
+                _ => request,
+            };
+        }
+        request
+    }};
+}
+
+/// The Aurora side of the API: clusters, their snapshots, their instances
+/// and Backtrack.
+impl Rds {
+    /// The DB cluster, or `None` if there is none by that name.
+    pub async fn cluster(&self, id: &str) -> Result<Option<Cluster>, RdsError> {
+        let result = self
+            .client
+            .describe_db_clusters()
+            .db_cluster_identifier(id)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBClusters", error));
+        Ok(found(result)?.and_then(|output| output.db_clusters().first().map(cluster)))
+    }
+
+    /// The DB instances of a cluster, in one call (a `db-cluster-id` filter).
+    pub async fn cluster_instances(&self, cluster: &str) -> Result<Vec<Instance>, RdsError> {
+        let mut pages = self
+            .client
+            .describe_db_instances()
+            .filters(
+                types::Filter::builder()
+                    .name("db-cluster-id")
+                    .values(cluster)
+                    .build(),
+            )
+            .into_paginator()
+            .send();
+        let mut instances = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| RdsError::from_sdk("DescribeDBInstances", error))?;
+            instances.extend(page.db_instances().iter().map(instance));
+        }
+        Ok(instances)
+    }
+
+    /// The DB cluster snapshot, or `None`.
+    pub async fn cluster_snapshot(&self, id: &str) -> Result<Option<Snapshot>, RdsError> {
+        let result = self
+            .client
+            .describe_db_cluster_snapshots()
+            .db_cluster_snapshot_identifier(id)
+            .set_include_shared(id.starts_with("arn:").then_some(true))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBClusterSnapshots", error));
+        Ok(found(result)?
+            .and_then(|output| output.db_cluster_snapshots().first().map(cluster_snapshot)))
+    }
+
+    /// Every manual snapshot of a DB cluster, across all result pages.
+    pub async fn cluster_snapshots_of(&self, db: &str) -> Result<Vec<Snapshot>, RdsError> {
+        let mut pages = self
+            .client
+            .describe_db_cluster_snapshots()
+            .db_cluster_identifier(db)
+            .snapshot_type("manual")
+            .into_paginator()
+            .send();
+        let mut snapshots = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|error| RdsError::from_sdk("DescribeDBClusterSnapshots", error))?;
+            snapshots.extend(page.db_cluster_snapshots().iter().map(cluster_snapshot));
+        }
+        Ok(snapshots)
+    }
+
+    pub async fn create_cluster_snapshot(
+        &self,
+        db: &str,
+        id: &str,
+        tags: &[Tag],
+    ) -> Result<Snapshot, RdsError> {
+        let output = self
+            .client
+            .create_db_cluster_snapshot()
+            .db_cluster_identifier(db)
+            .db_cluster_snapshot_identifier(id)
+            .set_tags(Some(sdk_tags(tags)))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("CreateDBClusterSnapshot", error))?;
+        output
+            .db_cluster_snapshot()
+            .map(cluster_snapshot)
+            .ok_or_else(|| self.not_found("DB cluster snapshot", id))
+    }
+
+    /// Deletes a cluster snapshot; `None` if it was already gone.
+    pub async fn delete_cluster_snapshot(&self, id: &str) -> Result<Option<Snapshot>, RdsError> {
+        let result = self
+            .client
+            .delete_db_cluster_snapshot()
+            .db_cluster_snapshot_identifier(id)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DeleteDBClusterSnapshot", error));
+        Ok(found(result)?.and_then(|output| output.db_cluster_snapshot().map(cluster_snapshot)))
+    }
+
+    /// Copies a cluster snapshot into this client's region (see
+    /// [`Rds::copy_snapshot`]).
+    pub async fn copy_cluster_snapshot(
+        &self,
+        source: &str,
+        target_id: &str,
+        kms_key_id: Option<&str>,
+        tags: &[Tag],
+    ) -> Result<Snapshot, RdsError> {
+        let output = self
+            .client
+            .copy_db_cluster_snapshot()
+            .source_db_cluster_snapshot_identifier(source)
+            .target_db_cluster_snapshot_identifier(target_id)
+            .set_kms_key_id(kms_key_id.map(str::to_owned))
+            .set_tags(Some(sdk_tags(tags)))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("CopyDBClusterSnapshot", error))?;
+        output
+            .db_cluster_snapshot()
+            .map(cluster_snapshot)
+            .ok_or_else(|| self.not_found("DB cluster snapshot", target_id))
+    }
+
+    /// Lets other accounts restore or copy a cluster snapshot.
+    pub async fn share_cluster_snapshot(
+        &self,
+        id: &str,
+        accounts: &[String],
+    ) -> Result<(), RdsError> {
+        self.client
+            .modify_db_cluster_snapshot_attribute()
+            .db_cluster_snapshot_identifier(id)
+            .attribute_name("restore")
+            .set_values_to_add(Some(accounts.to_vec()))
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("ModifyDBClusterSnapshotAttribute", error))?;
+        Ok(())
+    }
+
+    /// RestoreDBClusterFromSnapshot: the cluster only. AWS creates no DB
+    /// instance; they are added with [`Rds::create_cluster_instance`]
+    /// (API_RestoreDBClusterFromSnapshot).
+    pub async fn restore_cluster_from_snapshot(
+        &self,
+        snapshot_id: &str,
+        engine: &str,
+        new: &NewDb<'_>,
+    ) -> Result<Cluster, RdsError> {
+        let request = self
+            .client
+            .restore_db_cluster_from_snapshot()
+            .snapshot_identifier(snapshot_id)
+            .engine(engine)
+            .db_cluster_identifier(new.id);
+        let output = with_cluster_settings!(request, new)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("RestoreDBClusterFromSnapshot", error))?;
+        output
+            .db_cluster()
+            .map(cluster)
+            .ok_or_else(|| self.not_found("DB cluster", new.id))
+    }
+
+    /// RestoreDBClusterToPointInTime, as a full copy or, with `clone`, as a
+    /// copy-on-write clone. Like a snapshot restore it makes no instance.
+    pub async fn restore_cluster_to_time(
+        &self,
+        source: &str,
+        time: RestoreTime,
+        clone: bool,
+        new: &NewDb<'_>,
+    ) -> Result<Cluster, RdsError> {
+        let request = self
+            .client
+            .restore_db_cluster_to_point_in_time()
+            .source_db_cluster_identifier(source)
+            .db_cluster_identifier(new.id)
+            .restore_type(if clone { "copy-on-write" } else { "full-copy" });
+        let request = match time {
+            RestoreTime::Latest => request.use_latest_restorable_time(true),
+            RestoreTime::At(time) => request.restore_to_time(aws_time(time)),
+        };
+        let output = with_cluster_settings!(request, new)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("RestoreDBClusterToPointInTime", error))?;
+        output
+            .db_cluster()
+            .map(cluster)
+            .ok_or_else(|| self.not_found("DB cluster", new.id))
+    }
+
+    /// Adds a DB instance to a cluster, with its own settings and tags.
+    pub async fn create_cluster_instance(
+        &self,
+        cluster: &str,
+        engine: &str,
+        new: &NewDb<'_>,
+    ) -> Result<Instance, RdsError> {
+        let mut request = self
+            .client
+            .create_db_instance()
+            .db_cluster_identifier(cluster)
+            .engine(engine)
+            .db_instance_identifier(new.id)
+            .set_tags(Some(sdk_tags(new.tags)));
+        for (name, value) in new.settings {
+            request = match (*name, value) {
+                (settings::DB_INSTANCE_CLASS, Value::Text(v)) => request.db_instance_class(v),
+                (settings::DB_PARAMETER_GROUP, Value::Text(v)) => {
+                    request.db_parameter_group_name(v)
+                }
+                (settings::PUBLICLY_ACCESSIBLE, Value::Flag(v)) => request.publicly_accessible(*v),
+                (settings::CA_CERTIFICATE, Value::Text(v)) => request.ca_certificate_identifier(v),
+                (settings::PROMOTION_TIER, Value::Number(v)) => request.promotion_tier(*v),
+                (settings::MAINTENANCE_WINDOW, Value::Text(v)) => {
+                    request.preferred_maintenance_window(v)
+                }
+                (settings::MONITORING_INTERVAL, Value::Number(v)) => {
+                    request.monitoring_interval(*v)
+                }
+                (settings::MONITORING_ROLE, Value::Text(v)) => request.monitoring_role_arn(v),
+                (settings::PERFORMANCE_INSIGHTS, Value::Flag(v)) => {
+                    request.enable_performance_insights(*v)
+                }
+                (settings::PI_KMS_KEY, Value::Text(v)) => {
+                    request.performance_insights_kms_key_id(v)
+                }
+                (settings::PI_RETENTION, Value::Number(v)) => {
+                    request.performance_insights_retention_period(*v)
+                }
+                _ => request,
+            };
+        }
+        let output = request
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("CreateDBInstance", error))?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", new.id))
+    }
+
+    /// One ModifyDBCluster, applied at once, with what no cluster restore
+    /// call takes (the maintenance window).
+    pub async fn modify_cluster(&self, id: &str, changes: &Settings) -> Result<Cluster, RdsError> {
+        let mut request = self
+            .client
+            .modify_db_cluster()
+            .db_cluster_identifier(id)
+            .apply_immediately(true);
+        for (name, value) in changes {
+            request = match (*name, value) {
+                (settings::MAINTENANCE_WINDOW, Value::Text(v)) => {
+                    request.preferred_maintenance_window(v)
+                }
+                _ => request,
+            };
+        }
+        let output = request
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("ModifyDBCluster", error))?;
+        output
+            .db_cluster()
+            .map(cluster)
+            .ok_or_else(|| self.not_found("DB cluster", id))
+    }
+
+    /// Whether a DB cluster parameter group exists.
+    pub async fn cluster_parameter_group_exists(&self, name: &str) -> Result<bool, RdsError> {
+        let result = self
+            .client
+            .describe_db_cluster_parameter_groups()
+            .db_cluster_parameter_group_name(name)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBClusterParameterGroups", error));
+        Ok(found(result)?.is_some_and(|output| !output.db_cluster_parameter_groups().is_empty()))
+    }
+
+    /// A parameter's value in a DB cluster parameter group, as RDS reports
+    /// it; `None` when the group does not list it or has no value.
+    pub async fn cluster_parameter(
+        &self,
+        group: &str,
+        name: &str,
+    ) -> Result<Option<String>, RdsError> {
+        let mut pages = self
+            .client
+            .describe_db_cluster_parameters()
+            .db_cluster_parameter_group_name(group)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|error| RdsError::from_sdk("DescribeDBClusterParameters", error))?;
+            if let Some(parameter) = page
+                .parameters()
+                .iter()
+                .find(|parameter| parameter.parameter_name() == Some(name))
+            {
+                return Ok(parameter.parameter_value().map(str::to_owned));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Starts a Backtrack of the cluster to `to`.
+    pub async fn backtrack(
+        &self,
+        cluster: &str,
+        to: DateTime<Utc>,
+        force: bool,
+    ) -> Result<Backtrack, RdsError> {
+        let output = self
+            .client
+            .backtrack_db_cluster()
+            .db_cluster_identifier(cluster)
+            .backtrack_to(aws_time(to))
+            .force(force)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("BacktrackDBCluster", error))?;
+        Ok(Backtrack {
+            id: output.backtrack_identifier().unwrap_or_default().to_owned(),
+            status: output.status().unwrap_or("pending").to_owned(),
+            to: output.backtrack_to().and_then(chrono_time),
+            from: output.backtracked_from().and_then(chrono_time),
+            requested: output
+                .backtrack_request_creation_time()
+                .and_then(chrono_time),
+        })
+    }
+
+    /// The cluster's Backtracks, newest first as RDS lists them.
+    pub async fn backtracks(&self, cluster: &str) -> Result<Vec<Backtrack>, RdsError> {
+        let output = self
+            .client
+            .describe_db_cluster_backtracks()
+            .db_cluster_identifier(cluster)
+            .send()
+            .await
+            .map_err(|error| RdsError::from_sdk("DescribeDBClusterBacktracks", error))?;
+        Ok(output
+            .db_cluster_backtracks()
+            .iter()
+            .map(|backtrack| Backtrack {
+                id: backtrack
+                    .backtrack_identifier()
+                    .unwrap_or_default()
+                    .to_owned(),
+                status: backtrack.status().unwrap_or("unknown").to_owned(),
+                to: backtrack.backtrack_to().and_then(chrono_time),
+                from: backtrack.backtracked_from().and_then(chrono_time),
+                requested: backtrack
+                    .backtrack_request_creation_time()
+                    .and_then(chrono_time),
+            })
+            .collect())
+    }
+}
+
+/// A Backtrack of an Aurora MySQL cluster (DBClusterBacktrack).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backtrack {
+    pub id: String,
+    /// `pending`, `applying`, `completed` or `failed`.
+    pub status: String,
+    /// The time the cluster was (or is being) rewound to.
+    pub to: Option<DateTime<Utc>>,
+    /// The time it was rewound from.
+    pub from: Option<DateTime<Utc>>,
+    pub requested: Option<DateTime<Utc>>,
+}
+
+/// `<min>..<max>` ACUs, as [`settings::SERVERLESS_V2`] holds them.
+fn serverless_v2(text: &str) -> Option<types::ServerlessV2ScalingConfiguration> {
+    let (min, max) = text.split_once("..")?;
+    Some(
+        types::ServerlessV2ScalingConfiguration::builder()
+            .min_capacity(min.parse().ok()?)
+            .max_capacity(max.parse().ok()?)
+            .build(),
+    )
+}
+
+fn cluster(db: &types::DbCluster) -> Cluster {
+    let mut members: Vec<Member> = db
+        .db_cluster_members()
+        .iter()
+        .map(|member| Member {
+            id: member
+                .db_instance_identifier()
+                .unwrap_or_default()
+                .to_owned(),
+            writer: member.is_cluster_writer().unwrap_or(false),
+        })
+        .collect();
+    members.sort_by(|a, b| b.writer.cmp(&a.writer).then_with(|| a.id.cmp(&b.id)));
+    let mut replication: Vec<String> = db.read_replica_identifiers().to_vec();
+    if let Some(source) = db.replication_source_identifier() {
+        replication.push(source.to_owned());
+    }
+    Cluster {
+        id: db.db_cluster_identifier().unwrap_or_default().to_owned(),
+        arn: db.db_cluster_arn().unwrap_or_default().to_owned(),
+        status: db.status().unwrap_or("unknown").to_owned(),
+        engine: db.engine().unwrap_or_default().to_owned(),
+        endpoint: db.endpoint().map(str::to_owned),
+        reader_endpoint: db.reader_endpoint().map(str::to_owned),
+        port: db.port(),
+        created: db.cluster_create_time().and_then(chrono_time),
+        earliest_restorable: db.earliest_restorable_time().and_then(chrono_time),
+        latest_restorable: db.latest_restorable_time().and_then(chrono_time),
+        backup_retention_days: db.backup_retention_period().unwrap_or(0),
+        tags: our_tags(db.tag_list()),
+        settings: cluster_settings(db),
+        subnet_group: db.db_subnet_group().map(str::to_owned),
+        vpc_id: None,
+        members,
+        backtrack_window: db.backtrack_window(),
+        earliest_backtrack: db.earliest_backtrack_time().and_then(chrono_time),
+        replication,
+    }
+}
+
+/// The settings of a cluster that a rollback copy carries, as RDS reports
+/// them.
+fn cluster_settings(db: &types::DbCluster) -> Settings {
+    let mut out = Settings::new();
+    let mut text = |name, value: Option<&str>| {
+        if let Some(value) = value.filter(|value| !value.is_empty()) {
+            out.insert(name, Value::Text(value.to_owned()));
+        }
+    };
+    text(settings::DB_SUBNET_GROUP, db.db_subnet_group());
+    text(
+        settings::DB_CLUSTER_PARAMETER_GROUP,
+        db.db_cluster_parameter_group(),
+    );
+    text(settings::BACKUP_WINDOW, db.preferred_backup_window());
+    text(
+        settings::MAINTENANCE_WINDOW,
+        db.preferred_maintenance_window(),
+    );
+    let flags = [
+        (settings::IAM_AUTH, db.iam_database_authentication_enabled()),
+        (settings::COPY_TAGS, db.copy_tags_to_snapshot()),
+        (settings::DELETION_PROTECTION, db.deletion_protection()),
+    ];
+    for (name, flag) in flags {
+        if let Some(flag) = flag {
+            out.insert(name, Value::Flag(flag));
+        }
+    }
+    let numbers = [
+        (settings::BACKUP_RETENTION, db.backup_retention_period()),
+        (settings::PORT, db.port()),
+        (
+            settings::BACKTRACK_WINDOW,
+            db.backtrack_window()
+                .and_then(|window| i32::try_from(window).ok()),
+        ),
+    ];
+    for (name, number) in numbers {
+        if let Some(number) = number {
+            out.insert(name, Value::Number(number));
+        }
+    }
+    if let Some(scaling) = db.serverless_v2_scaling_configuration()
+        && let (Some(min), Some(max)) = (scaling.min_capacity(), scaling.max_capacity())
+    {
+        out.insert(
+            settings::SERVERLESS_V2,
+            Value::Text(format!("{min}..{max}")),
+        );
+    }
+    let groups: Vec<String> = db
+        .vpc_security_groups()
+        .iter()
+        .filter_map(|group| group.vpc_security_group_id().map(str::to_owned))
+        .collect();
+    if !groups.is_empty() {
+        out.insert(settings::VPC_SECURITY_GROUPS, Value::list(groups));
+    }
+    out.insert(
+        settings::LOG_EXPORTS,
+        Value::list(db.enabled_cloudwatch_logs_exports().to_vec()),
+    );
+    out
+}
+
+fn cluster_snapshot(snap: &types::DbClusterSnapshot) -> Snapshot {
+    Snapshot {
+        id: snap
+            .db_cluster_snapshot_identifier()
+            .unwrap_or_default()
+            .to_owned(),
+        arn: snap
+            .db_cluster_snapshot_arn()
+            .unwrap_or_default()
+            .to_owned(),
+        status: snap.status().unwrap_or("unknown").to_owned(),
+        source_db: snap.db_cluster_identifier().unwrap_or_default().to_owned(),
+        created: snap.snapshot_create_time().and_then(chrono_time),
+        percent: snap.percent_progress(),
+        tags: our_tags(snap.tag_list()),
+        encrypted: snap.storage_encrypted().unwrap_or(false),
+        kms_key_id: snap.kms_key_id().map(str::to_owned),
+        size_gib: snap.allocated_storage(),
+        vpc_id: snap.vpc_id().map(str::to_owned),
+        kind: snap.snapshot_type().unwrap_or_default().to_owned(),
+        of: Kind::Cluster,
+        engine: snap.engine().map(str::to_owned),
+        copied_from: snap
+            .source_db_cluster_snapshot_arn()
+            .filter(|arn| !arn.is_empty())
+            .map(str::to_owned),
+    }
+}
+
 /// Fails at once, in one line, when the default chain finds no
 /// credentials; the SDK would otherwise report it per call as a dispatch
 /// failure with the chain's whole `Debug` form.
@@ -795,6 +1423,8 @@ fn instance(db: &types::DbInstance) -> Instance {
             .db_subnet_group()
             .and_then(|group| group.vpc_id())
             .map(str::to_owned),
+        engine: db.engine().unwrap_or_default().to_owned(),
+        cluster_id: db.db_cluster_identifier().map(str::to_owned),
     }
 }
 
@@ -856,6 +1486,7 @@ fn instance_settings(db: &types::DbInstance) -> Settings {
     let numbers = [
         (settings::BACKUP_RETENTION, db.backup_retention_period()),
         (settings::MONITORING_INTERVAL, db.monitoring_interval()),
+        (settings::PROMOTION_TIER, db.promotion_tier()),
         (
             settings::PI_RETENTION,
             db.performance_insights_retention_period(),
@@ -905,6 +1536,8 @@ fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         size_gib: snap.allocated_storage(),
         vpc_id: snap.vpc_id().map(str::to_owned),
         kind: snap.snapshot_type().unwrap_or_default().to_owned(),
+        of: Kind::Instance,
+        engine: snap.engine().map(str::to_owned),
         copied_from: snap
             .source_db_snapshot_identifier()
             .filter(|arn| !arn.is_empty())

@@ -95,6 +95,12 @@ pub const PERFORMANCE_INSIGHTS: &str = "EnablePerformanceInsights";
 pub const PI_KMS_KEY: &str = "PerformanceInsightsKMSKeyId";
 pub const PI_RETENTION: &str = "PerformanceInsightsRetentionPeriod";
 pub const DATABASE_INSIGHTS: &str = "DatabaseInsightsMode";
+pub const DB_CLUSTER_PARAMETER_GROUP: &str = "DBClusterParameterGroupName";
+pub const BACKTRACK_WINDOW: &str = "BacktrackWindow";
+pub const PORT: &str = "Port";
+/// Aurora Serverless v2 capacity, as `<min>..<max>` ACUs.
+pub const SERVERLESS_V2: &str = "ServerlessV2ScalingConfiguration";
+pub const PROMOTION_TIER: &str = "PromotionTier";
 
 /// Every carried setting, in the order the drift table lists them. Which
 /// call takes which follows botocore's RDS model (the restore messages'
@@ -136,8 +142,70 @@ pub const FIELDS: &[Field] = &[
     field(DATABASE_INSIGHTS, None, Via::Modify),
 ];
 
-pub fn field_named(name: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|field| field.name == name)
+/// An Aurora cluster's carried settings. Both cluster restore calls take
+/// all but the maintenance window, which ModifyDBCluster sets (botocore's
+/// RestoreDBClusterFromSnapshotMessage and
+/// RestoreDBClusterToPointInTimeMessage; ModifyDBClusterMessage). Without
+/// them a restored cluster gets the default subnet group, the VPC's default
+/// security group and the default cluster parameter group, with Backtrack,
+/// IAM authentication and log exports off.
+pub const CLUSTER_FIELDS: &[Field] = &[
+    field(DB_SUBNET_GROUP, Some("db-subnet-group-name"), Via::Restore),
+    field(
+        VPC_SECURITY_GROUPS,
+        Some("vpc-security-group-ids"),
+        Via::Restore,
+    ),
+    field(
+        DB_CLUSTER_PARAMETER_GROUP,
+        Some("db-cluster-parameter-group-name"),
+        Via::Restore,
+    ),
+    field(PORT, None, Via::Restore),
+    field(IAM_AUTH, None, Via::Restore),
+    field(LOG_EXPORTS, None, Via::Restore),
+    field(BACKTRACK_WINDOW, None, Via::Restore),
+    field(COPY_TAGS, None, Via::Restore),
+    field(SERVERLESS_V2, None, Via::Restore),
+    field(BACKUP_RETENTION, None, Via::Restore),
+    field(BACKUP_WINDOW, None, Via::Restore),
+    field(MAINTENANCE_WINDOW, None, Via::Modify),
+    field(
+        DELETION_PROTECTION,
+        Some("deletion-protection"),
+        Via::Restore,
+    ),
+];
+
+/// The settings of each DB instance of an Aurora cluster, all taken by the
+/// CreateDBInstance that adds it to the restored cluster (botocore's
+/// CreateDBInstanceMessage). Network, backups and deletion protection are
+/// the cluster's.
+pub const MEMBER_FIELDS: &[Field] = &[
+    field(DB_INSTANCE_CLASS, Some("db-instance-class"), Via::Restore),
+    field(
+        DB_PARAMETER_GROUP,
+        Some("db-parameter-group-name"),
+        Via::Restore,
+    ),
+    field(PUBLICLY_ACCESSIBLE, None, Via::Restore),
+    field(CA_CERTIFICATE, None, Via::Restore),
+    field(PROMOTION_TIER, None, Via::Restore),
+    field(MAINTENANCE_WINDOW, None, Via::Restore),
+    field(MONITORING_INTERVAL, None, Via::Restore),
+    field(MONITORING_ROLE, None, Via::Restore),
+    field(PERFORMANCE_INSIGHTS, None, Via::Restore),
+    field(PI_KMS_KEY, None, Via::Restore),
+    field(PI_RETENTION, None, Via::Restore),
+];
+
+/// The settings carried for a DB of this kind (a cluster's own; its
+/// instances' are [`MEMBER_FIELDS`]).
+pub fn fields(kind: crate::db::Kind) -> &'static [Field] {
+    match kind {
+        crate::db::Kind::Instance => FIELDS,
+        crate::db::Kind::Cluster => CLUSTER_FIELDS,
+    }
 }
 
 /// Settings by API name. What RDS does not report is absent.
@@ -188,9 +256,15 @@ pub struct Carry {
 /// Decides the new instance's settings: inputs win; then, with `carry` on,
 /// the source's (`None` when the source no longer exists); the rest is left
 /// to RDS's defaults.
-pub fn plan(source: Option<&Settings>, inputs: &Settings, carry: bool, restore: Restore) -> Carry {
+pub fn plan(
+    fields: &[Field],
+    source: Option<&Settings>,
+    inputs: &Settings,
+    carry: bool,
+    restore: Restore,
+) -> Carry {
     let mut out = Carry::default();
-    for field in FIELDS {
+    for field in fields {
         let (value, how) = if let Some(value) = inputs.get(field.name) {
             (
                 Some(value.clone()),
@@ -285,8 +359,13 @@ impl Row {
 
 /// The drift table: every setting, the source's value, the new instance's,
 /// and how it got there.
-pub fn drift(source: Option<&Settings>, restored: &Settings, carry: &Carry) -> Vec<Row> {
-    FIELDS
+pub fn drift(
+    fields: &[Field],
+    source: Option<&Settings>,
+    restored: &Settings,
+    carry: &Carry,
+) -> Vec<Row> {
+    fields
         .iter()
         .map(|field| Row {
             setting: field.name,
@@ -366,7 +445,13 @@ mod tests {
     #[test]
     fn the_source_goes_into_the_call_and_the_rest_into_the_modify() {
         let inputs = Settings::from([(DELETION_PROTECTION, Value::Flag(true))]);
-        let carry = plan(Some(&production()), &inputs, true, Restore::FromSnapshot);
+        let carry = plan(
+            FIELDS,
+            Some(&production()),
+            &inputs,
+            true,
+            Restore::FromSnapshot,
+        );
         assert_eq!(carry.call[DB_SUBNET_GROUP], text("prod-subnets"));
         assert_eq!(carry.how[DB_SUBNET_GROUP], How::RestoreCall);
         // RestoreDBInstanceFromDBSnapshot has no MaxAllocatedStorage member.
@@ -379,13 +464,20 @@ mod tests {
             carry.how[DELETION_PROTECTION],
             How::Input("deletion-protection")
         );
-        let pitr = plan(Some(&production()), &inputs, true, Restore::ToPointInTime);
+        let pitr = plan(
+            FIELDS,
+            Some(&production()),
+            &inputs,
+            true,
+            Restore::ToPointInTime,
+        );
         assert_eq!(pitr.call[MAX_ALLOCATED_STORAGE], Value::Number(200));
     }
 
     #[test]
     fn carry_off_and_a_missing_source_leave_rds_defaults_and_say_why() {
         let off = plan(
+            FIELDS,
             Some(&production()),
             &Settings::new(),
             false,
@@ -395,7 +487,7 @@ mod tests {
         assert!(
             matches!(&off.how[DB_SUBNET_GROUP], How::NotCarried(why) if why.contains("carry-settings"))
         );
-        let gone = plan(None, &Settings::new(), true, Restore::FromSnapshot);
+        let gone = plan(FIELDS, None, &Settings::new(), true, Restore::FromSnapshot);
         assert!(gone.call.is_empty());
         assert!(
             matches!(&gone.how[VPC_SECURITY_GROUPS], How::NotCarried(why) if why.contains("`vpc-security-group-ids`")),
@@ -407,6 +499,7 @@ mod tests {
     #[test]
     fn reconcile_asks_only_for_what_differs_and_keeps_pairs_together() {
         let carry = plan(
+            FIELDS,
             Some(&production()),
             &Settings::new(),
             true,
@@ -430,6 +523,7 @@ mod tests {
     #[test]
     fn drift_marks_what_differs_from_the_source() {
         let carry = plan(
+            FIELDS,
             Some(&production()),
             &Settings::new(),
             true,
@@ -437,7 +531,7 @@ mod tests {
         );
         let mut restored = production();
         restored.insert(DB_PARAMETER_GROUP, text("default.postgres16"));
-        let rows = drift(Some(&production()), &restored, &carry);
+        let rows = drift(FIELDS, Some(&production()), &restored, &carry);
         let drifted: Vec<_> = rows
             .iter()
             .filter(|r| r.drifted())

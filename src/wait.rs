@@ -26,6 +26,7 @@ pub struct Seen {
 pub enum Kind {
     Snapshot,
     Instance,
+    Cluster,
 }
 
 /// States from which an instance never becomes `available` by itself. The
@@ -59,6 +60,18 @@ pub const USABLE_STATES: &[&str] = &["storage-optimization"];
 
 const SNAPSHOT_FAILURES: &[&str] = &["failed", "deleted", "deleting", "error"];
 
+/// States from which an Aurora cluster never becomes `available` by itself
+/// (the Aurora user guide's "Viewing DB cluster status" table).
+const CLUSTER_FAILURES: &[&str] = &[
+    "cloning-failed",
+    "inaccessible-encryption-credentials",
+    "inaccessible-encryption-credentials-recoverable",
+    "migration-failed",
+    "deleting",
+    "stopping",
+    "stopped",
+];
+
 /// Where a wait stands after a look.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -81,15 +94,21 @@ pub fn verdict(kind: Kind, seen: Option<&Seen>, just_created: bool) -> Verdict {
     let failures = match kind {
         Kind::Snapshot => SNAPSHOT_FAILURES,
         Kind::Instance => INSTANCE_FAILURES,
+        Kind::Cluster => CLUSTER_FAILURES,
     };
     if seen.status == "available"
-        || (kind == Kind::Instance && USABLE_STATES.contains(&seen.status.as_str()))
+        || (kind != Kind::Snapshot && USABLE_STATES.contains(&seen.status.as_str()))
     {
         Verdict::Available
     } else if matches!(seen.status.as_str(), "stopped" | "stopping") {
         Verdict::Failed(format!(
-            "it is in state `{}`: someone stopped it, and RDS does not start it again by itself; start it (`aws rds start-db-instance`) and re-run this step",
-            seen.status
+            "it is in state `{}`: someone stopped it, and RDS does not start it again by itself; start it (`aws rds {}`) and re-run this step",
+            seen.status,
+            if kind == Kind::Cluster {
+                "start-db-cluster"
+            } else {
+                "start-db-instance"
+            }
         ))
     } else if failures.contains(&seen.status.as_str()) {
         Verdict::Failed(format!("it is in state `{}`", seen.status))
@@ -196,6 +215,15 @@ impl Observed for crate::rds::Snapshot {
         Seen {
             status: self.status.clone(),
             percent: self.percent,
+        }
+    }
+}
+
+impl Observed for crate::rds::Cluster {
+    fn seen(&self) -> Seen {
+        Seen {
+            status: self.status.clone(),
+            percent: None,
         }
     }
 }

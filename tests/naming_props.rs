@@ -28,11 +28,13 @@ proptest! {
         db in text(), version in proptest::option::of(text()), run in text()
     ) {
         for stamp in [RunStamp::RunId(run.clone()), RunStamp::Time(chrono::Utc::now())] {
-            if let Ok(id) = naming::snapshot_id(&db, version.as_deref(), &stamp) {
-                prop_assert!(naming::check_identifier(&id, MAX_SNAPSHOT_ID).is_ok(), "{id}");
-                prop_assert_eq!(id.clone(), id.to_ascii_lowercase());
-            } else {
-                prop_assert!(naming::check_identifier(&db, naming::MAX_INSTANCE_ID).is_err());
+            for max in [MAX_SNAPSHOT_ID, naming::MAX_CLUSTER_SNAPSHOT_ID] {
+                if let Ok(id) = naming::snapshot_id(&db, version.as_deref(), &stamp, max) {
+                    prop_assert!(naming::check_identifier(&id, max).is_ok(), "{id}");
+                    prop_assert_eq!(id.clone(), id.to_ascii_lowercase());
+                } else {
+                    prop_assert!(naming::check_identifier(&db, naming::MAX_INSTANCE_ID).is_err());
+                }
             }
         }
     }

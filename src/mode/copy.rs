@@ -7,8 +7,9 @@ use tracing::info;
 
 use super::{choose, finish_snapshot, owned};
 use crate::config::{CopyPlan, SnapshotChoice, Tag, Wait, tag};
+use crate::db::{self, Kind};
 use crate::github::Report;
-use crate::naming::{self, MAX_SNAPSHOT_ID, tag as key};
+use crate::naming::{self, tag as key};
 use crate::rds::{Rds, RdsError, Snapshot, tag_value};
 
 pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
@@ -21,7 +22,7 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
     } else {
         rds.in_region(&source_region)
     };
-    let source = choose(&plan.choice, plan.source_db.as_deref(), &source_rds).await?;
+    let source = choose(&plan.choice, plan.source_db.as_ref(), None, &source_rds).await?;
     if source.status != "available" {
         bail!(
             "snapshot `{}` is `{}`; only an available snapshot can be copied or shared; wait for it",
@@ -62,6 +63,17 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
                 source.arn
             );
         }
+    }
+    // CopyDBClusterSnapshot takes a key only to re-encrypt an encrypted
+    // snapshot ("If you copy an unencrypted DB cluster snapshot and specify
+    // a value for the KmsKeyId parameter, an error is returned",
+    // API_CopyDBClusterSnapshot); an unencrypted Aurora snapshot is
+    // encrypted by restoring it into an encrypted cluster instead.
+    if source.of == Kind::Cluster && !source.encrypted && plan.kms_key_id.is_some() {
+        bail!(
+            "DB cluster snapshot `{}` is not encrypted, and AWS copies an unencrypted cluster snapshot only unencrypted; remove input `kms-key-id` (to get an encrypted copy, restore it into a cluster with a KMS key and snapshot that)",
+            source.id
+        );
     }
     if cross_region && source.encrypted && plan.kms_key_id.is_none() {
         bail!(
@@ -116,8 +128,7 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
                 result.status
             );
         }
-        target_rds
-            .share_snapshot(&result.id, &plan.share_with)
+        db::share_snapshot(&target_rds, result.of, &result.id, &plan.share_with)
             .await
             .with_context(|| format!("sharing snapshot `{}`", result.id))?;
         info!(
@@ -149,7 +160,7 @@ async fn copy(
             )
         })?,
     };
-    naming::check_identifier(&target_id, MAX_SNAPSHOT_ID).map_err(|rule| {
+    naming::check_identifier(&target_id, source.of.max_snapshot_id()).map_err(|rule| {
         anyhow::anyhow!(
             "the copy's ID `{target_id}` must {rule}; set input `target-snapshot-identifier`"
         )
@@ -159,7 +170,7 @@ async fn copy(
         owned(&snapshot.tags)
             && tag_value(&snapshot.tags, key::COPIED_FROM) == Some(source.arn.as_str())
     };
-    let copy = match target_rds.snapshot(&target_id).await? {
+    let copy = match db::snapshot(target_rds, source.of, &target_id).await? {
         Some(existing) if copied_from_source(&existing) => {
             info!(
                 "snapshot `{target_id}` in {} was already copied from `{}` by this action; adopting it",
@@ -180,25 +191,26 @@ async fn copy(
                 source.id,
                 target_rds.region()
             );
-            match target_rds
-                .copy_snapshot(
-                    source_ref,
-                    &target_id,
-                    plan.kms_key_id.as_deref(),
-                    &copy_tags(plan, source, &target_id),
-                )
-                .await
+            match db::copy_snapshot(
+                target_rds,
+                source.of,
+                source_ref,
+                &target_id,
+                plan.kms_key_id.as_deref(),
+                &copy_tags(plan, source, &target_id),
+            )
+            .await
             {
                 Ok(copy) => copy,
                 Err(RdsError::AlreadyExists { .. }) => {
-                    let existing = target_rds.existing_snapshot(&target_id).await?;
-                    if !copied_from_source(&existing) {
+                    let existing = db::snapshot(target_rds, source.of, &target_id).await?;
+                    let Some(existing) = existing.filter(|e| copied_from_source(e)) else {
                         bail!(
                             "snapshot `{target_id}` appeared in {} while copying, and it is not a copy of `{}`; nothing was changed",
                             target_rds.region(),
                             source.arn
                         );
-                    }
+                    };
                     existing
                 }
                 Err(error) => {

@@ -6,19 +6,21 @@ use tracing::info;
 use super::prune::json_ids;
 use super::{owned, owned_snapshot};
 use crate::config::rfc3339;
+use crate::db::{self, DbRef};
 use crate::github::{Report, Table, shown};
 use crate::naming::tag;
 use crate::rds::{Rds, tag_value};
 
 pub async fn run(
     id: &str,
-    db: Option<&str>,
+    source: Option<&DbRef>,
     rerun: bool,
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<()> {
     out.set("snapshot-identifier", id.to_owned());
-    let Some(snapshot) = rds.snapshot(id).await? else {
+    let db = source.map(|source| source.id.as_str());
+    let Some(snapshot) = db::any_snapshot(rds, source.map(|source| source.kind), id).await? else {
         if !rerun {
             // On a run's first attempt, a missing snapshot is a typo, and
             // reporting `deleted` would hide it.
@@ -64,8 +66,9 @@ pub async fn run(
         && snapshot.source_db != db
     {
         bail!(
-            "snapshot `{id}` is a snapshot of {}, not of `{db}` (input `db-instance-identifier`); nothing was deleted. Check which snapshot you meant",
-            shown(&snapshot.source_db)
+            "snapshot `{id}` is a snapshot of {}, not of `{db}` (input `{}`); nothing was deleted. Check which snapshot you meant",
+            shown(&snapshot.source_db),
+            snapshot.of.input()
         );
     }
     if !matches!(snapshot.status.as_str(), "available" | "failed") {
@@ -79,7 +82,7 @@ pub async fn run(
         shown(&snapshot.source_db),
         shown(&snapshot.status)
     );
-    rds.delete_snapshot(id).await?;
+    db::delete_snapshot(rds, snapshot.of, id).await?;
     out.set_json("deleted", json_ids(&[id.to_owned()]));
     out.set("status", "deleted");
     out.tables.push(table(

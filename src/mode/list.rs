@@ -6,12 +6,14 @@ use tracing::info;
 
 use super::owned_snapshots;
 use crate::config::rfc3339;
+use crate::db::DbRef;
 use crate::github::{Report, Table, shown};
 use crate::naming::tag;
 use crate::rds::{Rds, Snapshot, tag_value};
 
-pub async fn run(db: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
-    let snapshots = newest_first(owned_snapshots(rds, db).await?);
+pub async fn run(source: &DbRef, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    let snapshots = newest_first(owned_snapshots(rds, source).await?);
+    let db = &source.id;
     info!(
         "{} snapshot(s) of `{db}` made by this action in {}",
         snapshots.len(),
@@ -38,7 +40,7 @@ pub async fn run(db: &str, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
             snapshot.created.map(rfc3339).unwrap_or_default()
         );
     }
-    out.set("db-instance-identifier", db.to_owned());
+    out.set(source.kind.input(), db.to_owned());
     out.set_json("snapshots", serde_json::Value::Array(entries));
     out.tables.push(Table {
         title: format!("Snapshots of {db} made by rds-snapshot-action"),

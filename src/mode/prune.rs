@@ -12,17 +12,18 @@ use tracing::info;
 use super::list::newest_first;
 use super::owned_snapshot_of;
 use crate::config::{PrunePlan, Retention, rfc3339};
+use crate::db::{self, DbRef};
 use crate::github::{Report, Table};
 use crate::naming::tag as key;
 use crate::rds::{Rds, Snapshot, tag_value};
 
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
-    out.set("db-instance-identifier", plan.db.clone());
+    out.set(plan.db.kind.input(), plan.db.id.clone());
     let pruned = prune(rds, &plan.db, plan.retention, plan.dry_run, Utc::now()).await?;
     out.set_json("prune-candidates", json_ids(&pruned.candidates));
     out.set_json("deleted", json_ids(&pruned.deleted));
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
-    out.tables.push(pruned.table(&plan.db));
+    out.tables.push(pruned.table(&plan.db.id));
     for held in &pruned.held {
         out.warn(held.clone());
     }
@@ -73,12 +74,13 @@ impl Pruned {
 /// [`Pruned::failed`] for the caller to judge.
 pub async fn prune(
     rds: &Rds,
-    db: &str,
+    source: &DbRef,
     retention: Retention,
     dry_run: bool,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Pruned> {
-    let all = rds.snapshots_of(db).await?;
+    let db = source.id.as_str();
+    let all = db::snapshots_of(rds, source).await?;
     let copying = running_copies(&all);
     let snapshots: Vec<Snapshot> = all
         .iter()
@@ -143,7 +145,7 @@ pub async fn prune(
             info!("would delete snapshot `{id}` (dry run)");
             "would be deleted (dry run)".to_owned()
         } else {
-            match rds.delete_snapshot(id).await {
+            match db::delete_snapshot(rds, source.kind, id).await {
                 Ok(found) => {
                     let result = if found.is_some() {
                         "deleted"
@@ -263,6 +265,8 @@ mod tests {
             size_gib: None,
             vpc_id: None,
             kind: "manual".to_owned(),
+            of: crate::db::Kind::Instance,
+            engine: None,
             copied_from: None,
         }
     }

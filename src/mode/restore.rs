@@ -1,17 +1,17 @@
-//! `mode: restore`: a new DB instance from a snapshot, chosen by ID, by
-//! deploy version, or as the latest this action made, built like the
-//! snapshot's source. The source DB instance is never touched.
+//! `mode: restore`: a new DB instance or Aurora cluster from a snapshot,
+//! chosen by ID, by deploy version, or as the latest this action made,
+//! built like the snapshot's source. The source is never touched.
 
 use anyhow::{Context as _, bail};
 use tracing::info;
 
-use super::{
-    build, choose, create_instance, finish_instance, foreign_target, owned, same_run, summary,
-};
+use super::build::{build, create, finish};
+use super::{choose, foreign_target, owned, same_run, summary};
 use crate::config::{RestorePlan, Wait, rfc3339, tag};
+use crate::db::{self, Db, DbRef, Kind};
 use crate::github::{Report, shown};
 use crate::naming::{self, tag as key};
-use crate::rds::{Instance, NewDb, Rds, Snapshot, tag_value};
+use crate::rds::{NewDb, Rds, Snapshot, tag_value};
 use crate::settings::Restore;
 
 pub async fn run(
@@ -21,40 +21,53 @@ pub async fn run(
     out: &mut Report,
 ) -> anyhow::Result<()> {
     let target = &plan.target;
-    let existing = rds.instance(&target.id).await?;
+    let existing = db::describe(
+        rds,
+        &DbRef {
+            kind: target.kind,
+            id: target.id.clone(),
+        },
+    )
+    .await?;
     if let Some(existing) = &existing
-        && owned(&existing.tags)
-        && same_run(&existing.tags, target.run_id.as_deref())
-        && let Some(from) = tag_value(&existing.tags, key::RESTORED_FROM)
+        && owned(existing.tags())
+        && same_run(existing.tags(), target.run_id.as_deref())
+        && let Some(from) = tag_value(existing.tags(), key::RESTORED_FROM)
     {
         // A re-run of this run: finish what the first attempt restored, from
         // the snapshot it chose, even if `latest` would now pick another.
         // The ARN's last part is its exact ID (the name tag is cleaned of
         // an automated snapshot's `rds:`).
-        let id = tag_value(&existing.tags, key::RESTORED_FROM_ARN)
-            .and_then(|arn| arn.split_once(":snapshot:"))
+        let id = tag_value(existing.tags(), key::RESTORED_FROM_ARN)
+            .and_then(|arn| {
+                arn.split_once(":cluster-snapshot:")
+                    .or_else(|| arn.split_once(":snapshot:"))
+            })
             .map_or(from, |(_, id)| id);
-        let snapshot = rds.snapshot(id).await?;
+        let snapshot = db::snapshot(rds, target.kind, id).await?;
         if let Some(snapshot) = &snapshot
             && !restored_from(existing, snapshot)
         {
             bail!(
-                "DB instance `{}` was restored by this run from a snapshot named `{from}`, but that snapshot has since been deleted and made again (its ARN or creation time differ); nothing was changed. Delete `{}` if it is no longer needed, or pick another `target-db-instance-identifier`",
-                existing.id,
-                existing.id
+                "{} `{}` was restored by this run from a snapshot named `{from}`, but that snapshot has since been deleted and made again (its ARN or creation time differ); nothing was changed. Delete `{}` if it is no longer needed, or pick another `{}`",
+                target.kind.noun(),
+                existing.id(),
+                existing.id(),
+                target.kind.target_input()
             );
         }
         info!(
-            "DB instance `{}` was restored from {} by an earlier attempt of this run; adopting it",
-            existing.id,
+            "{} `{}` was restored from {} by an earlier attempt of this run; adopting it",
+            target.kind.noun(),
+            existing.id(),
             shown(from)
         );
         out.set("snapshot-identifier", from.to_owned());
         if let Some(snapshot) = &snapshot {
             out.set("snapshot-arn", snapshot.arn.clone());
         }
-        let source_db = tag_value(&existing.tags, key::SOURCE_DB).unwrap_or_default();
-        let source = source_of(rds, source_db).await?;
+        let source_db = tag_value(existing.tags(), key::SOURCE_DB).unwrap_or_default();
+        let source = source_of(rds, target.kind, source_db).await?;
         let recorded_vpc = snapshot.as_ref().and_then(|s| s.vpc_id.as_deref());
         let build = build(
             rds,
@@ -65,12 +78,16 @@ pub async fn run(
             out,
         )
         .await?;
-        let restored = finish_instance(rds, existing.clone(), &build, wait, out).await?;
+        let restored = finish(rds, existing.clone(), &build, wait, out).await?;
         summary::rollback(rds.region(), &restored, out);
         return Ok(());
     }
 
-    let snapshot = choose(&plan.choice, plan.source_db.as_deref(), rds).await?;
+    let source_db = match &plan.source_db {
+        Some(db) => Some(super::for_target(rds, db, target.kind, out).await?),
+        None => None,
+    };
+    let snapshot = choose(&plan.choice, source_db.as_ref(), Some(target.kind), rds).await?;
     let wanted = format!("snapshot `{}`", snapshot.id);
     out.set("snapshot-identifier", snapshot.id.clone());
     out.set("snapshot-arn", snapshot.arn.clone());
@@ -103,7 +120,7 @@ pub async fn run(
     if let Some(version) = tag_value(&snapshot.tags, key::DEPLOY_VERSION) {
         target.tags.push(tag(key::DEPLOY_VERSION, version));
     }
-    let source = source_of(rds, &snapshot.source_db).await?;
+    let source = source_of(rds, target.kind, &snapshot.source_db).await?;
     let build = build(
         rds,
         &target,
@@ -113,43 +130,67 @@ pub async fn run(
         out,
     )
     .await?;
+    let engine = snapshot.engine.clone().unwrap_or_default();
+    if target.kind == Kind::Cluster && engine.is_empty() {
+        bail!(
+            "DB cluster snapshot `{}` does not say its engine, which RestoreDBClusterFromSnapshot needs; nothing was changed",
+            snapshot.id
+        );
+    }
     info!(
-        "restoring snapshot `{}` to new DB instance `{}`",
-        snapshot.id, target.id
+        "restoring snapshot `{}` to new {} `{}`",
+        snapshot.id,
+        target.kind.noun(),
+        target.id
     );
     let new = NewDb {
         id: &target.id,
         settings: &build.carry.call,
         tags: &build.tags,
     };
-    let create = rds.restore_from_snapshot(&snapshot.id, &new);
-    let run_id = target.run_id.as_deref();
-    let ours = |instance: &Instance| {
-        owned(&instance.tags)
-            && same_run(&instance.tags, run_id)
-            && restored_from(instance, &snapshot)
+    let restore = async {
+        match target.kind {
+            Kind::Instance => rds
+                .restore_from_snapshot(&snapshot.id, &new)
+                .await
+                .map(Db::Instance),
+            Kind::Cluster => rds
+                .restore_cluster_from_snapshot(&snapshot.id, &engine, &new)
+                .await
+                .map(Db::Cluster),
+        }
     };
-    let restored = create_instance(rds, &build, wait, out, &wanted, ours, create)
+    let run_id = target.run_id.as_deref();
+    let ours =
+        |db: &Db| owned(db.tags()) && same_run(db.tags(), run_id) && restored_from(db, &snapshot);
+    let restored = create(rds, &build, wait, out, &wanted, ours, restore)
         .await
         .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))?;
     summary::rollback(rds.region(), &restored, out);
     Ok(())
 }
 
-/// Whether `instance` was restored from this very snapshot: the same name,
-/// ARN and creation time, not a later snapshot under the same name.
-fn restored_from(instance: &Instance, snapshot: &Snapshot) -> bool {
-    tag_value(&instance.tags, key::RESTORED_FROM)
-        == Some(naming::clean_tag_value(&snapshot.id).as_str())
-        && tag_value(&instance.tags, key::RESTORED_FROM_ARN) == Some(snapshot.arn.as_str())
-        && tag_value(&instance.tags, key::RESTORED_FROM_CREATED).map(str::to_owned)
+/// Whether `db` was restored from this very snapshot: the same name, ARN
+/// and creation time, not a later snapshot under the same name.
+fn restored_from(db: &Db, snapshot: &Snapshot) -> bool {
+    let tags = db.tags();
+    tag_value(tags, key::RESTORED_FROM) == Some(naming::clean_tag_value(&snapshot.id).as_str())
+        && tag_value(tags, key::RESTORED_FROM_ARN) == Some(snapshot.arn.as_str())
+        && tag_value(tags, key::RESTORED_FROM_CREATED).map(str::to_owned)
             == snapshot.created.map(rfc3339)
 }
 
-/// The snapshot's source instance, if it still exists.
-async fn source_of(rds: &Rds, db: &str) -> anyhow::Result<Option<Instance>> {
+/// The snapshot's source DB, if it still exists.
+async fn source_of(rds: &Rds, kind: Kind, db: &str) -> anyhow::Result<Option<Db>> {
     if db.is_empty() {
         return Ok(None);
     }
-    Ok(rds.instance(db).await?)
+    Ok(db::describe(
+        rds,
+        &DbRef {
+            kind,
+            id: db.to_owned(),
+        },
+    )
+    .await?)
 }

@@ -1,16 +1,18 @@
-//! `mode: snapshot`: a manual snapshot of a DB instance before a deploy,
-//! named after the deploy and the run, so that a re-run adopts it.
+//! `mode: snapshot`: a manual snapshot of a DB instance, or of an Aurora
+//! cluster, before a deploy, named after the deploy and the run, so that a
+//! re-run adopts it.
 
 use anyhow::{Context as _, bail};
 use tracing::info;
 
 use super::prune::{json_ids, prune};
 use super::summary::age;
-use super::{console_url, finish_snapshot, owned, same_run, source_instance};
+use super::{as_cluster_if_member, console_url, finish_snapshot, owned, same_run, source_db};
 use crate::config::{Retention, SnapshotPlan, Tag, Wait, rfc3339};
+use crate::db::{self, Db, Kind};
 use crate::github::{Report, shown};
 use crate::naming::tag as key;
-use crate::rds::{Instance, Rds, RdsError, Snapshot, tag_value};
+use crate::rds::{Rds, RdsError, Snapshot, tag_value};
 use crate::settings::{self, Value};
 
 pub async fn run(
@@ -20,8 +22,18 @@ pub async fn run(
     out: &mut Report,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // A cluster member named as an instance: RDS refuses CreateDBSnapshot
+    // on it, and a snapshot of its cluster is what a rollback needs.
+    let resolved = as_cluster_if_member(rds, &plan.db, out).await?;
+    let cluster_plan;
+    let plan = if resolved == plan.db {
+        plan
+    } else {
+        cluster_plan = plan.of_cluster(&resolved.id)?;
+        &cluster_plan
+    };
     out.set("snapshot-identifier", plan.snapshot_id.clone());
-    out.set("db-instance-identifier", plan.db.clone());
+    out.set(plan.db.kind.input(), plan.db.id.clone());
     if let (Some(given), Some(stored)) = (&plan.deploy_version_given, &plan.deploy_version) {
         info!(
             "deploy version {} is stored in the tag as {} (RDS tag values cannot hold some of its characters)",
@@ -33,12 +45,12 @@ pub async fn run(
             format!("{given} (as given; the tag holds `{stored}`)"),
         );
     }
-    let snapshot = match rds.snapshot(&plan.snapshot_id).await? {
+    let snapshot = match db::snapshot(rds, plan.db.kind, &plan.snapshot_id).await? {
         Some(existing) => adopt(existing, plan)?,
         None => {
             // The source first: a typo in `db-instance-identifier`, or a
             // stopped instance, must not cost any old snapshot.
-            let db = snapshottable(rds, &plan.db).await?;
+            let db = snapshottable(rds, plan).await?;
             let trouble = match plan.prune_keep_last {
                 Some(keep) => prune_first(plan, keep, rds, out).await,
                 None => None,
@@ -64,7 +76,7 @@ pub async fn run(
     };
     out.set("snapshot-arn", snapshot.arn.clone());
     out.set("status", snapshot.status.clone());
-    let what = format!("snapshot `{}` of `{}`", snapshot.id, plan.db);
+    let what = format!("snapshot `{}` of `{}`", snapshot.id, plan.db.id);
     let done = finish_snapshot(rds, snapshot, &what, wait).await?;
     let took = chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
     out.note(
@@ -79,21 +91,33 @@ pub async fn run(
     // address is safe as an autolink.
     out.sections.push(format!(
         "Console: <{}>\n\n",
-        console_url(rds.region(), "db-snapshot", &done.id)
+        console_url(rds.region(), plan.db.kind.console().1, &done.id)
     ));
     out.set("status", done.status);
     Ok(())
 }
 
-/// The source DB instance, if RDS can snapshot it now: CreateDBSnapshot
-/// accepts only `available` and `storage-optimization` (API_CreateDBSnapshot).
-async fn snapshottable(rds: &Rds, id: &str) -> anyhow::Result<Instance> {
-    let db = source_instance(rds, id).await?;
-    if !matches!(db.status.as_str(), "available" | "storage-optimization") {
+/// The source DB, if RDS can snapshot it now: CreateDBSnapshot accepts
+/// only `available` and `storage-optimization` (API_CreateDBSnapshot), and
+/// CreateDBClusterSnapshot only an `available` cluster
+/// (InvalidDBClusterStateFault, API_CreateDBClusterSnapshot).
+async fn snapshottable(rds: &Rds, plan: &SnapshotPlan) -> anyhow::Result<Db> {
+    let db = source_db(rds, &plan.db).await?;
+    let ready: &[&str] = match plan.db.kind {
+        Kind::Instance => &["available", "storage-optimization"],
+        Kind::Cluster => &["available"],
+    };
+    if !ready.contains(&db.status()) {
         bail!(
-            "DB instance `{}` is `{}`, and RDS snapshots an instance only while it is `available` (or `storage-optimization`); nothing was changed; wait until it is `available` (start it if it is stopped) and re-run",
-            db.id,
-            db.status
+            "{} `{}` is `{}`, and RDS snapshots it only while it is `available`{}; nothing was changed; wait until it is `available` (start it if it is stopped) and re-run",
+            plan.db.kind.noun(),
+            db.id(),
+            db.status(),
+            if plan.db.kind == Kind::Instance {
+                " (or `storage-optimization`)"
+            } else {
+                ""
+            }
         );
     }
     Ok(db)
@@ -115,7 +139,7 @@ async fn prune_first(
     match prune(rds, &plan.db, retention, false, chrono::Utc::now()).await {
         Ok(pruned) => {
             out.set_json("deleted", json_ids(&pruned.deleted));
-            out.tables.push(pruned.table(&plan.db));
+            out.tables.push(pruned.table(&plan.db.id));
             for held in pruned.held {
                 out.warn(held);
             }
@@ -135,7 +159,8 @@ async fn guard_quota(
     out: &mut Report,
     prune_trouble: Option<&str>,
 ) -> anyhow::Result<()> {
-    let (used, max) = match rds.manual_snapshot_quota().await {
+    let kind = plan.db.kind;
+    let (used, max) = match rds.manual_snapshot_quota(kind).await {
         Ok(Some(quota)) => quota,
         // A policy without the permission is a setup mistake to fix, not an
         // outage to work around.
@@ -146,20 +171,25 @@ async fn guard_quota(
             // raised. CreateDBSnapshot's own SnapshotQuotaExceeded decides.
             let why = match failed {
                 Err(error) => format!("{error}"),
-                _ => "no ManualSnapshots quota in the answer".to_owned(),
+                _ => format!("no {} quota in the answer", kind.quota_name()),
             };
             out.warn(format!(
-                "could not read the manual snapshot quota ({why}); going on without the quota check, and CreateDBSnapshot will say if the quota is full"
+                "could not read the manual snapshot quota ({why}); going on without the quota check, and RDS will say if the quota is full"
             ));
             return Ok(());
         }
     };
-    info!("manual snapshots in {}: {used} of {max}", rds.region());
+    info!(
+        "manual {}s in {}: {used} of {max}",
+        kind.snapshot_noun(),
+        rds.region()
+    );
     if used >= max {
         bail!(
-            "region {} already holds {used} manual DB snapshots, the account's quota of {max}, so a new snapshot of `{}` would be refused{}. Delete old ones with `mode: prune` (for example `keep-last: 20`), set `prune-keep-last` on this step, or ask AWS Support for a higher quota",
+            "region {} already holds {used} manual {}s, the account's quota of {max}, so a new snapshot of `{}` would be refused{}. Delete old ones with `mode: prune` (for example `keep-last: 20`), set `prune-keep-last` on this step, or ask AWS Support for a higher quota",
             rds.region(),
-            plan.db,
+            kind.snapshot_noun(),
+            plan.db.id,
             prune_trouble
                 .map(|trouble| format!(" (pruning first did not free room: {trouble})"))
                 .unwrap_or_default()
@@ -168,7 +198,8 @@ async fn guard_quota(
     let left = max - used;
     if left <= (max / 10).max(1) {
         out.warn(format!(
-            "{used} of {max} manual DB snapshots in {} are used; only {left} left. Prune with `mode: prune` or `prune-keep-last` before deploys start failing",
+            "{used} of {max} manual {}s in {} are used; only {left} left. Prune with `mode: prune` or `prune-keep-last` before deploys start failing",
+            kind.snapshot_noun(),
             rds.region()
         ));
     }
@@ -180,12 +211,12 @@ async fn guard_quota(
 /// call carries none (USER_Tagging, "Copying tags to DB instance
 /// snapshots"), and ours always carries some, so the cost-allocation and
 /// backup-selection tags teams rely on would be lost.
-fn snapshot_tags(plan: &SnapshotPlan, db: &Instance, out: &mut Report) -> Vec<Tag> {
-    if db.settings.get(settings::COPY_TAGS) != Some(&Value::Flag(true)) {
+fn snapshot_tags(plan: &SnapshotPlan, db: &Db, out: &mut Report) -> Vec<Tag> {
+    if db.settings().get(settings::COPY_TAGS) != Some(&Value::Flag(true)) {
         return plan.tags.clone();
     }
     let theirs: Vec<Tag> = db
-        .tags
+        .tags()
         .iter()
         .filter(|tag| !tag.key.starts_with(key::PREFIX))
         .cloned()
@@ -195,7 +226,7 @@ fn snapshot_tags(plan: &SnapshotPlan, db: &Instance, out: &mut Report) -> Vec<Ta
         out.warn(format!(
             "RDS allows {} tags on a snapshot, so these tags of `{}` were not copied to it: {}",
             settings::MAX_TAGS,
-            db.id,
+            db.id(),
             left_out.join(", ")
         ));
     }
@@ -204,33 +235,40 @@ fn snapshot_tags(plan: &SnapshotPlan, db: &Instance, out: &mut Report) -> Vec<Ta
 
 async fn create(
     plan: &SnapshotPlan,
-    db: &Instance,
+    db: &Db,
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<Snapshot> {
     info!(
-        "creating snapshot `{}` of DB instance `{}` ({})",
+        "creating snapshot `{}` of {} ({})",
         plan.snapshot_id,
         plan.db,
-        shown(&db.status)
+        shown(db.status())
     );
     let tags = snapshot_tags(plan, db, out);
-    match rds
-        .create_snapshot(&plan.db, &plan.snapshot_id, &tags)
-        .await
-    {
+    match db::create_snapshot(rds, &plan.db, &plan.snapshot_id, &tags).await {
         Ok(snapshot) => Ok(snapshot),
         // Another attempt of the same run got there first.
         Err(RdsError::AlreadyExists { .. }) => {
-            adopt(rds.existing_snapshot(&plan.snapshot_id).await?, plan)
+            match db::snapshot(rds, plan.db.kind, &plan.snapshot_id).await? {
+                Some(existing) => adopt(existing, plan),
+                None => bail!(
+                    "snapshot `{}` was reported to exist, but is not found; re-run this step",
+                    plan.snapshot_id
+                ),
+            }
         }
         Err(RdsError::InvalidState { message, .. }) => bail!(
-            "DB instance `{}` cannot be snapshotted while it is `{}` ({message}); wait until it is `available` and re-run",
+            "{} cannot be snapshotted while it is `{}` ({message}); wait until it is `available` and re-run",
             plan.db,
-            db.status
+            db.status()
         ),
-        Err(error) => Err(error)
-            .with_context(|| format!("creating snapshot `{}` of `{}`", plan.snapshot_id, plan.db)),
+        Err(error) => Err(error).with_context(|| {
+            format!(
+                "creating snapshot `{}` of `{}`",
+                plan.snapshot_id, plan.db.id
+            )
+        }),
     }
 }
 
@@ -239,7 +277,7 @@ async fn create(
 /// snapshot of another run (a fixed `snapshot-identifier` used again by a
 /// later deploy) holds that deploy's data, so it is refused, not adopted.
 fn adopt(existing: Snapshot, plan: &SnapshotPlan) -> anyhow::Result<Snapshot> {
-    if !owned(&existing.tags) || existing.source_db != plan.db {
+    if !owned(&existing.tags) || existing.source_db != plan.db.id {
         bail!(
             "snapshot `{}` already exists, but it is a snapshot of {} {}; nothing was changed. Set input `snapshot-identifier` to a new ID",
             existing.id,
@@ -264,7 +302,7 @@ fn adopt(existing: Snapshot, plan: &SnapshotPlan) -> anyhow::Result<Snapshot> {
         bail!(
             "snapshot `{}` of `{}` already exists: it was made {by}{made}, not by this run{}, so it holds another deploy's data; nothing was changed. Leave `snapshot-identifier` empty to derive a new ID from this run, or set it to a new ID",
             existing.id,
-            plan.db,
+            plan.db.id,
             this_run
                 .map(|run| format!(" ({})", shown(run)))
                 .unwrap_or_else(|| " (no `run-id` is set, so nothing is adopted)".to_owned())

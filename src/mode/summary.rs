@@ -6,20 +6,21 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::console_url;
 use crate::config::rfc3339;
+use crate::db::{Db, Kind};
 use crate::github::{Report, markdown_cell};
 use crate::naming::tag as key;
-use crate::rds::{Instance, tag_value};
+use crate::rds::tag_value;
 
-/// Adds the rollback section for a DB instance made by `restore` or `pitr`.
-/// What was restored is read from the instance's own tags, so an adopted
-/// instance (a re-run) is described the same as a new one.
-pub(crate) fn rollback(region: &str, instance: &Instance, out: &mut Report) {
-    out.sections
-        .push(rollback_markdown(region, instance, Utc::now()));
+/// Adds the rollback section for a DB made by `restore` or `pitr`. What was
+/// restored is read from the DB's own tags, so an adopted one (a re-run) is
+/// described the same as a new one.
+pub(crate) fn rollback(region: &str, db: &Db, out: &mut Report) {
+    out.sections.push(rollback_markdown(region, db, Utc::now()));
 }
 
-fn rollback_markdown(region: &str, instance: &Instance, now: DateTime<Utc>) -> String {
-    let tags = &instance.tags;
+fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
+    let tags = db.tags();
+    let kind = db.kind();
     let text = |value: &str| format!("`{}`", markdown_cell(value));
     let when = |time: &str| match DateTime::parse_from_rfc3339(time) {
         Ok(time) => format!(
@@ -33,14 +34,18 @@ fn rollback_markdown(region: &str, instance: &Instance, now: DateTime<Utc>) -> S
     let source = tag_value(tags, key::SOURCE_DB);
     if let Some(source) = source {
         out.push_str(&format!(
-            "- Source DB instance: {} (untouched) <{}>\n",
+            "- Source {}: {} (untouched) <{}>\n",
+            kind.noun(),
             text(source),
             console_url(region, "database", source)
         ));
     }
     // The ARN keeps an automated snapshot's exact ID (the name tag is cleaned).
     let snapshot = tag_value(tags, key::RESTORED_FROM_ARN)
-        .and_then(|arn| arn.split_once(":snapshot:"))
+        .and_then(|arn| {
+            arn.split_once(":cluster-snapshot:")
+                .or_else(|| arn.split_once(":snapshot:"))
+        })
         .map(|(_, id)| id)
         .or_else(|| tag_value(tags, key::RESTORED_FROM));
     if let Some(snapshot) = snapshot {
@@ -57,19 +62,34 @@ fn rollback_markdown(region: &str, instance: &Instance, now: DateTime<Utc>) -> S
     if let Some(time) = tag_value(tags, key::RESTORED_TO) {
         out.push_str(&format!("- Point in time restored to: {}\n", when(time)));
     }
-    let id = &instance.id;
+    let id = db.id();
     out.push_str(&format!(
-        "- New DB instance: {} <{}>\n",
+        "- New {}: {} <{}>\n",
+        kind.noun(),
         text(id),
         console_url(region, "database", id)
     ));
-    match (&instance.endpoint, instance.port) {
+    match (db.endpoint(), db.port()) {
         (Some(host), Some(port)) => {
-            out.push_str(&format!("- Endpoint: {} port {port}\n", text(host)));
+            out.push_str(&format!(
+                "- {}: {} port {port}\n",
+                if kind == Kind::Cluster { "Writer endpoint" } else { "Endpoint" },
+                text(host)
+            ));
         }
         _ => out.push_str(&format!(
-            "- Endpoint: not known yet (`wait: false`); run `aws rds describe-db-instances --region {region} --db-instance-identifier {id} --query 'DBInstances[0].Endpoint'` once it is available\n"
+            "- Endpoint: not known yet (`wait: false`); run `aws rds describe-{0}s --region {region} --{0}-identifier {id}` once it is available\n",
+            kind.cli()
         )),
+    }
+    if let Db::Cluster(cluster) = db {
+        if let Some(reader) = &cluster.reader_endpoint {
+            out.push_str(&format!("- Reader endpoint: {}\n", text(reader)));
+        }
+        let members: Vec<String> = cluster.members.iter().map(|m| text(&m.id)).collect();
+        if !members.is_empty() {
+            out.push_str(&format!("- Instances: {}\n", members.join(", ")));
+        }
     }
     out.push_str("\n#### Next steps\n\n");
     out.push_str(&format!(
@@ -77,30 +97,48 @@ fn rollback_markdown(region: &str, instance: &Instance, now: DateTime<Utc>) -> S
         if snapshot.is_some() { "snapshot" } else { "backup" },
         source.map_or_else(|| "The source".to_owned(), text)
     ));
-    let protected = instance.settings.get(crate::settings::DELETION_PROTECTION)
+    let protected = db.settings().get(crate::settings::DELETION_PROTECTION)
         == Some(&crate::settings::Value::Flag(true));
     // A rollback from a snapshot can be made again from that snapshot; a
     // point-in-time restore cannot once the window moves on, so keep a copy.
+    let (cli, flag) = (kind.cli(), format!("--{}-identifier", kind.cli()));
+    let mut commands = String::new();
+    if protected {
+        commands.push_str(&format!(
+            "aws rds modify-{cli} --region {region} {flag} {id} --no-deletion-protection --apply-immediately\naws rds wait {cli}-available --region {region} {flag} {id}\n"
+        ));
+    }
+    // A cluster is deleted once its instances are gone (DeleteDBCluster).
+    if let Db::Cluster(cluster) = db {
+        for member in &cluster.members {
+            commands.push_str(&format!(
+                "aws rds delete-db-instance --region {region} --db-instance-identifier {}\n",
+                member.id
+            ));
+        }
+        for member in &cluster.members {
+            commands.push_str(&format!(
+                "aws rds wait db-instance-deleted --region {region} --db-instance-identifier {}\n",
+                member.id
+            ));
+        }
+    }
     let final_snapshot = if snapshot.is_some() {
         "--skip-final-snapshot".to_owned()
     } else {
         format!("--final-db-snapshot-identifier {id}-final")
     };
+    commands.push_str(&format!(
+        "aws rds delete-{cli} --region {region} {flag} {id} {final_snapshot}\n"
+    ));
     out.push_str(&format!(
-        "2. When you no longer need {}, remove it{}:\n\n```sh\n{}aws rds delete-db-instance --region {region} --db-instance-identifier {id} {final_snapshot}\n```\n",
+        "2. When you no longer need {}, remove it{}:\n\n```sh\n{commands}```\n",
         text(id),
         if protected {
             " (deletion protection is on, so turn it off first)"
         } else {
             ""
         },
-        if protected {
-            format!(
-                "aws rds modify-db-instance --region {region} --db-instance-identifier {id} --no-deletion-protection --apply-immediately\naws rds wait db-instance-available --region {region} --db-instance-identifier {id}\n"
-            )
-        } else {
-            String::new()
-        }
     ));
     out.push('\n');
     out
@@ -124,7 +162,9 @@ mod tests {
     use crate::config::tag;
     use crate::settings::{DELETION_PROTECTION, Value};
 
-    fn instance(tags: Vec<crate::config::Tag>, protected: bool) -> Instance {
+    use crate::rds::Instance;
+
+    fn instance(tags: Vec<crate::config::Tag>, protected: bool) -> Db {
         let mut instance = Instance {
             id: "prod-rollback".to_owned(),
             endpoint: Some("prod-rollback.abc.us-east-1.rds.amazonaws.com".to_owned()),
@@ -135,7 +175,7 @@ mod tests {
         instance
             .settings
             .insert(DELETION_PROTECTION, Value::Flag(protected));
-        instance
+        Db::Instance(instance)
     }
 
     fn now() -> DateTime<Utc> {

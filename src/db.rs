@@ -1,0 +1,318 @@
+//! "Instance or cluster": the one small enum the modes work with, so that a
+//! mode is written once for an RDS DB instance and an Aurora DB cluster.
+//!
+//! RDS has two sets of calls (`DescribeDBInstances` and
+//! `DescribeDBClusters`, `CreateDBSnapshot` and `CreateDBClusterSnapshot`,
+//! ...) with the same meaning. [`Kind`] says which set a DB belongs to, and
+//! the functions here pick the call; the modes never branch on it except
+//! where the two really differ (a restored cluster needs its instances
+//! created).
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::Tag;
+use crate::naming;
+use crate::rds::{Cluster, Instance, Rds, RdsError, Snapshot};
+use crate::settings::Settings;
+
+/// Which kind of database: an RDS DB instance, or an Aurora DB cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Instance,
+    Cluster,
+}
+
+impl Kind {
+    /// The resource, as AWS names it: "DB instance", "DB cluster".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Instance => "DB instance",
+            Kind::Cluster => "DB cluster",
+        }
+    }
+
+    /// Its snapshots, as AWS names them.
+    pub fn snapshot_noun(self) -> &'static str {
+        match self {
+            Kind::Instance => "DB snapshot",
+            Kind::Cluster => "DB cluster snapshot",
+        }
+    }
+
+    /// The input (and output) that names a source of this kind.
+    pub fn input(self) -> &'static str {
+        match self {
+            Kind::Instance => "db-instance-identifier",
+            Kind::Cluster => "db-cluster-identifier",
+        }
+    }
+
+    /// The input that names a restore's new DB of this kind.
+    pub fn target_input(self) -> &'static str {
+        match self {
+            Kind::Instance => "target-db-instance-identifier",
+            Kind::Cluster => "target-db-cluster-identifier",
+        }
+    }
+
+    /// RDS's limit for a snapshot identifier: 255 for a DB snapshot, 63 for
+    /// a DB cluster snapshot (CreateDBClusterSnapshot,
+    /// DBClusterSnapshotIdentifier: "Must contain from 1 to 63 letters,
+    /// numbers, or hyphens").
+    pub fn max_snapshot_id(self) -> usize {
+        match self {
+            Kind::Instance => naming::MAX_SNAPSHOT_ID,
+            Kind::Cluster => naming::MAX_CLUSTER_SNAPSHOT_ID,
+        }
+    }
+
+    /// The account quota that counts its manual snapshots
+    /// (DescribeAccountAttributes).
+    pub fn quota_name(self) -> &'static str {
+        match self {
+            Kind::Instance => "ManualSnapshots",
+            Kind::Cluster => "ManualClusterSnapshots",
+        }
+    }
+
+    /// The AWS console's page kind of a DB and of a snapshot of it.
+    pub fn console(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Instance => ("database", "db-snapshot"),
+            Kind::Cluster => ("database", "db-cluster-snapshot"),
+        }
+    }
+
+    /// The AWS CLI's noun in `describe-db-instances` / `describe-db-clusters`.
+    pub fn cli(self) -> &'static str {
+        match self {
+            Kind::Instance => "db-instance",
+            Kind::Cluster => "db-cluster",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
+/// A DB named by the inputs: its kind and identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DbRef {
+    pub kind: Kind,
+    pub id: String,
+}
+
+impl DbRef {
+    pub fn instance(id: impl Into<String>) -> Self {
+        DbRef {
+            kind: Kind::Instance,
+            id: id.into(),
+        }
+    }
+
+    pub fn cluster(id: impl Into<String>) -> Self {
+        DbRef {
+            kind: Kind::Cluster,
+            id: id.into(),
+        }
+    }
+}
+
+impl fmt::Display for DbRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.noun(), self.id)
+    }
+}
+
+/// A DB as RDS describes it: an instance or a cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Db {
+    Instance(Instance),
+    Cluster(Cluster),
+}
+
+impl Db {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Db::Instance(_) => Kind::Instance,
+            Db::Cluster(_) => Kind::Cluster,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Db::Instance(db) => &db.id,
+            Db::Cluster(db) => &db.id,
+        }
+    }
+
+    pub fn status(&self) -> &str {
+        match self {
+            Db::Instance(db) => &db.status,
+            Db::Cluster(db) => &db.status,
+        }
+    }
+
+    pub fn tags(&self) -> &[Tag] {
+        match self {
+            Db::Instance(db) => &db.tags,
+            Db::Cluster(db) => &db.tags,
+        }
+    }
+
+    pub fn created(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Db::Instance(db) => db.created,
+            Db::Cluster(db) => db.created,
+        }
+    }
+
+    /// The settings a rollback copy carries (see [`crate::settings`]).
+    pub fn settings(&self) -> &Settings {
+        match self {
+            Db::Instance(db) => &db.settings,
+            Db::Cluster(db) => &db.settings,
+        }
+    }
+
+    /// The VPC of its DB subnet group.
+    pub fn vpc_id(&self) -> Option<&str> {
+        match self {
+            Db::Instance(db) => db.vpc_id.as_deref(),
+            Db::Cluster(db) => db.vpc_id.as_deref(),
+        }
+    }
+
+    /// The address the application connects to: an instance's endpoint, a
+    /// cluster's writer endpoint.
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            Db::Instance(db) => db.endpoint.as_deref(),
+            Db::Cluster(db) => db.endpoint.as_deref(),
+        }
+    }
+
+    pub fn port(&self) -> Option<i32> {
+        match self {
+            Db::Instance(db) => db.port,
+            Db::Cluster(db) => db.port,
+        }
+    }
+
+    pub fn reference(&self) -> DbRef {
+        DbRef {
+            kind: self.kind(),
+            id: self.id().to_owned(),
+        }
+    }
+}
+
+/// The DB, or `None` if there is none of that kind by that name. A
+/// cluster's VPC is read from its DB subnet group (DescribeDBClusters gives
+/// only the group's name).
+pub async fn describe(rds: &Rds, db: &DbRef) -> Result<Option<Db>, RdsError> {
+    Ok(match db.kind {
+        Kind::Instance => rds.instance(&db.id).await?.map(Db::Instance),
+        Kind::Cluster => match rds.cluster(&db.id).await? {
+            Some(mut cluster) => {
+                if let Some(group) = &cluster.subnet_group {
+                    cluster.vpc_id = rds.subnet_group_vpc(group).await?;
+                }
+                Some(Db::Cluster(cluster))
+            }
+            None => None,
+        },
+    })
+}
+
+/// A snapshot of a DB of this kind, or `None`.
+pub async fn snapshot(rds: &Rds, kind: Kind, id: &str) -> Result<Option<Snapshot>, RdsError> {
+    match kind {
+        Kind::Instance => rds.snapshot(id).await,
+        Kind::Cluster => rds.cluster_snapshot(id).await,
+    }
+}
+
+/// A snapshot by ID when the inputs do not say which kind it is: a DB
+/// snapshot, else a DB cluster snapshot of that name.
+pub async fn any_snapshot(
+    rds: &Rds,
+    kind: Option<Kind>,
+    id: &str,
+) -> Result<Option<Snapshot>, RdsError> {
+    if let Some(kind) = kind {
+        return snapshot(rds, kind, id).await;
+    }
+    match rds.snapshot(id).await? {
+        Some(found) => Ok(Some(found)),
+        None => rds.cluster_snapshot(id).await,
+    }
+}
+
+/// Every manual snapshot of a DB, across all result pages.
+pub async fn snapshots_of(rds: &Rds, db: &DbRef) -> Result<Vec<Snapshot>, RdsError> {
+    match db.kind {
+        Kind::Instance => rds.snapshots_of(&db.id).await,
+        Kind::Cluster => rds.cluster_snapshots_of(&db.id).await,
+    }
+}
+
+pub async fn create_snapshot(
+    rds: &Rds,
+    db: &DbRef,
+    id: &str,
+    tags: &[Tag],
+) -> Result<Snapshot, RdsError> {
+    match db.kind {
+        Kind::Instance => rds.create_snapshot(&db.id, id, tags).await,
+        Kind::Cluster => rds.create_cluster_snapshot(&db.id, id, tags).await,
+    }
+}
+
+/// Deletes a snapshot; `None` if it was already gone.
+pub async fn delete_snapshot(
+    rds: &Rds,
+    kind: Kind,
+    id: &str,
+) -> Result<Option<Snapshot>, RdsError> {
+    match kind {
+        Kind::Instance => rds.delete_snapshot(id).await,
+        Kind::Cluster => rds.delete_cluster_snapshot(id).await,
+    }
+}
+
+/// Copies a snapshot into `rds`'s region (see [`Rds::copy_snapshot`]).
+pub async fn copy_snapshot(
+    rds: &Rds,
+    kind: Kind,
+    source: &str,
+    target_id: &str,
+    kms_key_id: Option<&str>,
+    tags: &[Tag],
+) -> Result<Snapshot, RdsError> {
+    match kind {
+        Kind::Instance => rds.copy_snapshot(source, target_id, kms_key_id, tags).await,
+        Kind::Cluster => {
+            rds.copy_cluster_snapshot(source, target_id, kms_key_id, tags)
+                .await
+        }
+    }
+}
+
+/// Lets other accounts restore or copy a snapshot.
+pub async fn share_snapshot(
+    rds: &Rds,
+    kind: Kind,
+    id: &str,
+    accounts: &[String],
+) -> Result<(), RdsError> {
+    match kind {
+        Kind::Instance => rds.share_snapshot(id, accounts).await,
+        Kind::Cluster => rds.share_cluster_snapshot(id, accounts).await,
+    }
+}
