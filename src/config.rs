@@ -848,7 +848,7 @@ fn snapshot_arn(arn: &str) -> Result<String, InputError> {
         return Err(bad(
             "snapshot-identifier",
             format!(
-                "must be a snapshot ID or a snapshot ARN such as `arn:aws:rds:us-east-1:123456789012:snapshot:prod-v1` (`cluster-snapshot:` for Aurora); got `{arn}`"
+                "must be a snapshot ID or a DB snapshot ARN such as `arn:aws:rds:us-east-1:123456789012:snapshot:prod-v1` (`:cluster-snapshot:` for an Aurora cluster snapshot); got `{arn}`"
             ),
         ));
     }

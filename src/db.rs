@@ -274,6 +274,15 @@ pub async fn create_snapshot(
     }
 }
 
+/// One modify call, applied at once, with the settings no restore call
+/// takes (see [`Rds::modify_instance`], [`Rds::modify_cluster`]).
+pub async fn modify(rds: &Rds, db: &DbRef, changes: &Settings) -> Result<(), RdsError> {
+    match db.kind {
+        Kind::Instance => rds.modify_instance(&db.id, changes).await.map(drop),
+        Kind::Cluster => rds.modify_cluster(&db.id, changes).await.map(drop),
+    }
+}
+
 /// Deletes a snapshot; `None` if it was already gone.
 pub async fn delete_snapshot(
     rds: &Rds,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use common::{FaultProxy, Moto, Step, python_path, snapshot, tags};
+use common::{FaultProxy, Moto, Step, mutating, python_path, snapshot, tags};
 
 /// Makes a production-like instance `db` (`tests/support/production.py`)
 /// and returns the IDs of what it made.
@@ -109,15 +109,6 @@ fn modifies(proxy: &FaultProxy) -> usize {
         .iter()
         .filter(|(action, _)| action == "ModifyDBInstance")
         .count()
-}
-
-fn mutating(proxy: &FaultProxy) -> Vec<String> {
-    proxy
-        .requests()
-        .into_iter()
-        .map(|(action, _)| action)
-        .filter(|action| common::is_mutating(action))
-        .collect()
 }
 
 fn settings_output(ran: &common::Ran) -> Vec<serde_json::Value> {

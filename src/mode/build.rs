@@ -351,7 +351,10 @@ async fn finish_instance(
     out.set("status", instance.status.clone());
     let instance = if wait.enabled {
         let available = until_instance_available(rds, &instance.id, wait).await?;
-        reconcile_instance(rds, available, build, wait, out).await?
+        match reconcile(rds, Db::Instance(available), build, wait, out).await? {
+            Db::Instance(instance) => instance,
+            Db::Cluster(_) => unreachable!("an instance stays an instance"),
+        }
     } else {
         info!(
             "not waiting (`wait: false`); status is {}",
@@ -415,7 +418,10 @@ async fn finish_cluster(
         return Ok(cluster);
     }
     let available = until_cluster_available(rds, &cluster.id, wait).await?;
-    let available = reconcile_cluster(rds, available, build, wait, out).await?;
+    let Db::Cluster(available) = reconcile(rds, Db::Cluster(available), build, wait, out).await?
+    else {
+        unreachable!("a cluster stays a cluster");
+    };
     create_members(rds, &available, build).await?;
     let serving = until_serving(rds, &available.id, build, wait).await?;
     let mut cluster = serving.cluster;
@@ -517,76 +523,54 @@ async fn until_cluster_available(rds: &Rds, id: &str, wait: Wait) -> anyhow::Res
         .with_context(|| format!("waiting for DB cluster `{id}`"))
 }
 
-/// The diff-only reconcile of an instance: one ModifyDBInstance with just
-/// the settings that differ from what was planned, and none when nothing
-/// does, so a re-run changes nothing.
-async fn reconcile_instance(
+/// The diff-only reconcile: one ModifyDBInstance (or ModifyDBCluster)
+/// with just the settings that differ from what was planned, and none when
+/// nothing does, so a re-run changes nothing.
+async fn reconcile(
     rds: &Rds,
-    instance: Instance,
+    db: Db,
     build: &Build,
     wait: Wait,
     out: &mut Report,
-) -> anyhow::Result<Instance> {
-    let changes = settings::difference(&build.carry.after, &instance.settings);
+) -> anyhow::Result<Db> {
+    let changes = settings::difference(&build.carry.after, db.settings());
     if changes.is_empty() {
-        return Ok(instance);
+        return Ok(db);
     }
     let names = changes.keys().copied().collect::<Vec<_>>().join(", ");
-    info!("applying what no restore call can set, with one ModifyDBInstance: {names}");
-    match rds.modify_instance(&instance.id, &changes).await {
-        Ok(_) => {}
+    let what = format!("{} `{}`", db.kind().noun(), db.id());
+    info!("applying what no restore call can set to {what}, with one modify call: {names}");
+    match db::modify(rds, &db.reference(), &changes).await {
+        Ok(()) => {}
         // The SDK retried a call whose first try went through (the answer
-        // was lost): the instance is already `modifying`, with our change.
+        // was lost): it is already `modifying`, with our change.
         Err(RdsError::InvalidState { .. }) => info!(
-            "DB instance `{}` is already being modified (an earlier try of this call went through); waiting for it",
-            instance.id
+            "{what} is already being modified (an earlier try of this call went through); waiting for it"
         ),
         Err(error) => {
             return Err(error).with_context(|| {
                 format!(
-                    "applying {names} to DB instance `{}` (it is restored and available; re-run this step to try again, or set them by hand)",
-                    instance.id
+                    "applying {names} to {what} (it is restored and available; re-run this step to try again, or set them by hand)"
                 )
             });
         }
     }
-    let instance = until_instance_available(rds, &instance.id, wait).await?;
-    still_old(&build.carry.after, &instance.settings, &instance.id, out);
-    Ok(instance)
-}
-
-/// The same for a cluster, with one ModifyDBCluster.
-async fn reconcile_cluster(
-    rds: &Rds,
-    cluster: Cluster,
-    build: &Build,
-    wait: Wait,
-    out: &mut Report,
-) -> anyhow::Result<Cluster> {
-    let changes = settings::difference(&build.carry.after, &cluster.settings);
-    if changes.is_empty() {
-        return Ok(cluster);
-    }
-    let names = changes.keys().copied().collect::<Vec<_>>().join(", ");
-    info!("applying what no cluster restore call can set, with one ModifyDBCluster: {names}");
-    match rds.modify_cluster(&cluster.id, &changes).await {
-        Ok(_) => {}
-        Err(RdsError::InvalidState { .. }) => info!(
-            "DB cluster `{}` is already being modified (an earlier try of this call went through); waiting for it",
-            cluster.id
-        ),
-        Err(error) => {
-            return Err(error).with_context(|| {
-                format!(
-                    "applying {names} to DB cluster `{}` (it is restored and available; re-run this step to try again, or set them by hand)",
-                    cluster.id
-                )
-            });
+    let refreshed = match &db {
+        Db::Instance(instance) => {
+            Db::Instance(until_instance_available(rds, &instance.id, wait).await?)
         }
-    }
-    let mut refreshed = until_cluster_available(rds, &cluster.id, wait).await?;
-    refreshed.vpc_id = cluster.vpc_id;
-    still_old(&build.carry.after, &refreshed.settings, &refreshed.id, out);
+        Db::Cluster(cluster) => {
+            let mut refreshed = until_cluster_available(rds, &cluster.id, wait).await?;
+            refreshed.vpc_id.clone_from(&cluster.vpc_id);
+            Db::Cluster(refreshed)
+        }
+    };
+    still_old(
+        &build.carry.after,
+        refreshed.settings(),
+        refreshed.id(),
+        out,
+    );
     Ok(refreshed)
 }
 

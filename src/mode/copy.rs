@@ -22,7 +22,11 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
     } else {
         rds.in_region(&source_region)
     };
-    let source = choose(&plan.choice, plan.source_db.as_ref(), None, &source_rds).await?;
+    let source_db = match &plan.source_db {
+        Some(db) => Some(super::as_cluster_if_member(&source_rds, db, out).await?),
+        None => None,
+    };
+    let source = choose(&plan.choice, source_db.as_ref(), None, &source_rds).await?;
     if source.status != "available" {
         bail!(
             "snapshot `{}` is `{}`; only an available snapshot can be copied or shared; wait for it",

@@ -19,6 +19,11 @@ pub async fn run(
     out: &mut Report,
 ) -> anyhow::Result<()> {
     out.set("snapshot-identifier", id.to_owned());
+    let resolved = match source {
+        Some(source) => Some(super::as_cluster_if_member(rds, source, out).await?),
+        None => None,
+    };
+    let source = resolved.as_ref();
     let db = source.map(|source| source.id.as_str());
     let Some(snapshot) = db::any_snapshot(rds, source.map(|source| source.kind), id).await? else {
         if !rerun {

@@ -4,7 +4,7 @@
 use serde_json::json;
 use tracing::info;
 
-use super::owned_snapshots;
+use super::{as_cluster_if_member, owned_snapshots};
 use crate::config::rfc3339;
 use crate::db::DbRef;
 use crate::github::{Report, Table, shown};
@@ -12,6 +12,7 @@ use crate::naming::tag;
 use crate::rds::{Rds, Snapshot, tag_value};
 
 pub async fn run(source: &DbRef, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    let source = &as_cluster_if_member(rds, source, out).await?;
     let snapshots = newest_first(owned_snapshots(rds, source).await?);
     let db = &source.id;
     info!(

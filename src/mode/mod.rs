@@ -177,6 +177,13 @@ async fn for_target(
         return Ok(source.clone());
     }
     let resolved = as_cluster_if_member(rds, source, out).await?;
+    if resolved.kind != target && rds.instance(&source.id).await?.is_none() {
+        anyhow::bail!(
+            "{source} does not exist in region {}; check input `{}` (for an Aurora cluster, set `db-cluster-identifier`)",
+            rds.region(),
+            source.kind.input()
+        );
+    }
     if resolved.kind != target {
         anyhow::bail!(
             "input `{}` `{}` names an RDS DB instance, not an Aurora cluster member, and a DB instance restores to a new DB instance; set `target-db-instance-identifier` instead of `target-db-cluster-identifier`",

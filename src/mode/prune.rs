@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use tracing::info;
 
 use super::list::newest_first;
-use super::owned_snapshot_of;
+use super::{as_cluster_if_member, owned_snapshot_of};
 use crate::config::{PrunePlan, Retention, rfc3339};
 use crate::db::{self, DbRef};
 use crate::github::{Report, Table};
@@ -18,12 +18,13 @@ use crate::naming::tag as key;
 use crate::rds::{Rds, Snapshot, tag_value};
 
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
-    out.set(plan.db.kind.input(), plan.db.id.clone());
-    let pruned = prune(rds, &plan.db, plan.retention, plan.dry_run, Utc::now()).await?;
+    let db = as_cluster_if_member(rds, &plan.db, out).await?;
+    out.set(db.kind.input(), db.id.clone());
+    let pruned = prune(rds, &db, plan.retention, plan.dry_run, Utc::now()).await?;
     out.set_json("prune-candidates", json_ids(&pruned.candidates));
     out.set_json("deleted", json_ids(&pruned.deleted));
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
-    out.tables.push(pruned.table(&plan.db.id));
+    out.tables.push(pruned.table(&db.id));
     for held in &pruned.held {
         out.warn(held.clone());
     }
