@@ -19,7 +19,7 @@ use crate::github::{Report, Table, shown};
 use crate::naming::{self, tag};
 use crate::rds::{Instance, Rds, RdsError, Snapshot, tag_value};
 use crate::settings::{self, Carry, How, Restore, Value};
-use crate::wait::{self, Kind};
+use crate::wait::{self, Kind, Operation};
 
 /// Whether this action made the resource: it carries the ownership tag.
 pub fn owned(tags: &[Tag]) -> bool {
@@ -262,7 +262,8 @@ async fn finish_instance(
     out.set("db-instance-identifier", instance.id.clone());
     out.set("status", instance.status.clone());
     let instance = if wait.enabled {
-        let available = until_instance_available(rds, &instance.id, wait).await?;
+        let available =
+            until_instance_available(rds, &instance.id, Operation::Restore, wait).await?;
         reconcile(rds, available, build, wait, out).await?
     } else {
         info!(
@@ -299,9 +300,14 @@ async fn finish_instance(
     Ok(instance)
 }
 
-async fn until_instance_available(rds: &Rds, id: &str, wait: Wait) -> anyhow::Result<Instance> {
+async fn until_instance_available(
+    rds: &Rds,
+    id: &str,
+    operation: Operation,
+    wait: Wait,
+) -> anyhow::Result<Instance> {
     let what = format!("DB instance `{id}`");
-    wait::until_available(&what, Kind::Instance, wait.timeout, || rds.instance(id))
+    wait::until_available(&what, operation, wait.timeout, || rds.instance(id))
         .await
         .with_context(|| format!("waiting for DB instance `{id}`"))
 }
@@ -339,7 +345,7 @@ async fn reconcile(
             });
         }
     }
-    let instance = until_instance_available(rds, &instance.id, wait).await?;
+    let instance = until_instance_available(rds, &instance.id, Operation::Modify, wait).await?;
     let left = settings::difference(&build.carry.after, &instance.settings);
     if !left.is_empty() {
         out.warn(format!(
