@@ -23,13 +23,15 @@ BIN, BEGAN = sys.argv[1], int(sys.argv[2])
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
 # At time scale 1 a snapshot takes `base + per GiB * allocated storage`
-# (tests/support/emulator/clock.py); these make 20, 50 and 97 GiB take 60,
-# 150 and 291 s, and source instances ready in 3 s.
+# (tests/support/emulator/clock.py); these make 22, 53 and 97 GiB take 66,
+# 159 and 291 s, and source instances ready in 3 s. No length is a multiple
+# of 30 s, which would let a 30 s waiter look exactly at the end.
 SECONDS = "db-snapshot-base=0,db-snapshot-per-gib=3,instance-creating=2,instance-backing-up=1"
-SIZES = {"s60": 20, "s150": 50, "s291": 97}
+SIZES = {"s66": 22, "s159": 53, "s291": 97}
 PER_GIB = 3
 ENV = {
     "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
     "AWS_SECRET_ACCESS_KEY": "bench-secret",
     "AWS_EC2_METADATA_DISABLED": "true",
@@ -157,7 +159,7 @@ def main():
     endpoint, log = proxy(upstream, "startup")
     env = dict(ENV, PATH=os.environ.get("PATH", ""), AWS_ENDPOINT_URL=endpoint, HOME=work)
     script = ("import boto3; boto3.client('rds').describe_db_snapshots("
-              "DBSnapshotIdentifier='s60-boto3-bench')")
+              "DBSnapshotIdentifier='s66-boto3-bench')")
 
     def timed(args):
         times = []
@@ -169,7 +171,7 @@ def main():
 
     # `list` of a DB with no snapshots of ours: its first call is the
     # describe, and it exits on the answer.
-    binary = timed([BIN, "list", "--db-instance-identifier", "s60-boto3"])
+    binary = timed([BIN, "list", "--db-instance-identifier", "s66-boto3"])
     count = len(calls(log)) // 10
     boto = timed([PY, "-c", script])
     print(f"  release binary (`list`, {count} call(s)): {binary:.0f} ms   boto3 script: {boto:.0f} ms"
