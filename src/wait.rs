@@ -146,43 +146,280 @@ pub fn min_pause(value: Option<&str>) -> Result<Duration, String> {
     }
 }
 
-/// The progress a wait has seen so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// What is being waited for, as far as the schedule cares: the operation
+/// decides how long the wait usually takes ([`Profile`]); its [`Kind`]
+/// decides the failure states. A [`Kind`] alone stands for its most common
+/// operation, so `until_available(what, Kind::Snapshot, ..)` still reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// CreateDBSnapshot or CopyDBSnapshot: reports `PercentProgress`.
+    Snapshot,
+    /// A new DB instance or cluster from a snapshot or to a point in time.
+    Restore(Kind),
+    /// ModifyDBInstance or ModifyDBCluster with `ApplyImmediately`.
+    Modify(Kind),
+    /// BacktrackDBCluster: its request goes `pending`, `applying`,
+    /// `completed` (or `failed`).
+    Backtrack,
+}
+
+impl Operation {
+    /// Which failure states apply.
+    pub fn kind(self) -> Kind {
+        match self {
+            Operation::Snapshot | Operation::Backtrack => Kind::Snapshot,
+            Operation::Restore(kind) | Operation::Modify(kind) => kind,
+        }
+    }
+
+    /// How long the operation usually takes on AWS, for the schedule.
+    pub fn profile(self) -> Profile {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        match self {
+            // Users report manual snapshots taking from about a minute (a
+            // small, incremental one) to half an hour; the first snapshot of
+            // a large instance takes longer (AWS Database Blog, "Amazon RDS:
+            // Snapshot, restore, and recovery demystified": the first
+            // snapshot holds all the data, later ones only changed blocks).
+            Operation::Snapshot => Profile {
+                usual: (minutes(1), minutes(30)),
+                longest: 8,
+            },
+            // Restores take 10-45 minutes as users report them; AWS names
+            // crash recovery on the new instance and, for PITR, replaying
+            // transaction logs uploaded every five minutes as what makes one
+            // longer (AWS Knowledge Center, "Why is it taking so long to
+            // restore a snapshot of my Amazon RDS for MySQL DB instance?" and
+            // "Why is the point-in-time restore of my Amazon RDS DB instance
+            // taking a long time?").
+            Operation::Restore(_) => Profile {
+                usual: (minutes(10), minutes(45)),
+                longest: 6,
+            },
+            // A modify applied at once that needs no storage change: RDS
+            // reboots or reconfigures the instance, a few minutes.
+            Operation::Modify(_) => Profile {
+                usual: (minutes(1), minutes(15)),
+                longest: 6,
+            },
+            // "Backtracking ... rewinds the DB cluster in minutes" (Aurora
+            // user guide, "Backtracking an Aurora DB cluster").
+            Operation::Backtrack => Profile {
+                usual: (minutes(1), minutes(15)),
+                longest: 6,
+            },
+        }
+    }
+}
+
+impl From<Kind> for Operation {
+    fn from(kind: Kind) -> Operation {
+        match kind {
+            Kind::Snapshot => Operation::Snapshot,
+            kind => Operation::Restore(kind),
+        }
+    }
+}
+
+/// How long an operation usually takes on AWS, at the default shortest
+/// pause ([`MIN_PAUSE`]); with a shorter pause (a faster emulator) it
+/// shrinks in proportion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Profile {
+    /// Most operations of this kind end within this range.
+    pub usual: (Duration, Duration),
+    /// The longest pause once in that range, in floors (30 s at the default
+    /// 5 s floor is the AWS CLI waiter's delay). A snapshot that sits at 0%
+    /// will usually report progress soon, which the prediction then uses,
+    /// so its pauses may be a little longer.
+    pub longest: u32,
+}
+
+/// What a wait has seen so far.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Progress {
-    /// Time since the wait began.
+    /// Time since the wait began, now.
     pub elapsed: Duration,
     /// Looks taken so far.
     pub looks: u32,
-    /// The first `PercentProgress` seen, and when.
-    pub first_percent: Option<(Duration, i32)>,
-    /// The latest `PercentProgress` seen.
-    pub percent: Option<i32>,
+    /// Each `PercentProgress` seen below 100, and when (since the wait
+    /// began) the look that saw it was sent, oldest first.
+    pub readings: Vec<(Duration, i32)>,
 }
 
-/// How long to pause before the next look. Where RDS reports progress, the
-/// rate since the first report predicts when the work ends, and the next
-/// look comes at half that remaining time, so that completion is noticed
-/// quickly without asking every few seconds during a long snapshot.
-/// Without progress, the pause grows from `floor` to six times it (5 s to
-/// 30 s by default). Progress-based pauses stay between `floor` and twelve
-/// times it.
-pub fn next_look(progress: &Progress, floor: Duration) -> Duration {
-    let fallback = match progress.looks {
-        0..=2 => floor,
-        3..=5 => floor * 2,
-        6..=9 => floor * 4,
-        _ => floor * 6,
-    };
-    let (Some((since, first)), Some(now)) = (progress.first_percent, progress.percent) else {
-        return fallback;
-    };
-    let gained = now - first;
-    let took = progress.elapsed.saturating_sub(since);
-    if gained <= 0 || took.is_zero() || now >= 100 {
-        return fallback;
+impl Progress {
+    /// The latest `PercentProgress` seen.
+    pub fn percent(&self) -> Option<i32> {
+        self.readings.last().map(|&(_, percent)| percent)
     }
-    let remaining = took.mul_f64(f64::from(100 - now) / f64::from(gained));
-    (remaining / 2).clamp(floor, floor * 12)
+}
+
+/// When the work can end, in seconds since the wait began, as the readings
+/// allow under steady progress.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The earliest and the latest end the readings allow.
+    pub end: (f64, f64),
+    /// The seconds one percent takes, at least and at most.
+    pub step: (f64, f64),
+}
+
+/// Where steady progress, reported in whole percents that RDS rounds down,
+/// would end. The model: progress may sit at 0 for any time (AWS often
+/// reports 0 for a while), then rises by one percent every `s` seconds
+/// until the work ends at `E`. A reading of `p` at `t` says that percent
+/// `p` was reached by `t` and `p + 1` was not, so for each `s`, `E` lies
+/// in `(t + (99 - p) s, t + (100 - p) s]`. Every pair of readings bounds
+/// `s`, and the bounds on `s` bound `E`. Readings that no steady rate
+/// explains (progress that sped up or slowed down) are dropped, oldest
+/// first. `None` until two readings a few percent apart bound the rate.
+pub fn estimate(readings: &[(Duration, i32)]) -> Option<Estimate> {
+    let readings: Vec<(f64, f64)> = readings
+        .iter()
+        .filter(|&&(_, percent)| (0..100).contains(&percent))
+        .map(|&(at, percent)| (at.as_secs_f64(), f64::from(percent)))
+        .collect();
+    (0..readings.len()).find_map(|oldest| fit(&readings[oldest..]))
+}
+
+fn fit(readings: &[(f64, f64)]) -> Option<Estimate> {
+    let (mut s_lo, mut s_hi) = (0.0_f64, f64::INFINITY);
+    for &(t_i, p_i) in readings {
+        // `j` reached p_j by t_j, which bounds every `i`; a reading of 0
+        // says nothing about when the work began.
+        for &(t_j, p_j) in readings.iter().filter(|&&(_, p)| p >= 1.0) {
+            let gap = p_j - p_i - 1.0;
+            if gap > 0.0 {
+                s_hi = s_hi.min((t_j - t_i) / gap);
+            } else if gap < 0.0 {
+                s_lo = s_lo.max((t_i - t_j) / -gap);
+            } else if t_j <= t_i {
+                return None;
+            }
+        }
+    }
+    if !(s_hi.is_finite() && s_lo < s_hi) {
+        return None;
+    }
+    let earliest = readings
+        .iter()
+        .map(|&(t, p)| t + (99.0 - p) * s_lo)
+        .fold(f64::MIN, f64::max);
+    let latest = readings
+        .iter()
+        .filter(|&&(_, p)| p >= 1.0)
+        .map(|&(t, p)| t + (100.0 - p) * s_hi)
+        .fold(f64::MAX, f64::min);
+    Some(Estimate {
+        end: (earliest, latest),
+        step: (s_lo, s_hi),
+    })
+}
+
+/// Tuning of the schedule, in multiples of the shortest pause (`floor`),
+/// so a shorter floor speeds the whole schedule up. Tuned with the
+/// simulation (`cargo run --example schedule`, in `scripts/bench`).
+mod tune {
+    /// An estimate this narrow (in floors) is good enough: look just after
+    /// its latest end.
+    pub const NARROW: f64 = 0.5;
+    /// How far past the latest predicted end the last look goes, so that
+    /// the work has surely ended when RDS is asked.
+    pub const PAST: f64 = 0.06;
+    /// While still far from the end, go this far towards its earliest
+    /// predicted time in one pause.
+    pub const TOWARDS: f64 = 0.8;
+    /// Without progress: the first looks come this soon (a failure at once,
+    /// an adopted resource that is nearly done)...
+    pub const QUICK: [f64; 2] = [1.0, 2.0];
+    /// ...then pauses grow to reach the usual range's start, and inside it
+    /// come at this share of the time waited so far...
+    pub const SHARE: f64 = 0.25;
+    /// Before the usual range, when hardly anything ends, pauses may be
+    /// twice as long.
+    pub const LONGEST_BEFORE: f64 = 12.0;
+}
+
+/// How long to pause before the next look: a pure function of what was
+/// seen, the operation's profile, and the shortest pause `floor`.
+///
+/// With `PercentProgress` ([`estimate`]): far from the end, the pause goes
+/// most of the way towards the earliest predicted end, and each look
+/// narrows the prediction; once the prediction is narrow, the next look
+/// comes just after its latest end; where a percent lasts longer than the
+/// prediction may be wide, a look timed at a predicted change of percent
+/// halves it. When the work outlasts the prediction, the readings that no
+/// longer fit are dropped and the prediction is made again.
+///
+/// Without progress (instances, or a snapshot still at 0): quick looks at
+/// first, then a few sparse ones to the start of the operation's usual
+/// range, then looks at a fixed share of the time waited, which places
+/// them densest where most operations end and backs off after.
+pub fn next_look(progress: &Progress, profile: Profile, floor: Duration) -> Duration {
+    let unit = floor.as_secs_f64();
+    let now = progress.elapsed.as_secs_f64();
+    let at = match estimate(&progress.readings) {
+        // Two readings a few percent apart bound how slow the work is, but
+        // only two different ones above 0 bound how fast: until then it
+        // may have sat at 0 until just before, so the next look comes after
+        // as long again as it has been moving (or been watched) so far.
+        Some(estimate) if estimate.step.0 == 0.0 => {
+            let first = progress.readings.first().map_or(0, |&(_, percent)| percent);
+            let since = progress
+                .readings
+                .iter()
+                .rev()
+                .find(|&&(_, percent)| percent == first)
+                .map_or(0.0, |&(at, _)| at.as_secs_f64());
+            now + (now - since).min(tune::TOWARDS * (estimate.end.1 - now))
+        }
+        Some(estimate) => predicted(estimate, now, unit),
+        None => now + without_progress(progress.looks, now, profile, unit),
+    };
+    Duration::from_secs_f64((at - now).max(unit))
+}
+
+/// When to look next, in seconds since the wait began, from an estimate.
+fn predicted(estimate: Estimate, now: f64, unit: f64) -> f64 {
+    let (lo, hi) = estimate.end;
+    let past = hi + tune::PAST * unit;
+    let step = (estimate.step.0 + estimate.step.1) / 2.0;
+    if hi - lo <= tune::NARROW * unit || past <= now + unit {
+        return past;
+    }
+    // The prediction is wide because the rate is not known well yet: a
+    // look nearer the end tells it better.
+    let from_rate = hi - lo - step;
+    if from_rate > step && lo - now > 2.0 * unit {
+        return now + tune::TOWARDS * (lo - now);
+    }
+    // Wide because one percent lasts long: a look when the middle of the
+    // range would change the percent halves the range. It comes as many
+    // percents before the middle as there are halvings still to make (at
+    // least a pause apart each), so that they and a last look all fit.
+    let middle = (lo + hi) / 2.0;
+    let halvings = ((hi - lo) / (tune::NARROW * unit)).log2().ceil().max(1.0);
+    let mut percents = halvings * (unit / step).ceil().max(1.0);
+    while percents > 1.0 && middle - percents * step < now + unit {
+        percents -= 1.0;
+    }
+    let halving = middle - percents * step;
+    if halving >= now + unit { halving } else { past }
+}
+
+/// The pause without progress, in seconds.
+fn without_progress(looks: u32, now: f64, profile: Profile, unit: f64) -> f64 {
+    let scale = unit / MIN_PAUSE.as_secs_f64();
+    let first = profile.usual.0.as_secs_f64() * scale;
+    if let Some(quick) = tune::QUICK.get(looks.saturating_sub(1) as usize) {
+        return quick * unit;
+    }
+    if now < first {
+        // Sparse before the usual range: half the way there at a time.
+        ((first - now) / 2.0).clamp(unit, tune::LONGEST_BEFORE * unit)
+    } else {
+        (now * tune::SHARE).clamp(unit, f64::from(profile.longest) * unit)
+    }
 }
 
 /// A wait that did not end in `available`.
@@ -238,10 +475,12 @@ impl Observed for crate::rds::Instance {
 }
 
 /// Looks at a resource until it is `available`, fails, or `timeout` passes,
-/// and returns the last look. `what` names it in log lines ("snapshot `x`").
+/// and returns the last look. `what` names it in log lines ("snapshot `x`");
+/// `operation` (or just its [`Kind`]) decides the failure states and the
+/// schedule.
 pub async fn until_available<T, F, Fut>(
     what: &str,
-    kind: Kind,
+    operation: impl Into<Operation>,
     timeout: Duration,
     mut look: F,
 ) -> Result<T, WaitError>
@@ -252,6 +491,8 @@ where
 {
     let floor = min_pause(std::env::var(MIN_POLL_ENV).ok().as_deref())
         .map_err(|problem| WaitError::Setting { problem })?;
+    let operation = operation.into();
+    let (kind, profile) = (operation.kind(), operation.profile());
     let start = tokio::time::Instant::now();
     info!(
         "waiting up to {} (`wait-timeout`) for {what} to become available",
@@ -266,6 +507,7 @@ where
         percent: None,
     };
     loop {
+        let asked = start.elapsed();
         let found = look().await?;
         let seen = found.as_ref().map(Observed::seen);
         progress.looks += 1;
@@ -296,14 +538,11 @@ where
             }
             (Verdict::Pending, _) => {}
         }
-        last = seen.unwrap_or(last);
-        if let Some(percent) = last.percent {
-            progress
-                .first_percent
-                .get_or_insert((progress.elapsed, percent));
-            progress.percent = Some(percent);
+        if let Some(percent) = seen.as_ref().and_then(|seen| seen.percent) {
+            progress.readings.push((asked, percent));
         }
-        let pause = next_look(&progress, floor);
+        last = seen.unwrap_or(last);
+        let pause = next_look(&progress, profile, floor);
         let left = timeout.saturating_sub(progress.elapsed);
         if left.is_zero() {
             return Err(WaitError::TimedOut {
@@ -408,51 +647,151 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn pauses_grow_without_progress() {
-        let at = |looks| {
-            next_look(
-                &Progress {
-                    looks,
-                    ..Progress::default()
-                },
-                MIN_PAUSE,
-            )
-        };
-        assert_eq!(at(1), Duration::from_secs(5));
-        assert_eq!(at(4), Duration::from_secs(10));
-        assert_eq!(at(8), Duration::from_secs(20));
-        assert_eq!(at(50), Duration::from_secs(30));
+    fn secs(s: f64) -> Duration {
+        Duration::from_secs_f64(s)
+    }
+
+    /// The readings a look every `every` seconds takes of steady progress
+    /// that starts at `start` and ends at `end`, up to `until`.
+    fn steady(start: f64, end: f64, every: f64, until: f64) -> Vec<(Duration, i32)> {
+        let mut readings = Vec::new();
+        let mut t = 0.0;
+        while t <= until {
+            let percent = ((t - start).max(0.0) / (end - start) * 100.0).floor() as i32;
+            readings.push((secs(t), percent.min(99)));
+            t += every;
+        }
+        readings
     }
 
     #[test]
-    fn progress_predicts_the_next_look() {
-        // 10% -> 60% in 100 s: the last 40% takes about 80 s; look in half that.
-        let progress = Progress {
-            elapsed: Duration::from_secs(110),
-            looks: 12,
-            first_percent: Some((Duration::from_secs(10), 10)),
-            percent: Some(60),
+    fn without_progress_quick_then_sparse_then_dense_then_backing_off() {
+        let profile = Operation::Restore(Kind::Instance).profile();
+        let at = |looks, elapsed| {
+            next_look(
+                &Progress {
+                    elapsed: secs(elapsed),
+                    looks,
+                    readings: Vec::new(),
+                },
+                profile,
+                MIN_PAUSE,
+            )
         };
-        assert_eq!(next_look(&progress, MIN_PAUSE), Duration::from_secs(40));
-        // Almost done: look again soon, but not sooner than the floor.
-        let nearly = Progress {
-            percent: Some(99),
-            ..progress
-        };
-        assert_eq!(next_look(&nearly, MIN_PAUSE), MIN_PAUSE);
-        // Fast progress after a slow start still caps at the ceiling.
-        let slow = Progress {
-            elapsed: Duration::from_secs(3000),
-            first_percent: Some((Duration::ZERO, 1)),
-            percent: Some(2),
-            ..progress
-        };
-        assert_eq!(next_look(&slow, MIN_PAUSE), Duration::from_secs(60));
-        // A shorter floor scales the whole schedule.
+        // Quick at first: a failure at once is seen at once.
+        assert_eq!(at(1, 0.0), secs(5.0));
+        assert_eq!(at(2, 5.0), secs(10.0));
+        // Sparse before the usual range (10 minutes for a restore)...
+        assert_eq!(at(3, 15.0), secs(60.0));
+        assert_eq!(at(5, 500.0), secs(50.0));
+        // ...then a share of the time waited, up to the longest pause.
+        assert_eq!(at(6, 120.0 * 1.0), secs(60.0));
+        assert_eq!(at(30, 3000.0), secs(30.0));
+    }
+
+    #[test]
+    fn a_shorter_floor_scales_the_whole_schedule() {
         let floor = Duration::from_millis(100);
-        assert_eq!(next_look(&slow, floor), floor * 12);
-        assert_eq!(next_look(&Progress::default(), floor), floor);
+        let profile = Operation::Restore(Kind::Instance).profile();
+        let at = |looks, elapsed: f64| {
+            next_look(
+                &Progress {
+                    elapsed: secs(elapsed),
+                    looks,
+                    readings: Vec::new(),
+                },
+                profile,
+                floor,
+            )
+        };
+        assert_eq!(at(1, 0.0), floor);
+        assert_eq!(at(3, 0.3), floor * 12);
+        assert_eq!(at(30, 60.0), floor * 6);
+        // Progress: the prediction is measured, not scaled; only the
+        // margins are.
+        let readings = steady(0.0, 6.0, 0.5, 5.0);
+        let pause = next_look(
+            &Progress {
+                elapsed: secs(5.0),
+                looks: 11,
+                readings,
+            },
+            Operation::Snapshot.profile(),
+            floor,
+        );
+        assert!(pause >= floor && pause < secs(1.1), "{pause:?}");
+    }
+
+    #[test]
+    fn steady_progress_bounds_the_end() {
+        // A 300 s snapshot seen at 0, 30 and 150 s.
+        let readings = vec![(secs(0.0), 0), (secs(30.0), 10), (secs(150.0), 50)];
+        let Estimate { end: (lo, hi), .. } = estimate(&readings).unwrap();
+        assert!(lo <= 300.0 && 300.0 <= hi && hi - lo < 15.0, "{lo}..{hi}");
+        // Progress that sat at 0 for two minutes, then took 200 s.
+        let readings = steady(120.0, 320.0, 20.0, 300.0);
+        let Estimate { end: (lo, hi), .. } = estimate(&readings).unwrap();
+        assert!(lo <= 320.0 && 320.0 <= hi && hi - lo < 5.0, "{lo}..{hi}");
+        // One reading, or readings a percent apart, do not bound the rate.
+        assert_eq!(estimate(&[(secs(10.0), 3)]), None);
+        assert_eq!(estimate(&[(secs(0.0), 0), (secs(5.0), 1)]), None);
+    }
+
+    #[test]
+    fn progress_that_changes_pace_is_estimated_from_what_still_fits() {
+        // 1% a second up to 20%, then 1% every 4 s: the old readings are
+        // dropped and the end follows the new pace (20% at 20 s, so 100%
+        // at 340 s).
+        let mut readings = steady(0.0, 100.0, 5.0, 20.0);
+        readings.extend([(secs(100.0), 40), (secs(180.0), 60)]);
+        let Estimate { end: (lo, hi), .. } = estimate(&readings).unwrap();
+        assert!(lo <= 340.0 && 340.0 <= hi, "{lo}..{hi}");
+    }
+
+    #[test]
+    fn the_next_look_comes_just_after_a_narrow_prediction() {
+        // A 100 s snapshot seen every 10 s up to 90 s: it ends within a
+        // second of 100 s, so look once, just after.
+        let readings = steady(0.0, 100.0, 10.0, 90.0);
+        let Estimate { end: (lo, hi), .. } = estimate(&readings).unwrap();
+        assert!(lo <= 100.0 && 100.0 <= hi && hi - lo <= 1.5, "{lo}..{hi}");
+        let pause = next_look(
+            &Progress {
+                elapsed: secs(90.0),
+                looks: 10,
+                readings,
+            },
+            Operation::Snapshot.profile(),
+            MIN_PAUSE,
+        );
+        let at = 90.0 + pause.as_secs_f64();
+        assert!((hi..hi + 1.0).contains(&at), "{at} for {lo}..{hi}");
+    }
+
+    #[test]
+    fn far_from_the_end_the_pause_goes_most_of_the_way() {
+        // 10% after 30 s of a 300 s snapshot: it may have sat at 0 until
+        // just before, so look again after as long, 30 s...
+        let mut progress = Progress {
+            elapsed: secs(30.0),
+            looks: 2,
+            readings: vec![(secs(0.0), 0), (secs(30.0), 10)],
+        };
+        let profile = Operation::Snapshot.profile();
+        assert_eq!(next_look(&progress, profile, MIN_PAUSE), secs(30.0));
+        // ...and at 20% after 60 s the pace is known: go most of the way
+        // towards the end, well before 300 s but not every few seconds.
+        progress.readings.push((secs(60.0), 20));
+        progress.elapsed = secs(60.0);
+        let pause = next_look(&progress, profile, MIN_PAUSE);
+        assert!(pause > secs(120.0) && pause < secs(240.0), "{pause:?}");
+    }
+
+    #[test]
+    fn a_kind_stands_for_its_usual_operation() {
+        assert_eq!(Operation::from(Kind::Snapshot), Operation::Snapshot);
+        assert_eq!(Operation::from(Kind::Instance).kind(), Kind::Instance);
+        assert_eq!(Operation::Modify(Kind::Cluster).kind(), Kind::Cluster);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::github::{Report, shown};
 use crate::naming::tag;
 use crate::rds::{Backtrack, Cluster, Rds, RdsError, tag_value};
 use crate::settings::{self, Value};
-use crate::wait::{self, Observed, Seen};
+use crate::wait::{self, Observed, Operation, Seen};
 
 /// How close a Backtrack found on a re-run must have landed to the time
 /// asked for to count as this step's: Aurora rewinds to the nearest
@@ -249,13 +249,13 @@ async fn until_done(rds: &Rds, cluster: &str, id: &str, wait: Wait) -> anyhow::R
             .find(|backtrack| backtrack.id == id);
         Ok::<_, RdsError>(Some(Progress(found)))
     };
-    let Progress(done) = wait::until_available(&what, wait::Kind::Snapshot, wait.timeout, look)
+    let Progress(done) = wait::until_available(&what, Operation::Backtrack, wait.timeout, look)
         .await
         .with_context(|| format!("waiting for {what}"))?;
     let done = done.unwrap_or_else(|| unreachable!("a completed Backtrack is listed"));
     wait::until_available(
         &format!("DB cluster `{cluster}`"),
-        wait::Kind::Cluster,
+        Operation::Modify(wait::Kind::Cluster),
         wait.timeout,
         || rds.cluster(cluster),
     )

@@ -22,7 +22,7 @@ use crate::github::{Report, Table, shown};
 use crate::naming;
 use crate::rds::{Cluster, Instance, NewDb, Rds, RdsError};
 use crate::settings::{self, Carry, Field, How, Restore, Value};
-use crate::wait::{self, Observed, Seen};
+use crate::wait::{self, Observed, Operation, Seen};
 
 /// A new DB built like its source: where its settings come from, the
 /// instances a cluster gets, and every tag.
@@ -350,7 +350,8 @@ async fn finish_instance(
     out.set("db-instance-identifier", instance.id.clone());
     out.set("status", instance.status.clone());
     let instance = if wait.enabled {
-        let available = until_instance_available(rds, &instance.id, wait).await?;
+        let restore = Operation::Restore(wait::Kind::Instance);
+        let available = until_instance_available(rds, &instance.id, restore, wait).await?;
         match reconcile(rds, Db::Instance(available), build, wait, out).await? {
             Db::Instance(instance) => instance,
             Db::Cluster(_) => unreachable!("an instance stays an instance"),
@@ -417,7 +418,8 @@ async fn finish_cluster(
         out.set_json("db-instance-identifiers", json!([]));
         return Ok(cluster);
     }
-    let available = until_cluster_available(rds, &cluster.id, wait).await?;
+    let restore = Operation::Restore(wait::Kind::Cluster);
+    let available = until_cluster_available(rds, &cluster.id, restore, wait).await?;
     let Db::Cluster(available) = reconcile(rds, Db::Cluster(available), build, wait, out).await?
     else {
         unreachable!("a cluster stays a cluster");
@@ -507,18 +509,28 @@ fn usable_note(status: &str, out: &mut Report) {
     }
 }
 
-async fn until_instance_available(rds: &Rds, id: &str, wait: Wait) -> anyhow::Result<Instance> {
+/// Waits for an instance after `operation` (a restore, or a modify).
+async fn until_instance_available(
+    rds: &Rds,
+    id: &str,
+    operation: Operation,
+    wait: Wait,
+) -> anyhow::Result<Instance> {
     let what = format!("DB instance `{id}`");
-    wait::until_available(&what, wait::Kind::Instance, wait.timeout, || {
-        rds.instance(id)
-    })
-    .await
-    .with_context(|| format!("waiting for DB instance `{id}`"))
+    wait::until_available(&what, operation, wait.timeout, || rds.instance(id))
+        .await
+        .with_context(|| format!("waiting for DB instance `{id}`"))
 }
 
-async fn until_cluster_available(rds: &Rds, id: &str, wait: Wait) -> anyhow::Result<Cluster> {
+/// Waits for a cluster after `operation` (a restore, or a modify).
+async fn until_cluster_available(
+    rds: &Rds,
+    id: &str,
+    operation: Operation,
+    wait: Wait,
+) -> anyhow::Result<Cluster> {
     let what = format!("DB cluster `{id}`");
-    wait::until_available(&what, wait::Kind::Cluster, wait.timeout, || rds.cluster(id))
+    wait::until_available(&what, operation, wait.timeout, || rds.cluster(id))
         .await
         .with_context(|| format!("waiting for DB cluster `{id}`"))
 }
@@ -557,10 +569,12 @@ async fn reconcile(
     }
     let refreshed = match &db {
         Db::Instance(instance) => {
-            Db::Instance(until_instance_available(rds, &instance.id, wait).await?)
+            let modify = Operation::Modify(wait::Kind::Instance);
+            Db::Instance(until_instance_available(rds, &instance.id, modify, wait).await?)
         }
         Db::Cluster(cluster) => {
-            let mut refreshed = until_cluster_available(rds, &cluster.id, wait).await?;
+            let modify = Operation::Modify(wait::Kind::Cluster);
+            let mut refreshed = until_cluster_available(rds, &cluster.id, modify, wait).await?;
             refreshed.vpc_id.clone_from(&cluster.vpc_id);
             Db::Cluster(refreshed)
         }
@@ -746,7 +760,9 @@ async fn until_serving(rds: &Rds, id: &str, build: &Build, wait: Wait) -> anyhow
             .collect::<Vec<_>>()
             .join(", ")
     );
-    match wait::until_available(&what, wait::Kind::Instance, wait.timeout, look).await {
+    // The instances are what is left to wait for once the cluster is up.
+    let operation = Operation::Restore(wait::Kind::Instance);
+    match wait::until_available(&what, operation, wait.timeout, look).await {
         Ok(serving) => Ok(serving),
         Err(wait::WaitError::Failed { .. }) => {
             let which = match look().await {

@@ -96,7 +96,9 @@ class Proxy(BaseHTTPRequestHandler):
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         action = (form.get("Action") or [self.headers.get("X-Amz-Target", "")])[0]
         fault = draw()
-        record({"action": action, "fault": fault})
+        # `at` (monotonic, shared by every process on the machine) lets
+        # scripts/bench time calls against the emulator's clock.
+        record({"action": action, "fault": fault, "at": time.monotonic()})
         if fault == "reset":
             return self.reset()
         if fault in ERRORS:

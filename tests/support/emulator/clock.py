@@ -68,6 +68,28 @@ AWS_SECONDS = {
 }
 
 
+def _seconds_from_env() -> None:
+    """`RDS_EMULATOR_SECONDS=db-snapshot-base=0,db-snapshot-per-gib=3` sets
+    named durations (AWS seconds), so scripts/bench can give snapshots the
+    lengths it measures without changing what the tests see."""
+    raw = os.environ.get("RDS_EMULATOR_SECONDS", "").strip()
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        name, _, value = item.partition("=")
+        if name not in AWS_SECONDS:
+            raise SystemExit(
+                f"RDS_EMULATOR_SECONDS names `{name}`, which is not one of {', '.join(AWS_SECONDS)}"
+            )
+        try:
+            AWS_SECONDS[name] = float(value)
+        except ValueError:
+            raise SystemExit(
+                f"RDS_EMULATOR_SECONDS: `{name}` must be a number of seconds; got {value!r}"
+            ) from None
+
+
+_seconds_from_env()
+
+
 def _scale_from_env() -> float:
     raw = os.environ.get("RDS_EMULATOR_TIME_SCALE", "1")
     try:

@@ -1,0 +1,187 @@
+"""The emulator half of scripts/bench: (b) end-to-end waits, (c) start-up.
+
+Run by scripts/bench after the simulation; arguments: the release binary
+and the bench's start (epoch seconds). Every call goes through a counting
+proxy (tests/support/fault_proxy.py at fault rate 0), one per client, whose
+log times each request on the machine's monotonic clock, the clock the
+emulator's jobs run on too.
+"""
+
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import boto3
+
+BIN, BEGAN = sys.argv[1], int(sys.argv[2])
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = sys.executable
+# At time scale 1 a snapshot takes `base + per GiB * allocated storage`
+# (tests/support/emulator/clock.py); these make 22, 53 and 97 GiB take 66,
+# 159 and 291 s, and source instances ready in 3 s. No length is a multiple
+# of 30 s, which would let a 30 s waiter look exactly at the end.
+SECONDS = "db-snapshot-base=0,db-snapshot-per-gib=3,instance-creating=2,instance-backing-up=1"
+SIZES = {"s66": 22, "s159": 53, "s291": 97}
+PER_GIB = 3
+ENV = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "bench-secret",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+work = tempfile.mkdtemp(prefix="rds-bench-")
+children = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port):
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def spawn(args, **kw):
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    children.append(child)
+    return child
+
+
+def proxy(upstream, name):
+    port, log = free_port(), os.path.join(work, f"{name}.jsonl")
+    open(log, "w").close()
+    spawn([PY, os.path.join(ROOT, "tests/support/fault_proxy.py"), str(port), upstream, "0", "1", log])
+    wait_port(port)
+    return f"http://127.0.0.1:{port}", log
+
+
+def calls(log):
+    with open(log, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def client(endpoint):
+    return boto3.client("rds", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="bench-secret")
+
+
+def main():
+    port = free_port()
+    emulator_env = dict(os.environ, RDS_EMULATOR_TIME_SCALE="1", RDS_EMULATOR_SECONDS=SECONDS)
+    spawn([PY, "-m", "emulator", str(port)], cwd=os.path.join(ROOT, "tests/support"), env=emulator_env)
+    wait_port(port)
+    upstream = f"http://127.0.0.1:{port}"
+    setup = client(upstream)
+    for name, size in SIZES.items():
+        for who in ("action", "boto3"):
+            setup.create_db_instance(
+                DBInstanceIdentifier=f"{name}-{who}", Engine="postgres", DBInstanceClass="db.t3.micro",
+                AllocatedStorage=size, MasterUsername="app", MasterUserPassword="bench-password",
+                BackupRetentionPeriod=7)
+    for name in SIZES:
+        for who in ("action", "boto3"):
+            while setup.describe_db_instances(DBInstanceIdentifier=f"{name}-{who}")["DBInstances"][0][
+                    "DBInstanceStatus"] != "available":
+                time.sleep(0.5)
+
+    print("== (b) end to end, strict emulator at AWS's pace (time scale 1), snapshots started together")
+    runs = {}
+    for name in SIZES:
+        endpoint, log = proxy(upstream, f"action-{name}")
+        env = dict(ENV, PATH=os.environ.get("PATH", ""), AWS_ENDPOINT_URL=endpoint, HOME=work)
+        out = open(os.path.join(work, f"action-{name}.out"), "w")
+        err = open(os.path.join(work, f"action-{name}.err"), "w")
+        child = subprocess.Popen(
+            [BIN, "snapshot", "--db-instance-identifier", f"{name}-action", "--deploy-version", "bench",
+             "--run-id", "14"], env=env, stdout=out, stderr=err)
+        runs[("action", name)] = (child, log)
+    threads = []
+    for name in SIZES:
+        endpoint, log = proxy(upstream, f"boto3-{name}")
+
+        def waiter(name=name, endpoint=endpoint):
+            rds = client(endpoint)
+            rds.create_db_snapshot(DBSnapshotIdentifier=f"{name}-boto3-bench",
+                                   DBInstanceIdentifier=f"{name}-boto3")
+            rds.get_waiter("db_snapshot_available").wait(DBSnapshotIdentifier=f"{name}-boto3-bench")
+
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        threads.append(thread)
+        runs[("boto3", name)] = (thread, log)
+    for (who, name), (runner, _) in runs.items():
+        if who == "action":
+            if runner.wait() != 0:
+                raise SystemExit(open(os.path.join(work, f"action-{name}.err")).read())
+        else:
+            runner.join()
+
+    rows = {}
+    for (who, name), (_, log) in runs.items():
+        seen = calls(log)
+        created = next(c["at"] for c in seen if c["action"] == "CreateDBSnapshot")
+        looks = [c for c in seen if c["action"] == "DescribeDBSnapshots" and c["at"] > created]
+        available = created + SIZES[name] * PER_GIB
+        rows[(who, name)] = (looks[-1]["at"] - available, len(looks), looks[-1]["at"] - created)
+    print(f"{'snapshot':<10} {'action: late':>13} {'calls':>6} | {'boto3 waiter (30 s): late':>26} {'calls':>6}")
+    for name, size in SIZES.items():
+        a, b = rows[("action", name)], rows[("boto3", name)]
+        print(f"{size * PER_GIB:>4} s     {a[0]:>12.1f}s {a[1]:>6} | {b[0]:>25.1f}s {b[1]:>6}")
+    for who in ("action", "boto3"):
+        late = sorted(rows[(who, name)][0] for name in SIZES)
+        total = sum(rows[(who, name)][1] for name in SIZES)
+        print(f"  {who}: median {statistics.median(late):.1f} s late, worst {late[-1]:.1f} s, "
+              f"{total} describe calls in all while waiting")
+    print("  (late: from the moment the emulator's clock made the snapshot available to the describe call "
+          "that saw it; calls: DescribeDBSnapshots after the CreateDBSnapshot)")
+    print()
+
+    print("== N databases: action vs N sequential boto3 waiters (N = 1, 10, 50)")
+    print("   [placeholder: filled in once `snapshot` takes several databases (issue 14, many databases in one step)]")
+    print()
+
+    print("== (c) process start to first API answer: one DescribeDBSnapshots, median of 10 runs")
+    endpoint, log = proxy(upstream, "startup")
+    env = dict(ENV, PATH=os.environ.get("PATH", ""), AWS_ENDPOINT_URL=endpoint, HOME=work)
+    script = ("import boto3; boto3.client('rds').describe_db_snapshots("
+              "DBSnapshotIdentifier='s66-boto3-bench')")
+
+    def timed(args):
+        times = []
+        for _ in range(10):
+            started = time.monotonic()
+            subprocess.run(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            times.append(time.monotonic() - started)
+        return statistics.median(times) * 1000
+
+    # `list` of a DB with no snapshots of ours: its first call is the
+    # describe, and it exits on the answer.
+    binary = timed([BIN, "list", "--db-instance-identifier", "s66-boto3"])
+    count = len(calls(log)) // 10
+    boto = timed([PY, "-c", script])
+    print(f"  release binary (`list`, {count} call(s)): {binary:.0f} ms   boto3 script: {boto:.0f} ms"
+          "   (process start to exit)")
+    print()
+    print(f"bench took {int(time.time()) - BEGAN} s")
+
+
+try:
+    main()
+finally:
+    for child in children:
+        child.terminate()
