@@ -20,8 +20,18 @@ use rds_snapshot_action::rds::{Rds, retry_config};
 
 type HttpResponse = aws_smithy_runtime_api::http::Response;
 
+/// A client answering by `rules`; where none of them covers a
+/// DescribeDBInstances (list and prune look the DB up, since an Aurora
+/// member stands for its cluster), the DB is a plain instance.
 fn client(rules: &[&Rule]) -> Client {
-    mock_client!(aws_sdk_rds, RuleMode::MatchAny, rules, |conf| conf
+    let plain = mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(DbInstance::builder().db_instance_identifier("prod").build())
+            .build()
+    });
+    let mut rules = rules.to_vec();
+    rules.push(&plain);
+    mock_client!(aws_sdk_rds, RuleMode::MatchAny, &rules, |conf| conf
         .retry_config(retry_config()))
 }
 
