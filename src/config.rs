@@ -40,10 +40,11 @@ pub enum Mode {
     Delete,
     Copy,
     Backtrack,
+    Wait,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 8] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Snapshot,
         Mode::Restore,
         Mode::Pitr,
@@ -52,6 +53,7 @@ impl Mode {
         Mode::Delete,
         Mode::Copy,
         Mode::Backtrack,
+        Mode::Wait,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Mode {
             Mode::Delete => "delete",
             Mode::Copy => "copy",
             Mode::Backtrack => "backtrack",
+            Mode::Wait => "wait",
         }
     }
 
@@ -100,6 +103,9 @@ impl Mode {
             }
             Mode::Backtrack => {
                 "Rewind an Aurora MySQL cluster in place to an earlier time (Backtrack)"
+            }
+            Mode::Wait => {
+                "Wait for the snapshots this run started with `wait: false` (start early, wait late)"
             }
         }
     }
@@ -216,6 +222,12 @@ impl Mode {
                 "deploy-version",
                 "force",
             ],
+            Mode::Wait => &[
+                "db-instance-identifier",
+                "db-cluster-identifier",
+                "snapshot-identifier",
+                "run-id",
+            ],
         }
     }
 }
@@ -259,6 +271,7 @@ impl Plan {
             Action::Delete { .. } => Mode::Delete,
             Action::Copy(_) => Mode::Copy,
             Action::Backtrack(_) => Mode::Backtrack,
+            Action::Wait(_) => Mode::Wait,
         }
     }
 }
@@ -266,11 +279,12 @@ impl Plan {
 /// What the step does, with what that mode needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    Snapshot(SnapshotPlan),
+    /// One snapshot per DB named, taken together.
+    Snapshot(Vec<SnapshotPlan>),
     Restore(RestorePlan),
     Pitr(PitrPlan),
     List {
-        db: DbRef,
+        dbs: Vec<DbRef>,
     },
     Prune(PrunePlan),
     /// `db`, when given, must be the snapshot's source. `rerun`: a later
@@ -283,6 +297,16 @@ pub enum Action {
     },
     Copy(CopyPlan),
     Backtrack(BacktrackPlan),
+    Wait(WaitPlan),
+}
+
+/// `mode: wait`: the snapshots to wait for, by ID, or else those this
+/// action made in this run (its run-id tag), of these DBs if any are named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitPlan {
+    pub snapshot_ids: Vec<String>,
+    pub dbs: Vec<DbRef>,
+    pub run_id: Option<String>,
 }
 
 /// Where a Backtrack rewinds an Aurora MySQL cluster to.
@@ -314,7 +338,7 @@ pub struct Retention {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrunePlan {
-    pub db: DbRef,
+    pub dbs: Vec<DbRef>,
     pub retention: Retention,
     pub dry_run: bool,
 }
@@ -536,11 +560,11 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
     let run_id = run_id.map(|id| naming::run_label(&id));
     let mut ignored = Vec::new();
     let action = match mode {
-        Mode::Snapshot => Action::Snapshot(snapshot_plan(raw, ctx, run_id, now)?),
+        Mode::Snapshot => Action::Snapshot(snapshot_plans(raw, ctx, run_id, now)?),
         Mode::Restore => Action::Restore(restore_plan(raw, ctx, run_id, &mut ignored)?),
         Mode::Pitr => Action::Pitr(pitr_plan(raw, ctx, run_id, now, &mut ignored)?),
         Mode::List => Action::List {
-            db: source(raw, "the DB instance whose snapshots to list")?,
+            dbs: sources(raw, "the DB instance whose snapshots to list")?,
         },
         Mode::Prune => Action::Prune(prune_plan(raw)?),
         Mode::Delete => Action::Delete {
@@ -575,6 +599,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         },
         Mode::Copy => Action::Copy(copy_plan(raw)?),
         Mode::Backtrack => Action::Backtrack(backtrack_plan(raw, now)?),
+        Mode::Wait => Action::Wait(wait_plan(raw, run_id)?),
     };
     let common = ["mode", "wait", "wait-timeout", "aws-region"];
     let unused = crate::inputs::INPUTS
@@ -596,13 +621,38 @@ fn mode_list() -> String {
     Mode::ALL.map(Mode::name).join(", ")
 }
 
+/// One snapshot plan per DB named: with several, each gets its own derived
+/// ID, so `snapshot-identifier` (one ID) is refused.
+fn snapshot_plans(
+    raw: &RawInputs,
+    ctx: &RunContext,
+    run_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<SnapshotPlan>, InputError> {
+    let dbs = sources(raw, "the DB instance to snapshot")?;
+    if dbs.len() > 1
+        && let Some(id) = raw.get("snapshot-identifier")
+    {
+        return Err(bad(
+            "snapshot-identifier",
+            format!(
+                "`{id}` names one snapshot, but {} DBs are given; leave it empty, and each DB's snapshot ID is derived from its name, the version and the run",
+                dbs.len()
+            ),
+        ));
+    }
+    dbs.into_iter()
+        .map(|db| snapshot_plan(raw, ctx, run_id.clone(), now, db))
+        .collect()
+}
+
 fn snapshot_plan(
     raw: &RawInputs,
     ctx: &RunContext,
     run_id: Option<String>,
     now: DateTime<Utc>,
+    db: DbRef,
 ) -> Result<SnapshotPlan, InputError> {
-    let db = source(raw, "the DB instance to snapshot")?;
     let given_version = raw.get("deploy-version");
     let deploy_version = deploy_version(raw)?;
     let stamp = match &run_id {
@@ -729,7 +779,7 @@ fn snapshot_choice(
 }
 
 fn prune_plan(raw: &RawInputs) -> Result<PrunePlan, InputError> {
-    let db = source(raw, "the DB instance whose snapshots to prune")?;
+    let dbs = sources(raw, "the DB instance whose snapshots to prune")?;
     let older_than = match raw.get("older-than") {
         None => None,
         Some(value) => Some(duration(value).map_err(|problem| {
@@ -750,7 +800,7 @@ fn prune_plan(raw: &RawInputs) -> Result<PrunePlan, InputError> {
         ));
     }
     Ok(PrunePlan {
-        db,
+        dbs,
         retention,
         dry_run: boolean(raw, "dry-run")?.unwrap_or(false),
     })
@@ -1209,8 +1259,57 @@ fn source(raw: &RawInputs, what: &str) -> Result<DbRef, InputError> {
     })
 }
 
-/// The source DB if one is named; naming both kinds is refused.
+/// The DBs named for a mode that takes several (`snapshot`, `list`,
+/// `prune`, `wait`): `db-instance-identifier` and `db-cluster-identifier`,
+/// each one ID or several separated by commas or newlines, in the order
+/// given, each once.
+fn sources(raw: &RawInputs, what: &str) -> Result<Vec<DbRef>, InputError> {
+    let dbs = optional_sources(raw)?;
+    if dbs.is_empty() {
+        return Err(bad(
+            "db-instance-identifier",
+            format!(
+                "is required: give {what} (or set `db-cluster-identifier` for an Aurora cluster)"
+            ),
+        ));
+    }
+    Ok(dbs)
+}
+
+fn optional_sources(raw: &RawInputs) -> Result<Vec<DbRef>, InputError> {
+    let mut dbs: Vec<DbRef> = Vec::new();
+    for (input, kind) in [
+        ("db-instance-identifier", Kind::Instance),
+        ("db-cluster-identifier", Kind::Cluster),
+    ] {
+        for id in raw.get(input).map(list).unwrap_or_default() {
+            let id = db_id(input, &id, kind)?;
+            let db = DbRef { kind, id };
+            if !dbs.contains(&db) {
+                dbs.push(db);
+            }
+        }
+    }
+    Ok(dbs)
+}
+
+/// The source DB if one is named; naming both kinds, or several DBs, is
+/// refused: the mode works on one.
 fn optional_source(raw: &RawInputs) -> Result<Option<DbRef>, InputError> {
+    for input in ["db-instance-identifier", "db-cluster-identifier"] {
+        if let Some(value) = raw.get(input)
+            && list(value).len() > 1
+        {
+            return Err(bad(
+                input,
+                format!(
+                    "names {} DBs (`{}`), but this mode works on one; give one ID (`snapshot`, `list`, `prune` and `wait` take several)",
+                    list(value).len(),
+                    list(value).join("`, `")
+                ),
+            ));
+        }
+    }
     let instance = optional_db_id(raw, "db-instance-identifier", Kind::Instance)?;
     let cluster = optional_db_id(raw, "db-cluster-identifier", Kind::Cluster)?;
     match (instance, cluster) {
@@ -1231,9 +1330,10 @@ fn optional_db_id(
     input: &'static str,
     kind: Kind,
 ) -> Result<Option<String>, InputError> {
-    let Some(id) = raw.get(input) else {
-        return Ok(None);
-    };
+    raw.get(input).map(|id| db_id(input, id, kind)).transpose()
+}
+
+fn db_id(input: &'static str, id: &str, kind: Kind) -> Result<String, InputError> {
     naming::check_identifier(id, MAX_INSTANCE_ID).map_err(|rule| {
         bad(
             input,
@@ -1241,7 +1341,35 @@ fn optional_db_id(
         )
     })?;
     // RDS stores instance and cluster identifiers in lower case.
-    Ok(Some(id.to_ascii_lowercase()))
+    Ok(id.to_ascii_lowercase())
+}
+
+/// `mode: wait`: the snapshots by ID (several allowed), or this run's.
+fn wait_plan(raw: &RawInputs, run_id: Option<String>) -> Result<WaitPlan, InputError> {
+    let snapshot_ids = raw
+        .get("snapshot-identifier")
+        .map(list)
+        .unwrap_or_default()
+        .iter()
+        .map(|id| snapshot_ref(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    if snapshot_ids.is_empty() && run_id.is_none() {
+        return Err(bad(
+            "snapshot-identifier",
+            "is required in mode `wait` outside GitHub Actions without `run-id`: give the snapshot IDs to wait for, or the `run-id` of the `snapshot` step that started them",
+        ));
+    }
+    if raw.get("wait") == Some("false") {
+        return Err(bad(
+            "wait",
+            "cannot be `false` in mode `wait`, whose whole job is to wait; remove it",
+        ));
+    }
+    Ok(WaitPlan {
+        snapshot_ids,
+        dbs: optional_sources(raw)?,
+        run_id,
+    })
 }
 
 fn snapshot_id(id: &str, kind: Kind) -> Result<String, InputError> {
@@ -1408,9 +1536,10 @@ mod tests {
     #[test]
     fn snapshot_id_comes_from_db_version_and_run() {
         let plan = plan(&snapshot().with("deploy-version", "v2.4.1"), &ctx(), now()).unwrap();
-        let Action::Snapshot(snap) = plan.action else {
+        let Action::Snapshot(mut snaps) = plan.action else {
             panic!("not a snapshot plan")
         };
+        let snap = snaps.remove(0);
         assert_eq!(snap.snapshot_id, "prod-v2-4-1-r777");
         assert!(
             snap.tags
@@ -1429,7 +1558,7 @@ mod tests {
         let error = err(RawInputs::default().with("mode", "snapshop"));
         assert_eq!(
             error.to_string(),
-            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack; got `snapshop`"
+            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack, wait; got `snapshop`"
         );
     }
 
@@ -1537,9 +1666,10 @@ mod tests {
             now(),
         )
         .unwrap();
-        let Action::Snapshot(snap) = plan.action else {
+        let Action::Snapshot(mut snaps) = plan.action else {
             panic!()
         };
+        let snap = snaps.remove(0);
         assert_eq!(snap.snapshot_id, "prod-feature-jira-12-fix-hotfix-r777");
         assert!(snap.tags.contains(&tag(
             naming::tag::DEPLOY_VERSION,
@@ -1607,9 +1737,10 @@ mod tests {
         let raw = snapshot().with("run-id", &long);
         let first = plan_of(raw.clone());
         assert_eq!(first, plan_of(raw));
-        let Action::Snapshot(snap) = first.action else {
+        let Action::Snapshot(mut snaps) = first.action else {
             panic!()
         };
+        let snap = snaps.remove(0);
         naming::check_identifier(&snap.snapshot_id, MAX_SNAPSHOT_ID).unwrap();
         let run_tag = snap
             .tags
@@ -1658,9 +1789,10 @@ mod tests {
             now(),
         )
         .unwrap();
-        let Action::Snapshot(snap) = plan.action else {
+        let Action::Snapshot(mut snaps) = plan.action else {
             panic!()
         };
+        let snap = snaps.remove(0);
         assert_eq!(
             &snap.tags[..3],
             &[tag("team", "db"), tag("env", "prod"), tag("cost", "1")]
@@ -1668,5 +1800,47 @@ mod tests {
         let error =
             err(snapshot().with("tags", "rds-snapshot-action:managed-by=rds-snapshot-action"));
         assert_eq!(error.input, "tags");
+    }
+
+    #[test]
+    fn several_dbs_get_a_snapshot_each_and_one_id_for_all_is_refused() {
+        let raw = snapshot()
+            .with("db-instance-identifier", "prod, billing\nprod")
+            .with("db-cluster-identifier", "ledger")
+            .with("deploy-version", "v7");
+        let Action::Snapshot(snaps) = plan(&raw, &ctx(), now()).unwrap().action else {
+            panic!("not a snapshot plan")
+        };
+        let ids: Vec<&str> = snaps.iter().map(|s| s.snapshot_id.as_str()).collect();
+        assert_eq!(ids, ["prod-v7-r777", "billing-v7-r777", "ledger-v7-r777"]);
+        assert_eq!(snaps[2].db, DbRef::cluster("ledger"));
+        let error = plan(&raw.with("snapshot-identifier", "one"), &ctx(), now()).unwrap_err();
+        assert_eq!(error.input, "snapshot-identifier");
+        assert!(error.problem.contains("3 DBs"), "{error}");
+    }
+
+    #[test]
+    fn a_mode_about_one_db_refuses_several() {
+        let raw = RawInputs::default()
+            .with("mode", "pitr")
+            .with("db-instance-identifier", "prod,billing")
+            .with("restore-time", "latest")
+            .with("target-db-instance-identifier", "prod-rb");
+        let error = plan(&raw, &ctx(), now()).unwrap_err();
+        assert_eq!(error.input, "db-instance-identifier");
+        assert!(error.problem.contains("names 2 DBs"), "{error}");
+    }
+
+    #[test]
+    fn wait_needs_ids_or_a_run_and_cannot_be_told_not_to_wait() {
+        let raw = RawInputs::default().with("mode", "wait");
+        let Action::Wait(wait) = plan(&raw, &ctx(), now()).unwrap().action else {
+            panic!("not a wait plan")
+        };
+        assert_eq!(wait.run_id.as_deref(), Some("777"));
+        let error = plan(&raw, &RunContext::default(), now()).unwrap_err();
+        assert_eq!(error.input, "snapshot-identifier");
+        let error = plan(&raw.with("wait", "false"), &ctx(), now()).unwrap_err();
+        assert_eq!(error.input, "wait");
     }
 }

@@ -254,6 +254,40 @@ pub async fn any_snapshot(
     }
 }
 
+/// The snapshots with these IDs, each of its kind, in the order asked
+/// (`None` for one RDS does not list): one `DescribeDBSnapshots` and one
+/// `DescribeDBClusterSnapshots` with the IDs as a filter, whatever their
+/// number (in filters of at most [`Rds::FILTER_VALUES`] values).
+pub async fn snapshots_by_ids(
+    rds: &Rds,
+    wanted: &[(Kind, String)],
+) -> Result<Vec<Option<Snapshot>>, RdsError> {
+    let mut found: Vec<Snapshot> = Vec::new();
+    for kind in [Kind::Instance, Kind::Cluster] {
+        let ids: Vec<String> = wanted
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, id)| id.clone())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        found.extend(match kind {
+            Kind::Instance => rds.snapshots_with_ids(&ids).await?,
+            Kind::Cluster => rds.cluster_snapshots_with_ids(&ids).await?,
+        });
+    }
+    Ok(wanted
+        .iter()
+        .map(|(kind, id)| {
+            found
+                .iter()
+                .find(|s| s.of == *kind && s.id.eq_ignore_ascii_case(id))
+                .cloned()
+        })
+        .collect())
+}
+
 /// Every manual snapshot of a DB, across all result pages.
 pub async fn snapshots_of(rds: &Rds, db: &DbRef) -> Result<Vec<Snapshot>, RdsError> {
     match db.kind {

@@ -159,6 +159,26 @@ pub struct Report {
 }
 
 impl Report {
+    /// Takes in what another report (one part of a step done beside others)
+    /// holds: its tables, warnings, notes and sections, and its outputs
+    /// where `outputs` says so (a step about one DB keeps them; with many,
+    /// each DB's single values would overwrite each other).
+    pub fn absorb(&mut self, other: Report, outputs: bool) {
+        if outputs {
+            let json = other.outputs.json;
+            for (name, value) in other.outputs.pairs {
+                self.outputs.set(name, value);
+                if json.contains(&name) {
+                    self.outputs.json.push(name);
+                }
+            }
+        }
+        self.tables.extend(other.tables);
+        self.warnings.extend(other.warnings);
+        self.notes.extend(other.notes);
+        self.sections.extend(other.sections);
+    }
+
     /// Sets an output.
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         self.outputs.set(name, value);

@@ -42,17 +42,17 @@ const fn with_default(
 pub const INPUTS: &[InputSpec] = &[
     InputSpec {
         name: "mode",
-        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance or Aurora cluster from a snapshot), `pitr` (a new one restored to a point in time, or an Aurora clone), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made), `copy` (a snapshot to another region, or shared with another account) or `backtrack` (rewind an Aurora MySQL cluster in place). Required.",
+        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance or Aurora cluster from a snapshot), `pitr` (a new one restored to a point in time, or an Aurora clone), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made), `copy` (a snapshot to another region, or shared with another account), `backtrack` (rewind an Aurora MySQL cluster in place) or `wait` (wait for the snapshots this run started with `wait: false`). Required.",
         default: "",
         required: true,
     },
     input(
         "db-instance-identifier",
-        "The source DB instance. Required for `snapshot`, `pitr`, `list` and `prune`; for `restore` and `copy` it selects whose snapshots `latest` and `deploy-version` pick from; for `delete` it makes sure the snapshot is this DB's. It is never modified.",
+        "The source DB instance. `snapshot`, `list`, `prune` and `wait` take several, separated by commas or newlines. Required for `snapshot`, `pitr`, `list` and `prune`; for `restore` and `copy` it selects whose snapshots `latest` and `deploy-version` pick from; for `delete` it makes sure the snapshot is this DB's. It is never modified.",
     ),
     input(
         "db-cluster-identifier",
-        "The source Aurora DB cluster, in place of `db-instance-identifier` (give one of the two): every mode works on the cluster and its cluster snapshots. `backtrack` rewinds it. A `db-instance-identifier` that names a cluster member is taken as its cluster where that is unambiguous, with a warning. Default: none.",
+        "The source Aurora DB cluster, in place of `db-instance-identifier`: every mode works on the cluster and its cluster snapshots. `snapshot`, `list`, `prune` and `wait` take several clusters (commas or newlines), and both inputs together. `backtrack` rewinds it. A `db-instance-identifier` that names a cluster member is taken as its cluster where that is unambiguous, with a warning. Default: none.",
     ),
     input(
         "deploy-version",
@@ -60,7 +60,7 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     input(
         "snapshot-identifier",
-        "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore` and `copy`: the snapshot to use, or `latest` for the newest available snapshot this action made of `db-instance-identifier`; `copy` also takes the ARN of a snapshot shared from another account. `delete`: the snapshot to delete.",
+        "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore` and `copy`: the snapshot to use, or `latest` for the newest available snapshot this action made of `db-instance-identifier`; `copy` also takes the ARN of a snapshot shared from another account. `delete`: the snapshot to delete. `wait`: the snapshots to wait for, separated by commas or newlines (Default: those this run started).",
     ),
     input(
         "target-db-instance-identifier",
@@ -193,6 +193,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "snapshot-identifier",
         description: "The snapshot created (`snapshot`), restored from (`restore`), deleted (`delete`), or the copy (`copy`).",
+    },
+    OutputSpec {
+        name: "snapshots-by-db",
+        description: "`snapshot` and `wait`: a JSON object from each DB to its `snapshot-identifier`, `snapshot-arn`, `status`, `kind` (`instance` or `cluster`) and `error` (null when it went well). With one DB, the single-value outputs are set too.",
     },
     OutputSpec {
         name: "snapshot-arn",

@@ -79,7 +79,8 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
         Action::Snapshot(snapshot) => mode::snapshot::run(snapshot, wait, rds, out).await,
         Action::Restore(restore) => mode::restore::run(restore, wait, rds, out).await,
         Action::Pitr(pitr) => mode::pitr::run(pitr, wait, rds, out).await,
-        Action::List { db } => mode::list::run(db, rds, out).await,
+        Action::List { dbs } => mode::list::run(dbs, rds, out).await,
+        Action::Wait(plan) => mode::wait::run(plan, wait, rds, out).await,
         Action::Backtrack(backtrack) => mode::backtrack::run(backtrack, wait, rds, out).await,
         Action::Prune(prune) => mode::prune::run(prune, rds, out).await,
         Action::Delete {

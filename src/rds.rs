@@ -560,6 +560,58 @@ impl Rds {
             .map(|manager| *manager == aws_sdk_kms::types::KeyManagerType::Aws))
     }
 
+    /// The most values this action puts in one filter of a describe call.
+    /// AWS documents no limit for the snapshot ID filters; the calls are
+    /// split at this many, so 50 DBs still take one call a round.
+    pub const FILTER_VALUES: usize = 100;
+
+    /// The DB snapshots with these IDs (a `db-snapshot-id` filter), across
+    /// all result pages.
+    pub async fn snapshots_with_ids(&self, ids: &[String]) -> Result<Vec<Snapshot>, RdsError> {
+        let mut snapshots = Vec::new();
+        for chunk in ids.chunks(Self::FILTER_VALUES) {
+            let mut pages = self
+                .client
+                .describe_db_snapshots()
+                .filters(
+                    types::Filter::builder()
+                        .name("db-snapshot-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|error| RdsError::from_sdk("DescribeDBSnapshots", error))?;
+                snapshots.extend(page.db_snapshots().iter().map(snapshot));
+            }
+        }
+        Ok(snapshots)
+    }
+
+    /// Every manual DB snapshot in the region, across all result pages.
+    pub async fn all_manual_snapshots(&self) -> Result<Vec<Snapshot>, RdsError> {
+        self.manual_snapshots(None).await
+    }
+
+    /// Every manual DB cluster snapshot in the region.
+    pub async fn all_manual_cluster_snapshots(&self) -> Result<Vec<Snapshot>, RdsError> {
+        let mut pages = self
+            .client
+            .describe_db_cluster_snapshots()
+            .snapshot_type("manual")
+            .into_paginator()
+            .send();
+        let mut snapshots = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|error| RdsError::from_sdk("DescribeDBClusterSnapshots", error))?;
+            snapshots.extend(page.db_cluster_snapshots().iter().map(cluster_snapshot));
+        }
+        Ok(snapshots)
+    }
+
     /// Every manual snapshot of a DB instance, across all result pages.
     pub async fn snapshots_of(&self, db: &str) -> Result<Vec<Snapshot>, RdsError> {
         self.manual_snapshots(Some(db)).await
@@ -864,6 +916,34 @@ impl Rds {
             .map_err(|error| RdsError::from_sdk("DescribeDBClusterSnapshots", error));
         Ok(found(result)?
             .and_then(|output| output.db_cluster_snapshots().first().map(cluster_snapshot)))
+    }
+
+    /// The DB cluster snapshots with these IDs (a `db-cluster-snapshot-id`
+    /// filter), across all result pages.
+    pub async fn cluster_snapshots_with_ids(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<Snapshot>, RdsError> {
+        let mut snapshots = Vec::new();
+        for chunk in ids.chunks(Self::FILTER_VALUES) {
+            let mut pages = self
+                .client
+                .describe_db_cluster_snapshots()
+                .filters(
+                    types::Filter::builder()
+                        .name("db-cluster-snapshot-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page =
+                    page.map_err(|error| RdsError::from_sdk("DescribeDBClusterSnapshots", error))?;
+                snapshots.extend(page.db_cluster_snapshots().iter().map(cluster_snapshot));
+            }
+        }
+        Ok(snapshots)
     }
 
     /// Every manual snapshot of a DB cluster, across all result pages.

@@ -477,7 +477,7 @@ impl Observed for crate::rds::Instance {
 /// Looks at a resource until it is `available`, fails, or `timeout` passes,
 /// and returns the last look. `what` names it in log lines ("snapshot `x`");
 /// `operation` (or just its [`Kind`]) decides the failure states and the
-/// schedule.
+/// schedule. It is [`until_all_available`] for one resource.
 pub async fn until_available<T, F, Fut>(
     what: &str,
     operation: impl Into<Operation>,
@@ -489,80 +489,167 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>, RdsError>>,
 {
+    let whats = [what.to_owned()];
+    let results = until_all_available(&whats, operation, timeout, |_| {
+        let one = look();
+        async move { one.await.map(|found| vec![found]) }
+    })
+    .await?;
+    results
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| unreachable!("one resource, one result"))
+}
+
+/// Looks at several resources of one operation together until each is
+/// `available`, has failed, or `timeout` passes. Each round asks once:
+/// `look` gets the indices (into `whats`) still pending and returns what it
+/// found for each, in that order, from as few calls as it can (one
+/// `DescribeDBSnapshots` with several IDs, say), so the round costs the
+/// same whether one or fifty are pending, and a throttled call slows the
+/// whole round rather than each resource. The next round comes when the
+/// soonest of the pending ones is due by its own schedule ([`next_look`]).
+///
+/// The outer error is a failed look or a bad setting; each resource's own
+/// outcome is in the list, in the order of `whats`.
+pub async fn until_all_available<T, F, Fut>(
+    whats: &[String],
+    operation: impl Into<Operation>,
+    timeout: Duration,
+    mut look: F,
+) -> Result<Vec<Result<T, WaitError>>, WaitError>
+where
+    T: Observed,
+    F: FnMut(&[usize]) -> Fut,
+    Fut: Future<Output = Result<Vec<Option<T>>, RdsError>>,
+{
     let floor = min_pause(std::env::var(MIN_POLL_ENV).ok().as_deref())
         .map_err(|problem| WaitError::Setting { problem })?;
     let operation = operation.into();
     let (kind, profile) = (operation.kind(), operation.profile());
     let start = tokio::time::Instant::now();
+    let all = match whats {
+        [one] => one.clone(),
+        many => format!("{} resources", many.len()),
+    };
     info!(
-        "waiting up to {} (`wait-timeout`) for {what} to become available",
+        "waiting up to {} (`wait-timeout`) for {all} to become available",
         human(timeout)
     );
     // How long a "not found" right after the create counts as RDS not
     // listing the new resource yet, rather than as its deletion.
     let grace = floor * 3;
-    let mut progress = Progress::default();
-    let mut last = Seen {
-        status: "unknown".to_owned(),
-        percent: None,
-    };
+    let mut progress = vec![Progress::default(); whats.len()];
+    let mut last = vec![
+        Seen {
+            status: "unknown".to_owned(),
+            percent: None,
+        };
+        whats.len()
+    ];
+    let mut done: Vec<Option<Result<T, WaitError>>> = whats.iter().map(|_| None).collect();
     loop {
+        let pending: Vec<usize> = (0..whats.len()).filter(|&i| done[i].is_none()).collect();
         let asked = start.elapsed();
-        let found = look().await?;
-        let seen = found.as_ref().map(Observed::seen);
-        progress.looks += 1;
-        progress.elapsed = start.elapsed();
-        let just_created = progress.elapsed < grace;
-        if seen.is_none() && just_created {
-            info!("{what} is not listed yet; RDS may not show a new resource at once");
-        }
-        match (verdict(kind, seen.as_ref(), just_created), found) {
-            (Verdict::Available, Some(found)) => {
-                let status = found.seen().status;
-                if status == "available" {
-                    info!("{what} is available after {}", human(progress.elapsed));
-                } else {
-                    info!(
-                        "{what} is usable after {}: it is `{status}`, which RDS serves connections in (it finishes in the background)",
-                        human(progress.elapsed)
-                    );
+        let found = look(&pending).await?;
+        let elapsed = start.elapsed();
+        let just_created = elapsed < grace;
+        for (&i, found) in pending.iter().zip(found) {
+            let what = &whats[i];
+            let seen = found.as_ref().map(Observed::seen);
+            progress[i].looks += 1;
+            progress[i].elapsed = elapsed;
+            if seen.is_none() && just_created {
+                info!("{what} is not listed yet; RDS may not show a new resource at once");
+            }
+            match (verdict(kind, seen.as_ref(), just_created), found) {
+                (Verdict::Available, Some(found)) => {
+                    let status = found.seen().status;
+                    if status == "available" {
+                        info!("{what} is available after {}", human(elapsed));
+                    } else {
+                        info!(
+                            "{what} is usable after {}: it is `{status}`, which RDS serves connections in (it finishes in the background)",
+                            human(elapsed)
+                        );
+                    }
+                    done[i] = Some(Ok(found));
                 }
-                return Ok(found);
+                (Verdict::Available, None) => {
+                    unreachable!("a missing resource is never available")
+                }
+                (Verdict::Failed(reason), _) => {
+                    done[i] = Some(Err(WaitError::Failed {
+                        what: what.clone(),
+                        reason,
+                    }));
+                }
+                (Verdict::Pending, _) => {
+                    if let Some(percent) = seen.as_ref().and_then(|seen| seen.percent) {
+                        progress[i].readings.push((asked, percent));
+                    }
+                    if let Some(seen) = seen {
+                        last[i] = seen;
+                    }
+                }
             }
-            (Verdict::Available, None) => unreachable!("a missing resource is never available"),
-            (Verdict::Failed(reason), _) => {
-                return Err(WaitError::Failed {
-                    what: what.to_owned(),
-                    reason,
-                });
-            }
-            (Verdict::Pending, _) => {}
         }
-        if let Some(percent) = seen.as_ref().and_then(|seen| seen.percent) {
-            progress.readings.push((asked, percent));
+        let pending: Vec<usize> = (0..whats.len()).filter(|&i| done[i].is_none()).collect();
+        if pending.is_empty() {
+            return Ok(done.into_iter().flatten().collect());
         }
-        last = seen.unwrap_or(last);
-        let pause = next_look(&progress, profile, floor);
-        let left = timeout.saturating_sub(progress.elapsed);
+        let left = timeout.saturating_sub(elapsed);
         if left.is_zero() {
-            return Err(WaitError::TimedOut {
-                what: what.to_owned(),
-                waited: human(progress.elapsed),
-                status: last.status.clone(),
-                percent: last
-                    .percent
-                    .map(|p| format!(" at {p}%"))
-                    .unwrap_or_default(),
-            });
+            for &i in &pending {
+                done[i] = Some(Err(WaitError::TimedOut {
+                    what: whats[i].clone(),
+                    waited: human(elapsed),
+                    status: last[i].status.clone(),
+                    percent: last[i]
+                        .percent
+                        .map(|p| format!(" at {p}%"))
+                        .unwrap_or_default(),
+                }));
+            }
+            return Ok(done.into_iter().flatten().collect());
         }
-        info!(
-            "waiting for {what}: {}{} after {}; next look in {}",
-            shown(&last.status),
-            last.percent.map(|p| format!(" {p}%")).unwrap_or_default(),
-            human(progress.elapsed),
-            human(pause.min(left)),
-        );
-        tokio::time::sleep(pause.min(left)).await;
+        let pause = pending
+            .iter()
+            .map(|&i| next_look(&progress[i], profile, floor))
+            .min()
+            .unwrap_or(floor)
+            .min(left);
+        let shown_status = |i: usize| {
+            format!(
+                "{}{}",
+                shown(&last[i].status),
+                last[i]
+                    .percent
+                    .map(|p| format!(" {p}%"))
+                    .unwrap_or_default()
+            )
+        };
+        match pending.as_slice() {
+            [i] => info!(
+                "waiting for {}: {} after {}; next look in {}",
+                whats[*i],
+                shown_status(*i),
+                human(elapsed),
+                human(pause),
+            ),
+            many => info!(
+                "waiting for {} of {}: {} after {}; next look in {}",
+                many.len(),
+                whats.len(),
+                many.iter()
+                    .map(|&i| format!("{} {}", whats[i], shown_status(i)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                human(elapsed),
+                human(pause),
+            ),
+        }
+        tokio::time::sleep(pause).await;
     }
 }
 
@@ -814,5 +901,61 @@ mod tests {
         assert_eq!(human(Duration::from_secs(45)), "45s");
         assert_eq!(human(Duration::from_secs(725)), "12m 5s");
         assert_eq!(human(Duration::from_secs(7380)), "2h 3m");
+    }
+
+    /// A fake resource that is `creating` until `ready` seconds have passed.
+    struct Fake {
+        status: &'static str,
+    }
+
+    impl Observed for Fake {
+        fn seen(&self) -> Seen {
+            seen(self.status)
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn several_resources_are_awaited_with_one_look_a_round() {
+        let start = tokio::time::Instant::now();
+        let ready = [30.0, 90.0, 60.0];
+        let whats: Vec<String> = ["a", "b", "c"].map(str::to_owned).to_vec();
+        let mut rounds = 0;
+        let mut asked_for = Vec::new();
+        let results = until_all_available(
+            &whats,
+            Kind::Instance,
+            Duration::from_secs(600),
+            |pending: &[usize]| {
+                rounds += 1;
+                asked_for.push(pending.to_vec());
+                let now = start.elapsed().as_secs_f64();
+                let found: Vec<Option<Fake>> = pending
+                    .iter()
+                    .map(|&i| {
+                        Some(Fake {
+                            status: match i {
+                                // `c` fails at once: the others go on.
+                                2 => "incompatible-parameters",
+                                _ if now >= ready[i] => "available",
+                                _ => "creating",
+                            },
+                        })
+                    })
+                    .collect();
+                async move { Ok(found) }
+            },
+        )
+        .await
+        .unwrap();
+        assert!(results[0].is_ok() && results[1].is_ok());
+        assert!(matches!(&results[2], Err(WaitError::Failed { what, .. }) if what == "c"));
+        // `c` is asked for only in the first round; `a` until it is seen.
+        assert_eq!(asked_for[0], [0, 1, 2]);
+        assert!(asked_for[1..].iter().all(|pending| !pending.contains(&2)));
+        assert_eq!(asked_for.last().unwrap(), &[1]);
+        // One look a round, each answering for all pending: far fewer than
+        // three resources polled on their own.
+        assert_eq!(rounds, asked_for.len());
+        assert!(start.elapsed() >= Duration::from_secs(90));
     }
 }

@@ -92,12 +92,14 @@ proptest! {
         };
         match config::plan(&raw, &ctx, chrono::Utc::now()) {
             Ok(plan) => {
-                if let Action::Snapshot(snapshot) = &plan.action {
-                    prop_assert!(
-                        naming::check_identifier(&snapshot.snapshot_id, MAX_SNAPSHOT_ID).is_ok()
-                    );
-                    for tag in &snapshot.tags {
-                        prop_assert!(naming::check_tag_value(&tag.value).is_ok(), "{tag:?}");
+                if let Action::Snapshot(snapshots) = &plan.action {
+                    for snapshot in snapshots {
+                        prop_assert!(
+                            naming::check_identifier(&snapshot.snapshot_id, MAX_SNAPSHOT_ID).is_ok()
+                        );
+                        for tag in &snapshot.tags {
+                            prop_assert!(naming::check_tag_value(&tag.value).is_ok(), "{tag:?}");
+                        }
                     }
                 }
             }

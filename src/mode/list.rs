@@ -1,5 +1,6 @@
-//! `mode: list`: the snapshots this action made of a DB, newest first, as a
-//! JSON output for later steps and a table in the job summary.
+//! `mode: list`: the snapshots this action made of each DB named, newest
+//! first, as a JSON output for later steps and a table per DB in the job
+//! summary.
 
 use serde_json::json;
 use tracing::info;
@@ -11,8 +12,26 @@ use crate::github::{Report, Table, shown};
 use crate::naming::tag;
 use crate::rds::{Rds, Snapshot, tag_value};
 
-pub async fn run(source: &DbRef, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
-    let source = &as_cluster_if_member(rds, source, out).await?;
+pub async fn run(sources: &[DbRef], rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    let mut entries = Vec::new();
+    for source in sources {
+        let source = as_cluster_if_member(rds, source, out).await?;
+        if sources.len() == 1 {
+            out.set(source.kind.input(), source.id.clone());
+        }
+        entries.extend(list_one(&source, rds, out).await?);
+    }
+    out.set_json("snapshots", serde_json::Value::Array(entries));
+    Ok(())
+}
+
+/// One DB's snapshots: its table, and its entries of the `snapshots`
+/// output.
+async fn list_one(
+    source: &DbRef,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Vec<serde_json::Value>> {
     let snapshots = newest_first(owned_snapshots(rds, source).await?);
     let db = &source.id;
     info!(
@@ -24,6 +43,7 @@ pub async fn run(source: &DbRef, rds: &Rds, out: &mut Report) -> anyhow::Result<
         .iter()
         .map(|snapshot| {
             json!({
+                "db": db,
                 "id": snapshot.id,
                 "arn": snapshot.arn,
                 "status": snapshot.status,
@@ -41,8 +61,6 @@ pub async fn run(source: &DbRef, rds: &Rds, out: &mut Report) -> anyhow::Result<
             snapshot.created.map(rfc3339).unwrap_or_default()
         );
     }
-    out.set(source.kind.input(), db.to_owned());
-    out.set_json("snapshots", serde_json::Value::Array(entries));
     out.tables.push(Table {
         title: format!("Snapshots of {db} made by rds-snapshot-action"),
         headers: vec![
@@ -70,7 +88,7 @@ pub async fn run(source: &DbRef, rds: &Rds, out: &mut Report) -> anyhow::Result<
             })
             .collect(),
     });
-    Ok(())
+    Ok(entries)
 }
 
 /// Newest first; ties by ID, so the order never depends on RDS's.

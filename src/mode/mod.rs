@@ -13,6 +13,7 @@ pub mod prune;
 pub mod restore;
 pub mod snapshot;
 mod summary;
+pub mod wait;
 
 use anyhow::Context as _;
 use tracing::info;
@@ -22,7 +23,6 @@ use crate::db::{self, Db, DbRef, Kind};
 use crate::github::{Report, shown};
 use crate::naming::tag;
 use crate::rds::{Rds, Snapshot, tag_value};
-use crate::wait;
 
 /// Whether this action made the resource: it carries the ownership tag.
 pub fn owned(tags: &[Tag]) -> bool {
@@ -108,7 +108,7 @@ async fn finish_snapshot(
     }
     let id = snapshot.id.clone();
     let kind = snapshot.of;
-    wait::until_available(what, wait::Kind::Snapshot, wait.timeout, || {
+    crate::wait::until_available(what, crate::wait::Kind::Snapshot, wait.timeout, || {
         db::snapshot(rds, kind, &id)
     })
     .await

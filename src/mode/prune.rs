@@ -1,5 +1,5 @@
-//! `mode: prune`: deletes this action's old snapshots of one DB by retention
-//! rules. It only ever considers snapshots that carry the ownership tag and
+//! `mode: prune`: deletes this action's old snapshots of each DB named by
+//! retention rules. It only ever considers snapshots that carry the ownership tag and
 //! name the DB as their source, never deletes one that is not `available`
 //! (a snapshot still being created, say), never deletes the source of a copy
 //! still running (that would cancel the copy), and always keeps the newest
@@ -18,13 +18,23 @@ use crate::naming::tag as key;
 use crate::rds::{Rds, Snapshot, tag_value};
 
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
-    let db = as_cluster_if_member(rds, &plan.db, out).await?;
-    out.set(db.kind.input(), db.id.clone());
-    let pruned = prune(rds, &db, plan.retention, plan.dry_run, Utc::now()).await?;
+    let mut all = Pruned::default();
+    for db in &plan.dbs {
+        let db = as_cluster_if_member(rds, db, out).await?;
+        if plan.dbs.len() == 1 {
+            out.set(db.kind.input(), db.id.clone());
+        }
+        let pruned = prune(rds, &db, plan.retention, plan.dry_run, Utc::now()).await?;
+        out.tables.push(pruned.table(&db.id));
+        all.candidates.extend(pruned.candidates);
+        all.deleted.extend(pruned.deleted);
+        all.held.extend(pruned.held);
+        all.failed.extend(pruned.failed);
+    }
+    let pruned = all;
     out.set_json("prune-candidates", json_ids(&pruned.candidates));
     out.set_json("deleted", json_ids(&pruned.deleted));
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
-    out.tables.push(pruned.table(&db.id));
     for held in &pruned.held {
         out.warn(held.clone());
     }

@@ -5,36 +5,30 @@
 use anyhow::{Context as _, bail};
 use tracing::info;
 
+use futures_util::future::join_all;
+use serde_json::json;
+
 use super::prune::{json_ids, prune};
 use super::summary::age;
-use super::{as_cluster_if_member, console_url, finish_snapshot, owned, same_run, source_db};
+use super::{as_cluster_if_member, console_url, owned, same_run, source_db};
 use crate::config::{Retention, SnapshotPlan, Tag, Wait, rfc3339};
-use crate::db::{self, Db, Kind};
-use crate::github::{Report, shown};
+use crate::db::{self, Db, DbRef, Kind};
+use crate::github::{Report, Table, shown};
 use crate::naming::tag as key;
 use crate::rds::{Rds, RdsError, Snapshot, tag_value};
 use crate::settings::{self, Value};
+use crate::wait::Operation;
 
 pub async fn run(
-    plan: &SnapshotPlan,
+    plans: &[SnapshotPlan],
     wait: Wait,
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    // A cluster member named as an instance: RDS refuses CreateDBSnapshot
-    // on it, and a snapshot of its cluster is what a rollback needs.
-    let resolved = as_cluster_if_member(rds, &plan.db, out).await?;
-    let cluster_plan;
-    let plan = if resolved == plan.db {
-        plan
-    } else {
-        cluster_plan = plan.of_cluster(&resolved.id)?;
-        &cluster_plan
-    };
-    out.set("snapshot-identifier", plan.snapshot_id.clone());
-    out.set(plan.db.kind.input(), plan.db.id.clone());
-    if let (Some(given), Some(stored)) = (&plan.deploy_version_given, &plan.deploy_version) {
+    if let Some(plan) = plans.first()
+        && let (Some(given), Some(stored)) = (&plan.deploy_version_given, &plan.deploy_version)
+    {
         info!(
             "deploy version {} is stored in the tag as {} (RDS tag values cannot hold some of its characters)",
             shown(given),
@@ -45,23 +39,125 @@ pub async fn run(
             format!("{given} (as given; the tag holds `{stored}`)"),
         );
     }
+    // With several DBs the quota is checked once for all of them, since
+    // each would see the same free room.
+    let many = plans.len() > 1;
+    if many {
+        guard_fleet_quota(plans, rds, out).await?;
+    }
+    // Every snapshot is started at once; each DB's part of the step keeps
+    // its own report until they are all back.
+    let starts = join_all(plans.iter().map(|plan| async move {
+        let mut report = Report::default();
+        let started = start(plan, !many, rds, &mut report).await;
+        (report, started)
+    }))
+    .await;
+    let mut rows = Vec::new();
+    let mut deleted = Vec::new();
+    for (plan, (report, started)) in plans.iter().zip(starts) {
+        if let Some(ids) = report
+            .outputs
+            .get("deleted")
+            .and_then(|json| serde_json::from_str::<Vec<String>>(json).ok())
+        {
+            deleted.extend(ids);
+        }
+        out.absorb(report, !many);
+        let (db, started) = match started {
+            Ok((resolved, snapshot)) => (resolved.db, Ok(snapshot)),
+            Err(error) => (plan.db.clone(), Err(format!("{error:#}"))),
+        };
+        rows.push(Row {
+            db,
+            started,
+            done: None,
+        });
+    }
+    if !deleted.is_empty() {
+        out.set_json("deleted", json_ids(&deleted));
+    }
+    if wait.enabled {
+        await_all(&mut rows, wait, rds).await?;
+    } else {
+        info!("not waiting (`wait: false`); `mode: wait` waits for these later");
+    }
+    let took = chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
+    out.note(
+        "took",
+        if wait.enabled {
+            age(took)
+        } else {
+            format!("{} (not waited for: `wait: false`)", age(took))
+        },
+    );
+    report(&rows, rds, out, many)
+}
+
+/// One DB's snapshot in a step: the DB (a member stands for its cluster),
+/// how its start went (or the snapshot `mode: wait` found), and how its
+/// wait ended.
+pub(crate) struct Row {
+    pub db: DbRef,
+    pub started: Result<Snapshot, String>,
+    pub done: Option<Result<Snapshot, String>>,
+}
+
+impl Row {
+    fn last(&self) -> Option<&Snapshot> {
+        match (&self.done, &self.started) {
+            (Some(Ok(done)), _) => Some(done),
+            (_, Ok(started)) => Some(started),
+            _ => None,
+        }
+    }
+
+    fn problem(&self) -> Option<&str> {
+        match (&self.started, &self.done) {
+            (Err(problem), _) | (_, Some(Err(problem))) => Some(problem),
+            _ => None,
+        }
+    }
+}
+
+/// Starts one DB's snapshot, or adopts this run's: resolves a cluster
+/// member to its cluster, checks the source and (`guard`) the quota,
+/// prunes first if asked, and creates it.
+async fn start(
+    plan: &SnapshotPlan,
+    guard: bool,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<(SnapshotPlan, Snapshot)> {
+    // A cluster member named as an instance: RDS refuses CreateDBSnapshot
+    // on it, and a snapshot of its cluster is what a rollback needs.
+    let resolved = as_cluster_if_member(rds, &plan.db, out).await?;
+    let plan = if resolved == plan.db {
+        plan.clone()
+    } else {
+        plan.of_cluster(&resolved.id)?
+    };
+    out.set("snapshot-identifier", plan.snapshot_id.clone());
+    out.set(plan.db.kind.input(), plan.db.id.clone());
     let snapshot = match db::snapshot(rds, plan.db.kind, &plan.snapshot_id).await? {
-        Some(existing) => adopt(existing, plan)?,
+        Some(existing) => adopt(existing, &plan)?,
         None => {
             // The source first: a typo in `db-instance-identifier`, or a
             // stopped instance, must not cost any old snapshot.
-            let db = snapshottable(rds, plan).await?;
+            let db = snapshottable(rds, &plan).await?;
             let trouble = match plan.prune_keep_last {
-                Some(keep) => prune_first(plan, keep, rds, out).await,
+                Some(keep) => prune_first(&plan, keep, rds, out).await,
                 None => None,
             };
-            guard_quota(plan, rds, out, trouble.as_deref()).await?;
+            if guard {
+                guard_quota(plan.db.kind, 1, &plan.db.id, rds, out, trouble.as_deref()).await?;
+            }
             if let Some(trouble) = &trouble {
                 out.warn(format!(
                     "pruning before the snapshot did not finish ({trouble}); the snapshot is taken anyway, since only a full quota needs that space. Prune with `mode: prune` when convenient"
                 ));
             }
-            let created = create(plan, &db, rds, out).await;
+            let created = create(&plan, &db, rds, out).await;
             match (created, &trouble) {
                 // The quota could not be read, and CreateDBSnapshot says it
                 // is full: now the pruning mattered.
@@ -74,26 +170,128 @@ pub async fn run(
             }
         }
     };
-    out.set("snapshot-arn", snapshot.arn.clone());
-    out.set("status", snapshot.status.clone());
-    let what = format!("snapshot `{}` of `{}`", snapshot.id, plan.db.id);
-    let done = finish_snapshot(rds, snapshot, &what, wait).await?;
-    let took = chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
-    out.note(
-        "took",
-        if wait.enabled {
-            age(took)
+    info!(
+        "console: {}",
+        console_url(rds.region(), plan.db.kind.console().1, &snapshot.id)
+    );
+    Ok((plan, snapshot))
+}
+
+/// Waits for every snapshot started, asking RDS once a round for all of
+/// them (one `DescribeDBSnapshots` and one `DescribeDBClusterSnapshots`
+/// with the IDs as a filter), however many there are.
+pub(crate) async fn await_all(rows: &mut [Row], wait: Wait, rds: &Rds) -> anyhow::Result<()> {
+    let started: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].started.is_ok())
+        .collect();
+    let refs: Vec<(Kind, String)> = started
+        .iter()
+        .filter_map(|&i| rows[i].started.as_ref().ok())
+        .map(|snapshot| (snapshot.of, snapshot.id.clone()))
+        .collect();
+    let whats: Vec<String> = started
+        .iter()
+        .filter_map(|&i| Some((&rows[i].db, rows[i].started.as_ref().ok()?)))
+        .map(|(db, snapshot)| format!("snapshot `{}` of `{}`", snapshot.id, db.id))
+        .collect();
+    if whats.is_empty() {
+        return Ok(());
+    }
+    let refs = &refs;
+    let look = |pending: &[usize]| {
+        let wanted: Vec<(Kind, String)> = pending.iter().map(|&i| refs[i].clone()).collect();
+        async move { db::snapshots_by_ids(rds, &wanted).await }
+    };
+    let results = crate::wait::until_all_available(&whats, Operation::Snapshot, wait.timeout, look)
+        .await
+        .context("waiting for the snapshots")?;
+    for (&i, result) in started.iter().zip(results) {
+        rows[i].done = Some(result.map_err(|error| format!("{error:#}")));
+    }
+    Ok(())
+}
+
+/// The outputs, the job summary and the step's verdict: one DB's outcome
+/// as its own outputs and error; several as a map and a table, failing
+/// the step (after the others finished) if any failed.
+pub(crate) fn report(rows: &[Row], rds: &Rds, out: &mut Report, many: bool) -> anyhow::Result<()> {
+    let map: serde_json::Map<String, serde_json::Value> = rows
+        .iter()
+        .map(|row| {
+            let last = row.last();
+            (
+                row.db.id.clone(),
+                json!({
+                    "kind": match row.db.kind {
+                        Kind::Instance => "instance",
+                        Kind::Cluster => "cluster",
+                    },
+                    "snapshot-identifier": last.map(|s| s.id.clone()),
+                    "snapshot-arn": last.map(|s| s.arn.clone()),
+                    "status": last.map(|s| s.status.clone()),
+                    "error": row.problem(),
+                }),
+            )
+        })
+        .collect();
+    out.set_json("snapshots-by-db", serde_json::Value::Object(map));
+    if let [row] = rows {
+        if let Some(last) = row.last() {
+            out.set("snapshot-arn", last.arn.clone());
+            out.set("status", last.status.clone());
+            // The snapshot's ID is validated (letters, digits, hyphens), so
+            // the address is safe as an autolink.
+            out.sections.push(format!(
+                "Console: <{}>\n\n",
+                console_url(rds.region(), last.of.console().1, &last.id)
+            ));
+        }
+        return match row.problem() {
+            Some(problem) => Err(anyhow::anyhow!("{problem}")),
+            None => Ok(()),
+        };
+    }
+    let failed: Vec<&Row> = rows.iter().filter(|row| row.problem().is_some()).collect();
+    out.set(
+        "status",
+        if failed.is_empty() {
+            rows.iter()
+                .filter_map(Row::last)
+                .map(|s| s.status.as_str())
+                .find(|status| *status != "available")
+                .unwrap_or("available")
         } else {
-            format!("{} (not waited for: `wait: false`)", age(took))
+            "failed"
         },
     );
-    // The snapshot's ID is validated (letters, digits, hyphens), so the
-    // address is safe as an autolink.
-    out.sections.push(format!(
-        "Console: <{}>\n\n",
-        console_url(rds.region(), plan.db.kind.console().1, &done.id)
-    ));
-    out.set("status", done.status);
+    out.tables.push(Table {
+        title: format!("Snapshots of {} DBs", rows.len()),
+        headers: vec!["DB", "snapshot", "status", "result"],
+        rows: rows
+            .iter()
+            .map(|row| {
+                let last = row.last();
+                vec![
+                    row.db.id.clone(),
+                    last.map(|s| s.id.clone()).unwrap_or_default(),
+                    last.map(|s| s.status.clone()).unwrap_or_default(),
+                    row.problem().map_or_else(|| "ok".to_owned(), str::to_owned),
+                ]
+            })
+            .collect(),
+    });
+    if !failed.is_empty() && many {
+        bail!(
+            "{} of {} DBs were not snapshotted: {}. The others were (see the table in the job summary); re-run this step to try the failed ones again (it adopts the snapshots already made)",
+            failed.len(),
+            rows.len(),
+            failed
+                .iter()
+                .map(|row| format!("`{}`: {}", row.db.id, row.problem().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
     Ok(())
 }
 
@@ -150,16 +348,50 @@ async fn prune_first(
     }
 }
 
+/// The quota check for several DBs at once: per kind, the snapshots that do
+/// not exist yet (a re-run adopts the others) must all fit.
+async fn guard_fleet_quota(
+    plans: &[SnapshotPlan],
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<()> {
+    let wanted: Vec<(Kind, String)> = plans
+        .iter()
+        .map(|plan| (plan.db.kind, plan.snapshot_id.clone()))
+        .collect();
+    let existing = db::snapshots_by_ids(rds, &wanted).await?;
+    for kind in [Kind::Instance, Kind::Cluster] {
+        let new: Vec<&str> = plans
+            .iter()
+            .zip(&existing)
+            .filter(|(plan, found)| plan.db.kind == kind && found.is_none())
+            .map(|(plan, _)| plan.db.id.as_str())
+            .collect();
+        if new.is_empty() {
+            continue;
+        }
+        let of = new
+            .iter()
+            .map(|id| format!("`{id}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let needed = i64::try_from(new.len()).unwrap_or(i64::MAX);
+        guard_quota(kind, needed, &of, rds, out, None).await?;
+    }
+    Ok(())
+}
+
 /// Refuses to start a snapshot the account's quota would refuse, and warns
 /// when the quota is close, while pruning is still a choice rather than an
 /// emergency.
 async fn guard_quota(
-    plan: &SnapshotPlan,
+    kind: Kind,
+    needed: i64,
+    of: &str,
     rds: &Rds,
     out: &mut Report,
     prune_trouble: Option<&str>,
 ) -> anyhow::Result<()> {
-    let kind = plan.db.kind;
     let (used, max) = match rds.manual_snapshot_quota(kind).await {
         Ok(Some(quota)) => quota,
         // A policy without the permission is a setup mistake to fix, not an
@@ -184,18 +416,22 @@ async fn guard_quota(
         kind.snapshot_noun(),
         rds.region()
     );
-    if used >= max {
+    if used + needed > max {
         bail!(
-            "region {} already holds {used} manual {}s, the account's quota of {max}, so a new snapshot of `{}` would be refused{}. Delete old ones with `mode: prune` (for example `keep-last: 20`), set `prune-keep-last` on this step, or ask AWS Support for a higher quota",
+            "region {} already holds {used} manual {}s, the account's quota of {max}, so {} of {of} would be refused{}. Delete old ones with `mode: prune` (for example `keep-last: 20`), set `prune-keep-last` on this step, or ask AWS Support for a higher quota",
             rds.region(),
             kind.snapshot_noun(),
-            plan.db.id,
+            if needed == 1 {
+                "a new snapshot".to_owned()
+            } else {
+                format!("{needed} new snapshots")
+            },
             prune_trouble
                 .map(|trouble| format!(" (pruning first did not free room: {trouble})"))
                 .unwrap_or_default()
         );
     }
-    let left = max - used;
+    let left = max - used - needed + 1;
     if left <= (max / 10).max(1) {
         out.warn(format!(
             "{used} of {max} manual {}s in {} are used; only {left} left. Prune with `mode: prune` or `prune-keep-last` before deploys start failing",
