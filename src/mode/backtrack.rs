@@ -195,12 +195,13 @@ async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> 
         );
     }
     let replicas = &cluster.replication;
+    // A denied read fails the step, naming the permission: taking it for
+    // "no binary log" would skip this check without saying so.
     let binlog = match cluster.settings.get(settings::DB_CLUSTER_PARAMETER_GROUP) {
-        Some(Value::Text(group)) => match rds.cluster_parameter(group, "binlog_format").await {
-            Ok(value) => value.filter(|value| !value.eq_ignore_ascii_case("OFF")),
-            Err(RdsError::AccessDenied { .. }) => None,
-            Err(error) => return Err(error.into()),
-        },
+        Some(Value::Text(group)) => rds
+            .cluster_parameter(group, "binlog_format")
+            .await?
+            .filter(|value| !value.eq_ignore_ascii_case("OFF")),
         _ => None,
     };
     if (!replicas.is_empty() || binlog.is_some()) && !force {
