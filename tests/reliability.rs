@@ -492,7 +492,7 @@ fn every_mode_succeeds_through_a_20_percent_fault_rate_without_duplicates() {
     let mut table = Vec::new();
     for (seed, scenario) in scenarios().into_iter().enumerate() {
         let runs = scenario.runs();
-        let moto = Moto::start();
+        let moto = emulator();
         let proxy = FaultProxy::start(&moto.endpoint, 0.2, seed as u64 + 1, 0);
         let started = Instant::now();
         let failures: Vec<String> = in_parallel(runs, 8, |n| {
@@ -537,6 +537,17 @@ fn every_mode_succeeds_through_a_20_percent_fault_rate_without_duplicates() {
     );
 }
 
+/// An emulator for one scenario. Every run makes its clusters and cluster
+/// snapshots in the same account, so AWS's default quotas (40 DB clusters,
+/// 100 manual cluster snapshots) would refuse later runs for what earlier
+/// ones left; the suite counts duplicates itself, run by run.
+fn emulator() -> Moto {
+    Moto::start_with(&[
+        ("RDS_EMULATOR_DB_CLUSTER_QUOTA", "100000"),
+        ("RDS_EMULATOR_MANUAL_CLUSTER_SNAPSHOT_QUOTA", "100000"),
+    ])
+}
+
 /// A deterministic pseudo-random number in `0..bound` for run `n`.
 fn pick(n: usize, salt: u64, bound: u64) -> u64 {
     let mut x = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
@@ -553,9 +564,9 @@ fn every_mode_converges_after_a_kill_at_a_random_point() {
         let runs = scenario.runs();
         // A: killed and re-run, behind a proxy that slows every answer so a
         // kill lands mid-step. B: the same world, run once, uninterrupted.
-        let killed_moto = Moto::start();
+        let killed_moto = emulator();
         let proxy = FaultProxy::start(&killed_moto.endpoint, 0.0, 0, 25);
-        let reference_moto = Moto::start();
+        let reference_moto = emulator();
         // How long an uninterrupted step takes here: kills land across it.
         block_on(scenario.setup(&killed_moto, runs));
         let timer = Instant::now();
