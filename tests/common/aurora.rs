@@ -102,3 +102,26 @@ pub async fn snapshot_ids(client: &Client, cluster: &str) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// Waits (at most a minute) until the DB cluster is `available`.
+pub async fn wait_for_cluster(client: &Client, id: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let seen = client
+            .describe_db_clusters()
+            .db_cluster_identifier(id)
+            .send()
+            .await
+            .ok()
+            .and_then(|out| out.db_clusters().first().cloned())
+            .and_then(|cluster| cluster.status().map(str::to_owned));
+        if seen.as_deref() == Some("available") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "DB cluster {id} is {seen:?}, not available, after a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
