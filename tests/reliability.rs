@@ -263,9 +263,7 @@ impl Scenario {
         let target = self.kind.target_input();
         let step = Step::new(moto, self.mode.name(), &run_id(n));
         match self.mode {
-            Mode::Snapshot => step
-                .with(source, &db)
-                .with("deploy-version", &version(n)),
+            Mode::Snapshot => step.with(source, &db).with("deploy-version", &version(n)),
             Mode::Restore => step
                 .with("snapshot-identifier", "latest")
                 .with(source, &db)
@@ -289,9 +287,7 @@ impl Scenario {
             Mode::Copy => step
                 .with("snapshot-identifier", &snap(n, 0))
                 .with("target-region", "us-west-2"),
-            Mode::Backtrack => step
-                .with(source, &db)
-                .with("deploy-version", &version(n)),
+            Mode::Backtrack => step.with(source, &db).with("deploy-version", &version(n)),
         }
     }
 
