@@ -18,6 +18,14 @@ use rds_snapshot_action::db::Kind;
 /// Monitoring on.
 const NOT_ENFORCED_BY_MOTO: &[&str] = &["rds:AddTagsToResource", "iam:PassRole"];
 
+/// Actions the emulator never makes a step call: a restored cluster there
+/// keeps its source's maintenance window, where AWS gives it one of its own
+/// (no cluster restore call takes `PreferredMaintenanceWindow`), so the
+/// ModifyDBCluster that carries the window over finds nothing to change.
+/// TODO: remove once the emulator's restore defaults give a restored
+/// cluster AWS's window.
+const NOT_CALLED_IN_THE_EMULATOR: &[&str] = &["rds:ModifyDBCluster"];
+
 /// Requests moto serves before it enforces IAM: the three that create the
 /// admin user who sets up everything else.
 const BOOTSTRAP_REQUESTS: &str = "3";
@@ -480,6 +488,12 @@ async fn each_modes_documented_policy_is_enough_and_every_action_in_it_is_needed
             if NOT_ENFORCED_BY_MOTO.contains(&action.as_str()) {
                 report.push(format!(
                     "{mode}: {action} not checked (moto does not enforce it)"
+                ));
+                continue;
+            }
+            if NOT_CALLED_IN_THE_EMULATOR.contains(&action.as_str()) {
+                report.push(format!(
+                    "{mode}: {action} not checked (the emulator never calls it)"
                 ));
                 continue;
             }
