@@ -275,7 +275,7 @@ impl Scenario {
                     .with(target, &self.target(n).unwrap());
                 // Every third cluster run is a clone (copy-on-write), of
                 // either engine.
-                if self.kind == Kind::Cluster && n % 3 == 0 {
+                if self.kind == Kind::Cluster && n.is_multiple_of(3) {
                     step.with("restore-type", "copy-on-write")
                 } else {
                     step
