@@ -137,6 +137,27 @@ impl RdsError {
         }
     }
 
+    /// Whether another try may succeed: throttling, a 5xx answer, or no
+    /// answer at all (a reset, a timeout). The SDK retries these itself;
+    /// this is for the one call sent without its retries
+    /// ([`Rds::backtrack`]).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RdsError::Aws { code, .. } => {
+                code == "request failed"
+                    || code.starts_with("Throttling")
+                    || matches!(
+                        code.as_str(),
+                        "RequestLimitExceeded"
+                            | "InternalFailure"
+                            | "InternalError"
+                            | "ServiceUnavailable"
+                    )
+            }
+            _ => false,
+        }
+    }
+
     fn is_not_found(&self) -> bool {
         matches!(self, RdsError::Aws { code, .. } if code.contains("NotFound"))
     }
@@ -1210,7 +1231,11 @@ impl Rds {
         Ok(None)
     }
 
-    /// Starts a Backtrack of the cluster to `to`.
+    /// Sends BacktrackDBCluster once, without the SDK's retries: the call
+    /// has no name or client token that makes a repeat harmless, so a retry
+    /// of a try whose answer was lost would rewind the cluster a second
+    /// time. The caller decides, from [`Rds::backtracks`], whether to send
+    /// it again (see [`RdsError::is_transient`]).
     pub async fn backtrack(
         &self,
         cluster: &str,
@@ -1223,6 +1248,11 @@ impl Rds {
             .db_cluster_identifier(cluster)
             .backtrack_to(aws_time(to))
             .force(force)
+            .customize()
+            .config_override(
+                aws_sdk_rds::config::Config::builder()
+                    .retry_config(aws_config::retry::RetryConfig::disabled()),
+            )
             .send()
             .await
             .map_err(|error| RdsError::from_sdk("BacktrackDBCluster", error))?;

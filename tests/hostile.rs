@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, is_mutating};
+use common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, aurora, is_mutating};
 
 /// One bad-input case: the step's inputs, and what its single `::error::`
 /// line must contain (the input's name, the value, the fix).
@@ -31,12 +31,24 @@ const fn case(
 
 const DB: (&str, &str) = ("db-instance-identifier", "prod");
 const TARGET: (&str, &str) = ("target-db-instance-identifier", "prod-rollback");
+const CLUSTER: (&str, &str) = ("db-cluster-identifier", "aurora");
+const CLUSTER_TARGET: (&str, &str) = ("target-db-cluster-identifier", "aurora-rollback");
 const LONG_DB: &str = "a123456789012345678901234567890123456789012345678901234567890123";
 
 fn cases() -> Vec<Case> {
     let long_snapshot: &'static str = Box::leak(format!("s{}", "1".repeat(255)).into_boxed_str());
     let long_snapshot_with: &'static [(&'static str, &'static str)] =
         Box::leak(vec![DB, ("snapshot-identifier", long_snapshot)].into_boxed_slice());
+    // A time inside `aurora-binlog`'s backtrack window: it was made before
+    // the cases are (see `aurora_world`).
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let binlog_with: &'static [(&'static str, &'static str)] = Box::leak(
+        vec![
+            ("db-cluster-identifier", "aurora-binlog"),
+            ("restore-time", &*Box::leak(now.into_boxed_str())),
+        ]
+        .into_boxed_slice(),
+    );
     vec![
         case(
             "snapshop",
@@ -501,10 +513,226 @@ fn cases() -> Vec<Case> {
             &[
                 "input `snapshot-identifier`",
                 "`arn:aws:rds:bad`",
-                "DB snapshot ARN",
+                "snapshot ARN such as",
+            ],
+        ),
+        // Aurora: which kind of DB, named by which input.
+        case(
+            "snapshot",
+            &[DB, CLUSTER],
+            &[
+                "input `db-cluster-identifier`",
+                "`aurora` and input `db-instance-identifier` `prod` both name the source",
+                "give only one",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                DB,
+                ("snapshot-identifier", "latest"),
+                ("target-db-cluster-identifier", "prod-rollback"),
+            ],
+            &[
+                "`prod` names an RDS DB instance, not an Aurora cluster member",
+                "set `target-db-instance-identifier` instead",
+            ],
+        ),
+        case(
+            "pitr",
+            &[CLUSTER, TARGET, ("restore-time", "latest")],
+            &[
+                "input `target-db-instance-identifier`",
+                "the source `aurora` is an Aurora DB cluster",
+                "set `target-db-cluster-identifier` instead",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("snapshot-identifier", "latest"),
+                ("reader-count", "16"),
+            ],
+            &["input `reader-count`", "`16`", "from 0 (writer only) to 15"],
+        ),
+        case(
+            "restore",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("snapshot-identifier", "latest"),
+                ("reader-count", "two"),
+            ],
+            &["input `reader-count`", "`two`", "whole number from 0"],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("reader-count", "1"),
+            ],
+            &[
+                "input `reader-count`",
+                "is for Aurora cluster restores",
+                "a DB instance has no readers",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("restore-time", "latest"),
+                ("restore-type", "clone"),
+            ],
+            &[
+                "input `restore-type`",
+                "`full-copy` (the default) or `copy-on-write`",
+                "got `clone`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("restore-time", "2025-01-01T00:00:00Z"),
+                ("restore-type", "copy-on-write"),
+            ],
+            &[
+                "input `restore-time`",
+                "must be `latest` with `restore-type: copy-on-write`",
+                "got `2025-01-01T00:00:00Z`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                DB,
+                TARGET,
+                ("restore-time", "latest"),
+                ("restore-type", "copy-on-write"),
+            ],
+            &[
+                "input `restore-type`",
+                "needs an Aurora cluster",
+                "set `db-cluster-identifier`",
+            ],
+        ),
+        // Backtrack: every refusal, the later ones after a describe.
+        case(
+            "backtrack",
+            &[CLUSTER],
+            &[
+                "input `restore-time` is required in mode `backtrack`",
+                "`deploy-version`",
+            ],
+        ),
+        case(
+            "backtrack",
+            &[CLUSTER, ("restore-time", "latest")],
+            &[
+                "input `restore-time`",
+                "cannot be `latest` in mode `backtrack`",
+                "set `deploy-version`",
+            ],
+        ),
+        case(
+            "backtrack",
+            &[
+                CLUSTER,
+                ("restore-time", "2025-01-01T00:00:00Z"),
+                ("deploy-version", "v1"),
+            ],
+            &[
+                "input `restore-time`",
+                "conflicts with input `deploy-version` `v1`",
+                "give only one",
+            ],
+        ),
+        case(
+            "backtrack",
+            &[DB, ("restore-time", "2025-01-01T00:00:00Z")],
+            &[
+                "`prod` (input `db-instance-identifier`) is an RDS DB instance",
+                "only for Aurora MySQL clusters",
+                "`mode: pitr`",
+            ],
+        ),
+        case(
+            "backtrack",
+            &[
+                ("db-cluster-identifier", "aurora-pg"),
+                ("restore-time", "2025-01-01T00:00:00Z"),
+            ],
+            &[
+                "runs `aurora-postgresql`",
+                "only for Aurora MySQL",
+                "`mode: pitr`",
+            ],
+        ),
+        case(
+            "backtrack",
+            &[
+                ("db-cluster-identifier", "aurora-nobt"),
+                ("restore-time", "2025-01-01T00:00:00Z"),
+            ],
+            &[
+                "`aurora-nobt` has Backtrack turned off",
+                "backtrack window is 0",
+                "`mode: pitr`",
+            ],
+        ),
+        case(
+            "backtrack",
+            &[CLUSTER, ("restore-time", "2020-01-01T00:00:00Z")],
+            &[
+                "2020-01-01T00:00:00Z, is before the earliest time DB cluster `aurora` can be backtracked to",
+                "Pick a time from",
+            ],
+        ),
+        case(
+            "backtrack",
+            binlog_with,
+            &[
+                "`aurora-binlog` writes a binary log",
+                "`binlog_format` is `ROW`",
+                "`force: true`",
+            ],
+        ),
+        case(
+            "backtrack",
+            &[
+                ("db-cluster-identifier", "missing"),
+                ("restore-time", "2025-01-01T00:00:00Z"),
+            ],
+            &[
+                "DB cluster `missing` does not exist in region us-east-1",
+                "check input `db-cluster-identifier`",
             ],
         ),
     ]
+}
+
+/// The Aurora clusters the cluster cases refuse: `aurora` (Aurora MySQL
+/// with a backtrack window), `aurora-pg` (Aurora PostgreSQL),
+/// `aurora-nobt` (Aurora MySQL without Backtrack), `aurora-binlog` (Aurora
+/// MySQL writing a binary log), each from `tests/support/aurora.py`.
+fn aurora_world(moto: &Moto) {
+    // First, so that the time its case asks for is after its creation.
+    aurora::create(moto, "aurora-binlog", "aurora-mysql", &["--binlog"], None);
+    aurora::create(moto, "aurora", "aurora-mysql", &[], None);
+    aurora::create(moto, "aurora-pg", "aurora-postgresql", &[], None);
+    aurora::create(
+        moto,
+        "aurora-nobt",
+        "aurora-mysql",
+        &["--no-backtrack"],
+        None,
+    );
 }
 
 /// prod (with one snapshot of ours, one foreign), a stopped DB, and an
@@ -533,6 +761,7 @@ async fn world(moto: &Moto) {
 async fn every_bad_input_fails_with_one_clear_error_and_no_mutating_call() {
     let moto = Moto::start();
     world(&moto).await;
+    aurora_world(&moto);
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
     let cases = cases();
     assert!(cases.len() >= 40, "{} cases", cases.len());

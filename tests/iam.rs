@@ -8,7 +8,8 @@ mod common;
 use std::path::Path;
 
 use aws_sdk_rds::config::Credentials;
-use common::{Moto, REGION, Step, create_db, create_tuned_db, own_snapshot};
+use common::{Moto, REGION, Step, aurora, create_db, create_tuned_db, own_snapshot};
+use rds_snapshot_action::db::Kind;
 
 /// Actions moto cannot show to be needed: it authorises only the API action
 /// called, while AWS also requires `rds:AddTagsToResource` for tags given in
@@ -16,6 +17,14 @@ use common::{Moto, REGION, Step, create_db, create_tuned_db, own_snapshot};
 /// scoped to the monitoring role) for a ModifyDBInstance that turns Enhanced
 /// Monitoring on.
 const NOT_ENFORCED_BY_MOTO: &[&str] = &["rds:AddTagsToResource", "iam:PassRole"];
+
+/// Actions the emulator never makes a step call: a restored cluster there
+/// keeps its source's maintenance window, where AWS gives it one of its own
+/// (no cluster restore call takes `PreferredMaintenanceWindow`), so the
+/// ModifyDBCluster that carries the window over finds nothing to change.
+/// TODO: remove once the emulator's restore defaults give a restored
+/// cluster AWS's window.
+const NOT_CALLED_IN_THE_EMULATOR: &[&str] = &["rds:ModifyDBCluster"];
 
 /// Requests moto serves before it enforces IAM: the three that create the
 /// admin user who sets up everything else.
@@ -78,43 +87,47 @@ fn without(policy: &serde_json::Value, action: &str) -> serde_json::Value {
 
 #[test]
 fn delete_snapshot_is_allowed_only_on_snapshots_with_our_ownership_tag() {
+    // Each delete action in a statement of its own, on its own snapshot
+    // kind's ARNs (`snapshot:` and `cluster-snapshot:`), only where our tag is.
+    let deletes = [
+        ("rds:DeleteDBSnapshot", "arn:aws:rds:*:*:snapshot:*"),
+        (
+            "rds:DeleteDBClusterSnapshot",
+            "arn:aws:rds:*:*:cluster-snapshot:*",
+        ),
+    ];
     for mode in ["prune", "delete"] {
         let policy = documented(mode);
         let statements = policy["Statement"].as_array().unwrap();
-        let deleting: Vec<&serde_json::Value> = statements
-            .iter()
-            .filter(|s| {
-                actions(&serde_json::json!({"Statement": [s]}))
-                    .iter()
-                    .any(|a| a == "rds:DeleteDBSnapshot" || a == "rds:*")
-            })
-            .collect();
-        assert_eq!(deleting.len(), 1, "{mode}: {policy:#}");
-        let statement = deleting[0];
-        assert_eq!(
-            statement["Action"],
-            serde_json::json!(["rds:DeleteDBSnapshot"]),
-            "{mode}"
-        );
-        assert_eq!(
-            statement["Resource"], "arn:aws:rds:*:*:snapshot:*",
-            "{mode}"
-        );
-        assert_eq!(
-            statement["Condition"],
-            serde_json::json!({"StringEquals": {
-                "aws:ResourceTag/rds-snapshot-action:managed-by": "rds-snapshot-action"
-            }}),
-            "{mode}"
-        );
-    }
-    for mode in ["snapshot", "restore", "pitr", "list", "copy"] {
-        assert!(
-            !actions(&documented(mode))
+        for (action, resource) in deletes {
+            let deleting: Vec<&serde_json::Value> = statements
                 .iter()
-                .any(|a| a == "rds:DeleteDBSnapshot"),
-            "{mode} must not be allowed to delete snapshots"
-        );
+                .filter(|s| {
+                    actions(&serde_json::json!({"Statement": [s]}))
+                        .iter()
+                        .any(|a| a == action || a == "rds:*")
+                })
+                .collect();
+            assert_eq!(deleting.len(), 1, "{mode} {action}: {policy:#}");
+            let statement = deleting[0];
+            assert_eq!(statement["Action"], serde_json::json!([action]), "{mode}");
+            assert_eq!(statement["Resource"], resource, "{mode} {action}");
+            assert_eq!(
+                statement["Condition"],
+                serde_json::json!({"StringEquals": {
+                    "aws:ResourceTag/rds-snapshot-action:managed-by": "rds-snapshot-action"
+                }}),
+                "{mode} {action}"
+            );
+        }
+    }
+    for mode in ["snapshot", "restore", "pitr", "list", "copy", "backtrack"] {
+        for (action, _) in deletes {
+            assert!(
+                !actions(&documented(mode)).iter().any(|a| a == action),
+                "{mode} must not be allowed to {action}"
+            );
+        }
     }
 }
 
@@ -173,6 +186,8 @@ struct Account<'a> {
     moto: &'a Moto,
     iam: aws_sdk_iam::Client,
     rds: aws_sdk_rds::Client,
+    /// The admin's access key, for setup scripts (aurora.py).
+    admin: (String, String),
 }
 
 impl<'a> Account<'a> {
@@ -192,11 +207,12 @@ impl<'a> Account<'a> {
             }),
         )
         .await;
-        let admin = Credentials::new(key, secret, None, None, "admin");
+        let admin = Credentials::new(key.clone(), secret.clone(), None, None, "admin");
         Account {
             moto,
             iam: iam_client(moto, admin.clone()),
             rds: rds_client(moto, admin),
+            admin: (key, secret),
         }
     }
 }
@@ -254,8 +270,25 @@ async fn user_with_policy(
     )
 }
 
-/// Prepares attempt `n` of `mode` as the admin; returns the step's inputs.
-async fn prepare(account: &Account<'_>, mode: &str, n: usize) -> Vec<(&'static str, String)> {
+/// Prepares attempt `n` of `mode` on a DB of `kind` as the admin; returns
+/// the step's inputs.
+async fn prepare(
+    account: &Account<'_>,
+    mode: &str,
+    kind: Kind,
+    n: usize,
+) -> Vec<(&'static str, String)> {
+    match kind {
+        Kind::Instance => prepare_instance(account, mode, n).await,
+        Kind::Cluster => prepare_cluster(account, mode, n).await,
+    }
+}
+
+async fn prepare_instance(
+    account: &Account<'_>,
+    mode: &str,
+    n: usize,
+) -> Vec<(&'static str, String)> {
     let db = format!("{mode}-{n}");
     if matches!(mode, "restore" | "pitr") {
         // Its own parameter and option groups, Enhanced Monitoring and
@@ -301,18 +334,106 @@ async fn prepare(account: &Account<'_>, mode: &str, n: usize) -> Vec<(&'static s
                 ("share-with-account-ids", "210987654321".into()),
             ]
         }
-        other => panic!("no IAM scenario for mode {other}"),
+        other => panic!("no IAM scenario for mode {other} on a DB instance"),
+    }
+}
+
+/// The same on a production-like Aurora MySQL cluster (aurora.py: its own
+/// subnet group, cluster and instance parameter groups, a writer and a
+/// reader, a backtrack window), so every check the cluster paths make is
+/// made.
+async fn prepare_cluster(
+    account: &Account<'_>,
+    mode: &str,
+    n: usize,
+) -> Vec<(&'static str, String)> {
+    let db = format!("{mode}-c{n}");
+    let (key, secret) = &account.admin;
+    aurora::create(
+        account.moto,
+        &db,
+        "aurora-mysql",
+        &[],
+        Some((key.as_str(), secret.as_str())),
+    );
+    if matches!(mode, "restore" | "pitr") {
+        // A maintenance window of its own, which no cluster restore call
+        // takes: the new cluster gets RDS's, and only the ModifyDBCluster
+        // after the restore carries it over.
+        account
+            .rds
+            .modify_db_cluster()
+            .db_cluster_identifier(&db)
+            .preferred_maintenance_window("sun:05:00-sun:05:30")
+            .apply_immediately(true)
+            .send()
+            .await
+            .expect("set the cluster's maintenance window");
+        aurora::wait_for_cluster(&account.rds, &db).await;
+    }
+    let snap = format!("{db}-s");
+    let own = |id: String, version: Option<&'static str>| {
+        let (rds, db) = (account.rds.clone(), db.clone());
+        async move { aurora::own_snapshot(&rds, &db, &id, version).await }
+    };
+    match mode {
+        "snapshot" => vec![
+            ("db-cluster-identifier", db),
+            ("deploy-version", "v1".into()),
+        ],
+        "restore" => {
+            own(snap, None).await;
+            vec![
+                ("snapshot-identifier", "latest".into()),
+                ("db-cluster-identifier", db.clone()),
+                ("target-db-cluster-identifier", format!("{db}-rb")),
+            ]
+        }
+        "pitr" => vec![
+            ("db-cluster-identifier", db.clone()),
+            ("restore-time", "latest".into()),
+            ("target-db-cluster-identifier", format!("{db}-pitr")),
+        ],
+        "list" => vec![("db-cluster-identifier", db)],
+        "prune" => {
+            own(format!("{snap}1"), None).await;
+            own(format!("{snap}2"), None).await;
+            vec![("db-cluster-identifier", db), ("keep-last", "1".into())]
+        }
+        "delete" => {
+            own(snap.clone(), None).await;
+            vec![("snapshot-identifier", snap)]
+        }
+        "copy" => {
+            own(snap.clone(), None).await;
+            vec![
+                ("snapshot-identifier", snap),
+                ("target-region", "us-west-2".into()),
+                ("share-with-account-ids", "210987654321".into()),
+            ]
+        }
+        // Back to just before deploy v1: found by its snapshot.
+        "backtrack" => {
+            own(snap, Some("v1")).await;
+            vec![
+                ("db-cluster-identifier", db),
+                ("deploy-version", "v1".into()),
+            ]
+        }
+        other => panic!("no IAM scenario for mode {other} on an Aurora cluster"),
     }
 }
 
 async fn run_as(
     account: &Account<'_>,
     mode: &str,
+    kind: Kind,
     n: usize,
     policy: &serde_json::Value,
 ) -> common::Ran {
-    let inputs = prepare(account, mode, n).await;
-    let (key, secret) = user_with_policy(&account.iam, &format!("{mode}-user-{n}"), policy).await;
+    let inputs = prepare(account, mode, kind, n).await;
+    let user = format!("{mode}-{}-user-{n}", kind.cli());
+    let (key, secret) = user_with_policy(&account.iam, &user, policy).await;
     let mut step = Step::new(account.moto, mode, &format!("{}", 8000 + n))
         .env("AWS_ACCESS_KEY_ID", &key)
         .env("AWS_SECRET_ACCESS_KEY", &secret)
@@ -323,40 +444,90 @@ async fn run_as(
     step.run()
 }
 
+/// The kinds of DB a mode's policy covers: both, except Backtrack, which
+/// exists only for Aurora MySQL clusters.
+fn kinds(mode: &str) -> &'static [Kind] {
+    if mode == "backtrack" {
+        &[Kind::Cluster]
+    } else {
+        &[Kind::Instance, Kind::Cluster]
+    }
+}
+
+/// One policy serves a mode on instances and on clusters, so an action is
+/// needed when taking it out fails the step on either: the instance run is
+/// tried first, and the cluster run when the instance run does not need it
+/// (a cluster-only call such as `rds:RestoreDBClusterFromSnapshot`).
 #[tokio::test]
 async fn each_modes_documented_policy_is_enough_and_every_action_in_it_is_needed() {
     let mut report = Vec::new();
     for mode in [
-        "snapshot", "restore", "pitr", "list", "prune", "delete", "copy",
+        "snapshot",
+        "restore",
+        "pitr",
+        "list",
+        "prune",
+        "delete",
+        "copy",
+        "backtrack",
     ] {
         let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", BOOTSTRAP_REQUESTS)]);
         let account = Account::bootstrap(&moto).await;
         let policy = policy(mode);
-        let ran = run_as(&account, mode, 0, &policy).await;
-        assert_eq!(ran.code, 0, "{mode} with docs/iam/{mode}.json:\n{ran}");
+        let mut n = 0;
+        for kind in kinds(mode) {
+            let ran = run_as(&account, mode, *kind, n, &policy).await;
+            assert_eq!(
+                ran.code, 0,
+                "{mode} on a {kind} with docs/iam/{mode}.json:\n{ran}"
+            );
+            n += 1;
+        }
         let mut checked = Vec::new();
-        for (n, action) in actions(&policy).iter().enumerate() {
+        for action in actions(&policy) {
             if NOT_ENFORCED_BY_MOTO.contains(&action.as_str()) {
                 report.push(format!(
                     "{mode}: {action} not checked (moto does not enforce it)"
                 ));
                 continue;
             }
-            let ran = run_as(&account, mode, n + 1, &without(&policy, action)).await;
-            assert_ne!(ran.code, 0, "{mode} without {action} succeeded:\n{ran}");
+            if NOT_CALLED_IN_THE_EMULATOR.contains(&action.as_str()) {
+                report.push(format!(
+                    "{mode}: {action} not checked (the emulator never calls it)"
+                ));
+                continue;
+            }
+            let reduced = without(&policy, &action);
+            let mut failed = None;
+            for kind in kinds(mode) {
+                let ran = run_as(&account, mode, *kind, n, &reduced).await;
+                n += 1;
+                if ran.code != 0 {
+                    failed = Some((*kind, ran));
+                    break;
+                }
+            }
+            let Some((kind, ran)) = failed else {
+                panic!("{mode} without {action} succeeded on every kind of DB: it is not needed");
+            };
             let error = ran.error();
             assert!(
                 error.contains(action.as_str()),
-                "{mode} without {action}: {error}"
+                "{mode} on a {kind} without {action}: {error}"
             );
             assert!(
                 error.contains("IAM policy"),
-                "{mode} without {action}: {error}"
+                "{mode} on a {kind} without {action}: {error}"
             );
-            checked.push(action.clone());
+            checked.push(format!("{action} ({})", kind.cli()));
         }
         report.push(format!(
-            "{mode}: succeeds with its policy; fails naming each of {checked:?} when it is removed"
+            "{mode}: succeeds with its policy on {}; fails naming each of {checked:?} when it is removed",
+            kinds(mode)
+                .iter()
+                .map(|kind| kind.noun())
+                .collect::<Vec<_>>()
+                .join(" and ")
         ));
     }
     println!("{}", report.join("\n"));

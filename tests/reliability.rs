@@ -3,7 +3,11 @@
 //! again. Each test prints a table of what it did; the README's
 //! "Reliability" section quotes them.
 //!
-//! `RELIABILITY_RUNS` sets the runs per mode (default 50).
+//! Each mode runs on RDS DB instances and on Aurora clusters (a
+//! production-like cluster with a writer and a reader, from
+//! `tests/support/aurora.py`). `RELIABILITY_RUNS` sets the runs per
+//! instance scenario (default 50), `RELIABILITY_CLUSTER_RUNS` per cluster
+//! scenario (default 20; see [`Scenario::runs`]).
 
 mod common;
 
@@ -12,15 +16,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{FaultProxy, Moto, Step};
+use common::{FaultProxy, Moto, Step, aurora};
 use rds_snapshot_action::config::Mode;
-
-fn runs() -> usize {
-    std::env::var("RELIABILITY_RUNS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(50)
-}
+use rds_snapshot_action::db::Kind;
+use rds_snapshot_action::naming;
 
 fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
@@ -53,34 +52,49 @@ fn in_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T +
     results.into_iter().map(|(_, result)| result).collect()
 }
 
-/// One mode, with the world it needs and the world it must leave. Every
-/// mode the action has is a scenario: the matches below are exhaustive, so
-/// a new mode does not compile until it joins both suites.
+/// One mode on one kind of DB, with the world it needs and the world it
+/// must leave. Every mode the action has is a scenario on an RDS DB instance
+/// and on an Aurora cluster where it applies: the matches below are
+/// exhaustive, so a new mode does not compile until it joins both suites.
 #[derive(Debug, Clone, Copy)]
-struct Scenario(Mode);
+struct Scenario {
+    mode: Mode,
+    kind: Kind,
+}
 
 /// The scenarios to run: all, or those `RELIABILITY_MODES` names
-/// (comma-separated), to re-run one while investigating.
+/// (comma-separated, e.g. `restore,cluster-restore`), to re-run one while
+/// investigating.
 fn scenarios() -> Vec<Scenario> {
     let only = std::env::var("RELIABILITY_MODES").unwrap_or_default();
-    Mode::ALL
+    [Kind::Instance, Kind::Cluster]
         .into_iter()
-        .filter(|mode| *mode != Mode::Backtrack)
-        .map(Scenario)
+        .flat_map(|kind| Mode::ALL.map(|mode| Scenario { mode, kind }))
+        .filter(|s| s.applies())
         .filter(|s| only.is_empty() || only.split(',').any(|name| name == s.name()))
         .collect()
 }
 
-/// The resources a run is judged by: the DB's snapshots in the step's
-/// region and in us-west-2, and the DB instances named after the DB.
+/// The resources a run is judged by, all named after the run's DB: its
+/// snapshots (of its kind) in the step's region and in us-west-2, the DB
+/// clusters and DB instances, what is not `available`, and the cluster's
+/// Backtracks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct World {
     snapshots: Vec<String>,
     copies: Vec<String>,
+    clusters: Vec<String>,
     instances: Vec<String>,
-    /// Instances with the source's Enhanced Monitoring and Performance
-    /// Insights, which only the modify after a restore carries over.
+    /// Instances with their source's monitoring, which only the carry-over
+    /// gives: Enhanced Monitoring and Performance Insights for a DB
+    /// instance (set by the modify after a restore), Performance Insights
+    /// for an Aurora reader (set by its CreateDBInstance).
     monitored: Vec<String>,
+    /// Clusters and instances that are not `available`, with their status:
+    /// a step ends with every DB it made serving.
+    unavailable: Vec<String>,
+    /// The source cluster's Backtracks: status and where to.
+    backtracks: Vec<String>,
 }
 
 fn db(n: usize) -> String {
@@ -95,169 +109,392 @@ fn run_id(n: usize) -> String {
     (7000 + n).to_string()
 }
 
+/// Run `n`'s Aurora engine: both, alternately; Backtrack exists only for
+/// Aurora MySQL.
+fn engine(mode: Mode, n: usize) -> &'static str {
+    if mode == Mode::Backtrack || n % 2 == 1 {
+        "aurora-mysql"
+    } else {
+        "aurora-postgresql"
+    }
+}
+
+/// Run `n`'s deploy version, whose pre-deploy snapshot a Backtrack rewinds
+/// to.
+fn version(n: usize) -> String {
+    format!("v{n}")
+}
+
 impl Scenario {
-    fn name(self) -> &'static str {
-        self.0.name()
+    /// Backtrack rewinds an Aurora MySQL cluster; on a DB instance it is
+    /// refused before any call (tests/hostile.rs).
+    fn applies(self) -> bool {
+        match (self.mode, self.kind) {
+            (Mode::Backtrack, Kind::Instance) => false,
+            (_, Kind::Instance | Kind::Cluster) => true,
+        }
     }
 
-    /// Prepares run `n`'s world, straight against moto; returns the world
-    /// a correct run leaves.
-    async fn setup(self, moto: &Moto, n: usize) -> World {
-        let db = db(n);
-        let tuned = matches!(self.0, Mode::Restore | Mode::Pitr);
-        if tuned {
-            common::create_tuned_db(&moto.client(), &db).await;
-        } else {
-            moto.create_db(&db).await;
+    fn name(self) -> String {
+        match self.kind {
+            Kind::Instance => self.mode.name().to_owned(),
+            Kind::Cluster => format!("cluster-{}", self.mode.name()),
         }
-        let snapshots = match self.0 {
-            Mode::Restore | Mode::List | Mode::Delete | Mode::Copy => 1,
+    }
+
+    /// Runs per suite. Instances: `RELIABILITY_RUNS` (default 50). Clusters:
+    /// `RELIABILITY_CLUSTER_RUNS` (default 20): each cluster run builds a
+    /// production-like cluster with a writer and a reader (aurora.py, a
+    /// Python process, about 2.5 s), and a restore then creates a cluster
+    /// and two instances, so a cluster run costs about four times an
+    /// instance run. At 50 runs the eight cluster scenarios would take the
+    /// suite from ~7.5 to over 20 minutes on CI's 2 cores; at 20 they add
+    /// about as much as the instance scenarios take, and 20 faulted runs of
+    /// ~30-100 requests each still meet every fault kind many times.
+    fn runs(self) -> usize {
+        let (var, default) = match self.kind {
+            Kind::Instance => ("RELIABILITY_RUNS", 50),
+            Kind::Cluster => ("RELIABILITY_CLUSTER_RUNS", 20),
+        };
+        std::env::var(var)
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// How many of this action's snapshots of the DB the world starts with.
+    fn snapshots(self) -> usize {
+        match self.mode {
+            Mode::Restore | Mode::List | Mode::Delete | Mode::Copy | Mode::Backtrack => 1,
             Mode::Prune => 3,
             Mode::Snapshot | Mode::Pitr => 0,
-            Mode::Backtrack => todo!("backtrack scenario"),
-        };
-        for k in 0..snapshots {
-            moto.own_snapshot(&db, &snap(n, k), None).await;
         }
-        let existing = moto.snapshot_ids(&db).await;
-        let (snapshots, copies, instances) = match self.0 {
-            Mode::Snapshot => (
-                vec![format!("{db}-v{n}-r{}", run_id(n))],
-                vec![],
-                vec![db.clone()],
-            ),
-            Mode::Restore => (existing, vec![], vec![db.clone(), format!("{db}-rb")]),
-            Mode::Pitr => (existing, vec![], vec![db.clone(), format!("{db}-pitr")]),
-            Mode::List => (existing, vec![], vec![db.clone()]),
-            Mode::Prune => (vec![newest(moto, &db).await], vec![], vec![db.clone()]),
-            Mode::Delete => (vec![], vec![], vec![db.clone()]),
-            Mode::Copy => (existing.clone(), existing, vec![db.clone()]),
-            Mode::Backtrack => todo!("backtrack scenario"),
+    }
+
+    /// The new DB a restore makes, if the mode makes one.
+    fn target(self, n: usize) -> Option<String> {
+        match self.mode {
+            Mode::Restore => Some(format!("{}-rb", db(n))),
+            Mode::Pitr => Some(format!("{}-pitr", db(n))),
+            Mode::Snapshot
+            | Mode::List
+            | Mode::Prune
+            | Mode::Delete
+            | Mode::Copy
+            | Mode::Backtrack => None,
+        }
+    }
+
+    /// Prepares run `n`'s world, straight against the emulator; returns
+    /// the world a correct run leaves.
+    async fn setup(self, moto: &Moto, n: usize) -> World {
+        let db = db(n);
+        let tuned = matches!(self.mode, Mode::Restore | Mode::Pitr);
+        // A Backtrack goes back to just before deploy `v<n>`: the
+        // snapshot's tag says which deploy it preceded.
+        let tag = (self.mode == Mode::Backtrack).then(|| version(n));
+        match self.kind {
+            Kind::Instance if tuned => common::create_tuned_db(&moto.client(), &db).await,
+            Kind::Instance => moto.create_db(&db).await,
+            Kind::Cluster => {
+                let engine = engine(self.mode, n);
+                aurora::create(moto, &db, engine, &[], None);
+            }
+        }
+        for k in 0..self.snapshots() {
+            match self.kind {
+                Kind::Instance => moto.own_snapshot(&db, &snap(n, k), tag.as_deref()).await,
+                Kind::Cluster => {
+                    aurora::own_snapshot(&moto.client(), &db, &snap(n, k), tag.as_deref()).await
+                }
+            }
+        }
+        let existing = snapshot_ids(moto, self.kind, &db).await;
+        let (snapshots, copies) = match self.mode {
+            Mode::Snapshot => (vec![format!("{db}-v{n}-r{}", run_id(n))], vec![]),
+            Mode::Restore | Mode::Pitr | Mode::List | Mode::Backtrack => (existing, vec![]),
+            Mode::Prune => (vec![newest(moto, self.kind, &db).await], vec![]),
+            Mode::Delete => (vec![], vec![]),
+            Mode::Copy => (existing.clone(), existing),
         };
+        let target = self.target(n);
+        let (clusters, mut instances, monitored) = match self.kind {
+            Kind::Instance => {
+                let mut instances = vec![db.clone()];
+                instances.extend(target.clone());
+                let monitored = if tuned { instances.clone() } else { vec![] };
+                (vec![], instances, monitored)
+            }
+            Kind::Cluster => {
+                // aurora.py's writer and reader (the reader with
+                // Performance Insights), and a restore's writer and reader
+                // mirroring them.
+                let mut clusters = vec![db.clone()];
+                let mut instances = vec![format!("{db}-a"), format!("{db}-r1")];
+                let mut monitored = vec![format!("{db}-r1")];
+                if let Some(target) = &target {
+                    clusters.push(target.clone());
+                    instances.push(naming::member_id(target, 1));
+                    instances.push(naming::member_id(target, 2));
+                    monitored.push(naming::member_id(target, 2));
+                }
+                (clusters, instances, monitored)
+            }
+        };
+        instances.sort();
         World {
-            monitored: if tuned { instances.clone() } else { vec![] },
             snapshots,
             copies,
+            clusters: sorted(clusters),
             instances,
+            monitored: sorted(monitored),
+            unavailable: vec![],
+            backtracks: if self.mode == Mode::Backtrack {
+                vec![format!("completed, to before {}", version(n))]
+            } else {
+                vec![]
+            },
         }
     }
 
     fn step(self, moto: &Moto, n: usize) -> Step {
         let db = db(n);
-        let step = Step::new(moto, self.name(), &run_id(n));
-        match self.0 {
-            Mode::Snapshot => step
-                .with("db-instance-identifier", &db)
-                .with("deploy-version", &format!("v{n}")),
+        let source = self.kind.input();
+        let target = self.kind.target_input();
+        let step = Step::new(moto, self.mode.name(), &run_id(n));
+        match self.mode {
+            Mode::Snapshot => step.with(source, &db).with("deploy-version", &version(n)),
             Mode::Restore => step
                 .with("snapshot-identifier", "latest")
-                .with("db-instance-identifier", &db)
-                .with("target-db-instance-identifier", &format!("{db}-rb")),
-            Mode::Pitr => step
-                .with("db-instance-identifier", &db)
-                .with("restore-time", "latest")
-                .with("target-db-instance-identifier", &format!("{db}-pitr")),
-            Mode::List => step.with("db-instance-identifier", &db),
-            Mode::Prune => step
-                .with("db-instance-identifier", &db)
-                .with("keep-last", "1"),
+                .with(source, &db)
+                .with(target, &self.target(n).unwrap()),
+            Mode::Pitr => {
+                let step = step
+                    .with(source, &db)
+                    .with("restore-time", "latest")
+                    .with(target, &self.target(n).unwrap());
+                // Every third cluster run is a clone (copy-on-write), of
+                // either engine.
+                if self.kind == Kind::Cluster && n.is_multiple_of(3) {
+                    step.with("restore-type", "copy-on-write")
+                } else {
+                    step
+                }
+            }
+            Mode::List => step.with(source, &db),
+            Mode::Prune => step.with(source, &db).with("keep-last", "1"),
             Mode::Delete => step.with("snapshot-identifier", &snap(n, 0)),
             Mode::Copy => step
                 .with("snapshot-identifier", &snap(n, 0))
                 .with("target-region", "us-west-2"),
-            Mode::Backtrack => todo!("backtrack scenario"),
+            Mode::Backtrack => step.with(source, &db).with("deploy-version", &version(n)),
         }
     }
 
-    /// Outputs that a re-run cannot reproduce, and why.
-    fn volatile_outputs(self) -> &'static [&'static str] {
-        match self.0 {
+    /// Outputs that a re-run cannot reproduce, or that differ between two
+    /// worlds, and why.
+    fn volatile_outputs(self) -> Vec<&'static str> {
+        let mut volatile = match self.mode {
             // `latest` is read again on the re-run, and has moved on.
-            Mode::Pitr => &["restore-time"],
+            Mode::Pitr => vec!["restore-time"],
             // A killed prune or delete keeps no record of what it deleted
             // before it died; the re-run reports what it deleted itself.
-            Mode::Prune => &["deleted", "prune-candidates"],
-            Mode::Delete => &["deleted"],
-            _ => &[],
+            Mode::Prune => vec!["deleted", "prune-candidates"],
+            Mode::Delete => vec!["deleted"],
+            // Each world rewinds to its own pre-deploy snapshot's time
+            // (`backtracks` in the world checks it is that time), under a
+            // request ID RDS makes up.
+            Mode::Backtrack => vec!["restore-time", "backtracked-to", "backtrack-identifier"],
+            Mode::Snapshot | Mode::Restore | Mode::List | Mode::Copy => vec![],
+        };
+        if self.kind == Kind::Cluster {
+            // A cluster endpoint holds a random part RDS picks per cluster.
+            volatile.extend(["endpoint", "reader-endpoint"]);
         }
+        volatile
+    }
+}
+
+fn sorted(mut list: Vec<String>) -> Vec<String> {
+    list.sort();
+    list
+}
+
+/// The DB's manual snapshots of its kind.
+async fn snapshot_ids(moto: &Moto, kind: Kind, db: &str) -> Vec<String> {
+    match kind {
+        Kind::Instance => moto.snapshot_ids(db).await,
+        Kind::Cluster => aurora::snapshot_ids(&moto.client(), db).await,
     }
 }
 
 /// The newest snapshot of `db`, by the same rule prune uses.
-async fn newest(moto: &Moto, db: &str) -> String {
-    let output = moto
-        .client()
-        .describe_db_snapshots()
-        .db_instance_identifier(db)
-        .send()
-        .await
-        .unwrap();
-    output
-        .db_snapshots()
-        .iter()
-        .max_by(|a, b| {
-            let key = |s: &aws_sdk_rds::types::DbSnapshot| {
+async fn newest(moto: &Moto, kind: Kind, db: &str) -> String {
+    let client = moto.client();
+    let mut snapshots: Vec<(Option<i128>, String)> = match kind {
+        Kind::Instance => client
+            .describe_db_snapshots()
+            .db_instance_identifier(db)
+            .send()
+            .await
+            .unwrap()
+            .db_snapshots()
+            .iter()
+            .map(|s| {
                 (
                     s.snapshot_create_time().map(|t| t.as_nanos()),
                     s.db_snapshot_identifier().unwrap_or("").to_owned(),
                 )
-            };
-            key(a).cmp(&key(b))
-        })
-        .and_then(|s| s.db_snapshot_identifier())
-        .unwrap()
-        .to_owned()
+            })
+            .collect(),
+        Kind::Cluster => client
+            .describe_db_cluster_snapshots()
+            .db_cluster_identifier(db)
+            .send()
+            .await
+            .unwrap()
+            .db_cluster_snapshots()
+            .iter()
+            .map(|s| {
+                (
+                    s.snapshot_create_time().map(|t| t.as_nanos()),
+                    s.db_cluster_snapshot_identifier().unwrap_or("").to_owned(),
+                )
+            })
+            .collect(),
+    };
+    snapshots.sort();
+    snapshots.pop().unwrap().1
 }
 
-async fn world(moto: &Moto, n: usize) -> World {
+async fn world(moto: &Moto, kind: Kind, n: usize) -> World {
     let db = db(n);
+    let ours = |id: &str| id == db || id.starts_with(&format!("{db}-"));
+    let client = moto.client();
     let west = moto.client_in("us-west-2");
-    let mut copies: Vec<String> = west
-        .describe_db_snapshots()
-        .db_instance_identifier(&db)
+    let copies = match kind {
+        Kind::Instance => sorted(
+            west.describe_db_snapshots()
+                .db_instance_identifier(&db)
+                .send()
+                .await
+                .unwrap()
+                .db_snapshots()
+                .iter()
+                .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned))
+                .collect(),
+        ),
+        Kind::Cluster => aurora::snapshot_ids(&west, &db).await,
+    };
+    let mut unavailable = Vec::new();
+    let mut clusters = Vec::new();
+    for cluster in client
+        .describe_db_clusters()
         .send()
         .await
         .unwrap()
-        .db_snapshots()
-        .iter()
-        .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned))
-        .collect();
-    copies.sort();
+        .db_clusters()
+    {
+        let id = cluster.db_cluster_identifier().unwrap_or_default();
+        if ours(id) {
+            clusters.push(id.to_owned());
+            if cluster.status() != Some("available") {
+                unavailable.push(format!("{id}: {}", cluster.status().unwrap_or("?")));
+            }
+        }
+    }
     let instances: Vec<String> = moto
         .instance_ids()
         .await
         .into_iter()
-        .filter(|id| id == &db || id.starts_with(&format!("{db}-")))
+        .filter(|id| ours(id))
         .collect();
     let mut monitored = Vec::new();
     for id in &instances {
         let instance = moto.instance(id).await;
-        if instance.monitoring_interval() == Some(60)
-            && instance.performance_insights_enabled() == Some(true)
-        {
+        let insights = instance.performance_insights_enabled() == Some(true);
+        let monitoring = instance.db_cluster_identifier().is_some()
+            || instance.monitoring_interval() == Some(60);
+        if insights && monitoring {
             monitored.push(id.clone());
+        }
+        let status = instance.db_instance_status().unwrap_or("?");
+        if status != "available" {
+            unavailable.push(format!("{id}: {status}"));
         }
     }
     World {
-        snapshots: moto.snapshot_ids(&db).await,
+        snapshots: snapshot_ids(moto, kind, &db).await,
         copies,
+        clusters: sorted(clusters),
         instances,
         monitored,
+        unavailable,
+        backtracks: match kind {
+            Kind::Cluster => backtracks(moto, n).await,
+            Kind::Instance => vec![],
+        },
     }
+}
+
+/// Run `n`'s cluster's Backtracks, oldest first, each as its status and
+/// where it went: to the pre-deploy snapshot's time (to the second, as the
+/// call takes it), or elsewhere.
+async fn backtracks(moto: &Moto, n: usize) -> Vec<String> {
+    let db = db(n);
+    let client = moto.client();
+    let snapshot = client
+        .describe_db_cluster_snapshots()
+        .db_cluster_identifier(&db)
+        .send()
+        .await
+        .unwrap()
+        .db_cluster_snapshots()
+        .iter()
+        .find(|s| {
+            s.tag_list().iter().any(|t| {
+                t.key() == Some("rds-snapshot-action:deploy-version")
+                    && t.value() == Some(version(n).as_str())
+            })
+        })
+        .and_then(|s| s.snapshot_create_time().map(|t| t.secs()));
+    let listed = client
+        .describe_db_cluster_backtracks()
+        .db_cluster_identifier(&db)
+        .send()
+        .await
+        .unwrap();
+    listed
+        .db_cluster_backtracks()
+        .iter()
+        .rev()
+        .map(|backtrack| {
+            let to = backtrack.backtrack_to().map(|t| t.secs());
+            format!(
+                "{}, to {}",
+                backtrack.status().unwrap_or("?"),
+                if to.is_some() && to == snapshot {
+                    format!("before {}", version(n))
+                } else {
+                    format!("{to:?} (the snapshot of {} is at {snapshot:?})", version(n))
+                }
+            )
+        })
+        .collect()
 }
 
 #[test]
 fn every_mode_succeeds_through_a_20_percent_fault_rate_without_duplicates() {
-    let runs = runs();
     let mut table = Vec::new();
     for (seed, scenario) in scenarios().into_iter().enumerate() {
-        let moto = Moto::start();
+        let runs = scenario.runs();
+        let moto = emulator();
         let proxy = FaultProxy::start(&moto.endpoint, 0.2, seed as u64 + 1, 0);
         let started = Instant::now();
         let failures: Vec<String> = in_parallel(runs, 8, |n| {
             let expected = block_on(scenario.setup(&moto, n));
             let ran = scenario.step(&moto, n).via(&proxy.endpoint).run();
-            let found = block_on(world(&moto, n));
+            let found = block_on(world(&moto, scenario.kind, n));
             let mut problems = Vec::new();
             if ran.code != 0 {
                 problems.push(format!("run {n} failed:\n{ran}"));
@@ -296,6 +533,17 @@ fn every_mode_succeeds_through_a_20_percent_fault_rate_without_duplicates() {
     );
 }
 
+/// An emulator for one scenario. Every run makes its clusters and cluster
+/// snapshots in the same account, so AWS's default quotas (40 DB clusters,
+/// 100 manual cluster snapshots) would refuse later runs for what earlier
+/// ones left; the suite counts duplicates itself, run by run.
+fn emulator() -> Moto {
+    Moto::start_with(&[
+        ("RDS_EMULATOR_DB_CLUSTER_QUOTA", "100000"),
+        ("RDS_EMULATOR_MANUAL_CLUSTER_SNAPSHOT_QUOTA", "100000"),
+    ])
+}
+
 /// A deterministic pseudo-random number in `0..bound` for run `n`.
 fn pick(n: usize, salt: u64, bound: u64) -> u64 {
     let mut x = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
@@ -307,14 +555,14 @@ fn pick(n: usize, salt: u64, bound: u64) -> u64 {
 
 #[test]
 fn every_mode_converges_after_a_kill_at_a_random_point() {
-    let runs = runs();
     let mut table = Vec::new();
     for (salt, scenario) in scenarios().into_iter().enumerate() {
+        let runs = scenario.runs();
         // A: killed and re-run, behind a proxy that slows every answer so a
         // kill lands mid-step. B: the same world, run once, uninterrupted.
-        let killed_moto = Moto::start();
+        let killed_moto = emulator();
         let proxy = FaultProxy::start(&killed_moto.endpoint, 0.0, 0, 25);
-        let reference_moto = Moto::start();
+        let reference_moto = emulator();
         // How long an uninterrupted step takes here: kills land across it.
         block_on(scenario.setup(&killed_moto, runs));
         let timer = Instant::now();
@@ -352,7 +600,8 @@ fn every_mode_converges_after_a_kill_at_a_random_point() {
             }
             let strip = |outputs: &BTreeMap<String, String>| {
                 let mut outputs = outputs.clone();
-                outputs.retain(|key, _| !scenario.volatile_outputs().contains(&key.as_str()));
+                let volatile = scenario.volatile_outputs();
+                outputs.retain(|key, _| !volatile.contains(&key.as_str()));
                 // The two worlds' default security groups have different
                 // IDs; what was carried, how, and what drifted must match.
                 if let Some(rows) = outputs.get_mut("settings") {
@@ -381,8 +630,8 @@ fn every_mode_converges_after_a_kill_at_a_random_point() {
                 ));
             }
             let (killed, clean) = (
-                block_on(world(&killed_moto, n)),
-                block_on(world(&reference_moto, n)),
+                block_on(world(&killed_moto, scenario.kind, n)),
+                block_on(world(&reference_moto, scenario.kind, n)),
             );
             if killed != clean {
                 problems.push(format!(

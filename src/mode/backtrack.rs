@@ -86,7 +86,7 @@ pub async fn run(
                 rfc3339(to),
                 if plan.force { " (forced)" } else { "" }
             );
-            rds.backtrack(&cluster.id, to, plan.force)
+            start(rds, &cluster.id, to, plan.force)
                 .await
                 .with_context(|| format!("backtracking DB cluster `{}`", cluster.id))?
         }
@@ -147,6 +147,56 @@ fn same_request(backtrack: &Backtrack, to: DateTime<Utc>, now: DateTime<Utc>) ->
             .is_none_or(|requested| now - requested <= RECENT)
 }
 
+/// How many times BacktrackDBCluster is sent at most, while each try fails
+/// in a way that may pass and did not go through.
+const TRIES: u32 = 5;
+
+/// Starts the Backtrack exactly once. The call goes without the SDK's
+/// retries (see [`Rds::backtrack`]): after a failed try, the cluster's
+/// Backtracks say whether it went through anyway (a connection reset after
+/// RDS acted); only if it did not, and the failure may pass, is it sent
+/// again. A second rewind to the same time would throw away everything
+/// written since the first.
+async fn start(
+    rds: &Rds,
+    cluster: &str,
+    to: DateTime<Utc>,
+    force: bool,
+) -> Result<Backtrack, RdsError> {
+    let mut tries = 1;
+    loop {
+        let error = match rds.backtrack(cluster, to, force).await {
+            Ok(started) => return Ok(started),
+            Err(error) => error,
+        };
+        let started = rds
+            .backtracks(cluster)
+            .await?
+            .into_iter()
+            .find(|backtrack| same_request(backtrack, to, Utc::now()));
+        if let Some(started) = started {
+            info!(
+                "BacktrackDBCluster answered with an error ({error}), but it went through: Backtrack `{}` is {}; not sending it again",
+                started.id,
+                shown(&started.status)
+            );
+            return Ok(started);
+        }
+        if !error.is_transient() || tries >= TRIES {
+            return Err(error);
+        }
+        // The SDK's standard back-off, without its jitter: 1, 2, 4, 8 s.
+        let pause = std::time::Duration::from_secs(1 << (tries - 1));
+        info!(
+            "BacktrackDBCluster failed ({error}) and did not go through; sending it again in {} s (try {} of {TRIES})",
+            pause.as_secs(),
+            tries + 1
+        );
+        tokio::time::sleep(pause).await;
+        tries += 1;
+    }
+}
+
 /// Every reason AWS would refuse the Backtrack, checked before the call
 /// (API_BacktrackDBCluster; Aurora user guide, "Backtracking": "Limitations").
 async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> anyhow::Result<()> {
@@ -195,12 +245,13 @@ async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> 
         );
     }
     let replicas = &cluster.replication;
+    // A denied read fails the step, naming the permission: taking it for
+    // "no binary log" would skip this check without saying so.
     let binlog = match cluster.settings.get(settings::DB_CLUSTER_PARAMETER_GROUP) {
-        Some(Value::Text(group)) => match rds.cluster_parameter(group, "binlog_format").await {
-            Ok(value) => value.filter(|value| !value.eq_ignore_ascii_case("OFF")),
-            Err(RdsError::AccessDenied { .. }) => None,
-            Err(error) => return Err(error.into()),
-        },
+        Some(Value::Text(group)) => rds
+            .cluster_parameter(group, "binlog_format")
+            .await?
+            .filter(|value| !value.eq_ignore_ascii_case("OFF")),
         _ => None,
     };
     if (!replicas.is_empty() || binlog.is_some()) && !force {

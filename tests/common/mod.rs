@@ -7,6 +7,8 @@
 
 #![allow(dead_code)]
 
+pub mod aurora;
+
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

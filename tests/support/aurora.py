@@ -12,6 +12,7 @@ IDs it made once the cluster and its instances are available.
 
 import argparse
 import json
+import os
 import time
 
 import boto3
@@ -25,11 +26,13 @@ parser.add_argument("--no-backtrack", action="store_true")
 parser.add_argument("--readers", type=int, default=1)
 args = parser.parse_args()
 
+# The environment's keys where set: an emulator that enforces IAM (tests/iam.rs)
+# knows only the users it made.
 KEYS = dict(
     region_name="us-east-1",
     endpoint_url=args.endpoint,
-    aws_access_key_id="AKIAIOSFODNN7EXAMPLE",
-    aws_secret_access_key="setup-only",
+    aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+    aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "setup-only"),
 )
 ec2 = boto3.client("ec2", **KEYS)
 rds = boto3.client("rds", **KEYS)
