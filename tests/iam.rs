@@ -121,7 +121,15 @@ fn delete_snapshot_is_allowed_only_on_snapshots_with_our_ownership_tag() {
             );
         }
     }
-    for mode in ["snapshot", "restore", "pitr", "list", "copy", "backtrack"] {
+    for mode in [
+        "snapshot",
+        "restore",
+        "pitr",
+        "list",
+        "copy",
+        "backtrack",
+        "wait",
+    ] {
         for (action, _) in deletes {
             assert!(
                 !actions(&documented(mode)).iter().any(|a| a == action),
@@ -334,6 +342,19 @@ async fn prepare_instance(
                 ("share-with-account-ids", "210987654321".into()),
             ]
         }
+        // Started earlier in the run, not waited for: found by the run tag.
+        "wait" => {
+            account
+                .rds
+                .create_db_snapshot()
+                .db_instance_identifier(&db)
+                .db_snapshot_identifier(&snap)
+                .set_tags(Some(started_by_this_run(&db, &snap, n)))
+                .send()
+                .await
+                .expect("start a snapshot");
+            vec![("db-instance-identifier", db)]
+        }
         other => panic!("no IAM scenario for mode {other} on a DB instance"),
     }
 }
@@ -420,8 +441,37 @@ async fn prepare_cluster(
                 ("deploy-version", "v1".into()),
             ]
         }
+        "wait" => {
+            account
+                .rds
+                .create_db_cluster_snapshot()
+                .db_cluster_identifier(&db)
+                .db_cluster_snapshot_identifier(&snap)
+                .set_tags(Some(started_by_this_run(&db, &snap, n)))
+                .send()
+                .await
+                .expect("start a cluster snapshot");
+            vec![("db-cluster-identifier", db)]
+        }
         other => panic!("no IAM scenario for mode {other} on an Aurora cluster"),
     }
+}
+
+/// The tags `mode: snapshot` puts on a snapshot of run `8000 + n` (the run
+/// [`run_as`] steps belong to).
+fn started_by_this_run(db: &str, snap: &str, n: usize) -> Vec<aws_sdk_rds::types::Tag> {
+    let tag = |key: &str, value: &str| {
+        aws_sdk_rds::types::Tag::builder()
+            .key(key)
+            .value(value)
+            .build()
+    };
+    vec![
+        tag("rds-snapshot-action:managed-by", "rds-snapshot-action"),
+        tag("rds-snapshot-action:source-db", db),
+        tag("rds-snapshot-action:snapshot-id", snap),
+        tag("rds-snapshot-action:run-id", &format!("{}", 8000 + n)),
+    ]
 }
 
 async fn run_as(
@@ -470,6 +520,7 @@ async fn each_modes_documented_policy_is_enough_and_every_action_in_it_is_needed
         "delete",
         "copy",
         "backtrack",
+        "wait",
     ] {
         let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", BOOTSTRAP_REQUESTS)]);
         let account = Account::bootstrap(&moto).await;

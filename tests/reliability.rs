@@ -167,7 +167,8 @@ impl Scenario {
         match self.mode {
             Mode::Restore | Mode::List | Mode::Delete | Mode::Copy | Mode::Backtrack => 1,
             Mode::Prune => 3,
-            Mode::Snapshot | Mode::Pitr => 0,
+            // `wait` finds the snapshot this run started in setup.
+            Mode::Snapshot | Mode::Pitr | Mode::Wait => 0,
         }
     }
 
@@ -181,7 +182,8 @@ impl Scenario {
             | Mode::Prune
             | Mode::Delete
             | Mode::Copy
-            | Mode::Backtrack => None,
+            | Mode::Backtrack
+            | Mode::Wait => None,
         }
     }
 
@@ -209,9 +211,18 @@ impl Scenario {
                 }
             }
         }
+        if self.mode == Mode::Wait {
+            // Start early: this run's snapshot, not waited for.
+            Step::new(moto, "snapshot", &run_id(n))
+                .with(self.kind.input(), &db)
+                .with("deploy-version", &version(n))
+                .with("wait", "false")
+                .run()
+                .assert_ok();
+        }
         let existing = snapshot_ids(moto, self.kind, &db).await;
         let (snapshots, copies) = match self.mode {
-            Mode::Snapshot => (vec![format!("{db}-v{n}-r{}", run_id(n))], vec![]),
+            Mode::Snapshot | Mode::Wait => (vec![format!("{db}-v{n}-r{}", run_id(n))], vec![]),
             Mode::Restore | Mode::Pitr | Mode::List | Mode::Backtrack => (existing, vec![]),
             Mode::Prune => (vec![newest(moto, self.kind, &db).await], vec![]),
             Mode::Delete => (vec![], vec![]),
@@ -288,6 +299,8 @@ impl Scenario {
                 .with("snapshot-identifier", &snap(n, 0))
                 .with("target-region", "us-west-2"),
             Mode::Backtrack => step.with(source, &db).with("deploy-version", &version(n)),
+            // Wait late: finds it by this run's tag.
+            Mode::Wait => step.with(source, &db),
         }
     }
 
@@ -305,7 +318,7 @@ impl Scenario {
             // (`backtracks` in the world checks it is that time), under a
             // request ID RDS makes up.
             Mode::Backtrack => vec!["restore-time", "backtracked-to", "backtrack-identifier"],
-            Mode::Snapshot | Mode::Restore | Mode::List | Mode::Copy => vec![],
+            Mode::Snapshot | Mode::Restore | Mode::List | Mode::Copy | Mode::Wait => vec![],
         };
         if self.kind == Kind::Cluster {
             // A cluster endpoint holds a random part RDS picks per cluster.

@@ -1,0 +1,209 @@
+//! Many databases in one step, on the strict emulator: `snapshot` starts a
+//! snapshot of each DB named and waits for all of them with one describe
+//! call a round; one DB that fails does not stop the others; `wait` waits
+//! late for what a `wait: false` step started early; `list` and `prune`
+//! take several DBs too.
+
+mod common;
+
+use common::{FaultProxy, Moto, Step, aurora};
+
+/// The IDs (keys) and statuses of the `snapshots-by-db` output.
+fn by_db(ran: &common::Ran) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(ran.output("snapshots-by-db"))
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+fn count(proxy: &FaultProxy, action: &str) -> usize {
+    proxy
+        .requests()
+        .iter()
+        .filter(|(called, _)| called == action)
+        .count()
+}
+
+/// The rounds of waiting a step logged: each pause, and the last look.
+fn rounds(ran: &common::Ran) -> usize {
+    ran.stderr
+        .lines()
+        .filter(|l| l.contains("next look in"))
+        .count()
+        + 1
+}
+
+#[tokio::test]
+async fn several_dbs_are_snapshotted_together_with_one_describe_a_round() {
+    let moto = Moto::start();
+    let dbs = ["shop", "billing", "search", "auth"];
+    for db in dbs {
+        moto.create_db(db).await;
+    }
+    aurora::create(
+        &moto,
+        "ledger",
+        "aurora-postgresql",
+        &["--readers", "0"],
+        None,
+    );
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
+    let ran = Step::new(&moto, "snapshot", "300")
+        .via(&proxy.endpoint)
+        .with("db-instance-identifier", &dbs.join(", "))
+        .with("db-cluster-identifier", "ledger")
+        .with("deploy-version", "v5")
+        .run();
+    ran.assert_ok();
+    let map = by_db(&ran);
+    assert_eq!(map.len(), 5, "{ran}");
+    for (db, entry) in &map {
+        assert_eq!(entry["status"], "available", "{db}: {ran}");
+        assert_eq!(
+            entry["snapshot-identifier"],
+            format!("{db}-v5-r300"),
+            "{ran}"
+        );
+        assert!(entry["error"].is_null(), "{ran}");
+    }
+    assert_eq!(map["ledger"]["kind"], "cluster");
+    // One DB's single-value outputs would be ambiguous with five.
+    assert!(!ran.outputs.contains_key("snapshot-identifier"), "{ran}");
+    assert_eq!(ran.output("status"), "available");
+    // Before the wait: one look-up for the quota, one per instance. Then
+    // one DescribeDBSnapshots a round for all four instances, not four.
+    let waits = rounds(&ran);
+    let describes = count(&proxy, "DescribeDBSnapshots");
+    assert!(waits >= 2, "the snapshots were never waited for:\n{ran}");
+    assert!(
+        describes <= 1 + dbs.len() + waits,
+        "{describes} DescribeDBSnapshots for {waits} rounds:\n{ran}"
+    );
+    assert_eq!(count(&proxy, "CreateDBSnapshot"), 4);
+    assert_eq!(count(&proxy, "CreateDBClusterSnapshot"), 1);
+    assert!(
+        ran.summary.contains("Snapshots of 5 DBs"),
+        "{}",
+        ran.summary
+    );
+
+    // A re-run adopts all five and creates nothing.
+    proxy.clear();
+    let again = Step::new(&moto, "snapshot", "300")
+        .via(&proxy.endpoint)
+        .with("db-instance-identifier", &dbs.join(", "))
+        .with("db-cluster-identifier", "ledger")
+        .with("deploy-version", "v5")
+        .run();
+    again.assert_ok();
+    assert_eq!(common::mutating(&proxy), Vec::<String>::new(), "{again}");
+}
+
+#[tokio::test]
+async fn one_db_that_fails_does_not_stop_the_others() {
+    let moto = Moto::start();
+    for db in ["web", "jobs"] {
+        moto.create_db(db).await;
+    }
+    let ran = Step::new(&moto, "snapshot", "310")
+        .with("db-instance-identifier", "web\nghost\njobs")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(
+        error.contains("1 of 3 DBs were not snapshotted") && error.contains("`ghost`"),
+        "{ran}"
+    );
+    let map = by_db(&ran);
+    assert_eq!(map["web"]["status"], "available", "{ran}");
+    assert_eq!(map["jobs"]["status"], "available", "{ran}");
+    assert!(
+        map["ghost"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("does not exist")),
+        "{ran}"
+    );
+    assert!(ran.summary.contains("| ghost |"), "{}", ran.summary);
+}
+
+#[tokio::test]
+async fn start_early_and_wait_late() {
+    let moto = Moto::start();
+    for db in ["api", "worker"] {
+        moto.create_db(db).await;
+    }
+    let early = Step::new(&moto, "snapshot", "320")
+        .with("db-instance-identifier", "api,worker")
+        .with("deploy-version", "v9")
+        .with("wait", "false")
+        .run();
+    early.assert_ok();
+    let started = by_db(&early);
+    assert!(
+        started.values().all(|entry| entry["status"] != "available"),
+        "started snapshots are not done at once on the strict emulator: {early}"
+    );
+    let late = Step::new(&moto, "wait", "320").run();
+    late.assert_ok();
+    let done = by_db(&late);
+    assert_eq!(done.len(), 2, "{late}");
+    for db in ["api", "worker"] {
+        assert_eq!(done[db]["status"], "available", "{late}");
+        assert_eq!(done[db]["snapshot-identifier"], format!("{db}-v9-r320"));
+    }
+    // Another run started nothing: nothing to wait for is an error that
+    // says how to start them.
+    let other = Step::new(&moto, "wait", "321").run();
+    other.assert_failed();
+    assert!(
+        other.error().contains("run `321`") && other.error().contains("`wait: false`"),
+        "{other}"
+    );
+    // By ID, one snapshot: its single-value outputs too.
+    let by_id = Step::new(&moto, "wait", "322")
+        .with("snapshot-identifier", "api-v9-r320")
+        .run();
+    by_id.assert_ok();
+    assert_eq!(by_id.output("snapshot-identifier"), "api-v9-r320");
+    assert_eq!(by_id.output("status"), "available");
+}
+
+#[tokio::test]
+async fn list_and_prune_take_several_dbs() {
+    let moto = Moto::start();
+    for db in ["a", "b"] {
+        moto.create_db(db).await;
+        for n in 1..=2 {
+            moto.own_snapshot(db, &format!("{db}-s{n}"), None).await;
+        }
+    }
+    let list = Step::new(&moto, "list", "330")
+        .with("db-instance-identifier", "a,b")
+        .run();
+    list.assert_ok();
+    let listed: Vec<(String, String)> =
+        serde_json::from_str::<serde_json::Value>(list.output("snapshots"))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["db"].as_str().unwrap().to_owned(),
+                    s["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+    assert_eq!(listed.len(), 4, "{list}");
+    assert!(listed.contains(&("b".to_owned(), "b-s1".to_owned())));
+    let prune = Step::new(&moto, "prune", "331")
+        .with("db-instance-identifier", "a,b")
+        .with("keep-last", "1")
+        .run();
+    prune.assert_ok();
+    let deleted: Vec<String> = serde_json::from_str(prune.output("deleted")).unwrap();
+    assert_eq!(deleted.len(), 2, "{prune}");
+    assert_eq!(moto.snapshot_ids("a").await.len(), 1);
+    assert_eq!(moto.snapshot_ids("b").await.len(), 1);
+}
