@@ -157,6 +157,7 @@ impl Mode {
                 "db-cluster-identifier",
                 "keep-last",
                 "older-than",
+                "replaced-older-than",
                 "dry-run",
             ],
             Mode::Delete => &[
@@ -192,6 +193,7 @@ impl Mode {
                 "db-cluster-parameter-group-name",
                 "option-group-name",
                 "carry-settings",
+                "in-place",
                 "tags",
                 "run-id",
             ],
@@ -212,6 +214,7 @@ impl Mode {
                 "db-cluster-parameter-group-name",
                 "option-group-name",
                 "carry-settings",
+                "in-place",
                 "tags",
                 "run-id",
             ],
@@ -339,7 +342,11 @@ pub struct Retention {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PrunePlan {
     pub dbs: Vec<DbRef>,
-    pub retention: Retention,
+    /// `None`: only replaced DBs are pruned (`replaced-older-than` alone).
+    pub retention: Option<Retention>,
+    /// `replaced-older-than`: delete the DBs an in-place rollback of each
+    /// DB replaced longer ago than this.
+    pub replaced_older_than: Option<Duration>,
     pub dry_run: bool,
 }
 
@@ -444,6 +451,17 @@ pub struct RestorePlan {
     pub source_db: Option<DbRef>,
     pub choice: SnapshotChoice,
     pub target: Target,
+    /// `in-place: true`: the restore goes to a temporary name (`target`),
+    /// then takes this DB's name.
+    pub in_place: Option<InPlace>,
+}
+
+/// An in-place rollback: the DB whose name the restored copy takes, and
+/// the run that does it (a re-run of the same run finishes or undoes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InPlace {
+    pub db: DbRef,
+    pub run: String,
 }
 
 /// The time a point-in-time restore goes back to.
@@ -474,6 +492,7 @@ pub struct PitrPlan {
     /// `restore-type: copy-on-write`: an Aurora clone.
     pub clone: bool,
     pub target: Target,
+    pub in_place: Option<InPlace>,
 }
 
 /// The DB a restore creates: its kind and name, the settings the inputs
@@ -601,6 +620,17 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         Mode::Backtrack => Action::Backtrack(backtrack_plan(raw, now)?),
         Mode::Wait => Action::Wait(wait_plan(raw, run_id)?),
     };
+    let in_place = match &action {
+        Action::Restore(plan) => plan.in_place.is_some(),
+        Action::Pitr(plan) => plan.in_place.is_some(),
+        _ => false,
+    };
+    if in_place && !wait.enabled {
+        return Err(bad(
+            "wait",
+            "must be `true` with `in-place: true`: the swap renames the DBs only once the restored one is available, and it cannot be left half done; remove `wait: false`",
+        ));
+    }
     let common = ["mode", "wait", "wait-timeout", "aws-region"];
     let unused = crate::inputs::INPUTS
         .iter()
@@ -722,7 +752,8 @@ fn restore_plan(
             "must be a snapshot ID in this region for mode `restore`; to use a snapshot shared from another account or region, copy it here first with `mode: copy`",
         ));
     }
-    let mut target = target(raw, run_id.clone(), ignored)?;
+    let in_place = in_place(raw, source_db.as_ref(), run_id.as_deref())?;
+    let mut target = target(raw, run_id.clone(), in_place.as_ref(), ignored)?;
     check_kinds(source_db.as_ref(), &target)?;
     if let Some(db) = &source_db
         && db.id == target.id
@@ -736,6 +767,7 @@ fn restore_plan(
         source_db,
         choice,
         target,
+        in_place,
     })
 }
 
@@ -793,15 +825,27 @@ fn prune_plan(raw: &RawInputs) -> Result<PrunePlan, InputError> {
         keep_last: count(raw, "keep-last")?,
         older_than,
     };
-    if retention.keep_last.is_none() && retention.older_than.is_none() {
+    let replaced_older_than = match raw.get("replaced-older-than") {
+        None => None,
+        Some(value) => Some(duration(value).map_err(|problem| {
+            bad(
+                "replaced-older-than",
+                format!("{problem}; got `{value}`, for example `7d`"),
+            )
+        })?),
+    };
+    let retention =
+        (retention.keep_last.is_some() || retention.older_than.is_some()).then_some(retention);
+    if retention.is_none() && replaced_older_than.is_none() {
         return Err(bad(
             "keep-last",
-            "or input `older-than` is required in mode `prune`: say which snapshots to keep, for example `keep-last: 10` or `older-than: 30d`",
+            "or input `older-than` is required in mode `prune`: say which snapshots to keep, for example `keep-last: 10` or `older-than: 30d` (or `replaced-older-than: 7d` to remove the DBs an in-place rollback replaced)",
         ));
     }
     Ok(PrunePlan {
         dbs,
         retention,
+        replaced_older_than,
         dry_run: boolean(raw, "dry-run")?.unwrap_or(false),
     })
 }
@@ -939,7 +983,8 @@ fn pitr_plan(
         Some("latest") => RestoreTime::Latest,
         Some(value) => RestoreTime::At(past_time(value, now, "or use `latest`")?),
     };
-    let mut target = target(raw, run_id.clone(), ignored)?;
+    let in_place = in_place(raw, Some(&source_db), run_id.as_deref())?;
+    let mut target = target(raw, run_id.clone(), in_place.as_ref(), ignored)?;
     check_kinds(Some(&source_db), &target)?;
     if source_db.id == target.id && source_db.kind == target.kind {
         return Err(same_as_source(&source_db));
@@ -984,6 +1029,7 @@ fn pitr_plan(
         time,
         clone,
         target,
+        in_place,
     })
 }
 
@@ -1085,9 +1131,38 @@ fn check_kinds(source: Option<&DbRef>, target: &Target) -> Result<(), InputError
     Ok(())
 }
 
+/// `in-place: true`: the DB to replace (the source input) and the run,
+/// which a re-run needs to find the swap it started.
+fn in_place(
+    raw: &RawInputs,
+    source: Option<&DbRef>,
+    run_id: Option<&str>,
+) -> Result<Option<InPlace>, InputError> {
+    if boolean(raw, "in-place")? != Some(true) {
+        return Ok(None);
+    }
+    let Some(db) = source else {
+        return Err(bad(
+            "db-instance-identifier",
+            "is required with `in-place: true`: give the DB the application uses, whose name the restored copy takes (or `db-cluster-identifier` for an Aurora cluster)",
+        ));
+    };
+    let Some(run) = run_id else {
+        return Err(bad(
+            "run-id",
+            "is required with `in-place: true`, so that a re-run finds the swap this run started and finishes or undoes it; GitHub Actions sets `GITHUB_RUN_ID`, elsewhere pass your CI's build ID as `--run-id`",
+        ));
+    };
+    Ok(Some(InPlace {
+        db: db.clone(),
+        run: run.to_owned(),
+    }))
+}
+
 fn target(
     raw: &RawInputs,
     run_id: Option<String>,
+    in_place: Option<&InPlace>,
     ignored: &mut Vec<String>,
 ) -> Result<Target, InputError> {
     let instance = optional_db_id(raw, "target-db-instance-identifier", Kind::Instance)?;
@@ -1103,6 +1178,10 @@ fn target(
         }
         (Some(id), None) => (Kind::Instance, id),
         (None, Some(id)) => (Kind::Cluster, id),
+        (None, None) if in_place.is_some() => {
+            let swap = in_place.expect("checked");
+            (swap.db.kind, naming::temporary_id(&swap.db.id, &swap.run))
+        }
         (None, None) => {
             return Err(bad(
                 "target-db-instance-identifier",

@@ -204,6 +204,21 @@ impl Db {
         }
     }
 
+    pub fn arn(&self) -> &str {
+        match self {
+            Db::Instance(db) => &db.arn,
+            Db::Cluster(db) => &db.arn,
+        }
+    }
+
+    /// The new name of a rename RDS has accepted and not finished.
+    pub fn renaming_to(&self) -> Option<&str> {
+        match self {
+            Db::Instance(db) => db.renaming_to.as_deref(),
+            Db::Cluster(db) => db.renaming_to.as_deref(),
+        }
+    }
+
     pub fn reference(&self) -> DbRef {
         DbRef {
             kind: self.kind(),
@@ -358,4 +373,38 @@ pub async fn share_snapshot(
         Kind::Instance => rds.share_snapshot(id, accounts).await,
         Kind::Cluster => rds.share_cluster_snapshot(id, accounts).await,
     }
+}
+
+/// Renames a DB at once (see [`Rds::rename_instance`]).
+pub async fn rename(rds: &Rds, db: &DbRef, new: &str) -> Result<(), RdsError> {
+    match db.kind {
+        Kind::Instance => rds.rename_instance(&db.id, new).await,
+        Kind::Cluster => rds.rename_cluster(&db.id, new).await,
+    }
+}
+
+/// Turns deletion protection on or off, at once.
+pub async fn protect(rds: &Rds, db: &DbRef, on: bool) -> Result<(), RdsError> {
+    match db.kind {
+        Kind::Instance => rds.protect_instance(&db.id, on).await,
+        Kind::Cluster => rds.protect_cluster(&db.id, on).await,
+    }
+}
+
+/// Every DB of this kind in the region (cluster members are instances too).
+pub async fn all(rds: &Rds, kind: Kind) -> Result<Vec<Db>, RdsError> {
+    Ok(match kind {
+        Kind::Instance => rds
+            .all_instances()
+            .await?
+            .into_iter()
+            .map(Db::Instance)
+            .collect(),
+        Kind::Cluster => rds
+            .all_clusters()
+            .await?
+            .into_iter()
+            .map(Db::Cluster)
+            .collect(),
+    })
 }

@@ -70,6 +70,11 @@ pub const INPUTS: &[InputSpec] = &[
         "target-db-cluster-identifier",
         "`restore` and `pitr`: the identifier of the new Aurora DB cluster, in place of `target-db-instance-identifier`. Its DB instances are created too (`<id>-instance-1` is the writer), so it serves when the step ends. Adopted on a re-run of the same run. Required (instead of `target-db-instance-identifier`) to restore a cluster.",
     ),
+    with_default(
+        "in-place",
+        "false",
+        "`restore` and `pitr`: `true` to roll back in place: restore into a temporary name, then rename `db-instance-identifier` (or `db-cluster-identifier`) to `<id>-replaced-<UTC time>` and the restored DB to `<id>`, so the application keeps its endpoint. The replaced DB is kept, with deletion protection; any failure renames everything back. `target-db-*-identifier`, if given, is the temporary name (default `<id>-rollback-r<run>`). Needs a run ID and `wait: true`. Default: `false`.",
+    ),
     input(
         "reader-count",
         "`restore` and `pitr` of an Aurora cluster: how many reader instances to create besides the writer, from 0 (writer only) to 15. Default: as many as the source cluster has, each like one of its readers.",
@@ -131,6 +136,10 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "older-than",
         "`prune`: delete snapshots older than this, for example `30d` (units `s`, `m`, `h`, `d`). Default: none.",
+    ),
+    input(
+        "replaced-older-than",
+        "`prune`: also delete the DBs that an in-place rollback of `db-instance-identifier` (or `db-cluster-identifier`) replaced longer ago than this, for example `7d`: only those this action renamed and tagged as replaced, each with a final snapshot, its deletion protection turned off by this step. Default: none (replaced DBs are kept).",
     ),
     with_default(
         "dry-run",
@@ -211,6 +220,26 @@ pub const OUTPUTS: &[OutputSpec] = &[
         description: "The Aurora DB cluster snapshotted (`snapshot`), created (`restore`, `pitr`) or rewound (`backtrack`).",
     },
     OutputSpec {
+        name: "replaced-db-instance-identifier",
+        description: "`restore` and `pitr` with `in-place: true`: the name the replaced DB instance now has (`<id>-replaced-<UTC time>`); it is kept, with deletion protection.",
+    },
+    OutputSpec {
+        name: "replaced-db-cluster-identifier",
+        description: "`restore` and `pitr` with `in-place: true` of an Aurora cluster: the name the replaced cluster now has.",
+    },
+    OutputSpec {
+        name: "downtime-seconds",
+        description: "`restore` and `pitr` with `in-place: true`: how long `<id>` did not answer as an available DB, from the first rename's start to the second rename landing, in seconds.",
+    },
+    OutputSpec {
+        name: "downtime-start",
+        description: "`restore` and `pitr` with `in-place: true`: when the first rename started, in RFC 3339.",
+    },
+    OutputSpec {
+        name: "downtime-end",
+        description: "`restore` and `pitr` with `in-place: true`: when `<id>` answered as the restored DB, available, in RFC 3339.",
+    },
+    OutputSpec {
         name: "db-instance-identifiers",
         description: "`restore` and `pitr` of an Aurora cluster: the new cluster's DB instances as a JSON array, the writer first.",
     },
@@ -249,6 +278,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "deleted",
         description: "`prune` and `delete`: the IDs of the snapshots deleted, as a JSON array (`[]` with `dry-run: true`).",
+    },
+    OutputSpec {
+        name: "deleted-replaced",
+        description: "`prune` with `replaced-older-than`: the replaced DBs deleted (each after a final snapshot), as a JSON array (`[]` with `dry-run: true`).",
     },
     OutputSpec {
         name: "prune-candidates",

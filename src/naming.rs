@@ -45,6 +45,22 @@ pub mod tag {
     /// with CopyTags carries every other tag of ours, but not a matching
     /// one of these, so it is never taken for ours (and never deleted).
     pub const SNAPSHOT_ID: &str = "rds-snapshot-action:snapshot-id";
+    /// An in-place rollback's intent, put on both DBs before the first
+    /// rename so that a re-run finds the same names: the identifier the
+    /// application uses, the run, each DB's role (`original` or
+    /// `restored`), the temporary and the replaced name, and when the swap
+    /// was first decided.
+    pub const SWAP_OF: &str = "rds-snapshot-action:swap-of";
+    pub const SWAP_RUN: &str = "rds-snapshot-action:swap-run";
+    pub const SWAP_ROLE: &str = "rds-snapshot-action:swap-role";
+    pub const SWAP_TEMPORARY: &str = "rds-snapshot-action:swap-temporary";
+    pub const SWAP_REPLACED: &str = "rds-snapshot-action:swap-replaced";
+    pub const SWAP_STARTED: &str = "rds-snapshot-action:swap-started";
+    /// On a DB an in-place rollback replaced, once the swap is complete:
+    /// when, and by which run. `prune` with `replaced-older-than` deletes
+    /// only DBs that carry these and whose name is their `swap-replaced`.
+    pub const REPLACED_AT: &str = "rds-snapshot-action:replaced-at";
+    pub const REPLACED_BY_RUN: &str = "rds-snapshot-action:replaced-by-run";
 }
 
 /// Why an identifier is not one RDS accepts; the text completes
@@ -179,12 +195,38 @@ fn shorten(front: &str, suffix: &str, max: usize) -> String {
 /// `<cluster>-instance-<n>`, as the AWS console names them, cut and hashed
 /// to fit 63 characters.
 pub fn member_id(cluster: &str, n: usize) -> String {
-    let suffix = format!("instance-{n}");
-    let id = format!("{cluster}-{suffix}");
+    fitted(cluster, &format!("instance-{n}"))
+}
+
+/// The temporary name an in-place rollback restores into:
+/// `<db>-rollback-r<run>`, the same on every attempt of the run, cut and
+/// hashed to fit 63 characters.
+pub fn temporary_id(db: &str, run: &str) -> String {
+    let label = match sanitise(run) {
+        label if label.is_empty() => format!("{:08x}", fnv1a(run.as_bytes()) as u32),
+        label => label,
+    };
+    fitted(db, &format!("rollback-r{label}"))
+}
+
+/// The name an in-place rollback gives the DB it replaces:
+/// `<db>-replaced-<UTC time>`, cut and hashed to fit 63 characters.
+pub fn replaced_id(db: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    fitted(db, &format!("replaced-{}", at.format("%Y%m%d%H%M%S")))
+}
+
+/// The name of the final snapshot taken when a replaced DB is deleted.
+pub fn final_snapshot_id(db: &str) -> String {
+    fitted(db, "final")
+}
+
+/// `<front>-<suffix>`, shortened with a hash where it passes 63 characters.
+fn fitted(front: &str, suffix: &str) -> String {
+    let id = format!("{front}-{suffix}");
     if id.len() <= MAX_INSTANCE_ID {
         id
     } else {
-        shorten(cluster, &suffix, MAX_INSTANCE_ID)
+        shorten(front, suffix, MAX_INSTANCE_ID)
     }
 }
 
@@ -350,6 +392,27 @@ pub fn check_tag_key(key: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swap_names_fit_63_characters_and_stay_apart() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-23T03:04:05Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(temporary_id("prod", "77"), "prod-rollback-r77");
+        assert_eq!(replaced_id("prod", at), "prod-replaced-20261123030405");
+        let long = "a".repeat(63);
+        let other = format!("{}b", "a".repeat(62));
+        for id in [
+            temporary_id(&long, "1234567890"),
+            replaced_id(&long, at),
+            final_snapshot_id(&long),
+        ] {
+            assert!(id.len() <= MAX_INSTANCE_ID, "{id}");
+            check_identifier(&id, MAX_INSTANCE_ID).unwrap();
+        }
+        assert_ne!(replaced_id(&long, at), replaced_id(&other, at));
+        assert!(replaced_id(&long, at).ends_with("-replaced-20261123030405"));
+    }
 
     #[test]
     fn identifiers_follow_rds_rules() {

@@ -190,6 +190,12 @@ pub struct Instance {
     pub engine: String,
     /// The Aurora cluster it belongs to, if it is a cluster member.
     pub cluster_id: Option<String>,
+    /// The new name of a rename RDS has accepted but not finished
+    /// (`PendingModifiedValues.DBInstanceIdentifier`).
+    pub renaming_to: Option<String>,
+    /// Its read replicas, and the DB it is a read replica of.
+    pub replicas: Vec<String>,
+    pub replica_of: Option<String>,
 }
 
 /// An Aurora DB cluster, as far as this action cares.
@@ -222,6 +228,9 @@ pub struct Cluster {
     /// Binary log replication it takes part in: the cluster it replicates
     /// from, and the replicas that replicate from it.
     pub replication: Vec<String>,
+    /// The new name of a rename RDS has accepted but not finished
+    /// (`PendingModifiedValues.DBClusterIdentifier`).
+    pub renaming_to: Option<String>,
 }
 
 /// A DB instance of a cluster, as the cluster lists it.
@@ -1308,6 +1317,172 @@ pub struct Backtrack {
     pub requested: Option<DateTime<Utc>>,
 }
 
+/// A Blue/Green deployment, as far as a rename cares: RDS refuses to rename
+/// a DB that takes part in one (USER_BlueGreenDeployments.Considerations:
+/// "You can't rename" the blue or green databases while a deployment
+/// exists), and a rename would break its switchover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlueGreen {
+    pub id: String,
+    pub name: String,
+    pub status: String,
+    /// The ARNs of its blue (source) and green (target) DB.
+    pub source: String,
+    pub target: String,
+}
+
+/// What the in-place rollback and the cleanup of replaced DBs call: renames,
+/// deletion protection, tags, listing every DB, and deletion.
+impl Rds {
+    /// Renames a DB instance at once (ModifyDBInstance with
+    /// NewDBInstanceIdentifier and ApplyImmediately; without it RDS waits for
+    /// the maintenance window).
+    pub async fn rename_instance(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.client
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .new_db_instance_identifier(new)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| RdsError::from_sdk("ModifyDBInstance", error))
+    }
+
+    /// Renames a DB cluster at once; its DB instances keep their names.
+    pub async fn rename_cluster(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.client
+            .modify_db_cluster()
+            .db_cluster_identifier(id)
+            .new_db_cluster_identifier(new)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| RdsError::from_sdk("ModifyDBCluster", error))
+    }
+
+    pub async fn protect_instance(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        self.client
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .deletion_protection(on)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| RdsError::from_sdk("ModifyDBInstance", error))
+    }
+
+    pub async fn protect_cluster(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        self.client
+            .modify_db_cluster()
+            .db_cluster_identifier(id)
+            .deletion_protection(on)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| RdsError::from_sdk("ModifyDBCluster", error))
+    }
+
+    /// Adds (or overwrites) tags on a resource by ARN.
+    pub async fn add_tags(&self, arn: &str, tags: &[Tag]) -> Result<(), RdsError> {
+        self.client
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(sdk_tags(tags)))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| RdsError::from_sdk("AddTagsToResource", error))
+    }
+
+    /// Every DB instance in the region, across all result pages.
+    pub async fn all_instances(&self) -> Result<Vec<Instance>, RdsError> {
+        let mut pages = self.client.describe_db_instances().into_paginator().send();
+        let mut all = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| RdsError::from_sdk("DescribeDBInstances", error))?;
+            all.extend(page.db_instances().iter().map(instance));
+        }
+        Ok(all)
+    }
+
+    /// Every DB cluster in the region, across all result pages.
+    pub async fn all_clusters(&self) -> Result<Vec<Cluster>, RdsError> {
+        let mut pages = self.client.describe_db_clusters().into_paginator().send();
+        let mut all = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| RdsError::from_sdk("DescribeDBClusters", error))?;
+            all.extend(page.db_clusters().iter().map(cluster));
+        }
+        Ok(all)
+    }
+
+    /// Every Blue/Green deployment in the region.
+    pub async fn blue_green_deployments(&self) -> Result<Vec<BlueGreen>, RdsError> {
+        let mut pages = self
+            .client
+            .describe_blue_green_deployments()
+            .into_paginator()
+            .send();
+        let mut all = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|error| RdsError::from_sdk("DescribeBlueGreenDeployments", error))?;
+            all.extend(page.blue_green_deployments().iter().map(|bg| {
+                BlueGreen {
+                    id: bg
+                        .blue_green_deployment_identifier()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    name: bg
+                        .blue_green_deployment_name()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    status: bg.status().unwrap_or_default().to_owned(),
+                    source: bg.source().unwrap_or_default().to_owned(),
+                    target: bg.target().unwrap_or_default().to_owned(),
+                }
+            }));
+        }
+        Ok(all)
+    }
+
+    /// Deletes a DB instance: with a final snapshot of that name, or without
+    /// one (an Aurora cluster member, whose data is the cluster's).
+    pub async fn delete_instance(
+        &self,
+        id: &str,
+        final_snapshot: Option<&str>,
+    ) -> Result<(), RdsError> {
+        self.client
+            .delete_db_instance()
+            .db_instance_identifier(id)
+            .set_final_db_snapshot_identifier(final_snapshot.map(str::to_owned))
+            .skip_final_snapshot(final_snapshot.is_none())
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| RdsError::from_sdk("DeleteDBInstance", error))
+    }
+
+    /// Deletes a DB cluster (its instances must be gone or going), with a
+    /// final cluster snapshot of that name.
+    pub async fn delete_cluster(&self, id: &str, final_snapshot: &str) -> Result<(), RdsError> {
+        self.client
+            .delete_db_cluster()
+            .db_cluster_identifier(id)
+            .final_db_snapshot_identifier(final_snapshot)
+            .skip_final_snapshot(false)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| RdsError::from_sdk("DeleteDBCluster", error))
+    }
+}
+
 /// `<min>..<max>` ACUs, as [`settings::SERVERLESS_V2`] holds them.
 fn serverless_v2(text: &str) -> Option<types::ServerlessV2ScalingConfiguration> {
     let (min, max) = text.split_once("..")?;
@@ -1356,6 +1531,10 @@ fn cluster(db: &types::DbCluster) -> Cluster {
         backtrack_window: db.backtrack_window(),
         earliest_backtrack: db.earliest_backtrack_time().and_then(chrono_time),
         replication,
+        renaming_to: db
+            .pending_modified_values()
+            .and_then(|pending| pending.db_cluster_identifier())
+            .map(str::to_ascii_lowercase),
     }
 }
 
@@ -1535,6 +1714,14 @@ fn instance(db: &types::DbInstance) -> Instance {
             .map(str::to_owned),
         engine: db.engine().unwrap_or_default().to_owned(),
         cluster_id: db.db_cluster_identifier().map(str::to_owned),
+        renaming_to: db
+            .pending_modified_values()
+            .and_then(|pending| pending.db_instance_identifier())
+            .map(str::to_ascii_lowercase),
+        replicas: db.read_replica_db_instance_identifiers().to_vec(),
+        replica_of: db
+            .read_replica_source_db_instance_identifier()
+            .map(str::to_owned),
     }
 }
 

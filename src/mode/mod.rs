@@ -7,6 +7,7 @@ pub mod backtrack;
 mod build;
 pub mod copy;
 pub mod delete;
+mod in_place;
 pub mod list;
 pub mod pitr;
 pub mod prune;

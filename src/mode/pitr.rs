@@ -16,6 +16,26 @@ use crate::rds::{NewDb, Rds, tag_value};
 use crate::settings::Restore;
 
 pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    if let Some(swap) = &plan.in_place {
+        return super::in_place::run(swap, &plan.target.id, wait, rds, out, || async {
+            let mut report = Report::default();
+            (restore(plan, wait, rds, &mut report).await, report)
+        })
+        .await;
+    }
+    let restored = restore(plan, wait, rds, out).await?;
+    summary::rollback(rds.region(), &restored, out);
+    Ok(())
+}
+
+/// Restores `plan.source_db` to the point in time into `plan.target` (or
+/// adopts this run's restore there) and waits for it.
+pub(crate) async fn restore(
+    plan: &PitrPlan,
+    wait: Wait,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Db> {
     let target = &plan.target;
     let requested = plan.time.to_string();
     let source_ref = for_target(rds, &plan.source_db, target.kind, out).await?;
@@ -56,9 +76,7 @@ pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         out.set("restore-time", time.to_owned());
         let source = db::describe(rds, &source_ref).await?;
         let build = build(rds, &target, source, Restore::ToPointInTime, None, out).await?;
-        let restored = finish(rds, existing, &build, wait, out).await?;
-        summary::rollback(rds.region(), &restored, out);
-        return Ok(());
+        return finish(rds, existing, &build, wait, out).await;
     }
 
     let source = source_db(rds, &source_ref).await?;
@@ -111,16 +129,14 @@ pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
                 .map(Db::Cluster),
         }
     };
-    let restored = create(rds, &build, wait, out, &wanted, is_ours, restore)
+    create(rds, &build, wait, out, &wanted, is_ours, restore)
         .await
         .with_context(|| {
             format!(
                 "{what} of `{source_id}` to a point in time as `{}`",
                 target.id
             )
-        })?;
-    summary::rollback(rds.region(), &restored, out);
-    Ok(())
+        })
 }
 
 /// The source's restorable window. A cluster reports its own

@@ -18,34 +18,55 @@ use crate::naming::tag as key;
 use crate::rds::{Rds, Snapshot, tag_value};
 
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+    out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
     let mut all = Pruned::default();
+    let mut failures = Vec::new();
     for db in &plan.dbs {
         let db = as_cluster_if_member(rds, db, out).await?;
         if plan.dbs.len() == 1 {
             out.set(db.kind.input(), db.id.clone());
         }
-        let pruned = prune(rds, &db, plan.retention, plan.dry_run, Utc::now()).await?;
-        out.tables.push(pruned.table(&db.id));
-        all.candidates.extend(pruned.candidates);
-        all.deleted.extend(pruned.deleted);
-        all.held.extend(pruned.held);
-        all.failed.extend(pruned.failed);
+        if let Some(retention) = plan.retention {
+            let pruned = prune(rds, &db, retention, plan.dry_run, Utc::now()).await?;
+            out.tables.push(pruned.table(&db.id));
+            all.candidates.extend(pruned.candidates);
+            all.deleted.extend(pruned.deleted);
+            all.held.extend(pruned.held);
+            all.failed.extend(pruned.failed);
+        }
+        if let Some(age) = plan.replaced_older_than {
+            let failed = replaced::prune(rds, &db, age, plan.dry_run, Utc::now(), out).await?;
+            if !failed.is_empty() {
+                failures.push(format!(
+                    "{} replaced DB(s) of `{}` could not be deleted: {}",
+                    failed.len(),
+                    db.id,
+                    failed.join("; ")
+                ));
+            }
+        }
     }
-    let pruned = all;
-    out.set_json("prune-candidates", json_ids(&pruned.candidates));
-    out.set_json("deleted", json_ids(&pruned.deleted));
-    out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
-    for held in &pruned.held {
-        out.warn(held.clone());
+    if plan.retention.is_some() {
+        out.set_json("prune-candidates", json_ids(&all.candidates));
+        out.set_json("deleted", json_ids(&all.deleted));
+        for held in &all.held {
+            out.warn(held.clone());
+        }
+        if !all.failed.is_empty() {
+            failures.insert(
+                0,
+                format!(
+                    "{} of {} snapshot(s) could not be deleted: {}; the others were",
+                    all.failed.len(),
+                    all.candidates.len(),
+                    all.failed.join("; ")
+                ),
+            );
+        }
     }
-    if !pruned.failed.is_empty() {
+    if !failures.is_empty() {
         out.set("status", "failed");
-        bail!(
-            "{} of {} snapshot(s) could not be deleted: {}; the others were. Re-run this step to try again",
-            pruned.failed.len(),
-            pruned.candidates.len(),
-            pruned.failed.join("; ")
-        );
+        bail!("{}. Re-run this step to try again", failures.join("; "));
     }
     Ok(())
 }
@@ -249,6 +270,153 @@ pub fn select(snapshots: Vec<Snapshot>, retention: Retention, now: DateTime<Utc>
         })
         .map(|(_, snapshot)| snapshot)
         .collect()
+}
+
+/// The DBs an in-place rollback replaced: selected by this action's tags
+/// alone, emptied of deletion protection by this step, and deleted with a
+/// final snapshot each.
+mod replaced {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use tracing::info;
+
+    use crate::config::rfc3339;
+    use crate::db::{self, Db, DbRef, Kind};
+    use crate::github::{Report, Table};
+    use crate::naming::{self, tag as key};
+    use crate::rds::{Rds, RdsError, tag_value};
+    use crate::settings::{DELETION_PROTECTION, Value};
+    use crate::swap::Role;
+    use crate::wait;
+
+    /// When this action replaced `db` as `of`'s DB, if it did: it carries the
+    /// swap tags naming it the original DB of a swap of `of`, the replaced
+    /// name in them is its own name (a copy or a DB renamed since is not
+    /// taken), and the `replaced-at` tag the finished swap put on it.
+    pub fn replaced_at(db: &Db, of: &str) -> Option<DateTime<Utc>> {
+        let tags = db.tags();
+        let ours = tag_value(tags, key::SWAP_ROLE) == Some(Role::Original.tag())
+            && tag_value(tags, key::SWAP_OF) == Some(of)
+            && tag_value(tags, key::SWAP_REPLACED)
+                .is_some_and(|name| name.eq_ignore_ascii_case(db.id()))
+            && tag_value(tags, key::REPLACED_BY_RUN).is_some();
+        if !ours {
+            return None;
+        }
+        let at = tag_value(tags, key::REPLACED_AT)?;
+        DateTime::parse_from_rfc3339(at).ok().map(|at| at.to_utc())
+    }
+
+    /// Deletes the replaced DBs of `of` older than `age`; returns the
+    /// failures, each naming its DB.
+    pub async fn prune(
+        rds: &Rds,
+        of: &DbRef,
+        age: Duration,
+        dry_run: bool,
+        now: DateTime<Utc>,
+        out: &mut Report,
+    ) -> anyhow::Result<Vec<String>> {
+        let cutoff = now - chrono::TimeDelta::from_std(age).unwrap_or(chrono::TimeDelta::MAX);
+        let mut rows = Vec::new();
+        let mut deleted = Vec::new();
+        let mut failed = Vec::new();
+        for db in db::all(rds, of.kind).await? {
+            let Some(at) = replaced_at(&db, &of.id) else {
+                continue;
+            };
+            let mut row = vec![db.id().to_owned(), rfc3339(at), String::new()];
+            if at >= cutoff {
+                row[2] = "kept: replaced too recently".to_owned();
+                rows.push(row);
+                continue;
+            }
+            let final_snapshot = naming::final_snapshot_id(db.id());
+            row[2] = if db.status() == "deleting" {
+                "already being deleted".to_owned()
+            } else if dry_run {
+                format!("would be deleted, after final snapshot `{final_snapshot}` (dry run)")
+            } else {
+                match remove(rds, &db, &final_snapshot).await {
+                    Ok(()) => {
+                        deleted.push(db.id().to_owned());
+                        format!("deleting, after final snapshot `{final_snapshot}`")
+                    }
+                    Err(error) => {
+                        failed.push(format!("`{}`: {error:#}", db.id()));
+                        format!("NOT deleted: {error:#}")
+                    }
+                }
+            };
+            rows.push(row);
+        }
+        info!(
+            "{} replaced {}(s) of `{}` found; {} deleted",
+            rows.len(),
+            of.kind.noun(),
+            of.id,
+            deleted.len()
+        );
+        out.set_json("deleted-replaced", serde_json::Value::from(deleted.clone()));
+        out.tables.push(Table {
+            title: format!(
+                "DBs replaced by in-place rollbacks of {}: {} deleted",
+                of.id,
+                deleted.len()
+            ),
+            headers: vec!["DB", "replaced at", "result"],
+            rows,
+        });
+        Ok(failed)
+    }
+
+    /// Deletion protection off (and waited for), then the delete with a
+    /// final snapshot; a cluster's instances go first, as DeleteDBCluster
+    /// requires.
+    async fn remove(rds: &Rds, db: &Db, final_snapshot: &str) -> anyhow::Result<()> {
+        let reference = db.reference();
+        if db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)) {
+            info!(
+                "turning off deletion protection of `{}` to delete it",
+                db.id()
+            );
+            db::protect(rds, &reference, false).await?;
+            let what = format!("{reference}");
+            let timeout = Duration::from_secs(30 * 60);
+            match reference.kind {
+                Kind::Instance => {
+                    wait::until_available(&what, wait::Kind::Instance, timeout, || {
+                        rds.instance(&reference.id)
+                    })
+                    .await?;
+                }
+                Kind::Cluster => {
+                    wait::until_available(&what, wait::Kind::Cluster, timeout, || {
+                        rds.cluster(&reference.id)
+                    })
+                    .await?;
+                }
+            }
+        }
+        info!(
+            "deleting `{}` after a final snapshot `{final_snapshot}`",
+            db.id()
+        );
+        match db {
+            Db::Instance(_) => rds.delete_instance(db.id(), Some(final_snapshot)).await?,
+            Db::Cluster(_) => {
+                for member in rds.cluster_instances(db.id()).await? {
+                    match rds.delete_instance(&member.id, None).await {
+                        Ok(()) | Err(RdsError::InvalidState { .. }) => {}
+                        Err(error) => return Err(error.into()),
+                    }
+                }
+                rds.delete_cluster(db.id(), final_snapshot).await?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// IDs as a JSON array.

@@ -20,6 +20,26 @@ pub async fn run(
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<()> {
+    if let Some(swap) = &plan.in_place {
+        return super::in_place::run(swap, &plan.target.id, wait, rds, out, || async {
+            let mut report = Report::default();
+            (restore(plan, wait, rds, &mut report).await, report)
+        })
+        .await;
+    }
+    let restored = restore(plan, wait, rds, out).await?;
+    summary::rollback(rds.region(), &restored, out);
+    Ok(())
+}
+
+/// Restores into `plan.target` (or adopts this run's restore there) and
+/// waits for it: a new DB built like its source.
+pub(crate) async fn restore(
+    plan: &RestorePlan,
+    wait: Wait,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Db> {
     let target = &plan.target;
     let existing = db::describe(
         rds,
@@ -78,9 +98,7 @@ pub async fn run(
             out,
         )
         .await?;
-        let restored = finish(rds, existing.clone(), &build, wait, out).await?;
-        summary::rollback(rds.region(), &restored, out);
-        return Ok(());
+        return finish(rds, existing.clone(), &build, wait, out).await;
     }
 
     let source_db = match &plan.source_db {
@@ -163,11 +181,9 @@ pub async fn run(
     let run_id = target.run_id.as_deref();
     let ours =
         |db: &Db| owned(db.tags()) && same_run(db.tags(), run_id) && restored_from(db, &snapshot);
-    let restored = create(rds, &build, wait, out, &wanted, ours, restore)
+    create(rds, &build, wait, out, &wanted, ours, restore)
         .await
-        .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))?;
-    summary::rollback(rds.region(), &restored, out);
-    Ok(())
+        .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))
 }
 
 /// Whether `db` was restored from this very snapshot: the same name, ARN

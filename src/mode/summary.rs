@@ -5,10 +5,11 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::console_url;
+use super::in_place::{Phase, took};
 use crate::config::rfc3339;
 use crate::db::{Db, Kind};
-use crate::github::{Report, markdown_cell};
-use crate::naming::tag as key;
+use crate::github::{Report, Table, markdown_cell};
+use crate::naming::{self, tag as key};
 use crate::rds::tag_value;
 
 /// Adds the rollback section for a DB made by `restore` or `pitr`. What was
@@ -142,6 +143,162 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     ));
     out.push('\n');
     out
+}
+
+/// What a finished in-place rollback reports.
+pub(crate) struct Swapped<'a> {
+    pub app: &'a Db,
+    pub replaced: &'a Db,
+    pub phases: &'a [Phase],
+    /// From the first rename's start to the second one landing.
+    pub downtime: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Whether this step saw the first rename start (a re-run that finds the
+    /// swap under way knows its start only from the intent tag).
+    pub measured_here: bool,
+}
+
+/// AWS's figure for a renamed endpoint: "The new DNS name for the renamed
+/// DB instance becomes effective in about 10 minutes", and the old name "could
+/// remain cached for a few minutes" (USER_RenameInstance).
+const DNS_NOTE: &str = "The endpoint's name is the same as before, but behind it is a new host. AWS documents that after a rename the old DNS name is deleted at once yet may stay cached for a few minutes, and that the new name becomes effective in about 10 minutes (RDS user guide, Renaming a DB instance). So for up to about 10 minutes, clients that resolve the endpoint may fail to connect or, from a stale cache, reach the replaced DB: restart connection pools after that, and check with `dig` (or `nslookup`) that the endpoint resolves to the new address.";
+
+/// The in-place rollback section: the swap timeline as a chart, what the
+/// application saw, the replaced DB, and how to remove it.
+pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
+    let kind = swapped.app.kind();
+    let (app, old) = (swapped.app.id(), swapped.replaced.id());
+    let text = |value: &str| format!("`{}`", markdown_cell(value));
+    let mut out = String::from("#### In-place rollback\n\n");
+    out.push_str(&format!(
+        "- {} {} now serves the restored data; its endpoint is unchanged{}.\n",
+        kind.noun(),
+        text(app),
+        swapped
+            .app
+            .endpoint()
+            .map(|endpoint| format!(": {}", text(endpoint)))
+            .unwrap_or_default()
+    ));
+    out.push_str(&format!(
+        "- The DB it replaced is kept as {} <{}>, with deletion protection on.\n",
+        text(old),
+        console_url(region, "database", old)
+    ));
+    match swapped.downtime {
+        Some((start, end)) => out.push_str(&format!(
+            "- Downtime: `{}` did not answer as an available DB for {} ({} .. {}){}.\n",
+            markdown_cell(app),
+            match (end - start).num_milliseconds() {
+                ms if ms < 60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+                _ => age(end - start),
+            },
+            rfc3339(start),
+            rfc3339(end),
+            if swapped.measured_here {
+                ""
+            } else {
+                "; an earlier attempt started the swap, so the start is when it recorded it"
+            }
+        )),
+        None => out
+            .push_str("- Downtime: not measured (the swap was finished by an earlier attempt).\n"),
+    }
+    out.push_str(&format!("\n{DNS_NOTE}\n\n"));
+    if swapped.phases.iter().any(|phase| phase.end.is_some()) {
+        out.push_str(&gantt(app, swapped.phases, swapped.downtime));
+    }
+    let (cli, flag) = (kind.cli(), format!("--{}-identifier", kind.cli()));
+    let final_snapshot = naming::final_snapshot_id(old);
+    out.push_str(&format!(
+        "#### Removing the replaced DB\n\nOnce the rollback is confirmed, remove {} with this action: it turns deletion protection off, takes a final snapshot ({}) and deletes it, and it deletes only DBs it replaced:\n\n```yaml\n- uses: your-org/rds-snapshot-action@v1\n  with:\n    mode: prune\n    {}: {app}\n    replaced-older-than: 1s   # or 7d, on a schedule\n```\n\nor by hand:\n\n```sh\n",
+        text(old),
+        text(&final_snapshot),
+        kind.input(),
+    ));
+    out.push_str(&format!(
+        "aws rds modify-{cli} --region {region} {flag} {old} --no-deletion-protection --apply-immediately\naws rds wait {cli}-available --region {region} {flag} {old}\n"
+    ));
+    if let Db::Cluster(cluster) = swapped.replaced {
+        for member in &cluster.members {
+            out.push_str(&format!(
+                "aws rds delete-db-instance --region {region} --db-instance-identifier {}\n",
+                member.id
+            ));
+        }
+        out.push_str(&format!(
+            "aws rds delete-db-cluster --region {region} --db-cluster-identifier {old} --final-db-snapshot-identifier {final_snapshot}\n"
+        ));
+    } else {
+        out.push_str(&format!(
+            "aws rds delete-db-instance --region {region} --db-instance-identifier {old} --final-db-snapshot-identifier {final_snapshot}\n"
+        ));
+    }
+    out.push_str("```\n\n");
+    out
+}
+
+/// The swap's steps as a Mermaid Gantt chart, which GitHub renders in job
+/// summaries; the downtime window is a critical bar of its own.
+fn gantt(app: &str, phases: &[Phase], downtime: Option<(DateTime<Utc>, DateTime<Utc>)>) -> String {
+    // Mermaid takes a task's name up to the colon; keep names plain.
+    let plain = |text: &str| {
+        text.chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.' | '_'))
+            .collect::<String>()
+    };
+    let mut out = format!(
+        "```mermaid\ngantt\n    title In-place rollback of {}\n    dateFormat x\n    axisFormat %H:%M:%S\n    section Swap\n",
+        plain(app)
+    );
+    for phase in phases {
+        let Some(end) = phase.end else { continue };
+        // A bar needs some width to be seen.
+        let end = end.max(phase.start + TimeDelta::milliseconds(1));
+        out.push_str(&format!(
+            "    {}{} :{}{}, {}\n",
+            if phase.undo { "undo " } else { "" },
+            plain(&phase.label),
+            if phase.undo { "crit, " } else { "" },
+            phase.start.timestamp_millis(),
+            end.timestamp_millis()
+        ));
+    }
+    if let Some((start, end)) = downtime {
+        out.push_str(&format!(
+            "    section Application\n    {} unavailable :crit, {}, {}\n",
+            plain(app),
+            start.timestamp_millis(),
+            end.timestamp_millis().max(start.timestamp_millis() + 1)
+        ));
+    }
+    out.push_str("```\n\n");
+    out
+}
+
+/// The swap's steps with their times, for the job summary.
+pub(crate) fn timeline_table(phases: &[Phase]) -> Table {
+    Table {
+        title: "In-place rollback: timeline".to_owned(),
+        headers: vec!["step", "started", "ended", "took"],
+        rows: phases
+            .iter()
+            .map(|phase| {
+                vec![
+                    format!("{}{}", if phase.undo { "undo: " } else { "" }, phase.label),
+                    phase
+                        .start
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    phase
+                        .end
+                        .map(|end| end.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+                        .unwrap_or_else(|| "not finished".to_owned()),
+                    took(phase)
+                        .map(|took| format!("{:.1} s", took.as_secs_f64()))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// A duration as a person reads it: the two largest units.

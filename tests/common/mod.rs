@@ -203,6 +203,12 @@ impl Moto {
 /// Creates a DB instance with automated backups on, and waits until it is
 /// `available` (the emulator takes the time AWS takes, scaled).
 pub async fn create_db(client: &Client, id: &str) {
+    create_db_no_wait(client, id).await;
+    wait_for_instance(client, id, "available").await;
+}
+
+/// Starts creating a DB instance with automated backups on, without waiting.
+pub async fn create_db_no_wait(client: &Client, id: &str) {
     client
         .create_db_instance()
         .db_instance_identifier(id)
@@ -215,7 +221,6 @@ pub async fn create_db(client: &Client, id: &str) {
         .send()
         .await
         .expect("create a DB instance");
-    wait_for_instance(client, id, "available").await;
 }
 
 /// Snapshots `db` through the action in run `run` for `version`; returns
@@ -396,6 +401,19 @@ impl FaultProxy {
     /// Faults at `rate` (0.0 to 1.0), chosen by `seed`; every answer
     /// delayed by `delay_ms`.
     pub fn start(upstream: &str, rate: f64, seed: u64, delay_ms: u64) -> FaultProxy {
+        Self::start_with_rules(upstream, rate, seed, delay_ms, "")
+    }
+
+    /// As [`FaultProxy::start`], and `rules` (`Action[+Parameter]#N`,
+    /// comma-separated) refuse the Nth matching request once each, with an
+    /// error the SDK does not retry.
+    pub fn start_with_rules(
+        upstream: &str,
+        rate: f64,
+        seed: u64,
+        delay_ms: u64,
+        rules: &str,
+    ) -> FaultProxy {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.jsonl");
@@ -410,6 +428,7 @@ impl FaultProxy {
                 seed.to_string(),
                 log.display().to_string(),
                 delay_ms.to_string(),
+                rules.to_owned(),
             ])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -13,8 +13,14 @@ and, at a given rate, answers in AWS's place with a fault instead:
                so the caller never learns that it succeeded
   slow         the answer is forwarded after a delay
 
-Usage: fault_proxy.py PORT UPSTREAM_URL RATE SEED LOG_FILE [DELAY_MS]
+  refused      a rule's match: 400 InvalidParameterCombination, which the
+               SDK does not retry, so the caller sees the call fail once
+
+Usage: fault_proxy.py PORT UPSTREAM_URL RATE SEED LOG_FILE [DELAY_MS] [RULES]
 DELAY_MS delays every answer (used to give a kill time to land).
+RULES, comma-separated `Action[+Parameter]#N`, refuse the Nth request of that
+API action (that carries that parameter, if given): `ModifyDBInstance+
+NewDBInstanceIdentifier#2` refuses the second rename, and only it.
 """
 
 import http.client
@@ -36,6 +42,12 @@ PORT, UPSTREAM, RATE, SEED, LOG = (
     sys.argv[5],
 )
 DELAY = float(sys.argv[6]) / 1000 if len(sys.argv) > 6 else 0.0
+RULES = []
+for rule in (sys.argv[7] if len(sys.argv) > 7 else "").split(","):
+    if rule:
+        match, nth = rule.rsplit("#", 1)
+        action, _, parameter = match.partition("+")
+        RULES.append({"action": action, "parameter": parameter, "nth": int(nth), "seen": 0})
 FAULTS = ["throttle", "throttle-ex", "500", "503", "reset", "reset-after", "slow"]
 ERRORS = {
     "throttle": (400, "Throttling", "Rate exceeded"),
@@ -50,6 +62,17 @@ rng = random.Random(SEED)
 def record(entry):
     with lock, open(LOG, "a", encoding="utf-8") as log:
         log.write(json.dumps(entry) + "\n")
+
+
+def ruled(action, form):
+    """Whether a rule refuses this request."""
+    with lock:
+        for rule in RULES:
+            if rule["action"] == action and (not rule["parameter"] or rule["parameter"] in form):
+                rule["seen"] += 1
+                if rule["seen"] == rule["nth"]:
+                    return True
+    return False
 
 
 def draw():
@@ -95,10 +118,18 @@ class Proxy(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         action = (form.get("Action") or [self.headers.get("X-Amz-Target", "")])[0]
-        fault = draw()
+        fault = "refused" if ruled(action, form) else draw()
         # `at` (monotonic, shared by every process on the machine) lets
         # scripts/bench time calls against the emulator's clock.
         record({"action": action, "fault": fault, "at": time.monotonic()})
+        if fault == "refused":
+            payload = (
+                "<ErrorResponse><Error><Type>Sender</Type>"
+                "<Code>InvalidParameterCombination</Code>"
+                f"<Message>injected refusal of {action}</Message></Error>"
+                "<RequestId>fault-proxy</RequestId></ErrorResponse>"
+            ).encode()
+            return self.reply(400, [("Content-Type", "text/xml")], payload)
         if fault == "reset":
             return self.reset()
         if fault in ERRORS:

@@ -83,6 +83,8 @@ Instances in a cluster (CreateDBInstance with DBClusterIdentifier):
 
 from __future__ import annotations
 
+import hashlib
+
 import uuid
 from typing import Any
 
@@ -280,3 +282,17 @@ def create_db_cluster(request: Any, call: Any) -> Any:
     if not _given(request, "DBClusterParameterGroupName"):
         cluster.parameter_group = default_cluster_parameter_group(cluster)
     return result
+
+
+# A cluster's endpoints are `<cluster>.cluster-<id>.<region>.rds.amazonaws.com`,
+# where `<id>` belongs to the account and Region, not to the cluster: the
+# Aurora user guide's endpoint examples (Aurora.Overview.Endpoints) show the
+# same one in every cluster and instance endpoint of an account, so a cluster
+# renamed to a name gets that name's old endpoint. moto draws one per cluster.
+def _url_identifier(self: DBCluster) -> str:
+    account = getattr(self, "account_id", "123456789012")
+    digest = hashlib.sha256(f"{account}:{self.region}".encode()).hexdigest()
+    return digest[:12]
+
+
+DBCluster.url_identifier = property(_url_identifier, lambda self, value: None)  # type: ignore[assignment]

@@ -33,6 +33,8 @@ action's waiting, adoption and re-run logic exists because of that. Here:
 
 from __future__ import annotations
 
+import random
+import string
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -165,7 +167,11 @@ def backups_start(db: DBInstance) -> None:
 
 
 def new_instance(backend: Any, db: DBInstance, creating: str, backing_up: str) -> None:
-    """A new instance's way to `available`."""
+    """A new instance's way to `available`. Each gets its own DbiResourceId
+    ("The Amazon Web Services Region-unique, immutable identifier for the DB
+    instance", DBInstance in the API reference), which a rename keeps; moto
+    gives every instance the same one."""
+    db.dbi_resource_id = "db-" + "".join(random.choices(string.ascii_uppercase + string.digits, k=26))
 
     def hide_endpoint() -> None:
         db.status = "creating"

@@ -1,0 +1,607 @@
+//! `in-place: true` on `restore` and `pitr`: the driver of the swap whose
+//! decisions are [`crate::swap::next`]'s. It checks everything that could
+//! stop the swap before any mutating call, then looks at the three names,
+//! asks for the next step, carries it out, and looks again. On a failure it
+//! turns round and renames back until the original DB has `<id>` again;
+//! nothing is ever deleted.
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail};
+use chrono::{DateTime, Utc};
+use tracing::info;
+
+use super::summary;
+use crate::config::{InPlace, Tag, Wait, rfc3339, tag};
+use crate::db::{self, Db, DbRef, Kind};
+use crate::github::Report;
+use crate::naming::{self, tag as key};
+use crate::rds::{Rds, RdsError, tag_value};
+use crate::settings::{DELETION_PROTECTION, Value};
+use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
+use crate::wait;
+
+/// One step of the swap as it happened, for the timeline.
+#[derive(Debug, Clone)]
+pub(crate) struct Phase {
+    pub label: String,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    /// A step of the way back after a failure.
+    pub undo: bool,
+}
+
+/// The names of one swap.
+struct Names {
+    kind: Kind,
+    app: String,
+    temporary: String,
+    /// Known once the intent is recorded (or chosen by the pre-flight).
+    replaced: Option<String>,
+    run: String,
+}
+
+impl Names {
+    fn of(&self, name: Name) -> Option<&str> {
+        match name {
+            Name::App => Some(&self.app),
+            Name::Temporary => Some(&self.temporary),
+            Name::Replaced => self.replaced.as_deref(),
+        }
+    }
+
+    fn db(&self, id: &str) -> DbRef {
+        DbRef {
+            kind: self.kind,
+            id: id.to_owned(),
+        }
+    }
+
+    /// Whether a DB carries this run's swap tags for this `<id>`.
+    fn role(&self, db: &Db) -> Option<Role> {
+        let tags = db.tags();
+        (tag_value(tags, key::SWAP_OF) == Some(self.app.as_str())
+            && tag_value(tags, key::SWAP_RUN) == Some(self.run.as_str()))
+        .then(|| tag_value(tags, key::SWAP_ROLE).and_then(Role::from_tag))
+        .flatten()
+    }
+}
+
+/// One look at the three names: the DBs, and what the machine needs of them.
+struct Look {
+    app: Option<Db>,
+    temporary: Option<Db>,
+    replaced: Option<Db>,
+    /// When this run's intent was recorded, from the tags.
+    started: Option<String>,
+}
+
+impl Look {
+    fn world(&self, names: &Names, restored: bool) -> World {
+        let seen = |db: &Option<Db>| {
+            db.as_ref().map(|db| Seen {
+                status: db.status().to_owned(),
+                renaming: db.renaming_to().is_some(),
+                role: names.role(db),
+                protected: db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)),
+                marked_replaced: tag_value(db.tags(), key::REPLACED_AT).is_some()
+                    && tag_value(db.tags(), key::REPLACED_BY_RUN) == Some(names.run.as_str()),
+            })
+        };
+        World {
+            kind: match names.kind {
+                Kind::Instance => wait::Kind::Instance,
+                Kind::Cluster => wait::Kind::Cluster,
+            },
+            app: seen(&self.app),
+            temporary: seen(&self.temporary),
+            replaced: seen(&self.replaced),
+            restored,
+        }
+    }
+
+    fn get(&self, name: Name) -> Option<&Db> {
+        match name {
+            Name::App => self.app.as_ref(),
+            Name::Temporary => self.temporary.as_ref(),
+            Name::Replaced => self.replaced.as_ref(),
+        }
+    }
+}
+
+/// Looks at the three names. The replaced name comes from this run's
+/// intent tags on either DB; while both renames leave a name unanswered,
+/// it is found by listing the DBs of the kind and reading their tags.
+async fn look(rds: &Rds, names: &mut Names) -> Result<Look, RdsError> {
+    let app = db::describe(rds, &names.db(&names.app)).await?;
+    let temporary = db::describe(rds, &names.db(&names.temporary)).await?;
+    let mut started = None;
+    for db in app.iter().chain(&temporary) {
+        if names.role(db).is_some() {
+            if let Some(replaced) = tag_value(db.tags(), key::SWAP_REPLACED) {
+                names.replaced = Some(replaced.to_owned());
+            }
+            started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+        }
+    }
+    if started.is_none() && app.is_none() {
+        for db in db::all(rds, names.kind).await? {
+            if names.role(&db) == Some(Role::Original) {
+                names.replaced = Some(db.id().to_owned());
+                started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+            }
+        }
+    }
+    let replaced = match &names.replaced {
+        Some(id) => db::describe(rds, &names.db(id))
+            .await?
+            .filter(|db| names.role(db).is_some()),
+        None => None,
+    };
+    Ok(Look {
+        app,
+        temporary,
+        replaced,
+        started,
+    })
+}
+
+/// Everything that could stop the swap, before any mutating call: the DB
+/// exists and is available, no Blue/Green deployment holds it, and the
+/// names the swap will use are free. Read replicas are warned about.
+async fn preflight(
+    rds: &Rds,
+    names: &mut Names,
+    look: &Look,
+    out: &mut Report,
+) -> anyhow::Result<()> {
+    let input = names.kind.input();
+    let Some(app) = &look.app else {
+        bail!(
+            "{} `{}` does not exist in region {}, and no in-place rollback of this run explains it; check input `{input}`",
+            names.kind.noun(),
+            names.app,
+            rds.region()
+        );
+    };
+    if let Db::Instance(instance) = app
+        && let Some(cluster) = &instance.cluster_id
+    {
+        bail!(
+            "input `db-instance-identifier` `{}` is an instance of Aurora DB cluster `{cluster}`; an Aurora rollback swaps the whole cluster: set `db-cluster-identifier: {cluster}`",
+            names.app
+        );
+    }
+    if app.status() != "available" {
+        bail!(
+            "{} `{}` is `{}`, and `in-place: true` renames it only when it is `available`; nothing was changed. Wait until it is available and re-run this step",
+            names.kind.noun(),
+            names.app,
+            app.status()
+        );
+    }
+    // A Blue/Green switchover renames the blue and green DBs itself
+    // (blue-green-deployments-switching: the blue DBs get `-old1` names, the
+    // green ones the blue names), so a rename of ours beside one would break
+    // it, or it ours.
+    let arn = app.arn().to_owned();
+    for deployment in rds.blue_green_deployments().await? {
+        if (deployment.source == arn || deployment.target == arn)
+            && !matches!(
+                deployment.status.as_str(),
+                "SWITCHOVER_COMPLETED" | "DELETING"
+            )
+        {
+            bail!(
+                "{} `{}` is part of Blue/Green deployment `{}` ({}, status `{}`), whose switchover renames DBs itself; nothing was changed. Switch it over or delete it (`aws rds delete-blue-green-deployment --blue-green-deployment-identifier {}`), then re-run",
+                names.kind.noun(),
+                names.app,
+                deployment.name,
+                deployment.id,
+                deployment.status,
+                deployment.id
+            );
+        }
+    }
+    if let Db::Instance(instance) = app {
+        // USER_RenameInstance: "All read replicas associated with a DB
+        // instance remain associated with that instance after it is renamed."
+        if !instance.replicas.is_empty() {
+            out.warn(format!(
+                "DB instance `{}` has read replicas ({}); they stay attached to it under its new name `{}` and keep replicating from the replaced data, not from the restored DB. Create new read replicas of `{}` after the swap, and point readers at them",
+                names.app,
+                instance.replicas.join(", "),
+                names.replaced.as_deref().unwrap_or("<id>-replaced-<time>"),
+                names.app
+            ));
+        }
+        if let Some(source) = &instance.replica_of {
+            out.warn(format!(
+                "DB instance `{}` is a read replica of `{source}`; the restored DB takes its name but is a standalone DB, not a replica",
+                names.app
+            ));
+        }
+    }
+    if let Db::Cluster(cluster) = app
+        && !cluster.replication.is_empty()
+    {
+        out.warn(format!(
+            "DB cluster `{}` takes part in replication ({}); that replication stays with the replaced cluster, not the restored one",
+            names.app,
+            cluster.replication.join(", ")
+        ));
+    }
+    let replaced = names
+        .replaced
+        .get_or_insert_with(|| naming::replaced_id(&names.app, Utc::now()))
+        .clone();
+    if db::describe(rds, &names.db(&replaced)).await?.is_some() {
+        bail!(
+            "the name the replaced DB would get, `{replaced}`, is taken; nothing was changed. Re-run this step in a second, for a new time stamp"
+        );
+    }
+    Ok(())
+}
+
+/// Copies what the restore step reported into this step's report.
+fn absorb(out: &mut Report, from: Report) {
+    for (name, value) in from.outputs.iter() {
+        if from.outputs.is_json(name) {
+            out.set_json(
+                name,
+                serde_json::from_str(value).unwrap_or_else(|_| value.into()),
+            );
+        } else {
+            out.set(name, value.to_owned());
+        }
+    }
+    out.tables.extend(from.tables);
+    out.warnings.extend(from.warnings);
+    out.notes.extend(from.notes);
+}
+
+/// The restore into the temporary name, as `restore` or `pitr` does it; it
+/// reports into a report of its own, which is returned whatever the result.
+pub(crate) type Restored = (anyhow::Result<Db>, Report);
+
+/// Runs the in-place rollback: restore (with `restore`), swap, protect.
+pub(crate) async fn run<F, Fut>(
+    plan: &InPlace,
+    temporary: &str,
+    wait: Wait,
+    rds: &Rds,
+    out: &mut Report,
+    mut restore: F,
+) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Restored>,
+{
+    let mut names = Names {
+        kind: plan.db.kind,
+        app: plan.db.id.clone(),
+        temporary: temporary.to_owned(),
+        replaced: None,
+        run: plan.run.clone(),
+    };
+    let first = look(rds, &mut names).await?;
+    let world = first.world(&names, false);
+    let started_here = world.app.as_ref().is_some_and(|app| app.role.is_none())
+        && world.temporary.as_ref().is_none_or(|t| t.role.is_none())
+        && world.replaced.is_none();
+    if started_here {
+        preflight(rds, &mut names, &first, out).await?;
+    } else {
+        info!(
+            "found this run's in-place rollback of `{}` under way (replaced name `{}`); finishing it",
+            names.app,
+            names.replaced.as_deref().unwrap_or("not known yet")
+        );
+    }
+    let mut driver = Driver {
+        rds,
+        names,
+        wait,
+        phases: Vec::new(),
+        open: None,
+        restored: false,
+        started: first.started.clone(),
+    };
+    let swapped = driver.go(Goal::Swap, &mut restore, out).await;
+    let failure = match swapped {
+        Ok(look) => return driver.report(&look, out),
+        Err(failure) => failure,
+    };
+    out.warn(format!(
+        "the in-place rollback of `{}` failed: {failure:#}; renaming back",
+        driver.names.app
+    ));
+    let undone = driver.go(Goal::Undo, &mut restore, out).await;
+    driver.timeline(out);
+    // The restore's outputs named the temporary DB; the step's DB is `<id>`.
+    out.set(driver.names.kind.input(), driver.names.app.clone());
+    out.set("status", "failed");
+    match &undone {
+        Ok(look) => {
+            let endpoint = look.app.as_ref().and_then(Db::endpoint).unwrap_or_default();
+            out.set("endpoint", endpoint.to_owned());
+        }
+        Err(_) => out.set("endpoint", ""),
+    }
+    match undone {
+        Ok(_) => Err(failure.context(format!(
+            "the in-place rollback of `{}` failed and was undone: `{}` is the original DB again, nothing was deleted, and the restored copy is kept as `{}` for inspection. Fix the cause and re-run this step, which finishes the swap from here",
+            driver.names.app, driver.names.app, driver.names.temporary
+        ))),
+        Err(undo) => Err(anyhow!(
+            "the in-place rollback of `{app}` failed ({failure:#}), and renaming back failed too ({undo:#}); nothing was deleted. Re-run this step to finish the swap, or rename by hand: the original DB is tagged `{}=original`, the restored one `{}=restored` (`aws rds describe-{}s --region {}`)",
+            key::SWAP_ROLE,
+            key::SWAP_ROLE,
+            driver.names.kind.cli(),
+            rds.region(),
+            app = driver.names.app,
+        )),
+    }
+}
+
+struct Driver<'a> {
+    rds: &'a Rds,
+    names: Names,
+    wait: Wait,
+    phases: Vec<Phase>,
+    /// The phase still running (a rename until it lands, say).
+    open: Option<usize>,
+    restored: bool,
+    /// When this run's intent was first recorded.
+    started: Option<String>,
+}
+
+impl Driver<'_> {
+    fn begin(&mut self, label: String, undo: bool) {
+        self.close();
+        self.phases.push(Phase {
+            label,
+            start: Utc::now(),
+            end: None,
+            undo,
+        });
+        self.open = Some(self.phases.len() - 1);
+    }
+
+    fn close(&mut self) {
+        if let Some(open) = self.open.take() {
+            self.phases[open].end = Some(Utc::now());
+        }
+    }
+
+    /// Looks, decides, acts, until the goal is reached; returns the last
+    /// look. An error is the first failure on the way.
+    async fn go<F, Fut>(
+        &mut self,
+        goal: Goal,
+        restore: &mut F,
+        out: &mut Report,
+    ) -> anyhow::Result<Look>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Restored>,
+    {
+        let floor = wait::min_pause(std::env::var(wait::MIN_POLL_ENV).ok().as_deref())
+            .map_err(|problem| anyhow!(problem))?;
+        let mut waited = wait::Progress::default();
+        let mut since = tokio::time::Instant::now();
+        let undo = goal == Goal::Undo;
+        loop {
+            let look = look(self.rds, &mut self.names).await?;
+            if look.started.is_some() {
+                self.started.clone_from(&look.started);
+            }
+            let step = swap::next(&look.world(&self.names, self.restored), goal);
+            if let Step::Wait(why) = &step {
+                waited.looks += 1;
+                waited.elapsed = since.elapsed();
+                if waited.elapsed >= self.wait.timeout {
+                    bail!(
+                        "timed out after {} waiting for {why} (`wait-timeout`)",
+                        wait::human(waited.elapsed)
+                    );
+                }
+                let pause = wait::next_look(&waited, floor);
+                info!("waiting for {why}; next look in {}", wait::human(pause));
+                tokio::time::sleep(pause).await;
+                continue;
+            }
+            self.close();
+            waited = wait::Progress::default();
+            since = tokio::time::Instant::now();
+            match step {
+                Step::Wait(_) => unreachable!("handled above"),
+                Step::Done => return Ok(look),
+                Step::Stuck(why) => bail!("{why}"),
+                Step::Restore => {
+                    self.begin(format!("restore into `{}`", self.names.temporary), false);
+                    let (restored, report) = restore().await;
+                    absorb(out, report);
+                    restored?;
+                    self.close();
+                    self.restored = true;
+                }
+                Step::TagIntent => self.tag_intent(&look).await?,
+                Step::Rename { from, to } => {
+                    let (Some(old), Some(new)) = (self.names.of(from), self.names.of(to)) else {
+                        bail!("the replaced name of this swap is not known");
+                    };
+                    let (old, new) = (old.to_owned(), new.to_owned());
+                    self.begin(format!("rename `{old}` to `{new}`"), undo);
+                    info!("renaming {} `{old}` to `{new}`", self.names.kind.noun());
+                    match db::rename(self.rds, &self.names.db(&old), &new).await {
+                        Ok(()) => {}
+                        // An earlier try of this call went through (the
+                        // SDK retried a lost answer): the rename is in
+                        // flight, which the next look shows.
+                        Err(RdsError::AlreadyExists { .. } | RdsError::InvalidState { .. }) => {
+                            info!("the rename of `{old}` is already under way");
+                        }
+                        Err(error) => {
+                            return Err(anyhow::Error::from(error)
+                                .context(format!("renaming `{old}` to `{new}`")));
+                        }
+                    }
+                }
+                Step::Protect => {
+                    self.begin(
+                        "deletion protection on both, replaced DB tagged".to_owned(),
+                        false,
+                    );
+                    self.protect(&look).await?;
+                }
+            }
+        }
+    }
+
+    /// Records the swap's names and each DB's role on both DBs, before the
+    /// first rename, so a re-run finds the same names.
+    async fn tag_intent(&mut self, look: &Look) -> anyhow::Result<()> {
+        let (Some(app), Some(temporary)) = (&look.app, &look.temporary) else {
+            bail!("both DBs must exist to record the swap");
+        };
+        let replaced = self
+            .names
+            .replaced
+            .get_or_insert_with(|| naming::replaced_id(&self.names.app, Utc::now()))
+            .clone();
+        let started = self
+            .started
+            .get_or_insert_with(|| rfc3339(Utc::now()))
+            .clone();
+        let intent = |role: Role| -> Vec<Tag> {
+            vec![
+                tag(key::SWAP_OF, &self.names.app),
+                tag(key::SWAP_RUN, &self.names.run),
+                tag(key::SWAP_TEMPORARY, &self.names.temporary),
+                tag(key::SWAP_REPLACED, &replaced),
+                tag(key::SWAP_STARTED, &started),
+                tag(key::SWAP_ROLE, role.tag()),
+            ]
+        };
+        info!(
+            "recording the swap on both DBs: `{}` becomes `{replaced}`, `{}` becomes `{}`",
+            self.names.app, self.names.temporary, self.names.app
+        );
+        self.rds
+            .add_tags(temporary.arn(), &intent(Role::Restored))
+            .await?;
+        self.rds
+            .add_tags(app.arn(), &intent(Role::Original))
+            .await?;
+        Ok(())
+    }
+
+    async fn protect(&self, look: &Look) -> anyhow::Result<()> {
+        for name in [Name::App, Name::Replaced] {
+            let Some(db) = look.get(name) else { continue };
+            if db.settings().get(DELETION_PROTECTION) != Some(&Value::Flag(true)) {
+                info!("turning on deletion protection of `{}`", db.id());
+                match db::protect(self.rds, &db.reference(), true).await {
+                    Ok(()) | Err(RdsError::InvalidState { .. }) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+        }
+        if let Some(replaced) = &look.replaced
+            && tag_value(replaced.tags(), key::REPLACED_AT).is_none()
+        {
+            self.rds
+                .add_tags(
+                    replaced.arn(),
+                    &[
+                        tag(key::REPLACED_AT, &rfc3339(Utc::now())),
+                        tag(key::REPLACED_BY_RUN, &self.names.run),
+                    ],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The outputs and the job summary of a finished swap.
+    fn report(&mut self, look: &Look, out: &mut Report) -> anyhow::Result<()> {
+        let (Some(app), Some(replaced)) = (&look.app, &look.replaced) else {
+            bail!("the swap ended without both DBs in place");
+        };
+        let kind = self.names.kind;
+        out.set(kind.input(), app.id().to_owned());
+        out.set("endpoint", app.endpoint().unwrap_or_default().to_owned());
+        out.set(
+            "port",
+            app.port().map(|port| port.to_string()).unwrap_or_default(),
+        );
+        out.set("status", app.status().to_owned());
+        out.set(
+            match kind {
+                Kind::Instance => "replaced-db-instance-identifier",
+                Kind::Cluster => "replaced-db-cluster-identifier",
+            },
+            replaced.id().to_owned(),
+        );
+        self.close();
+        let first = self
+            .phases
+            .iter()
+            .find(|phase| {
+                phase
+                    .label
+                    .starts_with(&format!("rename `{}`", self.names.app))
+            })
+            .cloned();
+        let last = self
+            .phases
+            .iter()
+            .rev()
+            .find(|phase| phase.label.ends_with(&format!("to `{}`", self.names.app)))
+            .cloned();
+        let start = first.as_ref().map(|phase| phase.start).or_else(|| {
+            self.started
+                .as_deref()
+                .and_then(|time| DateTime::parse_from_rfc3339(time).ok())
+                .map(|time| time.to_utc())
+        });
+        let end = last.and_then(|phase| phase.end);
+        let window = match (start, end) {
+            (Some(start), Some(end)) => {
+                let seconds = (end - start).num_milliseconds() as f64 / 1000.0;
+                out.set("downtime-seconds", format!("{seconds:.1}"));
+                let precise =
+                    |time: DateTime<Utc>| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                out.set("downtime-start", precise(start));
+                out.set("downtime-end", precise(end));
+                Some((start, end))
+            }
+            _ => None,
+        };
+        self.timeline(out);
+        out.sections.push(summary::in_place(
+            self.rds.region(),
+            &summary::Swapped {
+                app,
+                replaced,
+                phases: &self.phases,
+                downtime: window,
+                measured_here: first.is_some(),
+            },
+        ));
+        Ok(())
+    }
+
+    /// The timeline as a table, whatever the outcome.
+    fn timeline(&mut self, out: &mut Report) {
+        self.close();
+        out.tables.push(summary::timeline_table(&self.phases));
+    }
+}
+
+/// How long a phase took, for the table.
+pub(crate) fn took(phase: &Phase) -> Option<Duration> {
+    phase.end.and_then(|end| (end - phase.start).to_std().ok())
+}

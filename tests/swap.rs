@@ -1,0 +1,538 @@
+//! `in-place: true` on the strict emulator, where a rename shows the old
+//! name `available`, then `renaming`, then neither name, then the new one
+//! `rebooting` and `available`: the full swap of an instance and of an
+//! Aurora cluster, a refusal injected at each step and the undo, kills at
+//! random points followed by a re-run, the cleanup of replaced DBs, and the
+//! pre-flight refusals before any mutating call.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use aws_sdk_rds::types::DbInstance;
+use common::{FaultProxy, Moto, Step, mutating, python_path, tags};
+
+const ROLE: &str = "rds-snapshot-action:swap-role";
+
+/// Makes a production-like instance (`tests/support/production.py`).
+fn production(moto: &Moto, id: &str) -> serde_json::Value {
+    support(moto, "production.py", &[id])
+}
+
+fn aurora(moto: &Moto, id: &str) -> serde_json::Value {
+    support(moto, "aurora.py", &[id, "aurora-postgresql"])
+}
+
+fn support(moto: &Moto, script: &str, args: &[&str]) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support")
+        .join(script);
+    let out = Command::new(python_path())
+        .arg(script)
+        .arg(&moto.endpoint)
+        .args(args)
+        .output()
+        .expect("run the setup script");
+    assert!(
+        out.status.success(),
+        "setup failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the setup script prints JSON")
+}
+
+async fn instance(moto: &Moto, id: &str) -> Option<DbInstance> {
+    moto.client()
+        .describe_db_instances()
+        .db_instance_identifier(id)
+        .send()
+        .await
+        .ok()
+        .and_then(|out| out.db_instances().first().cloned())
+}
+
+/// Every DB instance by ID, with its resource ID (which a rename keeps).
+async fn instances(moto: &Moto) -> BTreeMap<String, DbInstance> {
+    moto.client()
+        .describe_db_instances()
+        .send()
+        .await
+        .expect("describe instances")
+        .db_instances()
+        .iter()
+        .map(|db| (db.db_instance_identifier().unwrap().to_owned(), db.clone()))
+        .collect()
+}
+
+fn role(db: &DbInstance) -> Option<String> {
+    tags(db.tag_list()).get(ROLE).cloned()
+}
+
+/// A restore of `db`'s snapshot `snapshot` in place, in run `run`.
+fn in_place(moto: &Moto, db: &str, snapshot: &str, run: &str) -> Step {
+    Step::new(moto, "restore", run)
+        .with("db-instance-identifier", db)
+        .with("snapshot-identifier", snapshot)
+        .with("in-place", "true")
+}
+
+#[tokio::test]
+async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
+    let moto = Moto::start();
+    let made = production(&moto, "shop");
+    let before = instance(&moto, "shop").await.unwrap();
+    let snapshot = common::snapshot(&moto, "shop", "v1", "70");
+    let ran = in_place(&moto, "shop", &snapshot, "71").run();
+    ran.assert_ok();
+    let replaced = ran.output("replaced-db-instance-identifier").to_owned();
+    assert!(
+        replaced.starts_with("shop-replaced-2") && replaced.len() == "shop-replaced-".len() + 14,
+        "{replaced}"
+    );
+    assert_eq!(ran.output("db-instance-identifier"), "shop");
+    let endpoint = before.endpoint().unwrap().address().unwrap();
+    assert_eq!(ran.output("endpoint"), endpoint, "the app's address");
+
+    // `shop` is the restored copy; the original is kept under its new name.
+    let now = instance(&moto, "shop").await.unwrap();
+    let old = instance(&moto, &replaced)
+        .await
+        .expect("the replaced DB is kept");
+    assert_ne!(now.dbi_resource_id(), before.dbi_resource_id());
+    assert_eq!(old.dbi_resource_id(), before.dbi_resource_id());
+    assert_eq!(role(&now).as_deref(), Some("restored"));
+    assert_eq!(role(&old).as_deref(), Some("original"));
+    assert_eq!(now.deletion_protection(), Some(true));
+    assert_eq!(old.deletion_protection(), Some(true));
+    let old_tags = tags(old.tag_list());
+    assert_eq!(old_tags["rds-snapshot-action:replaced-by-run"], "71");
+    assert!(old_tags.contains_key("rds-snapshot-action:replaced-at"));
+    assert_eq!(
+        old_tags["team"], "payments",
+        "the original keeps its own tags"
+    );
+    // Built like the original: network, groups, monitoring.
+    assert_eq!(
+        now.db_subnet_group().and_then(|g| g.db_subnet_group_name()),
+        Some(made["subnet_group"].as_str().unwrap())
+    );
+    let groups: Vec<_> = now
+        .vpc_security_groups()
+        .iter()
+        .filter_map(|g| g.vpc_security_group_id())
+        .collect();
+    assert_eq!(groups, [made["security_group"].as_str().unwrap()]);
+    assert_eq!(
+        now.db_parameter_groups()[0].db_parameter_group_name(),
+        Some(made["parameter_group"].as_str().unwrap())
+    );
+    assert_eq!(now.monitoring_interval(), Some(60));
+    assert_eq!(
+        instances(&moto).await.len(),
+        2,
+        "nothing else is left behind"
+    );
+
+    // The downtime window and the summary a person reads.
+    let seconds: f64 = ran.output("downtime-seconds").parse().unwrap();
+    println!(
+        "downtime on the emulator (time scale {}): {seconds} s, {} .. {}",
+        common::TIME_SCALE,
+        ran.output("downtime-start"),
+        ran.output("downtime-end")
+    );
+    assert!(seconds > 0.0, "{seconds}");
+    for part in [
+        "```mermaid",
+        "gantt",
+        "about 10 minutes",
+        "replaced-older-than",
+        &format!("--final-db-snapshot-identifier {replaced}-final"),
+        "In-place rollback: timeline",
+        &format!("rename shop to {replaced} :"),
+        "rename shop-rollback-r71 to shop :",
+    ] {
+        assert!(ran.summary.contains(part), "{part}:\n{}", ran.summary);
+    }
+
+    // A re-run of the run changes nothing and reports the same swap.
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
+    let again = in_place(&moto, "shop", &snapshot, "71")
+        .via(&proxy.endpoint)
+        .run();
+    again.assert_ok();
+    assert_eq!(again.output("replaced-db-instance-identifier"), replaced);
+    assert_eq!(mutating(&proxy), Vec::<String>::new(), "a no-op re-run");
+    let after = instance(&moto, "shop").await.unwrap();
+    assert_eq!(
+        after.dbi_resource_id(),
+        now.dbi_resource_id(),
+        "swapped once"
+    );
+}
+
+#[tokio::test]
+async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
+    let moto = Moto::start();
+    aurora(&moto, "orders");
+    let snapshot = common::snapshot_cluster(&moto, "orders", "v1", "80");
+    let before = cluster(&moto, "orders").await.unwrap();
+    let ran = Step::new(&moto, "restore", "81")
+        .with("db-cluster-identifier", "orders")
+        .with("snapshot-identifier", &snapshot)
+        .with("in-place", "true")
+        .run();
+    ran.assert_ok();
+    let replaced = ran.output("replaced-db-cluster-identifier").to_owned();
+    assert_eq!(ran.output("db-cluster-identifier"), "orders");
+    assert_eq!(ran.output("endpoint"), before.endpoint().unwrap());
+    let now = cluster(&moto, "orders").await.unwrap();
+    let old = cluster(&moto, &replaced)
+        .await
+        .expect("the replaced cluster is kept");
+    assert_eq!(
+        old.db_cluster_resource_id(),
+        before.db_cluster_resource_id()
+    );
+    assert_eq!(now.deletion_protection(), Some(true));
+    assert_eq!(old.deletion_protection(), Some(true));
+    assert_eq!(now.status(), Some("available"));
+    // The restored cluster serves: a writer and the source's reader, created
+    // under the temporary name and kept through the rename.
+    let members: Vec<_> = now
+        .db_cluster_members()
+        .iter()
+        .filter_map(|m| m.db_instance_identifier())
+        .collect();
+    assert_eq!(
+        members.len(),
+        before.db_cluster_members().len(),
+        "{members:?}"
+    );
+    assert!(
+        members
+            .iter()
+            .all(|m| m.starts_with("orders-rollback-r81-instance-"))
+    );
+    assert_eq!(
+        old.db_cluster_members().len(),
+        before.db_cluster_members().len()
+    );
+    println!(
+        "cluster downtime on the emulator: {} s",
+        ran.output("downtime-seconds")
+    );
+}
+
+async fn cluster(moto: &Moto, id: &str) -> Option<aws_sdk_rds::types::DbCluster> {
+    moto.client()
+        .describe_db_clusters()
+        .db_cluster_identifier(id)
+        .send()
+        .await
+        .ok()
+        .and_then(|out| out.db_clusters().first().cloned())
+}
+
+/// The DB the app would reach at `shop` and where the original went, after
+/// a step: every instance, by resource ID, must still exist.
+async fn assert_nothing_lost(
+    moto: &Moto,
+    original: &str,
+    prefix: &str,
+) -> BTreeMap<String, DbInstance> {
+    let all: BTreeMap<String, DbInstance> = instances(moto)
+        .await
+        .into_iter()
+        .filter(|(id, _)| id.starts_with(prefix))
+        .collect();
+    assert!(
+        all.values()
+            .any(|db| db.dbi_resource_id() == Some(original)),
+        "the original DB is gone: {:?}",
+        all.keys().collect::<Vec<_>>()
+    );
+    all
+}
+
+#[tokio::test]
+async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
+    let cases = [
+        ("RestoreDBInstanceFromDBSnapshot#1", false),
+        ("AddTagsToResource#1", true),
+        ("AddTagsToResource#2", true),
+        ("ModifyDBInstance+NewDBInstanceIdentifier#1", true),
+        ("ModifyDBInstance+NewDBInstanceIdentifier#2", true),
+        ("ModifyDBInstance+DeletionProtection#1", true),
+        ("AddTagsToResource#3", true),
+    ];
+    let moto = Moto::start();
+    for (n, (rule, restored)) in cases.iter().enumerate() {
+        let db = format!("shop{n}");
+        moto.create_db(&db).await;
+        let original = instance(&moto, &db).await.unwrap();
+        let original_id = original.dbi_resource_id().unwrap().to_owned();
+        moto.own_snapshot(&db, &format!("{db}-snap"), None).await;
+        let proxy = FaultProxy::start_with_rules(&moto.endpoint, 0.0, 1, 0, rule);
+        let run = format!("9{n}");
+        let failed = in_place(&moto, &db, &format!("{db}-snap"), &run)
+            .via(&proxy.endpoint)
+            .run();
+        failed.assert_failed();
+        let error = failed.error();
+        assert!(error.contains("injected refusal"), "{rule}: {error}");
+        let Some(at_id) = instance(&moto, &db).await else {
+            panic!("{rule}: `<id>` does not answer after the undo:\n{failed}");
+        };
+        assert_eq!(
+            at_id.dbi_resource_id(),
+            Some(original_id.as_str()),
+            "{rule}: the original is back"
+        );
+        assert_eq!(at_id.db_instance_status(), Some("available"));
+        let temporary = format!("{db}-rollback-r{run}");
+        assert_eq!(
+            instance(&moto, &temporary).await.is_some(),
+            *restored,
+            "{rule}"
+        );
+        if *restored {
+            assert!(error.contains("was undone"), "{rule}: {error}");
+            assert!(error.contains(&temporary), "{rule}: {error}");
+        }
+        assert!(
+            !mutating(&proxy)
+                .iter()
+                .any(|call| call.starts_with("Delete")),
+            "{rule}: nothing is deleted"
+        );
+        println!(
+            "{rule}: failed and undone; mutating calls {:?}",
+            mutating(&proxy)
+        );
+        // The same run again, without the refusal, finishes the swap.
+        let again = in_place(&moto, &db, &format!("{db}-snap"), &run).run();
+        again.assert_ok();
+        let replaced = again.output("replaced-db-instance-identifier");
+        let old = instance(&moto, replaced).await.unwrap();
+        assert_eq!(old.dbi_resource_id(), Some(original_id.as_str()), "{rule}");
+        assert_nothing_lost(&moto, &original_id, &db).await;
+    }
+}
+
+/// Where a killed swap stood, from what the names show: for the figures.
+async fn stage(moto: &Moto, db: &str, run: &str) -> &'static str {
+    let all = instances(moto).await;
+    let temporary = format!("{db}-rollback-r{run}");
+    let at_id = all.get(db);
+    let replaced = all
+        .iter()
+        .any(|(id, _)| id.starts_with(&format!("{db}-replaced-")));
+    match (
+        at_id.and_then(role).as_deref(),
+        all.contains_key(&temporary),
+        replaced,
+    ) {
+        (_, false, false) if at_id.is_some() => "before or during the restore",
+        (Some("restored"), false, true) => "renames done",
+        (Some("original"), true, false) => "intent recorded, before the first rename",
+        (None, true, false) if at_id.is_some() => "restored, before the intent",
+        (None, _, _) if at_id.is_none() => "between the renames (no `<id>`)",
+        _ => "during a rename",
+    }
+}
+
+/// A step killed at a random moment, then run again: 50 times, each on its
+/// own DB, five at a time. Every run must end with `<id>` serving and both
+/// DBs kept (the original by its resource ID).
+#[tokio::test]
+async fn a_swap_killed_anywhere_is_finished_by_a_re_run() {
+    const KILLS: usize = 50;
+    const WORKERS: usize = 5;
+    let started = Instant::now();
+    // A full swap's length, to spread the kills over it.
+    let moto = Moto::start();
+    moto.create_db("warm").await;
+    moto.own_snapshot("warm", "warm-snap", None).await;
+    let timed = Instant::now();
+    in_place(&moto, "warm", "warm-snap", "1").run().assert_ok();
+    let full = timed.elapsed();
+    drop(moto);
+    let seed: u64 = std::env::var("SWAP_KILL_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_cafe);
+    println!("a whole in-place step takes {full:?} here; kill seed {seed:#x}");
+    let mut workers = Vec::new();
+    for worker in 0..WORKERS {
+        workers.push(tokio::spawn(async move {
+            let moto = Moto::start();
+            let ids: Vec<String> = (0..KILLS / WORKERS)
+                .map(|n| format!("k{worker}x{n}"))
+                .collect();
+            let client = moto.client();
+            for id in &ids {
+                common::create_db_no_wait(&client, id).await;
+            }
+            for id in &ids {
+                common::wait_for_instance(&client, id, "available").await;
+                moto.own_snapshot(id, &format!("{id}-snap"), None).await;
+            }
+            let mut rng = seed ^ (worker as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let mut results = Vec::new();
+            for (n, id) in ids.iter().enumerate() {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                // Anywhere from the restore's start to just past the end.
+                let at = full.mul_f64(0.1 + (rng % 1000) as f64 / 1000.0);
+                let original = instance(&moto, id).await.unwrap();
+                let original_id = original.dbi_resource_id().unwrap().to_owned();
+                let run = format!("{}", 500 + worker * 100 + n);
+                let step = in_place(&moto, id, &format!("{id}-snap"), &run);
+                let mut child = step
+                    .command()
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .expect("start the step");
+                tokio::time::sleep(at).await;
+                let _ = child.kill();
+                let _ = child.wait();
+                let stood = stage(&moto, id, &run).await;
+                let again = in_place(&moto, id, &format!("{id}-snap"), &run).run();
+                again.assert_ok();
+                let at_id = instance(&moto, id).await.expect("`<id>` serves");
+                assert_eq!(at_id.db_instance_status(), Some("available"), "{id}");
+                assert_eq!(role(&at_id).as_deref(), Some("restored"), "{id}: swapped");
+                let replaced = again.output("replaced-db-instance-identifier");
+                let old = instance(&moto, replaced)
+                    .await
+                    .expect("the original is kept");
+                assert_eq!(old.dbi_resource_id(), Some(original_id.as_str()), "{id}");
+                let left = assert_nothing_lost(&moto, &original_id, id).await;
+                assert_eq!(
+                    left.len(),
+                    2,
+                    "{id}: exactly the original and the restored DB: {:?}",
+                    left.keys()
+                );
+                results.push((at, stood));
+            }
+            results
+        }));
+    }
+    let mut stages: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut converged = 0;
+    for worker in workers {
+        for (_, stood) in worker.await.expect("a worker") {
+            *stages.entry(stood).or_default() += 1;
+            converged += 1;
+        }
+    }
+    println!(
+        "{converged} of {KILLS} killed swaps converged after a re-run, in {:?}; killed at: {stages:?}",
+        started.elapsed()
+    );
+    assert_eq!(converged, KILLS);
+}
+
+#[tokio::test]
+async fn prune_removes_only_the_dbs_this_action_replaced_with_a_final_snapshot() {
+    let moto = Moto::start();
+    moto.create_db("cart").await;
+    moto.own_snapshot("cart", "cart-snap", None).await;
+    let ran = in_place(&moto, "cart", "cart-snap", "61").run();
+    ran.assert_ok();
+    let replaced = ran.output("replaced-db-instance-identifier").to_owned();
+    // A look-alike name without our tags is never touched.
+    common::create_db(&moto.client(), "cart-replaced-20200101000000").await;
+    let prune = |dry: &str, age: &str| {
+        Step::new(&moto, "prune", "62")
+            .with("db-instance-identifier", "cart")
+            .with("replaced-older-than", age)
+            .with("dry-run", dry)
+            .run()
+    };
+    let young = prune("false", "7d");
+    young.assert_ok();
+    assert_eq!(young.output("deleted-replaced"), "[]");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let dry = prune("true", "1s");
+    dry.assert_ok();
+    assert_eq!(dry.output("deleted-replaced"), "[]");
+    assert!(dry.summary.contains("would be deleted"), "{}", dry.summary);
+    assert!(instance(&moto, &replaced).await.is_some());
+    let done = prune("false", "1s");
+    done.assert_ok();
+    assert_eq!(done.output("deleted-replaced"), format!("[\"{replaced}\"]"));
+    let final_snapshot = format!("{replaced}-final");
+    assert!(
+        moto.snapshot_ids(&replaced).await.contains(&final_snapshot),
+        "a final snapshot before the deletion"
+    );
+    assert_eq!(
+        instance(&moto, "cart").await.unwrap().db_instance_status(),
+        Some("available")
+    );
+    assert!(
+        instance(&moto, "cart-replaced-20200101000000")
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn refusals_come_before_any_mutating_call() {
+    let moto = Moto::start();
+    moto.create_db("blue").await;
+    moto.own_snapshot("blue", "blue-snap", None).await;
+    let arn = instance(&moto, "blue")
+        .await
+        .unwrap()
+        .db_instance_arn()
+        .unwrap()
+        .to_owned();
+    moto.client()
+        .create_blue_green_deployment()
+        .blue_green_deployment_name("upgrade")
+        .source(arn)
+        .send()
+        .await
+        .expect("a blue/green deployment");
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
+    let ran = in_place(&moto, "blue", "blue-snap", "7")
+        .via(&proxy.endpoint)
+        .run();
+    ran.assert_failed();
+    assert!(
+        ran.error().contains("Blue/Green deployment `upgrade`"),
+        "{ran}"
+    );
+    assert_eq!(mutating(&proxy), Vec::<String>::new());
+
+    let no_wait = in_place(&moto, "blue", "blue-snap", "7")
+        .with("wait", "false")
+        .run();
+    no_wait.assert_failed();
+    assert!(no_wait.error().contains("input `wait`"), "{no_wait}");
+    let cli = Step::new(&moto, "restore", "7")
+        .cli(&[
+            "restore",
+            "--db-instance-identifier",
+            "blue",
+            "--snapshot-identifier",
+            "blue-snap",
+            "--in-place",
+            "true",
+        ])
+        .run();
+    cli.assert_failed();
+    assert!(
+        cli.stderr.contains("`run-id`") || cli.stdout.contains("`run-id`"),
+        "{cli}"
+    );
+}
