@@ -244,23 +244,6 @@ async fn preflight(
     Ok(())
 }
 
-/// Copies what the restore step reported into this step's report.
-fn absorb(out: &mut Report, from: Report) {
-    for (name, value) in from.outputs.iter() {
-        if from.outputs.is_json(name) {
-            out.set_json(
-                name,
-                serde_json::from_str(value).unwrap_or_else(|_| value.into()),
-            );
-        } else {
-            out.set(name, value.to_owned());
-        }
-    }
-    out.tables.extend(from.tables);
-    out.warnings.extend(from.warnings);
-    out.notes.extend(from.notes);
-}
-
 /// The restore into the temporary name, as `restore` or `pitr` does it; it
 /// reports into a report of its own, which is returned whatever the result.
 pub(crate) type Restored = (anyhow::Result<Db>, Report);
@@ -407,7 +390,9 @@ impl Driver<'_> {
                         wait::human(waited.elapsed)
                     );
                 }
-                let pause = wait::next_look(&waited, floor);
+                // A rename, like a modify, takes a minute or two on AWS.
+                let rename = wait::Operation::Modify(wait::Kind::Instance).profile();
+                let pause = wait::next_look(&waited, rename, floor);
                 info!("waiting for {why}; next look in {}", wait::human(pause));
                 tokio::time::sleep(pause).await;
                 continue;
@@ -422,7 +407,12 @@ impl Driver<'_> {
                 Step::Restore => {
                     self.begin(format!("restore into `{}`", self.names.temporary), false);
                     let (restored, report) = restore().await;
-                    absorb(out, report);
+                    // The restore's own summary section tells the reader to
+                    // repoint the app at a new endpoint; in place, nothing is
+                    // repointed, and the swap's summary says what happened.
+                    let mut report = report;
+                    report.sections.clear();
+                    out.absorb(report, true);
                     restored?;
                     self.close();
                     self.restored = true;
