@@ -18,13 +18,10 @@ use rds_snapshot_action::db::Kind;
 /// Monitoring on.
 const NOT_ENFORCED_BY_MOTO: &[&str] = &["rds:AddTagsToResource", "iam:PassRole"];
 
-/// Actions the emulator never makes a step call: a restored cluster there
-/// keeps its source's maintenance window, where AWS gives it one of its own
-/// (no cluster restore call takes `PreferredMaintenanceWindow`), so the
-/// ModifyDBCluster that carries the window over finds nothing to change.
-/// TODO: remove once the emulator's restore defaults give a restored
-/// cluster AWS's window.
-const NOT_CALLED_IN_THE_EMULATOR: &[&str] = &["rds:ModifyDBCluster"];
+/// Actions the emulator never makes a step call (none now: a restored
+/// cluster gets a maintenance window of AWS's, so the ModifyDBCluster that
+/// carries the source's over is made).
+const NOT_CALLED_IN_THE_EMULATOR: &[&str] = &[];
 
 /// Requests moto serves before it enforces IAM: the three that create the
 /// admin user who sets up everything else.

@@ -225,6 +225,9 @@ def test_cluster_restore_gets_aws_defaults(rds, custom_mysql, name, how):
     assert got["DeletionProtection"] is False
     assert got["CopyTagsToSnapshot"] is False
     assert got["TagList"] == custom_mysql["tags"]
+    # No restore call takes a maintenance window: AWS picks one, not the
+    # source's (ModifyDBCluster.PreferredMaintenanceWindow, the default).
+    assert got["PreferredMaintenanceWindow"] != cluster(rds, custom_mysql["cluster"])["PreferredMaintenanceWindow"]
     assert rds.describe_db_subnet_groups(DBSubnetGroupName="default")["DBSubnetGroups"]
     # What stays the source's.
     assert got["Engine"] == "aurora-mysql"

@@ -91,7 +91,7 @@ from typing import Any
 from moto.rds.models import DBCluster, DBInstanceClustered
 
 from .core import AwsError, around, flag, param, result_object
-from .defaults import default_security_group, default_subnet_group
+from .defaults import AWS_MAINTENANCE_WINDOW, default_security_group, default_subnet_group
 
 
 def aurora_family(engine: str, version: str) -> str:
@@ -150,6 +150,11 @@ def restored_cluster(request: Any, cluster: DBCluster, source_tags: list[dict[st
         cluster.copy_tags_to_snapshot = False
     if not _given(request, "Tags"):
         cluster.tags = [dict(tag) for tag in source_tags]
+    # Neither cluster restore call takes a maintenance window; AWS picks one
+    # as for any new cluster (ModifyDBCluster, PreferredMaintenanceWindow:
+    # "a 30-minute window selected at random from an 8-hour block of time
+    # for each Amazon Web Services Region"), not the source's.
+    cluster.preferred_maintenance_window = AWS_MAINTENANCE_WINDOW
     # Nothing of the source's replication carries over to a new cluster.
     cluster.replication_source_identifier = None
     cluster.read_replica_identifiers = []
