@@ -287,9 +287,12 @@ pub async fn snapshots_by_ids(
         if ids.is_empty() {
             continue;
         }
-        found.extend(match kind {
-            Kind::Instance => rds.snapshots_with_ids(&ids).await?,
-            Kind::Cluster => rds.cluster_snapshots_with_ids(&ids).await?,
+        // One is looked up by its identifier, as everywhere else; several
+        // by a filter.
+        found.extend(match (kind, ids.as_slice()) {
+            (kind, [one]) => snapshot(rds, kind, one).await?.into_iter().collect(),
+            (Kind::Instance, _) => rds.snapshots_with_ids(&ids).await?,
+            (Kind::Cluster, _) => rds.cluster_snapshots_with_ids(&ids).await?,
         });
     }
     Ok(wanted

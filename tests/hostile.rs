@@ -517,13 +517,44 @@ fn cases() -> Vec<Case> {
             ],
         ),
         // Aurora: which kind of DB, named by which input.
+        // (`snapshot`, `list`, `prune` and `wait` take both, and several.)
         case(
-            "snapshot",
-            &[DB, CLUSTER],
+            "pitr",
+            &[
+                DB,
+                CLUSTER,
+                ("restore-time", "latest"),
+                ("target-db-instance-identifier", "prod-rollback"),
+            ],
             &[
                 "input `db-cluster-identifier`",
                 "`aurora` and input `db-instance-identifier` `prod` both name the source",
                 "give only one",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                ("db-instance-identifier", "prod, billing"),
+                ("snapshot-identifier", "latest"),
+                ("target-db-instance-identifier", "prod-rollback"),
+            ],
+            &[
+                "input `db-instance-identifier`",
+                "names 2 DBs",
+                "give one ID",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[
+                ("db-instance-identifier", "prod, billing"),
+                ("snapshot-identifier", "one-for-both"),
+            ],
+            &[
+                "input `snapshot-identifier`",
+                "2 DBs are given",
+                "leave it empty",
             ],
         ),
         case(
