@@ -485,6 +485,18 @@ impl Driver<'_> {
         self.rds
             .add_tags(app.arn(), &intent(Role::Original))
             .await?;
+        // A replaced cluster is removed instance by instance first, and a
+        // policy that lets `prune` delete only what a swap replaced (by
+        // these tags) must match its instances too. Their replaced name is
+        // the cluster's, so they are never taken for replaced instances.
+        if let Db::Cluster(cluster) = app
+            && let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:")
+        {
+            for member in &cluster.members {
+                let arn = format!("{prefix}:db:{}", member.id);
+                self.rds.add_tags(&arn, &intent(Role::Original)).await?;
+            }
+        }
         Ok(())
     }
 

@@ -405,8 +405,10 @@ mod replaced {
         );
         match db {
             Db::Instance(_) => rds.delete_instance(db.id(), Some(final_snapshot)).await?,
-            Db::Cluster(_) => {
-                for member in rds.cluster_instances(db.id()).await? {
+            Db::Cluster(cluster) => {
+                // The cluster's own list of its instances: they carry the
+                // swap's tags too (see `in_place`), and go first.
+                for member in &cluster.members {
                     match rds.delete_instance(&member.id, None).await {
                         Ok(()) | Err(RdsError::InvalidState { .. }) => {}
                         Err(error) => return Err(error.into()),

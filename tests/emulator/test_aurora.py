@@ -721,3 +721,18 @@ def test_backtrack_with_binlog_format_parameter_needs_force(rds, name):
         rds.backtrack_db_cluster(DBClusterIdentifier=target, BacktrackTo=now() - timedelta(milliseconds=1))
     assert code(excinfo) == "InvalidDBClusterStateFault"
     rds.backtrack_db_cluster(DBClusterIdentifier=target, BacktrackTo=now() - timedelta(milliseconds=1), Force=True)
+
+
+def test_a_cluster_is_deleted_once_its_instances_are_deleting(rds, name):
+    """DeleteDBCluster refuses a cluster with instances "in non-deleting
+    state", and takes one whose instances are all being deleted."""
+    name_c, member = name("del"), name("del-1")
+    create_cluster(rds, name_c, EngineVersion="15.4")
+    wait_cluster(rds, name_c)
+    add_instance(rds, member, name_c)
+    wait_instance(rds, member)
+    with pytest.raises(ClientError):
+        rds.delete_db_cluster(DBClusterIdentifier=name_c, SkipFinalSnapshot=True)
+    rds.delete_db_instance(DBInstanceIdentifier=member, SkipFinalSnapshot=True)
+    assert rds.describe_db_instances(DBInstanceIdentifier=member)["DBInstances"][0]["DBInstanceStatus"] == "deleting"
+    rds.delete_db_cluster(DBClusterIdentifier=name_c, SkipFinalSnapshot=True)

@@ -301,3 +301,35 @@ def _url_identifier(self: DBCluster) -> str:
 
 
 DBCluster.url_identifier = property(_url_identifier, lambda self, value: None)  # type: ignore[assignment]
+
+
+@around("DeleteDBCluster")
+def delete_db_cluster(request: Any, call: Any) -> Any:
+    """A cluster whose instances are all `deleting` can be deleted.
+
+    DeleteDBCluster refuses a cluster that "still contains DB instances in
+    non-deleting state" (AWS's InvalidDBClusterStateFault message, as users
+    quote it; the user guide's "Deleting Aurora DB clusters": delete the
+    instances, then the cluster). moto refuses any instance still listed,
+    and the emulator keeps a deleted instance listed as `deleting` for as
+    long as AWS does, so those are let go here.
+    """
+    cluster = request.backend.clusters.get(param(request, "DBClusterIdentifier") or "")
+    if cluster is not None and cluster.members:
+        if any(getattr(member, "status", None) != "deleting" for member in cluster.members):
+            raise AwsError(
+                "InvalidDBClusterStateFault",
+                "Cluster cannot be deleted, it still contains DB instances in non-deleting state.",
+            )
+        # moto counts a cluster's instances from the instance store: those
+        # being deleted are left out of it for moto's check, and stay
+        # listed (`deleting`) until their own deletion ends.
+        databases = request.backend.databases
+        going = {key: db for key, db in databases.items() if db in cluster.members}
+        for key in going:
+            del databases[key]
+        try:
+            return call()
+        finally:
+            databases.update(going)
+    return call()
