@@ -8,28 +8,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
 use aws_sdk_rds::types::{DbCluster, DbInstance};
-use common::{FaultProxy, Moto, Step, mutating, python_path, tags};
+use common::{FaultProxy, Moto, Step, mutating, tags};
 
-/// Makes a production-like Aurora cluster (`tests/support/aurora.py`) and
-/// returns what it made.
+/// Makes a production-like Aurora cluster (`tests/support/aurora.py`).
 fn aurora(moto: &Moto, id: &str, engine: &str, flags: &[&str]) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/aurora.py");
-    let out = Command::new(python_path())
-        .arg(script)
-        .args([moto.endpoint.as_str(), id, engine])
-        .args(flags)
-        .output()
-        .expect("run aurora.py");
-    assert!(
-        out.status.success(),
-        "aurora.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("aurora.py prints JSON")
+    common::aurora::create(moto, id, engine, flags, None)
 }
 
 async fn cluster(moto: &Moto, id: &str) -> DbCluster {
@@ -264,7 +249,7 @@ async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
             .with("target-db-cluster-identifier", "orders-rb")
     };
     step().with("wait", "false").run().assert_ok();
-    common::wait_for_cluster(&moto.client(), "orders-rb").await;
+    common::aurora::wait_for_cluster(&moto.client(), "orders-rb").await;
     moto.client()
         .create_db_instance()
         .db_instance_identifier("orders-rb-instance-1")

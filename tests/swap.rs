@@ -23,7 +23,7 @@ fn production(moto: &Moto, id: &str) -> serde_json::Value {
 }
 
 fn aurora(moto: &Moto, id: &str) -> serde_json::Value {
-    support(moto, "aurora.py", &[id, "aurora-postgresql"])
+    common::aurora::create(moto, id, "aurora-postgresql", &[], None)
 }
 
 fn support(moto: &Moto, script: &str, args: &[&str]) -> serde_json::Value {

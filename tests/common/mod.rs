@@ -245,29 +245,6 @@ pub fn snapshot_cluster(moto: &Moto, db: &str, version: &str, run: &str) -> Stri
     ran.output("snapshot-identifier").to_owned()
 }
 
-/// Waits (at most a minute) until the DB cluster is `available`.
-pub async fn wait_for_cluster(client: &Client, id: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let seen = client
-            .describe_db_clusters()
-            .db_cluster_identifier(id)
-            .send()
-            .await
-            .ok()
-            .and_then(|out| out.db_clusters().first().cloned())
-            .and_then(|db| db.status().map(str::to_owned));
-        if seen.as_deref() == Some("available") {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "DB cluster {id} is {seen:?}, not available, after a minute"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Creates a DB instance with its own parameter and option groups, Enhanced
 /// Monitoring and Performance Insights, and waits until it is `available`.
 pub async fn create_tuned_db(client: &Client, id: &str) {
