@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::db::{DbRef, Kind};
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
+use crate::model::{DbRef, Kind, RestoreTime, Tag, rfc3339, tag};
 use crate::naming::{self, MAX_INSTANCE_ID, MAX_SNAPSHOT_ID, RunStamp};
 use crate::settings::{self, Settings, Value};
 
@@ -241,13 +241,6 @@ impl fmt::Display for Mode {
     }
 }
 
-/// A tag to put on what the step creates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tag {
-    pub key: String,
-    pub value: String,
-}
-
 /// The validated plan for one step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -462,27 +455,6 @@ pub struct RestorePlan {
 pub struct InPlace {
     pub db: DbRef,
     pub run: String,
-}
-
-/// The time a point-in-time restore goes back to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RestoreTime {
-    Latest,
-    At(DateTime<Utc>),
-}
-
-impl fmt::Display for RestoreTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RestoreTime::Latest => f.write_str("latest"),
-            RestoreTime::At(time) => f.write_str(&rfc3339(*time)),
-        }
-    }
-}
-
-/// Formats a time the way outputs and tags carry it.
-pub fn rfc3339(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1317,13 +1289,6 @@ fn own_tags(db: Option<&str>, ctx: &RunContext, run_id: Option<&str>) -> Vec<Tag
         }
     }
     tags
-}
-
-pub fn tag(key: &str, value: &str) -> Tag {
-    Tag {
-        key: key.to_owned(),
-        value: value.to_owned(),
-    }
 }
 
 /// The source DB: `db-instance-identifier` or `db-cluster-identifier`.

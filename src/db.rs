@@ -8,126 +8,12 @@
 //! where the two really differ (a restored cluster needs its instances
 //! created).
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 
-use crate::config::Tag;
-use crate::naming;
+use crate::model::{DbRef, Kind, Tag};
+
 use crate::rds::{Cluster, Instance, Rds, RdsError, Snapshot};
 use crate::settings::Settings;
-
-/// Which kind of database: an RDS DB instance, or an Aurora DB cluster.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    Instance,
-    Cluster,
-}
-
-impl Kind {
-    /// The resource, as AWS names it: "DB instance", "DB cluster".
-    pub fn noun(self) -> &'static str {
-        match self {
-            Kind::Instance => "DB instance",
-            Kind::Cluster => "DB cluster",
-        }
-    }
-
-    /// Its snapshots, as AWS names them.
-    pub fn snapshot_noun(self) -> &'static str {
-        match self {
-            Kind::Instance => "DB snapshot",
-            Kind::Cluster => "DB cluster snapshot",
-        }
-    }
-
-    /// The input (and output) that names a source of this kind.
-    pub fn input(self) -> &'static str {
-        match self {
-            Kind::Instance => "db-instance-identifier",
-            Kind::Cluster => "db-cluster-identifier",
-        }
-    }
-
-    /// The input that names a restore's new DB of this kind.
-    pub fn target_input(self) -> &'static str {
-        match self {
-            Kind::Instance => "target-db-instance-identifier",
-            Kind::Cluster => "target-db-cluster-identifier",
-        }
-    }
-
-    /// RDS's limit for a snapshot identifier: 255 for a DB snapshot, 63 for
-    /// a DB cluster snapshot (CreateDBClusterSnapshot,
-    /// DBClusterSnapshotIdentifier: "Must contain from 1 to 63 letters,
-    /// numbers, or hyphens").
-    pub fn max_snapshot_id(self) -> usize {
-        match self {
-            Kind::Instance => naming::MAX_SNAPSHOT_ID,
-            Kind::Cluster => naming::MAX_CLUSTER_SNAPSHOT_ID,
-        }
-    }
-
-    /// The account quota that counts its manual snapshots
-    /// (DescribeAccountAttributes).
-    pub fn quota_name(self) -> &'static str {
-        match self {
-            Kind::Instance => "ManualSnapshots",
-            Kind::Cluster => "ManualClusterSnapshots",
-        }
-    }
-
-    /// The AWS console's page kind of a DB and of a snapshot of it.
-    pub fn console(self) -> (&'static str, &'static str) {
-        match self {
-            Kind::Instance => ("database", "db-snapshot"),
-            Kind::Cluster => ("database", "db-cluster-snapshot"),
-        }
-    }
-
-    /// The AWS CLI's noun in `describe-db-instances` / `describe-db-clusters`.
-    pub fn cli(self) -> &'static str {
-        match self {
-            Kind::Instance => "db-instance",
-            Kind::Cluster => "db-cluster",
-        }
-    }
-}
-
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.noun())
-    }
-}
-
-/// A DB named by the inputs: its kind and identifier.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DbRef {
-    pub kind: Kind,
-    pub id: String,
-}
-
-impl DbRef {
-    pub fn instance(id: impl Into<String>) -> Self {
-        DbRef {
-            kind: Kind::Instance,
-            id: id.into(),
-        }
-    }
-
-    pub fn cluster(id: impl Into<String>) -> Self {
-        DbRef {
-            kind: Kind::Cluster,
-            id: id.into(),
-        }
-    }
-}
-
-impl fmt::Display for DbRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} `{}`", self.kind.noun(), self.id)
-    }
-}
 
 /// A DB as RDS describes it: an instance or a cluster.
 #[derive(Debug, Clone, PartialEq)]

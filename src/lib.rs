@@ -1,5 +1,6 @@
 //! rds-snapshot-action: a database safety net for deploy pipelines.
 //!
+//! - [`model`]: the shared words (kinds, DB references, tags, restore times); imports nothing.
 //! - [`inputs`]: raw inputs from `INPUT_*` variables or command-line flags.
 //! - [`config`]: the typed, validated plan, built before any AWS call.
 //! - [`naming`]: RDS identifier rules, derived snapshot IDs, our tag keys.
@@ -17,6 +18,7 @@ pub mod db;
 pub mod github;
 pub mod inputs;
 pub mod mode;
+pub mod model;
 pub mod naming;
 pub mod rds;
 pub mod retry;

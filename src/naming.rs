@@ -6,10 +6,7 @@ use std::sync::OnceLock;
 
 /// RDS's limit for a DB instance identifier.
 pub const MAX_INSTANCE_ID: usize = 63;
-/// RDS's limit for a DB snapshot identifier.
-pub const MAX_SNAPSHOT_ID: usize = 255;
-/// RDS's limit for a DB cluster snapshot identifier.
-pub const MAX_CLUSTER_SNAPSHOT_ID: usize = 63;
+pub use crate::model::{MAX_CLUSTER_SNAPSHOT_ID, MAX_SNAPSHOT_ID};
 /// RDS's limit for a tag value.
 pub const MAX_TAG_VALUE: usize = 256;
 

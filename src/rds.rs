@@ -8,8 +8,7 @@ use aws_sdk_rds::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_rds::types;
 use chrono::{DateTime, Utc};
 
-use crate::config::{RestoreTime, Tag};
-use crate::db::Kind;
+use crate::model::{Kind, RestoreTime, Tag};
 use crate::retry::{self, ConnectFailures, RetryLog};
 use crate::settings::{self, Settings, Value};
 
@@ -311,13 +310,6 @@ fn quota_fix(op: &str) -> &'static str {
     } else {
         "delete old snapshots with `mode: prune` (or `prune-keep-last` on the snapshot step), or ask AWS Support for a higher `Manual DB instance snapshots` quota"
     }
-}
-
-/// Looks a tag up by key.
-pub fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
-    tags.iter()
-        .find(|tag| tag.key == key)
-        .map(|tag| tag.value.as_str())
 }
 
 /// The RDS API of one region, and KMS beside it to tell AWS-managed keys

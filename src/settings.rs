@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::config::Tag;
+use crate::model::{Kind, Tag};
 
 /// A setting's value, as RDS reports it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -201,10 +201,10 @@ pub const MEMBER_FIELDS: &[Field] = &[
 
 /// The settings carried for a DB of this kind (a cluster's own; its
 /// instances' are [`MEMBER_FIELDS`]).
-pub fn fields(kind: crate::db::Kind) -> &'static [Field] {
+pub fn fields(kind: Kind) -> &'static [Field] {
     match kind {
-        crate::db::Kind::Instance => FIELDS,
-        crate::db::Kind::Cluster => CLUSTER_FIELDS,
+        Kind::Instance => FIELDS,
+        Kind::Cluster => CLUSTER_FIELDS,
     }
 }
 

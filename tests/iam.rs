@@ -9,7 +9,7 @@ use std::path::Path;
 
 use aws_sdk_rds::config::Credentials;
 use common::{Moto, REGION, Step, aurora, create_db, create_tuned_db, own_snapshot};
-use rds_snapshot_action::db::Kind;
+use rds_snapshot_action::model::Kind;
 
 /// Actions moto cannot show to be needed: it authorises only the API action
 /// called, while AWS also requires `rds:AddTagsToResource` for tags given in

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::{FaultProxy, Moto, Step, aurora};
 use rds_snapshot_action::config::Mode;
-use rds_snapshot_action::db::Kind;
+use rds_snapshot_action::model::Kind;
 use rds_snapshot_action::naming;
 
 fn block_on<F: Future>(future: F) -> F::Output {

@@ -9,11 +9,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tracing::info;
 
 use super::{as_cluster_if_member, owned_snapshots, source_db};
-use crate::config::{BacktrackPlan, BacktrackTo, Wait, rfc3339};
-use crate::db::{Db, DbRef, Kind};
+use crate::config::{BacktrackPlan, BacktrackTo, Wait};
+use crate::db::Db;
 use crate::github::{Report, shown};
+use crate::model::{DbRef, Kind, rfc3339, tag_value};
 use crate::naming::tag;
-use crate::rds::{Backtrack, Cluster, Rds, RdsError, tag_value};
+use crate::rds::{Backtrack, Cluster, Rds, RdsError};
 use crate::settings::{self, Value};
 use crate::wait::{self, Observed, Operation, Seen};
 

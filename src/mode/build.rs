@@ -16,9 +16,10 @@ use serde_json::json;
 use tracing::info;
 
 use super::{console_url, foreign_target};
-use crate::config::{Tag, Target, Wait};
-use crate::db::{self, Db, DbRef, Kind};
+use crate::config::{Target, Wait};
+use crate::db::{self, Db};
 use crate::github::{Report, Table, shown};
+use crate::model::{DbRef, Kind, Tag};
 use crate::naming;
 use crate::rds::{Cluster, Instance, NewDb, Rds, RdsError};
 use crate::settings::{self, Carry, Field, How, Restore, Value};

@@ -6,11 +6,12 @@ use anyhow::{Context as _, bail};
 use tracing::info;
 
 use super::{choose, finish_snapshot, owned};
-use crate::config::{CopyPlan, SnapshotChoice, Tag, Wait, tag};
-use crate::db::{self, Kind};
+use crate::config::{CopyPlan, SnapshotChoice, Wait};
+use crate::db;
 use crate::github::Report;
+use crate::model::{Kind, Tag, tag, tag_value};
 use crate::naming::{self, tag as key};
-use crate::rds::{Rds, RdsError, Snapshot, tag_value};
+use crate::rds::{Rds, RdsError, Snapshot};
 
 pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let source_region = match &plan.choice {

@@ -5,11 +5,11 @@ use tracing::info;
 
 use super::prune::json_ids;
 use super::{owned, owned_snapshot};
-use crate::config::rfc3339;
-use crate::db::{self, DbRef};
+use crate::db;
 use crate::github::{Report, Table, shown};
+use crate::model::{DbRef, rfc3339, tag_value};
 use crate::naming::tag;
-use crate::rds::{Rds, tag_value};
+use crate::rds::Rds;
 
 pub async fn run(
     id: &str,

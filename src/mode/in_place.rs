@@ -13,11 +13,12 @@ use chrono::{DateTime, Utc};
 use tracing::info;
 
 use super::summary;
-use crate::config::{InPlace, Tag, Wait, rfc3339, tag};
-use crate::db::{self, Db, DbRef, Kind};
+use crate::config::{InPlace, Wait};
+use crate::db::{self, Db};
 use crate::github::Report;
+use crate::model::{DbRef, Kind, Tag, rfc3339, tag, tag_value};
 use crate::naming::{self, tag as key};
-use crate::rds::{Rds, RdsError, tag_value};
+use crate::rds::{Rds, RdsError};
 use crate::settings::{DELETION_PROTECTION, Value};
 use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
 use crate::wait;

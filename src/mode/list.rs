@@ -6,11 +6,10 @@ use serde_json::json;
 use tracing::info;
 
 use super::{as_cluster_if_member, owned_snapshots};
-use crate::config::rfc3339;
-use crate::db::DbRef;
 use crate::github::{Report, Table, shown};
+use crate::model::{DbRef, rfc3339, tag_value};
 use crate::naming::tag;
-use crate::rds::{Rds, Snapshot, tag_value};
+use crate::rds::{Rds, Snapshot};
 
 pub async fn run(sources: &[DbRef], rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let mut entries = Vec::new();

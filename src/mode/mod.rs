@@ -19,11 +19,12 @@ pub mod wait;
 use anyhow::Context as _;
 use tracing::info;
 
-use crate::config::{SnapshotChoice, Tag, Wait};
-use crate::db::{self, Db, DbRef, Kind};
+use crate::config::{SnapshotChoice, Wait};
+use crate::db::{self, Db};
 use crate::github::{Report, shown};
+use crate::model::{DbRef, Kind, Tag, tag_value};
 use crate::naming::tag;
-use crate::rds::{Rds, Snapshot, tag_value};
+use crate::rds::{Rds, Snapshot};
 
 /// Whether this action made the resource: it carries the ownership tag.
 pub fn owned(tags: &[Tag]) -> bool {
@@ -72,11 +73,11 @@ fn foreign_target(existing: &Db, wanted: &str) -> anyhow::Error {
             format!(
                 " by run {} on {}",
                 shown(run),
-                crate::config::rfc3339(created)
+                crate::model::rfc3339(created)
             )
         }
         (Some(run), None) => format!(" by run {}", shown(run)),
-        (None, Some(created)) => format!(", created {}", crate::config::rfc3339(created)),
+        (None, Some(created)) => format!(", created {}", crate::model::rfc3339(created)),
         (None, None) => String::new(),
     };
     anyhow::anyhow!(

@@ -8,11 +8,12 @@ use tracing::info;
 
 use super::build::{build, create, finish};
 use super::{for_target, foreign_target, owned, same_run, source_db, summary};
-use crate::config::{PitrPlan, RestoreTime, Wait, rfc3339, tag};
-use crate::db::{self, Db, DbRef, Kind};
+use crate::config::{PitrPlan, Wait};
+use crate::db::{self, Db};
 use crate::github::{Report, shown};
+use crate::model::{DbRef, Kind, RestoreTime, rfc3339, tag, tag_value};
 use crate::naming::tag as key;
-use crate::rds::{NewDb, Rds, tag_value};
+use crate::rds::{NewDb, Rds};
 use crate::settings::Restore;
 
 pub async fn run(plan: &PitrPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {

@@ -11,11 +11,12 @@ use tracing::info;
 
 use super::list::newest_first;
 use super::{as_cluster_if_member, owned_snapshot_of};
-use crate::config::{PrunePlan, Retention, rfc3339};
-use crate::db::{self, DbRef};
+use crate::config::{PrunePlan, Retention};
+use crate::db;
 use crate::github::{Report, Table};
+use crate::model::{DbRef, rfc3339, tag_value};
 use crate::naming::tag as key;
-use crate::rds::{Rds, Snapshot, tag_value};
+use crate::rds::{Rds, Snapshot};
 
 pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
@@ -281,11 +282,11 @@ mod replaced {
     use chrono::{DateTime, Utc};
     use tracing::info;
 
-    use crate::config::rfc3339;
-    use crate::db::{self, Db, DbRef, Kind};
+    use crate::db::{self, Db};
     use crate::github::{Report, Table};
+    use crate::model::{DbRef, Kind, rfc3339, tag_value};
     use crate::naming::{self, tag as key};
-    use crate::rds::{Rds, RdsError, tag_value};
+    use crate::rds::{Rds, RdsError};
     use crate::settings::{DELETION_PROTECTION, Value};
     use crate::swap::Role;
     use crate::wait;
@@ -446,7 +447,7 @@ mod tests {
             size_gib: None,
             vpc_id: None,
             kind: "manual".to_owned(),
-            of: crate::db::Kind::Instance,
+            of: crate::model::Kind::Instance,
             engine: None,
             copied_from: None,
         }

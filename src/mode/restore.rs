@@ -7,11 +7,12 @@ use tracing::info;
 
 use super::build::{build, create, finish};
 use super::{choose, foreign_target, owned, same_run, summary};
-use crate::config::{RestorePlan, Wait, rfc3339, tag};
-use crate::db::{self, Db, DbRef, Kind};
+use crate::config::{RestorePlan, Wait};
+use crate::db::{self, Db};
 use crate::github::{Report, shown};
+use crate::model::{DbRef, Kind, rfc3339, tag, tag_value};
 use crate::naming::{self, tag as key};
-use crate::rds::{NewDb, Rds, Snapshot, tag_value};
+use crate::rds::{NewDb, Rds, Snapshot};
 use crate::settings::Restore;
 
 pub async fn run(

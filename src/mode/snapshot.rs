@@ -11,11 +11,12 @@ use serde_json::json;
 use super::prune::{json_ids, prune};
 use super::summary::age;
 use super::{as_cluster_if_member, console_url, owned, same_run, source_db};
-use crate::config::{Retention, SnapshotPlan, Tag, Wait, rfc3339};
-use crate::db::{self, Db, DbRef, Kind};
+use crate::config::{Retention, SnapshotPlan, Wait};
+use crate::db::{self, Db};
 use crate::github::{Report, Table, shown};
+use crate::model::{DbRef, Kind, Tag, rfc3339, tag_value};
 use crate::naming::tag as key;
-use crate::rds::{Rds, RdsError, Snapshot, tag_value};
+use crate::rds::{Rds, RdsError, Snapshot};
 use crate::settings::{self, Value};
 use crate::wait::Operation;
 

@@ -6,11 +6,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::console_url;
 use super::in_place::{Phase, took};
-use crate::config::rfc3339;
-use crate::db::{Db, Kind};
+use crate::db::Db;
 use crate::github::{Report, Table, markdown_cell};
+use crate::model::{Kind, rfc3339, tag_value};
 use crate::naming::{self, tag as key};
-use crate::rds::tag_value;
 
 /// Adds the rollback section for a DB made by `restore` or `pitr`. What was
 /// restored is read from the DB's own tags, so an adopted one (a re-run) is
@@ -316,12 +315,12 @@ pub(crate) fn age(duration: TimeDelta) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::tag;
+    use crate::model::tag;
     use crate::settings::{DELETION_PROTECTION, Value};
 
     use crate::rds::Instance;
 
-    fn instance(tags: Vec<crate::config::Tag>, protected: bool) -> Db {
+    fn instance(tags: Vec<crate::model::Tag>, protected: bool) -> Db {
         let mut instance = Instance {
             id: "prod-rollback".to_owned(),
             endpoint: Some("prod-rollback.abc.us-east-1.rds.amazonaws.com".to_owned()),

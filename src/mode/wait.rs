@@ -11,10 +11,11 @@ use tracing::info;
 use super::owned_snapshot;
 use super::snapshot::{Row, await_all, report};
 use crate::config::{Wait, WaitPlan};
-use crate::db::{self, DbRef};
+use crate::db;
 use crate::github::Report;
+use crate::model::{DbRef, tag_value};
 use crate::naming::tag;
-use crate::rds::{Rds, Snapshot, tag_value};
+use crate::rds::{Rds, Snapshot};
 
 pub async fn run(plan: &WaitPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let found = if plan.snapshot_ids.is_empty() {

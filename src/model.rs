@@ -1,0 +1,169 @@
+//! The shared words of the crate: what a DB is called ([`Kind`], [`DbRef`]),
+//! a [`Tag`], a point-in-time restore's [`RestoreTime`], and how times are
+//! written. It imports nothing from the crate, so every layer can use it
+//! without a cycle.
+
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+/// RDS's limit for a DB snapshot identifier (CreateDBSnapshot,
+/// DBSnapshotIdentifier: 1 to 255 letters, numbers or hyphens).
+pub const MAX_SNAPSHOT_ID: usize = 255;
+/// RDS's limit for a DB cluster snapshot identifier (CreateDBClusterSnapshot:
+/// 1 to 63 letters, numbers or hyphens).
+pub const MAX_CLUSTER_SNAPSHOT_ID: usize = 63;
+
+/// Which kind of database: an RDS DB instance, or an Aurora DB cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Instance,
+    Cluster,
+}
+
+impl Kind {
+    /// The resource, as AWS names it: "DB instance", "DB cluster".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Instance => "DB instance",
+            Kind::Cluster => "DB cluster",
+        }
+    }
+
+    /// Its snapshots, as AWS names them.
+    pub fn snapshot_noun(self) -> &'static str {
+        match self {
+            Kind::Instance => "DB snapshot",
+            Kind::Cluster => "DB cluster snapshot",
+        }
+    }
+
+    /// The input (and output) that names a source of this kind.
+    pub fn input(self) -> &'static str {
+        match self {
+            Kind::Instance => "db-instance-identifier",
+            Kind::Cluster => "db-cluster-identifier",
+        }
+    }
+
+    /// The input that names a restore's new DB of this kind.
+    pub fn target_input(self) -> &'static str {
+        match self {
+            Kind::Instance => "target-db-instance-identifier",
+            Kind::Cluster => "target-db-cluster-identifier",
+        }
+    }
+
+    /// RDS's limit for a snapshot identifier: 255 for a DB snapshot, 63 for
+    /// a DB cluster snapshot (CreateDBClusterSnapshot,
+    /// DBClusterSnapshotIdentifier: "Must contain from 1 to 63 letters,
+    /// numbers, or hyphens").
+    pub fn max_snapshot_id(self) -> usize {
+        match self {
+            Kind::Instance => MAX_SNAPSHOT_ID,
+            Kind::Cluster => MAX_CLUSTER_SNAPSHOT_ID,
+        }
+    }
+
+    /// The account quota that counts its manual snapshots
+    /// (DescribeAccountAttributes).
+    pub fn quota_name(self) -> &'static str {
+        match self {
+            Kind::Instance => "ManualSnapshots",
+            Kind::Cluster => "ManualClusterSnapshots",
+        }
+    }
+
+    /// The AWS console's page kind of a DB and of a snapshot of it.
+    pub fn console(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Instance => ("database", "db-snapshot"),
+            Kind::Cluster => ("database", "db-cluster-snapshot"),
+        }
+    }
+
+    /// The AWS CLI's noun in `describe-db-instances` / `describe-db-clusters`.
+    pub fn cli(self) -> &'static str {
+        match self {
+            Kind::Instance => "db-instance",
+            Kind::Cluster => "db-cluster",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.noun())
+    }
+}
+
+/// A DB named by the inputs: its kind and identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DbRef {
+    pub kind: Kind,
+    pub id: String,
+}
+
+impl DbRef {
+    pub fn instance(id: impl Into<String>) -> Self {
+        DbRef {
+            kind: Kind::Instance,
+            id: id.into(),
+        }
+    }
+
+    pub fn cluster(id: impl Into<String>) -> Self {
+        DbRef {
+            kind: Kind::Cluster,
+            id: id.into(),
+        }
+    }
+}
+
+impl fmt::Display for DbRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} `{}`", self.kind.noun(), self.id)
+    }
+}
+
+/// A tag to put on what the step creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+pub fn tag(key: &str, value: &str) -> Tag {
+    Tag {
+        key: key.to_owned(),
+        value: value.to_owned(),
+    }
+}
+
+/// Looks a tag up by key.
+pub fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+    tags.iter()
+        .find(|tag| tag.key == key)
+        .map(|tag| tag.value.as_str())
+}
+
+/// The time a point-in-time restore goes back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreTime {
+    Latest,
+    At(DateTime<Utc>),
+}
+
+impl fmt::Display for RestoreTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestoreTime::Latest => f.write_str("latest"),
+            RestoreTime::At(time) => f.write_str(&rfc3339(*time)),
+        }
+    }
+}
+
+/// Formats a time the way outputs and tags carry it.
+pub fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
