@@ -4,6 +4,9 @@
 //! - [`inputs`]: raw inputs from `INPUT_*` variables or command-line flags.
 //! - [`config`]: the typed, validated plan, built before any AWS call.
 //! - [`naming`]: RDS identifier rules, derived snapshot IDs, our tag keys.
+//! - [`provenance`]: the tags that say who made what, in which run, from what:
+//!   the stamps to put on what this action creates, and whether a run may adopt
+//!   or delete what it finds.
 //! - [`github`]: outputs, job summary, workflow commands and their escaping.
 //! - [`db`]: "instance or cluster": the one enum the modes use for either.
 //! - [`rds`]: the only module that calls RDS.
@@ -20,6 +23,7 @@ pub mod inputs;
 pub mod mode;
 pub mod model;
 pub mod naming;
+pub mod provenance;
 pub mod rds;
 pub mod retry;
 pub mod settings;
