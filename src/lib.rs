@@ -14,10 +14,13 @@
 //! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`wait`]: when to look next while waiting, and what counts as failure.
-//! - [`mode`]: one module per mode.
+//! - [`retention`]: which of this action's snapshots the retention rules let go.
+//! - [`fleet`]: the snapshots of several DBs, waited for and reported together.
+//! - [`mode`]: one module per mode; no mode imports another.
 
 pub mod config;
 pub mod db;
+pub mod fleet;
 pub mod github;
 pub mod inputs;
 pub mod mode;
@@ -25,6 +28,7 @@ pub mod model;
 pub mod naming;
 pub mod provenance;
 pub mod rds;
+pub mod retention;
 pub mod retry;
 pub mod settings;
 pub mod swap;
