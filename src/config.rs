@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
+pub use crate::model::Mode;
 use crate::model::{DbRef, Kind, RestoreTime, Tag, rfc3339, tag};
 use crate::naming::{self, MAX_INSTANCE_ID, MAX_SNAPSHOT_ID, RunStamp};
 use crate::settings::{self, Settings, Value};
@@ -26,218 +27,6 @@ fn bad(input: &'static str, problem: impl Into<String>) -> InputError {
     InputError {
         input,
         problem: problem.into(),
-    }
-}
-
-/// What the step does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Snapshot,
-    Restore,
-    Pitr,
-    List,
-    Prune,
-    Delete,
-    Copy,
-    Backtrack,
-    Wait,
-}
-
-impl Mode {
-    pub const ALL: [Mode; 9] = [
-        Mode::Snapshot,
-        Mode::Restore,
-        Mode::Pitr,
-        Mode::List,
-        Mode::Prune,
-        Mode::Delete,
-        Mode::Copy,
-        Mode::Backtrack,
-        Mode::Wait,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Snapshot => "snapshot",
-            Mode::Restore => "restore",
-            Mode::Pitr => "pitr",
-            Mode::List => "list",
-            Mode::Prune => "prune",
-            Mode::Delete => "delete",
-            Mode::Copy => "copy",
-            Mode::Backtrack => "backtrack",
-            Mode::Wait => "wait",
-        }
-    }
-
-    fn parse(value: &str) -> Option<Mode> {
-        Mode::ALL.into_iter().find(|mode| mode.name() == value)
-    }
-
-    /// How long a step waits when `wait-timeout` is not given.
-    fn default_timeout(self) -> Duration {
-        match self {
-            Mode::Restore | Mode::Pitr => Duration::from_secs(120 * 60),
-            Mode::Copy => Duration::from_secs(180 * 60),
-            _ => Duration::from_secs(60 * 60),
-        }
-    }
-
-    /// What the mode does, in one line for `--help`.
-    pub fn about(self) -> &'static str {
-        match self {
-            Mode::Snapshot => {
-                "Take a manual snapshot of a DB instance or Aurora cluster before a deploy (a re-run adopts it)"
-            }
-            Mode::Restore => {
-                "Restore a snapshot to a new DB instance or Aurora cluster built like its source"
-            }
-            Mode::Pitr => {
-                "Restore a DB instance or Aurora cluster to a point in time as a new one, or clone an Aurora cluster"
-            }
-            Mode::List => "List this action's snapshots of a DB, newest first",
-            Mode::Prune => "Delete this action's old snapshots of a DB by retention rules",
-            Mode::Delete => "Delete one snapshot this action made",
-            Mode::Copy => {
-                "Copy a snapshot to another region or KMS key, or share it with other accounts"
-            }
-            Mode::Backtrack => {
-                "Rewind an Aurora MySQL cluster in place to an earlier time (Backtrack)"
-            }
-            Mode::Wait => {
-                "Wait for the snapshots this run started with `wait: false` (start early, wait late)"
-            }
-        }
-    }
-
-    /// Whether the mode waits for what it starts (`wait`, `wait-timeout`).
-    fn waits(self) -> bool {
-        !matches!(self, Mode::List | Mode::Prune | Mode::Delete)
-    }
-
-    /// Every input the mode reads besides `mode`, in the order `action.yml`
-    /// lists them: what `rds-snapshot-action <MODE> --help` shows.
-    pub fn inputs(self) -> Vec<&'static str> {
-        crate::inputs::INPUTS
-            .iter()
-            .map(|spec| spec.name)
-            .filter(|name| {
-                self.reads().contains(name)
-                    || *name == "aws-region"
-                    || (self.waits() && matches!(*name, "wait" | "wait-timeout"))
-            })
-            .collect()
-    }
-
-    /// The mode as the command line shows it.
-    pub fn help(self) -> crate::inputs::ModeHelp {
-        crate::inputs::ModeHelp {
-            name: self.name(),
-            about: self.about(),
-            inputs: self.inputs(),
-        }
-    }
-
-    /// The inputs a mode reads besides `mode`, `wait`, `wait-timeout` and
-    /// `aws-region`. Any other input given is reported as unused.
-    pub fn reads(self) -> &'static [&'static str] {
-        match self {
-            Mode::Snapshot => &[
-                "db-instance-identifier",
-                "db-cluster-identifier",
-                "deploy-version",
-                "snapshot-identifier",
-                "tags",
-                "run-id",
-                "prune-keep-last",
-            ],
-            Mode::List => &["db-instance-identifier", "db-cluster-identifier"],
-            Mode::Prune => &[
-                "db-instance-identifier",
-                "db-cluster-identifier",
-                "keep-last",
-                "older-than",
-                "replaced-older-than",
-                "dry-run",
-            ],
-            Mode::Delete => &[
-                "snapshot-identifier",
-                "db-instance-identifier",
-                "db-cluster-identifier",
-            ],
-            Mode::Copy => &[
-                "db-instance-identifier",
-                "db-cluster-identifier",
-                "deploy-version",
-                "snapshot-identifier",
-                "target-region",
-                "target-snapshot-identifier",
-                "kms-key-id",
-                "share-with-account-ids",
-                "tags",
-            ],
-            Mode::Restore => &[
-                "db-instance-identifier",
-                "db-cluster-identifier",
-                "deploy-version",
-                "snapshot-identifier",
-                "target-db-instance-identifier",
-                "target-db-cluster-identifier",
-                "reader-count",
-                "db-instance-class",
-                "db-subnet-group-name",
-                "vpc-security-group-ids",
-                "multi-az",
-                "deletion-protection",
-                "db-parameter-group-name",
-                "db-cluster-parameter-group-name",
-                "option-group-name",
-                "carry-settings",
-                "in-place",
-                "tags",
-                "run-id",
-            ],
-            Mode::Pitr => &[
-                "db-instance-identifier",
-                "db-cluster-identifier",
-                "target-db-instance-identifier",
-                "target-db-cluster-identifier",
-                "restore-time",
-                "restore-type",
-                "reader-count",
-                "db-instance-class",
-                "db-subnet-group-name",
-                "vpc-security-group-ids",
-                "multi-az",
-                "deletion-protection",
-                "db-parameter-group-name",
-                "db-cluster-parameter-group-name",
-                "option-group-name",
-                "carry-settings",
-                "in-place",
-                "tags",
-                "run-id",
-            ],
-            Mode::Backtrack => &[
-                "db-cluster-identifier",
-                "db-instance-identifier",
-                "restore-time",
-                "deploy-version",
-                "force",
-            ],
-            Mode::Wait => &[
-                "db-instance-identifier",
-                "db-cluster-identifier",
-                "snapshot-identifier",
-                "run-id",
-            ],
-        }
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -519,7 +308,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
                     format!("{problem}; got `{value}`, for example `30m` or `2h`"),
                 )
             })?,
-            None => mode.default_timeout(),
+            None => default_timeout(mode),
         },
     };
     let region = raw.get("aws-region").map(str::to_owned);
@@ -603,13 +392,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
             "must be `true` with `in-place: true`: the swap renames the DBs only once the restored one is available, and it cannot be left half done; remove `wait: false`",
         ));
     }
-    let common = ["mode", "wait", "wait-timeout", "aws-region"];
-    let unused = crate::inputs::INPUTS
-        .iter()
-        .map(|spec| spec.name)
-        .filter(|name| raw.is_given(name))
-        .filter(|name| !common.contains(name) && !mode.reads().contains(name))
-        .collect();
+    let unused = raw.unused(mode);
     Ok(Plan {
         action,
         wait,
@@ -621,6 +404,15 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
 
 fn mode_list() -> String {
     Mode::ALL.map(Mode::name).join(", ")
+}
+
+/// How long a step waits when `wait-timeout` is not given.
+fn default_timeout(mode: Mode) -> Duration {
+    match mode {
+        Mode::Restore | Mode::Pitr => Duration::from_secs(120 * 60),
+        Mode::Copy => Duration::from_secs(180 * 60),
+        _ => Duration::from_secs(60 * 60),
+    }
 }
 
 /// One snapshot plan per DB named: with several, each gets its own derived
