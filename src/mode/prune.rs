@@ -387,15 +387,21 @@ mod replaced {
             let timeout = Duration::from_secs(30 * 60);
             match reference.kind {
                 Kind::Instance => {
-                    wait::until_available(&what, wait::Kind::Instance, timeout, || {
-                        rds.instance(&reference.id)
-                    })
+                    wait::until_available(
+                        &what,
+                        wait::Operation::Restore(Kind::Instance),
+                        timeout,
+                        || rds.instance(&reference.id),
+                    )
                     .await?;
                 }
                 Kind::Cluster => {
-                    wait::until_available(&what, wait::Kind::Cluster, timeout, || {
-                        rds.cluster(&reference.id)
-                    })
+                    wait::until_available(
+                        &what,
+                        wait::Operation::Restore(Kind::Cluster),
+                        timeout,
+                        || rds.cluster(&reference.id),
+                    )
                     .await?;
                 }
             }
