@@ -92,7 +92,7 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
         Action::List { dbs } => mode::list::run(dbs, rds, out).await,
         Action::Wait(plan) => mode::wait::run(plan, wait, rds, out).await,
         Action::Backtrack(backtrack) => mode::backtrack::run(backtrack, wait, rds, out).await,
-        Action::Prune(prune) => mode::prune::run(prune, rds, out).await,
+        Action::Prune(prune) => mode::prune::run(prune, wait, rds, out).await,
         Action::Delete {
             snapshot_id,
             db,
