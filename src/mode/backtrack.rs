@@ -275,10 +275,10 @@ async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> 
 /// A Backtrack's progress, as the wait loop sees it.
 struct Progress(Option<Backtrack>);
 
-/// The states a Backtrack request never leaves by itself
-/// (DescribeDBClusterBacktracks: `applying`, `completed`, `failed`,
-/// `pending`); the others are kept from when it was waited for like a
-/// snapshot.
+/// The states a Backtrack request never leaves by itself. RDS documents
+/// `pending`, `applying`, `completed` and `failed`
+/// (API_DescribeDBClusterBacktracks); the other three are a snapshot's
+/// failure states, which this wait has always treated as final too.
 const BACKTRACK_FAILURES: &[&str] = &["failed", "error", "deleted", "deleting"];
 
 impl Observed for Progress {
