@@ -7,12 +7,11 @@ use tracing::info;
 
 use futures_util::future::join_all;
 
-use super::summary::age;
 use super::{as_cluster_if_member, console_url, source_db};
 use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::db::{self, Db};
 use crate::fleet::{Row, await_all, report};
-use crate::github::{Report, shown};
+use crate::github::{Report, age, shown};
 use crate::model::{Kind, Tag};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, RdsError, Snapshot};
