@@ -9,12 +9,12 @@
 //! predicate returning `Ok` or a [`Refusal`], whose [`NotOurs`] is the
 //! reason for code and whose text is the message for the user.
 //!
-//! | resource                  | stamps                           | predicate        |
-//! |---------------------------|----------------------------------|------------------|
-//! | our snapshot              | [`stamps`] + [`snapshot_stamps`] | [`snapshot`]     |
-//! | a restored DB (a target)  | [`stamps`] + [`restored_stamps`] | [`target`]       |
-//! | a swap's replaced DB      | [`swap_stamps`], [`replaced_stamps`] | [`replaced`] |
-//! | a copy of a snapshot      | [`copy_stamps`]                  | [`copy`]         |
+//! | resource                 | stamps                                      | predicate    |
+//! |--------------------------|---------------------------------------------|--------------|
+//! | our snapshot             | [`stamps`], [`snapshot_stamps`]             | [`snapshot`] |
+//! | a restored DB (a target) | [`stamps`], [`restored_stamps`] or [`restored_to_stamps`] | [`target`] |
+//! | a swap's replaced DB     | [`swap_stamps`], [`replaced_stamps`]        | [`replaced`] |
+//! | a copy of a snapshot     | [`copy_stamps`]                             | [`copy`]     |
 //!
 //! Everything here is pure: it reads what RDS described, and calls nothing.
 
@@ -210,6 +210,30 @@ pub fn deploy_version(tags: &[Tag]) -> Option<&str> {
 /// The source DB it was made of or from, as its tag says.
 pub fn source_db(tags: &[Tag]) -> Option<&str> {
     tag_value(tags, key::SOURCE_DB)
+}
+
+/// The ID of the snapshot a DB was restored from: the last part of its
+/// `restored-from-arn` tag, which keeps an automated snapshot's exact ID
+/// (the `restored-from` tag is cleaned of its `rds:`), else that tag.
+pub fn restored_snapshot_id(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::RESTORED_FROM_ARN)
+        .and_then(|arn| {
+            arn.split_once(":cluster-snapshot:")
+                .or_else(|| arn.split_once(":snapshot:"))
+        })
+        .map(|(_, id)| id)
+        .or_else(|| tag_value(tags, key::RESTORED_FROM))
+}
+
+/// The time a point-in-time restore went back to, as its tag says.
+pub fn restored_to(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::RESTORED_TO)
+}
+
+/// A point-in-time restore's stamp beyond [`stamps`]: the time it went
+/// back to (the requested one, `latest` or a time, is in the plan's).
+pub fn restored_to_stamps(time: DateTime<Utc>) -> Vec<Tag> {
+    vec![tag(key::RESTORED_TO, &rfc3339(time))]
 }
 
 /// The snapshot a copy was made from: RDS's record (cross-region and

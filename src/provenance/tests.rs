@@ -611,3 +611,21 @@ fn a_running_copy_names_its_source_by_record_tag_or_copied_tags() {
     let itself = snap("c", "prod", &[(key::SNAPSHOT_ID, "C")]);
     assert_eq!(copied_from(&itself), (None, None));
 }
+
+#[test]
+fn a_restore_names_its_snapshot_and_time() {
+    let automated = snap("rds:prod-2026", "prod", &[]);
+    let tags = restored_stamps(&automated);
+    assert_eq!(restored_snapshot_id(&tags), Some("rds:prod-2026"));
+    let mut cluster = snap("c", "prod", &[]);
+    cluster.arn = "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:c".to_owned();
+    assert_eq!(restored_snapshot_id(&restored_stamps(&cluster)), Some("c"));
+    let named_only = [tag(key::RESTORED_FROM, "rds-prod-2026")];
+    assert_eq!(restored_snapshot_id(&named_only), Some("rds-prod-2026"));
+    assert_eq!(restored_snapshot_id(&[]), None);
+    let time = at("2026-11-23T02:48:30Z");
+    assert_eq!(
+        restored_to(&restored_to_stamps(time)),
+        Some("2026-11-23T02:48:30Z")
+    );
+}
