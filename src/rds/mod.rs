@@ -16,6 +16,8 @@ mod account;
 mod clusters;
 mod convert;
 mod error;
+#[cfg(test)]
+mod fixtures;
 mod instances;
 mod resources;
 mod setters;
