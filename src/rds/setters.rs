@@ -267,6 +267,10 @@ pub(super) static SETTERS: &[Setter] = &[
 /// A request that takes carried settings: its column of [`SETTERS`].
 pub(super) trait Takes: Sized {
     fn setter(row: &Setter) -> Option<Set<Self>>;
+
+    /// What the request will send, for the tests to compare.
+    #[cfg(test)]
+    fn input(&self) -> String;
 }
 
 macro_rules! takes {
@@ -274,6 +278,11 @@ macro_rules! takes {
         $(impl Takes for $request {
             fn setter(row: &Setter) -> Option<Set<Self>> {
                 row.$call
+            }
+
+            #[cfg(test)]
+            fn input(&self) -> String {
+                format!("{:?}", self.as_input())
             }
         })+
     };
@@ -306,4 +315,189 @@ pub(super) fn apply<R: Takes>(request: R, settings: &Settings) -> R {
             Some(set) => set(request, value),
             None => request,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use aws_sdk_rds::Client;
+    use aws_sdk_rds::config::{BehaviorVersion, Region};
+
+    use super::super::convert::{cluster, instance};
+    use super::super::fixtures::{full_cluster, full_instance};
+    use super::*;
+    use crate::settings::{Field, Restore};
+
+    /// The settings a plan can put into a restore call and into the modify
+    /// after it, whichever way each is decided: from the source (which has
+    /// every setting) or from an input (every one there is).
+    fn planned(
+        fields: &[Field],
+        restore: Restore,
+    ) -> (BTreeSet<&'static str>, BTreeSet<&'static str>) {
+        let source: Settings = fields
+            .iter()
+            .map(|field| (field.name, Value::Text("x".to_owned())))
+            .collect();
+        let inputs: Settings = fields
+            .iter()
+            .filter(|field| field.input.is_some())
+            .map(|field| (field.name, Value::Text("x".to_owned())))
+            .collect();
+        let (mut call, mut after) = (BTreeSet::new(), BTreeSet::new());
+        for carry in [
+            settings::plan(fields, Some(&source), &Settings::new(), true, restore),
+            settings::plan(fields, None, &inputs, true, restore),
+        ] {
+            call.extend(carry.call.keys());
+            after.extend(carry.after.keys());
+        }
+        (call, after)
+    }
+
+    /// The settings among `names` that request `R` has no setter for.
+    fn unset<R: Takes>(names: &BTreeSet<&'static str>) -> Vec<String> {
+        names
+            .iter()
+            .filter(|name| setter::<R>(name).is_none())
+            .map(|name| format!("{name} in {}", std::any::type_name::<R>()))
+            .collect()
+    }
+
+    #[test]
+    fn every_setting_the_plan_puts_into_a_call_has_a_setter_there() {
+        let mut missing = BTreeSet::new();
+        for restore in [Restore::FromSnapshot, Restore::ToPointInTime] {
+            // A DB instance: the restore call, then ModifyDBInstance.
+            let (call, after) = planned(settings::FIELDS, restore);
+            missing.extend(match restore {
+                Restore::FromSnapshot => {
+                    unset::<RestoreDBInstanceFromDBSnapshotFluentBuilder>(&call)
+                }
+                Restore::ToPointInTime => {
+                    unset::<RestoreDBInstanceToPointInTimeFluentBuilder>(&call)
+                }
+            });
+            missing.extend(unset::<ModifyDBInstanceFluentBuilder>(&after));
+            // An Aurora cluster: the cluster restore call, then ModifyDBCluster.
+            let (call, after) = planned(settings::CLUSTER_FIELDS, restore);
+            missing.extend(match restore {
+                Restore::FromSnapshot => unset::<RestoreDBClusterFromSnapshotFluentBuilder>(&call),
+                Restore::ToPointInTime => {
+                    unset::<RestoreDBClusterToPointInTimeFluentBuilder>(&call)
+                }
+            });
+            missing.extend(unset::<ModifyDBClusterFluentBuilder>(&after));
+            // Its DB instances: CreateDBInstance, then ModifyDBInstance.
+            let (call, after) = planned(settings::MEMBER_FIELDS, restore);
+            missing.extend(unset::<CreateDBInstanceFluentBuilder>(&call));
+            missing.extend(unset::<ModifyDBInstanceFluentBuilder>(&after));
+        }
+        assert!(
+            missing.is_empty(),
+            "carried settings that would be dropped without a word:\n{}",
+            Vec::from_iter(missing).join("\n")
+        );
+    }
+
+    #[test]
+    fn every_setter_is_for_a_carried_setting_and_listed_once() {
+        let carried: BTreeSet<&str> = settings::FIELDS
+            .iter()
+            .chain(settings::CLUSTER_FIELDS)
+            .chain(settings::MEMBER_FIELDS)
+            .map(|field| field.name)
+            .collect();
+        let mut seen = BTreeSet::new();
+        for row in SETTERS {
+            assert!(carried.contains(row.name), "{} is not carried", row.name);
+            assert!(seen.insert(row.name), "{} is listed twice", row.name);
+        }
+    }
+
+    fn client() -> Client {
+        Client::from_conf(
+            aws_sdk_rds::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("eu-west-1"))
+                .build(),
+        )
+    }
+
+    /// Each setter of request `R` changes what `R` sends, given the value
+    /// as RDS reports it (so the kinds of value agree with `convert`).
+    fn each_setter_sets<R: Takes>(request: impl Fn() -> R, reported: &Settings) -> Vec<String> {
+        let mut wrong = Vec::new();
+        for row in SETTERS {
+            let Some(set) = R::setter(row) else {
+                continue;
+            };
+            let what = format!("{} in {}", row.name, std::any::type_name::<R>());
+            match reported.get(row.name) {
+                None => wrong.push(format!("{what}: no reported value to try")),
+                Some(value) if set(request(), value).input() == request().input() => {
+                    wrong.push(format!("{what}: {value:?} changes nothing"))
+                }
+                Some(_) => {}
+            }
+        }
+        wrong
+    }
+
+    #[test]
+    fn every_setter_sets_the_value_rds_reports() {
+        let client = client();
+        let of_instance = instance(&full_instance()).settings;
+        let of_cluster = cluster(&full_cluster()).settings;
+        let mut wrong = Vec::new();
+        wrong.extend(each_setter_sets(
+            || client.restore_db_instance_from_db_snapshot(),
+            &of_instance,
+        ));
+        wrong.extend(each_setter_sets(
+            || client.restore_db_instance_to_point_in_time(),
+            &of_instance,
+        ));
+        wrong.extend(each_setter_sets(
+            || client.modify_db_instance(),
+            &of_instance,
+        ));
+        wrong.extend(each_setter_sets(
+            || client.create_db_instance(),
+            &of_instance,
+        ));
+        wrong.extend(each_setter_sets(
+            || client.restore_db_cluster_from_snapshot(),
+            &of_cluster,
+        ));
+        wrong.extend(each_setter_sets(
+            || client.restore_db_cluster_to_point_in_time(),
+            &of_cluster,
+        ));
+        wrong.extend(each_setter_sets(|| client.modify_db_cluster(), &of_cluster));
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn apply_sets_only_what_the_call_takes() {
+        let client = client();
+        let changes = Settings::from([
+            (
+                settings::MAINTENANCE_WINDOW,
+                Value::Text("sun:05:00-sun:06:00".to_owned()),
+            ),
+            (settings::PORT, Value::Number(3306)),
+        ]);
+        let applied = apply(client.modify_db_cluster(), &changes);
+        assert_eq!(
+            applied.get_preferred_maintenance_window().as_deref(),
+            Some("sun:05:00-sun:06:00")
+        );
+        assert_eq!(
+            applied.get_port(),
+            &None,
+            "no port setter for ModifyDBCluster"
+        );
+    }
 }
