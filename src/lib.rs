@@ -8,7 +8,6 @@
 //! - [`db`]: "instance or cluster": the one enum the modes use for either.
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
-//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`wait`]: when to look next while waiting, and what counts as failure.
 //! - [`mode`]: one module per mode.
@@ -21,7 +20,6 @@ pub mod mode;
 pub mod model;
 pub mod naming;
 pub mod rds;
-pub mod retry;
 pub mod settings;
 pub mod swap;
 pub mod wait;

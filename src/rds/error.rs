@@ -5,7 +5,7 @@
 use aws_sdk_rds::config::http::HttpResponse;
 use aws_sdk_rds::error::{ProvideErrorMetadata, SdkError};
 
-use crate::retry;
+use super::retry;
 
 /// An RDS failure, classified by what the caller can do about it.
 #[derive(Debug, thiserror::Error)]

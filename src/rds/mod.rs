@@ -10,7 +10,9 @@
 //! - [`setters`]: the one table of which SDK setter carries each setting in
 //!   each call;
 //! - the calls, by family: [`instances`], [`clusters`] (with Backtrack),
-//!   [`snapshots`] (of both), and [`account`] (groups, tags, Blue/Green).
+//!   [`snapshots`] (of both), and [`account`] (groups, tags, Blue/Green);
+//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail
+//!   fast) and logged.
 
 mod account;
 mod clusters;
@@ -20,6 +22,7 @@ mod error;
 mod fixtures;
 mod instances;
 mod resources;
+pub mod retry;
 mod setters;
 mod snapshots;
 
@@ -28,7 +31,7 @@ use aws_sdk_rds::Client;
 pub use error::RdsError;
 pub use resources::{Backtrack, BlueGreen, Cluster, Instance, Member, NewDb, Snapshot};
 
-use crate::retry::{self, ConnectFailures, RetryLog};
+use retry::{ConnectFailures, RetryLog};
 
 /// How the SDK retries throttling, 5xx answers and dropped connections
 /// unless `AWS_RETRY_MODE` or `AWS_MAX_ATTEMPTS` say otherwise.
