@@ -13,6 +13,10 @@
 //!   [`snapshots`] (of both), and [`account`] (groups, tags, Blue/Green);
 //! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail
 //!   fast) and logged.
+//!
+//! Every call names its API operation once, in `.for_op("...")`, which
+//! classifies its error; listings read every page through the SDK's own
+//! `into_paginator().items()`.
 
 mod account;
 mod clusters;
