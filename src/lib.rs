@@ -10,7 +10,6 @@
 //!   status means, the facts per kind).
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
-//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`wait`]: when to look next while waiting, and the polling loop.
 //! - [`mode`]: one module per mode.
@@ -23,7 +22,6 @@ pub mod mode;
 pub mod model;
 pub mod naming;
 pub mod rds;
-pub mod retry;
 pub mod settings;
 pub mod swap;
 pub mod wait;
