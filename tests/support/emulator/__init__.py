@@ -14,6 +14,9 @@ follows:
 - backtrack: BacktrackDBCluster and DescribeDBClusterBacktracks
 - aurora:    cluster restores and clones with AWS's defaults, instances only
              in an available cluster, cluster-owned settings refused on members
+- realdata:  with RDS_EMULATOR_REAL_DB=1, a real PostgreSQL server behind
+             every PostgreSQL instance and Aurora PostgreSQL cluster
+             (pgserver.py runs them)
 
 `start(port)` serves it in this process; `python -m emulator PORT` (what
 scripts/emulator runs) serves it in the foreground.
@@ -26,7 +29,8 @@ import logging
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 # Import order is nesting order: each module wraps the handlers the modules
-# before it wrapped, so the refusals run first and moto last.
+# before it wrapped, so the last one imported runs first and moto last
+# (realdata acts only once the inner ones have accepted a call).
 from . import states  # noqa: F401  (isort: skip)
 from . import defaults  # noqa: F401  (isort: skip)
 from . import windows  # noqa: F401  (isort: skip)
@@ -34,6 +38,7 @@ from . import quotas  # noqa: F401  (isort: skip)
 from . import refusals  # noqa: F401  (isort: skip)
 from . import backtrack  # noqa: F401  (isort: skip)
 from . import aurora  # noqa: F401  (isort: skip)
+from . import realdata  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
 
 
@@ -43,6 +48,14 @@ def start(port: int, host: str = "127.0.0.1") -> ThreadedMotoServer:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    stop = server.stop
+
+    def stop_everything() -> None:
+        stop()
+        # No PostgreSQL server outlives the emulator.
+        realdata.stop_all()
+
+    server.stop = stop_everything  # type: ignore[method-assign]
     return server
 
 
