@@ -30,7 +30,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 # Import order is nesting order: each module wraps the handlers the modules
 # before it wrapped, so the last one imported runs first and moto last
-# (realdata acts only once the inner ones have accepted a call).
+# (realdata works only after the inner ones accepted a call; the ARN,
+# tagging and delete rules refuse before anything else acts).
 from . import states  # noqa: F401  (isort: skip)
 from . import defaults  # noqa: F401  (isort: skip)
 from . import windows  # noqa: F401  (isort: skip)
@@ -40,6 +41,24 @@ from . import backtrack  # noqa: F401  (isort: skip)
 from . import aurora  # noqa: F401  (isort: skip)
 from . import realdata  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
+
+
+def _recording_outside_the_checkout() -> None:
+    """moto's request recorder writes `moto_recording` into the working
+    directory unless MOTO_RECORDER_FILEPATH says otherwise, and the emulator
+    runs inside the checkout: a relative path is put in a temporary
+    directory of its own instead."""
+    import os
+    import tempfile
+
+    from moto.moto_api import recorder
+
+    if not os.path.isabs(recorder._location):
+        directory = tempfile.mkdtemp(prefix="rds-emulator-recording-")
+        recorder._location = os.path.join(directory, os.path.basename(recorder._location))
+
+
+_recording_outside_the_checkout()
 
 
 def start(port: int, host: str = "127.0.0.1") -> ThreadedMotoServer:
