@@ -39,6 +39,159 @@ def arn_of(rds: Any, db_name: str) -> str:
     return rds.describe_db_instances(DBInstanceIdentifier=db_name)["DBInstances"][0]["DBInstanceArn"]
 
 
+# --- deletes.py ----------------------------------------------------------------
+
+
+def test_delete_instance_without_final_snapshot_choice_is_refused(rds, db):
+    """API DeleteDBInstance, SkipFinalSnapshot: "If you don't enable this
+    parameter, you must specify the FinalDBSnapshotIdentifier parameter"."""
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_instance(DBInstanceIdentifier=db)
+    assert code(error) == "InvalidParameterCombination"
+    assert status(rds, db) == "available"
+
+
+@pytest.mark.parametrize("kind", ["instance", "cluster"])
+def test_skip_final_snapshot_with_a_final_snapshot_name_is_refused(rds, name, kind):
+    """API DeleteDBInstance / DeleteDBCluster, FinalDBSnapshotIdentifier:
+    with SkipFinalSnapshot it "results in an error"; no snapshot is made."""
+    if kind == "instance":
+        target = name("db")
+        create_instance(rds, target)
+        wait_instance(rds, target)
+        call = lambda **kw: rds.delete_db_instance(DBInstanceIdentifier=target, **kw)  # noqa: E731
+    else:
+        target = name("cl")
+        create_cluster(rds, target)
+        wait_cluster(rds, target)
+        call = lambda **kw: rds.delete_db_cluster(DBClusterIdentifier=target, **kw)  # noqa: E731
+    with pytest.raises(ClientError) as error:
+        call(SkipFinalSnapshot=True, FinalDBSnapshotIdentifier=name("final"))
+    assert code(error) == "InvalidParameterCombination"
+    with pytest.raises(ClientError):
+        if kind == "instance":
+            rds.describe_db_snapshots(DBSnapshotIdentifier=name("final"))
+        else:
+            rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=name("final"))
+
+
+def test_delete_cluster_without_final_snapshot_choice_is_refused(rds, name):
+    """API DeleteDBCluster: "You must specify this parameter
+    [FinalDBSnapshotIdentifier] if SkipFinalSnapshot is disabled"."""
+    target = name("cl")
+    create_cluster(rds, target)
+    wait_cluster(rds, target)
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_cluster(DBClusterIdentifier=target)
+    assert code(error) == "InvalidParameterCombination"
+
+
+@pytest.mark.parametrize("kind", ["instance", "cluster"])
+def test_invalid_final_snapshot_identifier_is_refused(rds, name, kind):
+    """API DeleteDBInstance / DeleteDBCluster, FinalDBSnapshotIdentifier:
+    the identifier rules (first a letter, no two hyphens in a row, none at
+    the end)."""
+    if kind == "instance":
+        target = name("db")
+        create_instance(rds, target)
+        wait_instance(rds, target)
+        with pytest.raises(ClientError) as error:
+            rds.delete_db_instance(DBInstanceIdentifier=target, FinalDBSnapshotIdentifier="bad--id-")
+    else:
+        target = name("cl")
+        create_cluster(rds, target)
+        wait_cluster(rds, target)
+        with pytest.raises(ClientError) as error:
+            rds.delete_db_cluster(DBClusterIdentifier=target, FinalDBSnapshotIdentifier="bad--id-")
+    assert code(error) == "InvalidParameterValue"
+
+
+def test_final_snapshot_of_a_creating_instance_is_refused(rds, name):
+    """USER_DeleteInstance: a final snapshot needs a DB that can be snapshot
+    (not `creating`, `backing-up` or `modifying`): InvalidDBInstanceState.
+    Skipping it is allowed."""
+    target = name("db")
+    create_instance(rds, target)
+    assert status(rds, target) == "creating"
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_instance(DBInstanceIdentifier=target, FinalDBSnapshotIdentifier=name("final"))
+    assert code(error) == "InvalidDBInstanceState"
+    rds.delete_db_instance(DBInstanceIdentifier=target, SkipFinalSnapshot=True)
+
+
+def test_final_snapshot_takes_its_time_and_instance_stays_deleting(rds, db, name):
+    """API DeleteDBInstance: "The status of the DB instance is deleting until
+    the DB snapshot is created": the snapshot goes `creating` (not
+    restorable), then `available`; the name is gone after that."""
+    final = name("final")
+    rds.delete_db_instance(DBInstanceIdentifier=db, FinalDBSnapshotIdentifier=final)
+    assert snapshot(rds, final)["Status"] == "creating"
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier=name("r"), DBSnapshotIdentifier=final)
+    assert code(error) == "InvalidDBSnapshotState"
+    seen = watch(
+        lambda: (status(rds, db), snapshot(rds, final)["Status"]),
+        lambda v: v[0] is None,
+    )
+    assert ("deleting", "available") not in seen[:1]
+    assert collapse([s for s, _ in seen]) == ["deleting", None]
+    # The instance was `deleting` for as long as the snapshot was `creating`.
+    assert all(d == "deleting" for d, snap in seen if snap == "creating")
+
+
+@pytest.mark.parametrize("kind", ["instance", "cluster"])
+def test_second_delete_while_deleting_is_refused(rds, name, kind):
+    """USER_DeleteInstance: a DB being deleted cannot be deleted again:
+    InvalidDBInstanceState / InvalidDBClusterStateFault, "is already being
+    deleted"."""
+    if kind == "instance":
+        target = name("db")
+        create_instance(rds, target)
+        wait_instance(rds, target)
+        rds.delete_db_instance(DBInstanceIdentifier=target, SkipFinalSnapshot=True)
+        with pytest.raises(ClientError) as error:
+            rds.delete_db_instance(DBInstanceIdentifier=target, SkipFinalSnapshot=True)
+        assert code(error) == "InvalidDBInstanceState"
+    else:
+        target = name("cl")
+        create_cluster(rds, target)
+        wait_cluster(rds, target)
+        rds.delete_db_cluster(DBClusterIdentifier=target, SkipFinalSnapshot=True)
+        with pytest.raises(ClientError) as error:
+            rds.delete_db_cluster(DBClusterIdentifier=target, SkipFinalSnapshot=True)
+        assert code(error) == "InvalidDBClusterStateFault"
+    assert "already being deleted" in error.value.response["Error"]["Message"]
+
+
+def test_cluster_automated_backups_go_with_the_cluster(rds, name):
+    """API DeleteDBCluster: the cluster's automated backups are deleted with it."""
+    target = name("cl")
+    create_cluster(rds, target)
+    wait_cluster(rds, target)
+    automated = lambda: rds.describe_db_cluster_snapshots(  # noqa: E731
+        DBClusterIdentifier=target, SnapshotType="automated"
+    )["DBClusterSnapshots"]
+    assert automated()
+    rds.delete_db_cluster(DBClusterIdentifier=target, SkipFinalSnapshot=True)
+    assert not automated()
+
+
+def test_aurora_member_is_deleted_without_final_snapshot_parameters(rds, name):
+    """API DeleteDBInstance: the final-snapshot settings don't apply to Aurora
+    DB instances; a member is deleted with neither."""
+    cluster = name("cl")
+    create_cluster(rds, cluster)
+    wait_cluster(rds, cluster)
+    member = name("m")
+    rds.create_db_instance(
+        DBInstanceIdentifier=member, Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large", DBClusterIdentifier=cluster,
+    )  # fmt: skip
+    wait_instance(rds, member)
+    rds.delete_db_instance(DBInstanceIdentifier=member)
+    assert status(rds, member) == "deleting"
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 

@@ -14,6 +14,8 @@ follows:
 - backtrack: BacktrackDBCluster and DescribeDBClusterBacktracks
 - aurora:    cluster restores and clones with AWS's defaults, instances only
              in an available cluster, cluster-owned settings refused on members
+- deletes:   final snapshot rules, a final snapshot that takes its time,
+             no second delete, a cluster's automated backups go with it
 - realdata:  with RDS_EMULATOR_REAL_DB=1, a real PostgreSQL server behind
              every PostgreSQL instance and Aurora PostgreSQL cluster
              (pgserver.py runs them)
@@ -40,6 +42,7 @@ from . import refusals  # noqa: F401  (isort: skip)
 from . import backtrack  # noqa: F401  (isort: skip)
 from . import aurora  # noqa: F401  (isort: skip)
 from . import realdata  # noqa: F401  (isort: skip)
+from . import deletes  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
 
 
