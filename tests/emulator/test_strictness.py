@@ -192,6 +192,35 @@ def test_aurora_member_is_deleted_without_final_snapshot_parameters(rds, name):
     assert status(rds, member) == "deleting"
 
 
+# --- windows.py ------------------------------------------------------------------
+
+
+def test_no_automated_snapshot_before_the_first_backup(rds, name):
+    """USER_WorkingWithAutomatedBackups: no automated snapshot until the
+    first backup (`backing-up`) is done; then one, restorable."""
+    target = name("db")
+    create_instance(rds, target, BackupRetentionPeriod=1)
+    automated = lambda: rds.describe_db_snapshots(  # noqa: E731
+        DBInstanceIdentifier=target, SnapshotType="automated"
+    )["DBSnapshots"]
+    assert status(rds, target) == "creating"
+    assert automated() == []
+    wait_instance(rds, target)
+    assert len(automated()) == 1
+
+
+def test_pitr_with_both_restore_time_and_latest_is_refused(rds, db, name):
+    """RestoreDBInstanceToPointInTime, RestoreTime: "Can't be specified if
+    the UseLatestRestorableTime parameter is enabled"."""
+    latest = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["LatestRestorableTime"]
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_instance_to_point_in_time(
+            SourceDBInstanceIdentifier=db, TargetDBInstanceIdentifier=name("p"),
+            RestoreTime=latest, UseLatestRestorableTime=True,
+        )  # fmt: skip
+    assert code(error) == "InvalidParameterCombination"
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 
