@@ -221,6 +221,44 @@ def test_pitr_with_both_restore_time_and_latest_is_refused(rds, db, name):
     assert code(error) == "InvalidParameterCombination"
 
 
+# --- states.py: copies ----------------------------------------------------------
+
+
+def test_copy_fails_when_its_source_is_deleted_mid_copy(rds, db, name, clock_scale):
+    """USER_CopySnapshot: if the source is deleted before the copy completes,
+    the copy might fail; here it does."""
+    source = name("src")
+    take_snapshot(rds, db, source)
+    with clock_scale(0.01):
+        rds.copy_db_snapshot(SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=name("copy"))
+    rds.delete_db_snapshot(DBSnapshotIdentifier=source)
+    seen = watch(lambda: snapshot(rds, name("copy"))["Status"], lambda s: s not in ("pending", "copying"), 30)
+    assert seen[-1] == "failed"
+
+
+def test_at_most_five_copies_in_progress_and_one_source_waits(rds, db, name, clock_scale):
+    """USER_CopySnapshot: up to five copy requests in progress to one
+    Region; a second copy of the same source waits for the first."""
+    source = name("src")
+    take_snapshot(rds, db, source)
+    with clock_scale(0.01):
+        for n in range(5):
+            rds.copy_db_snapshot(SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=name(f"c{n}"))
+        with pytest.raises(ClientError) as error:
+            rds.copy_db_snapshot(SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=name("c5"))
+    assert code(error) == "SnapshotQuotaExceeded"
+    # The second copy is looked at first: while the first is still running
+    # after that look, the second must have been pending at it.
+    seen = watch(
+        lambda: (snapshot(rds, name("c1"))["Status"], snapshot(rds, name("c0"))["Status"]),
+        lambda v: v[1] == "available",
+        30,
+    )
+    assert all(second == "pending" for second, first in seen if first != "available")
+    for n in range(5):  # leave no copies running for the next tests
+        rds.delete_db_snapshot(DBSnapshotIdentifier=name(f"c{n}"))
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 
