@@ -259,6 +259,71 @@ def test_at_most_five_copies_in_progress_and_one_source_waits(rds, db, name, clo
         rds.delete_db_snapshot(DBSnapshotIdentifier=name(f"c{n}"))
 
 
+# --- tagging.py -------------------------------------------------------------------
+
+
+def test_at_most_fifty_tags(rds, db):
+    """USER_Tagging: each resource can have up to 50 tags."""
+    arn = arn_of(rds, db)
+    rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": f"k{n}", "Value": "v"} for n in range(50)])
+    with pytest.raises(ClientError) as error:
+        rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "one-more", "Value": "v"}])
+    assert code(error) == "InvalidParameterValue"
+    # A key given again replaces its value and does not count twice.
+    rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "k0", "Value": "w"}])
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        {"Key": "aws:owner", "Value": "x"},
+        {"Key": "rds:owner", "Value": "x"},
+        {"Key": "k" * 129, "Value": "x"},
+        {"Key": "long", "Value": "v" * 257},
+        {"Key": "semi;colon", "Value": "x"},
+    ],
+    ids=["aws-prefix", "rds-prefix", "key-129", "value-257", "charset"],
+)
+def test_tag_keys_and_values_follow_aws_rules(rds, db, tag):
+    """API Tag (Key, Value) and USER_Tagging: keys 1-128 characters, not
+    starting with aws: or rds:; values up to 256; letters, digits, white
+    space and _ . : / = + - @ only. The same on a create call."""
+    with pytest.raises(ClientError) as error:
+        rds.add_tags_to_resource(ResourceName=arn_of(rds, db), Tags=[tag])
+    assert code(error) == "InvalidParameterValue"
+
+
+def test_tags_on_a_create_call_are_checked(rds, db, name):
+    """USER_Tagging: the limits hold for Tags given at creation."""
+    with pytest.raises(ClientError) as error:
+        rds.create_db_snapshot(
+            DBInstanceIdentifier=db, DBSnapshotIdentifier=name("s"),
+            Tags=[{"Key": f"k{n}", "Value": "v"} for n in range(51)],
+        )  # fmt: skip
+    assert code(error) == "InvalidParameterValue"
+
+
+@pytest.mark.parametrize(
+    "kind, fault",
+    [
+        ("db", "DBInstanceNotFound"),
+        ("snapshot", "DBSnapshotNotFound"),
+        ("cluster", "DBClusterNotFoundFault"),
+        ("cluster-snapshot", "DBClusterSnapshotNotFoundFault"),
+    ],
+)
+def test_tagging_a_missing_resource_is_not_found(rds, kind, fault):
+    """AddTagsToResource / ListTagsForResource, Errors: the resource's
+    NotFound fault."""
+    arn = f"arn:aws:rds:us-east-1:123456789012:{kind}:nothing-here"
+    with pytest.raises(ClientError) as error:
+        rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "k", "Value": "v"}])
+    assert code(error) == fault
+    with pytest.raises(ClientError) as error:
+        rds.list_tags_for_resource(ResourceName=arn)
+    assert code(error) == fault
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 

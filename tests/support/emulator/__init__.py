@@ -16,6 +16,8 @@ follows:
              in an available cluster, cluster-owned settings refused on members
 - deletes:   final snapshot rules, a final snapshot that takes its time,
              no second delete, a cluster's automated backups go with it
+- tagging:   at most 50 tags, AWS's key and value rules, NotFound for an ARN
+             with nothing behind it
 - realdata:  with RDS_EMULATOR_REAL_DB=1, a real PostgreSQL server behind
              every PostgreSQL instance and Aurora PostgreSQL cluster
              (pgserver.py runs them)
@@ -43,6 +45,7 @@ from . import backtrack  # noqa: F401  (isort: skip)
 from . import aurora  # noqa: F401  (isort: skip)
 from . import realdata  # noqa: F401  (isort: skip)
 from . import deletes  # noqa: F401  (isort: skip)
+from . import tagging  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
 
 
