@@ -324,6 +324,39 @@ def test_tagging_a_missing_resource_is_not_found(rds, kind, fault):
     assert code(error) == fault
 
 
+# --- arns.py ------------------------------------------------------------------------
+
+
+def test_copy_of_an_automated_snapshot_by_arn(rds, db, name):
+    """USER_CopySnapshot: an automated snapshot can be copied, named by ARN
+    (its name, `rds:...`, has a colon of its own)."""
+    auto = rds.describe_db_snapshots(DBInstanceIdentifier=db, SnapshotType="automated")["DBSnapshots"][0]
+    assert auto["DBSnapshotIdentifier"].startswith("rds:")
+    rds.copy_db_snapshot(SourceDBSnapshotIdentifier=auto["DBSnapshotArn"], TargetDBSnapshotIdentifier=name("copy"))
+    assert snapshot(rds, name("copy"))["Status"] in ("pending", "copying")
+
+
+def test_cluster_restore_from_snapshot_by_arn(rds, name):
+    """USER_ShareSnapshot, RestoreDBClusterFromSnapshot SnapshotIdentifier:
+    "either the name or the Amazon Resource Name (ARN)"."""
+    cluster = name("cl")
+    create_cluster(rds, cluster)
+    wait_cluster(rds, cluster)
+    snap = name("cs")
+    created = rds.create_db_cluster_snapshot(DBClusterIdentifier=cluster, DBClusterSnapshotIdentifier=snap)
+    watch(
+        lambda: rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=snap)["DBClusterSnapshots"][0]["Status"],
+        lambda s: s == "available",
+    )
+    arn = created["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+    rds.restore_db_cluster_from_snapshot(DBClusterIdentifier=name("back"), SnapshotIdentifier=arn, Engine="aurora-postgresql")
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_cluster_from_snapshot(
+            DBClusterIdentifier=name("none"), SnapshotIdentifier=arn + "-missing", Engine="aurora-postgresql"
+        )
+    assert code(error) == "DBClusterSnapshotNotFoundFault"
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 

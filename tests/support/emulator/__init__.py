@@ -18,6 +18,7 @@ follows:
              no second delete, a cluster's automated backups go with it
 - tagging:   at most 50 tags, AWS's key and value rules, NotFound for an ARN
              with nothing behind it
+- arns:      snapshots named by ARN (automated ones too) found as AWS finds them
 - realdata:  with RDS_EMULATOR_REAL_DB=1, a real PostgreSQL server behind
              every PostgreSQL instance and Aurora PostgreSQL cluster
              (pgserver.py runs them)
@@ -46,6 +47,7 @@ from . import aurora  # noqa: F401  (isort: skip)
 from . import realdata  # noqa: F401  (isort: skip)
 from . import deletes  # noqa: F401  (isort: skip)
 from . import tagging  # noqa: F401  (isort: skip)
+from . import arns  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
 
 
