@@ -357,6 +357,32 @@ def test_cluster_restore_from_snapshot_by_arn(rds, name):
     assert code(error) == "DBClusterSnapshotNotFoundFault"
 
 
+# --- defaults.py: what snapshots record ----------------------------------------------
+
+
+def test_snapshots_record_vpc_and_cluster_copies_their_source(rds, db, name, ec2):
+    """API DBSnapshot.VpcId, DBClusterSnapshot.VpcId and
+    SourceDBClusterSnapshotArn: an instance without a subnet group is in the
+    default VPC; a cluster snapshot copy names its source."""
+    default_vpc = [v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]][0]["VpcId"]
+    snap = name("s")
+    take_snapshot(rds, db, snap)
+    assert snapshot(rds, snap)["VpcId"] == default_vpc
+    cluster = name("cl")
+    create_cluster(rds, cluster)
+    wait_cluster(rds, cluster)
+    made = rds.create_db_cluster_snapshot(DBClusterIdentifier=cluster, DBClusterSnapshotIdentifier=name("cs"))
+    assert made["DBClusterSnapshot"]["VpcId"] == default_vpc
+    watch(
+        lambda: rds.describe_db_cluster_snapshots(DBClusterSnapshotIdentifier=name("cs"))["DBClusterSnapshots"][0]["Status"],
+        lambda s: s == "available",
+    )
+    copy = rds.copy_db_cluster_snapshot(
+        SourceDBClusterSnapshotIdentifier=name("cs"), TargetDBClusterSnapshotIdentifier=name("cc")
+    )["DBClusterSnapshot"]
+    assert copy["SourceDBClusterSnapshotArn"] == made["DBClusterSnapshot"]["DBClusterSnapshotArn"]
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 
