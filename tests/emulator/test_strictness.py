@@ -383,6 +383,35 @@ def test_snapshots_record_vpc_and_cluster_copies_their_source(rds, db, name, ec2
     assert copy["SourceDBClusterSnapshotArn"] == made["DBClusterSnapshot"]["DBClusterSnapshotArn"]
 
 
+# --- refusals.py: groups that do not fit ------------------------------------------
+
+
+def test_restore_with_a_parameter_group_of_another_family_is_refused(rds, db, name):
+    """RestoreDBInstanceFromDBSnapshot, DBParameterGroupName: the group must
+    fit the engine version: a `postgres16` group on a 15.x snapshot is
+    InvalidParameterCombination; an option group of another major version too."""
+    version = rds.describe_db_instances(DBInstanceIdentifier=db)["DBInstances"][0]["EngineVersion"]
+    major = version.split(".")[0]
+    other = str(int(major) + 1)
+    group = name("pg")
+    rds.create_db_parameter_group(
+        DBParameterGroupName=group, DBParameterGroupFamily=f"postgres{other}", Description="x"
+    )
+    snap = name("s")
+    take_snapshot(rds, db, snap)
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_instance_from_db_snapshot(
+            DBInstanceIdentifier=name("r"), DBSnapshotIdentifier=snap, DBParameterGroupName=group
+        )
+    assert code(error) == "InvalidParameterCombination"
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_instance_from_db_snapshot(
+            DBInstanceIdentifier=name("r"), DBSnapshotIdentifier=snap,
+            OptionGroupName=f"default:postgres-{other}",
+        )  # fmt: skip
+    assert code(error) == "InvalidParameterCombination"
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 
