@@ -412,6 +412,28 @@ def test_restore_with_a_parameter_group_of_another_family_is_refused(rds, db, na
     assert code(error) == "InvalidParameterCombination"
 
 
+# --- catalog.py ----------------------------------------------------------------------
+
+
+def test_engine_versions_orderable_classes_and_default_groups_exist(rds):
+    """API DescribeDBEngineVersions, DescribeOrderableDBInstanceOptions; the
+    default DB parameter, cluster parameter and option groups
+    (USER_WorkingWithParamGroups, USER_WorkingWithOptionGroups)."""
+    versions = rds.describe_db_engine_versions(Engine="postgres", EngineVersion="15.4")["DBEngineVersions"]
+    assert versions[0]["DBParameterGroupFamily"] == "postgres15"
+    options = rds.describe_orderable_db_instance_options(Engine="postgres", EngineVersion="15.4")[
+        "OrderableDBInstanceOptions"
+    ]
+    assert "db.t3.micro" in {o["DBInstanceClass"] for o in options}
+    group = rds.describe_db_parameter_groups(DBParameterGroupName="default.postgres15")["DBParameterGroups"][0]
+    assert group["DBParameterGroupFamily"] == "postgres15"
+    assert rds.describe_option_groups(OptionGroupName="default:postgres-15")["OptionGroupsList"]
+    cluster_group = rds.describe_db_cluster_parameter_groups(
+        DBClusterParameterGroupName="default.aurora-mysql8.0"
+    )["DBClusterParameterGroups"][0]
+    assert cluster_group["DBParameterGroupFamily"] == "aurora-mysql8.0"
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 
