@@ -434,6 +434,34 @@ def test_engine_versions_orderable_classes_and_default_groups_exist(rds):
     assert cluster_group["DBParameterGroupFamily"] == "aurora-mysql8.0"
 
 
+# --- aurora.py: stopping a cluster ------------------------------------------------------
+
+
+def test_stop_cluster_stops_its_instances_and_they_cannot_be_deleted(rds, name):
+    """aurora-cluster-stop-start: stopping takes time, stops the replicas and
+    the primary; while stopped, instances can't be removed from the cluster."""
+    cluster = name("cl")
+    create_cluster(rds, cluster)
+    wait_cluster(rds, cluster)
+    members = [name("w"), name("r")]
+    for member in members:
+        rds.create_db_instance(
+            DBInstanceIdentifier=member, Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large", DBClusterIdentifier=cluster,
+        )  # fmt: skip
+    for member in members:
+        wait_instance(rds, member)
+    rds.stop_db_cluster(DBClusterIdentifier=cluster)
+    look = lambda: rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]["Status"]  # noqa: E731
+    assert look() == "stopping"
+    assert {status(rds, m) for m in members} <= {"stopping", "stopped"}
+    with pytest.raises(ClientError) as error:
+        rds.delete_db_instance(DBInstanceIdentifier=members[1])
+    assert code(error) == "InvalidDBClusterStateFault"
+    watch(look, lambda s: s == "stopped")
+    assert {status(rds, m) for m in members} == {"stopped"}
+
+
 # --- the recorder ------------------------------------------------------------------------
 
 
