@@ -5,8 +5,9 @@ default) the way a CreateDBInstance does (a copy of the template data
 directory, the master user, a start on its own loopback address) and
 prints each one's start-up time, then the memory of all N at once, idle
 after start-up: the sum of their processes' RSS and of their PSS (shared
-pages counted once across processes), both from /proc. The first line is
-the one-off initdb of the template.
+pages counted once across processes), both from /proc, and the size of
+their files (in /dev/shm, so memory too). The first line is the one-off
+initdb of the template.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def main() -> None:
             f"{count} servers, {len(pids)} processes: RSS {rss / 1024:.0f} MiB, "
             f"PSS {pss / 1024:.0f} MiB ({pss / 1024 / count:.1f} MiB a server)"
         )
+        files = sum(f.stat().st_size for f in pgserver.root().rglob("*") if f.is_file())
+        print(f"their files in {pgserver.root().parent}: {files / 2**20:.0f} MiB (the template included)")
         print(f"start-up: median {statistics.median(times):.2f} s, max {max(times):.2f} s")
         print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:

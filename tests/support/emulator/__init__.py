@@ -81,9 +81,10 @@ def start(port: int, host: str = "127.0.0.1") -> ThreadedMotoServer:
     stop = server.stop
 
     def stop_everything() -> None:
-        stop()
-        # No PostgreSQL server outlives the emulator.
+        # No PostgreSQL server outlives the emulator; they go first, as
+        # moto's stop waits for open client connections to end.
         realdata.stop_all()
+        stop()
 
     server.stop = stop_everything  # type: ignore[method-assign]
     return server

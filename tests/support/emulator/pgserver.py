@@ -117,11 +117,23 @@ _root: Path | None = None
 _root_lock = threading.Lock()
 
 
+def scratch_parent() -> str:
+    """Where the servers' files go: RDS_EMULATOR_PG_DIR, else /dev/shm (a
+    RAM file system: copying and removing thousands of small files there
+    does not wait on a disk that builds keep busy), else the temp directory."""
+    given = os.environ.get("RDS_EMULATOR_PG_DIR")
+    if given:
+        return given
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+        return "/dev/shm"
+    return tempfile.gettempdir()
+
+
 def root() -> Path:
     global _root
     with _root_lock:
         if _root is None:
-            path = Path(tempfile.mkdtemp(prefix="rds-emulator-pg-"))
+            path = Path(tempfile.mkdtemp(prefix="rds-emulator-pg-", dir=scratch_parent()))
             os.chown(path, UID, GID)
             _root = path
         return _root
