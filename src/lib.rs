@@ -13,7 +13,6 @@
 //!   status means, the facts per kind).
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
-//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`wait`]: when to look next while waiting, and the polling loop.
 //! - [`retention`]: which of this action's snapshots the retention rules let go.
@@ -31,7 +30,6 @@ pub mod naming;
 pub mod provenance;
 pub mod rds;
 pub mod retention;
-pub mod retry;
 pub mod settings;
 pub mod swap;
 pub mod wait;

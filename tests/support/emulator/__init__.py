@@ -14,6 +14,16 @@ follows:
 - backtrack: BacktrackDBCluster and DescribeDBClusterBacktracks
 - aurora:    cluster restores and clones with AWS's defaults, instances only
              in an available cluster, cluster-owned settings refused on members
+- catalog:   DescribeDBEngineVersions, DescribeOrderableDBInstanceOptions,
+             the engines' default parameter and option groups
+- deletes:   final snapshot rules, a final snapshot that takes its time,
+             no second delete, a cluster's automated backups go with it
+- tagging:   at most 50 tags, AWS's key and value rules, NotFound for an ARN
+             with nothing behind it
+- arns:      snapshots named by ARN (automated ones too) found as AWS finds them
+- realdata:  with RDS_EMULATOR_REAL_DB=1, a real PostgreSQL server behind
+             every PostgreSQL instance and Aurora PostgreSQL cluster
+             (pgserver.py runs them)
 
 `start(port)` serves it in this process; `python -m emulator PORT` (what
 scripts/emulator runs) serves it in the foreground.
@@ -26,7 +36,9 @@ import logging
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 # Import order is nesting order: each module wraps the handlers the modules
-# before it wrapped, so the refusals run first and moto last.
+# before it wrapped, so the last one imported runs first and moto last
+# (realdata works only after the inner ones accepted a call; the ARN,
+# tagging and delete rules refuse before anything else acts).
 from . import states  # noqa: F401  (isort: skip)
 from . import defaults  # noqa: F401  (isort: skip)
 from . import windows  # noqa: F401  (isort: skip)
@@ -34,7 +46,30 @@ from . import quotas  # noqa: F401  (isort: skip)
 from . import refusals  # noqa: F401  (isort: skip)
 from . import backtrack  # noqa: F401  (isort: skip)
 from . import aurora  # noqa: F401  (isort: skip)
+from . import catalog  # noqa: F401  (isort: skip)
+from . import realdata  # noqa: F401  (isort: skip)
+from . import deletes  # noqa: F401  (isort: skip)
+from . import tagging  # noqa: F401  (isort: skip)
+from . import arns  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
+
+
+def _recording_outside_the_checkout() -> None:
+    """moto's request recorder writes `moto_recording` into the working
+    directory unless MOTO_RECORDER_FILEPATH says otherwise, and the emulator
+    runs inside the checkout: a relative path is put in a temporary
+    directory of its own instead."""
+    import os
+    import tempfile
+
+    from moto.moto_api import recorder
+
+    if not os.path.isabs(recorder._location):
+        directory = tempfile.mkdtemp(prefix="rds-emulator-recording-")
+        recorder._location = os.path.join(directory, os.path.basename(recorder._location))
+
+
+_recording_outside_the_checkout()
 
 
 def start(port: int, host: str = "127.0.0.1") -> ThreadedMotoServer:
@@ -43,6 +78,15 @@ def start(port: int, host: str = "127.0.0.1") -> ThreadedMotoServer:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    stop = server.stop
+
+    def stop_everything() -> None:
+        # No PostgreSQL server outlives the emulator; they go first, as
+        # moto's stop waits for open client connections to end.
+        realdata.stop_all()
+        stop()
+
+    server.stop = stop_everything  # type: ignore[method-assign]
     return server
 
 

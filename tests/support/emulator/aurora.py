@@ -90,8 +90,10 @@ from typing import Any
 
 from moto.rds.models import DBCluster, DBInstanceClustered
 
+from .clock import CLOCK, SCHEDULER, Job, Phase
 from .core import AwsError, around, flag, param, result_object
 from .defaults import AWS_MAINTENANCE_WINDOW, default_security_group, default_subnet_group
+from .states import job_name
 
 
 def aurora_family(engine: str, version: str) -> str:
@@ -332,4 +334,86 @@ def delete_db_cluster(request: Any, call: Any) -> Any:
             return call()
         finally:
             databases.update(going)
+    return call()
+
+
+# --- Stopping and starting a cluster ---------------------------------------------------
+
+
+def _members_in_order(cluster: Any) -> list[Any]:
+    """Readers first, then the writer."""
+    members = list(cluster.members)
+    writer = getattr(cluster, "writer", None)
+    return [m for m in members if m is not writer] + [m for m in members if m is writer]
+
+
+@around("StopDBCluster")
+def stop_db_cluster(request: Any, call: Any) -> Any:
+    """StopDBCluster takes minutes and stops the cluster's instances: "Aurora
+    stops the replicas first, then the primary" is how the user guide orders
+    it (aurora-cluster-stop-start: "the primary instance and any Aurora
+    Replicas are stopped"); the cluster reads `stopping` and then `stopped`,
+    and so does each instance. moto answers `stopped` at once and leaves the
+    instances `available`."""
+    result = call()
+    cluster = request.backend.clusters[param(request, "DBClusterIdentifier")]
+    members = _members_in_order(cluster)
+    step = CLOCK.real("stopping") / max(1, len(members))
+    cluster.status = "stopping"
+    for member in members:
+        member.status = "stopping"
+
+    def stopped(member: Any) -> Any:
+        return lambda: setattr(member, "status", "stopped")
+
+    phases = [Phase(0.0)] + [Phase(step, stopped(m)) for m in members[:-1]]
+    last = members[-1] if members else None
+
+    def done() -> None:
+        if last is not None:
+            last.status = "stopped"
+        cluster.status = "stopped"
+
+    SCHEDULER.cancel(job_name(cluster))
+    SCHEDULER.start(Job(job_name(cluster), phases + [Phase(step)], done))
+    result_object(result, "DBCluster").status = "stopping"
+    return result
+
+
+@around("StartDBCluster")
+def start_db_cluster(request: Any, call: Any) -> Any:
+    """StartDBCluster: `starting`, the writer and then the readers, then
+    `available` (aurora-cluster-stop-start)."""
+    result = call()
+    cluster = request.backend.clusters[param(request, "DBClusterIdentifier")]
+    cluster.status = "starting"
+    for member in cluster.members:
+        member.status = "starting"
+
+    def done() -> None:
+        for member in cluster.members:
+            member.status = "available"
+        cluster.status = "available"
+
+    SCHEDULER.cancel(job_name(cluster))
+    SCHEDULER.start(Job(job_name(cluster), [Phase(CLOCK.real("starting"))], done))
+    result_object(result, "DBCluster").status = "starting"
+    return result
+
+
+@around("DeleteDBInstance")
+def delete_member_of_stopped_cluster(request: Any, call: Any) -> Any:
+    """While an Aurora cluster is stopped "you also can't add or remove DB
+    instances from the cluster" (aurora-cluster-stop-start, "Performing
+    operations on a stopped Aurora DB cluster"): InvalidDBClusterStateFault,
+    which DeleteDBInstance lists for this."""
+    db = request.backend.databases.get(param(request, "DBInstanceIdentifier") or "")
+    if isinstance(db, DBInstanceClustered):
+        cluster = request.backend.clusters.get(db.db_cluster_identifier)
+        if cluster is not None and cluster.status in ("stopping", "stopped", "starting"):
+            raise AwsError(
+                "InvalidDBClusterStateFault",
+                f"DB cluster {cluster.db_cluster_identifier} is {cluster.status}; DB instances "
+                "can't be removed from a stopped cluster. Start it first.",
+            )
     return call()

@@ -216,3 +216,56 @@ def create_db_snapshot(request: Any, call: Any) -> Any:
     group = getattr(snapshot.database, "db_subnet_group", None)
     snapshot.vpc_id = getattr(group, "vpc_id", None)
     return result
+
+
+def _vpc_of(backend: Any, subnet_group: Any) -> str:
+    """The VPC of a DB's subnet group; without one, the default VPC, where AWS
+    puts a DB created without a DB subnet group (USER_VPC.WorkingWithRDSInstanceinaVPC:
+    "If you don't specify a DB subnet group ... in the default VPC")."""
+    if isinstance(subnet_group, str):
+        subnet_group = backend.subnet_groups.get(subnet_group)
+    vpc = getattr(subnet_group, "vpc_id", None)
+    if vpc:
+        return vpc
+    return ec2_backends[backend.account_id][backend.region_name].default_vpc.id
+
+
+@around("CreateDBSnapshot")
+def db_snapshot_vpc(request: Any, call: Any) -> Any:
+    # DBSnapshot.VpcId: "Provides the VPC ID associated with the DB snapshot",
+    # also for an instance with no subnet group of its own (the default VPC).
+    result = call()
+    snapshot = result_object(result, "DBSnapshot")
+    if not snapshot.vpc_id:
+        snapshot.vpc_id = _vpc_of(request.backend, None)
+    return result
+
+
+def _cluster_snapshot_vpc(request: Any, snapshot: Any) -> None:
+    cluster = snapshot.cluster
+    snapshot.vpc_id = _vpc_of(request.backend, getattr(cluster, "db_subnet_group_name", None) or getattr(cluster, "subnet_group", None))
+
+
+@around("CreateDBClusterSnapshot")
+def cluster_snapshot_vpc(request: Any, call: Any) -> Any:
+    # DBClusterSnapshot.VpcId: "The VPC ID associated with the DB cluster
+    # snapshot" (API DBClusterSnapshot); moto leaves it out.
+    result = call()
+    _cluster_snapshot_vpc(request, result_object(result, "DBClusterSnapshot"))
+    return result
+
+
+@around("CopyDBClusterSnapshot")
+def cluster_snapshot_copy_records_its_source(request: Any, call: Any) -> Any:
+    # DBClusterSnapshot.SourceDBClusterSnapshotArn: "If the DB cluster snapshot
+    # was copied from a source DB cluster snapshot, the Amazon Resource Name
+    # (ARN) for the source DB cluster snapshot" (API DBClusterSnapshot).
+    source = request.backend.get_db_cluster_snapshot(
+        param(request, "SourceDBClusterSnapshotIdentifier")
+    )
+    result = call()
+    copy = result_object(result, "DBClusterSnapshot")
+    copy.source_db_cluster_snapshot_arn = source.db_cluster_snapshot_arn
+    if not getattr(copy, "vpc_id", None):
+        copy.vpc_id = getattr(source, "vpc_id", None) or _vpc_of(request.backend, None)
+    return result

@@ -190,3 +190,83 @@ def delete_cluster_snapshot(request: Any, call: Any) -> Any:
     if snapshot.status not in ("available", "copying", "pending"):
         _cluster_snapshot_available(snapshot, "DeleteDBClusterSnapshot")
     return call()
+
+
+# --- Groups that do not fit the engine version ---------------------------------
+
+
+def parameter_group_family(engine: str, version: str) -> str:
+    """The DBParameterGroupFamily of an engine version, as
+    DescribeDBEngineVersions reports it: `postgres15` for 15.4 (one number
+    from PostgreSQL 10 on), `mysql8.0`, `aurora-postgresql15`,
+    `aurora-mysql8.0` (3.x versions are MySQL 8.0)."""
+    parts = str(version).split(".")
+    if engine in ("postgres", "aurora-postgresql") and parts[0].isdigit() and int(parts[0]) >= 10:
+        return f"{engine}{parts[0]}"
+    if engine == "aurora-mysql":
+        return "aurora-mysql8.0" if version.startswith(("3.", "8.0")) else "aurora-mysql5.7"
+    return f"{engine}{'.'.join(parts[:2])}"
+
+
+def option_group_major(engine: str, version: str) -> str:
+    parts = str(version).split(".")
+    if "postgres" in engine and parts[0].isdigit() and int(parts[0]) >= 10:
+        return parts[0]
+    return ".".join(parts[:2])
+
+
+def check_groups(request: Any, engine: str, version: str) -> None:
+    """A restore (or create) names a DB parameter group of the engine
+    version's family, and an option group of its engine and major version.
+    AWS refuses others with InvalidParameterCombination (as users quote it:
+    "The parameter group ... with DBParameterGroupFamily postgres16 can't be
+    used for this instance. Use a parameter group with DBParameterGroupFamily
+    postgres15", and for option groups "... is for a different major engine
+    version"); RestoreDBInstanceFromDBSnapshot, DBParameterGroupName: "If you
+    do not specify a value ... the default DBParameterGroup for the specified
+    DB engine is used" and the group must fit that engine."""
+    backend = request.backend
+    family = parameter_group_family(engine, version)
+    name = param(request, "DBParameterGroupName")
+    group = backend.db_parameter_groups.get(name) if name else None
+    if group is not None and group.family and group.family != family:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"The parameter group {name} with DBParameterGroupFamily {group.family} can't be "
+            f"used for this instance. Use a parameter group with DBParameterGroupFamily {family}.",
+        )
+    option = param(request, "OptionGroupName")
+    if not option:
+        return
+    major = option_group_major(engine, version)
+    if option.startswith("default:"):
+        wanted = f"default:{engine}-{major.replace('.', '-')}"
+        if option != wanted:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"The option group {option} is for a different engine or major engine "
+                f"version than {engine} {version}; use {wanted} or one made for {major}.",
+            )
+        return
+    found = backend.option_groups.get(option)
+    if found is not None and (found.engine_name != engine or str(found.major_engine_version) != major):
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"The option group {option} is for {found.engine_name} {found.major_engine_version}, "
+            f"not {engine} {major}.",
+        )
+
+
+@around("RestoreDBInstanceFromDBSnapshot")
+def restore_groups_fit(request: Any, call: Any) -> Any:
+    snapshot = request.backend.get_db_snapshot(param(request, "DBSnapshotIdentifier"))
+    version = param(request, "EngineVersion") or snapshot.engine_version
+    check_groups(request, snapshot.engine, version)
+    return call()
+
+
+@around("RestoreDBInstanceToPointInTime")
+def pitr_groups_fit(request: Any, call: Any) -> Any:
+    source = _instance(request, "SourceDBInstanceIdentifier")
+    check_groups(request, source.engine, source.engine_version)
+    return call()

@@ -20,7 +20,9 @@ action's waiting, adoption and re-run logic exists because of that. Here:
   volume's, Aurora.Managing.Backups).
 - ModifyDBInstance / ModifyDBCluster with ApplyImmediately go `modifying`.
 - DeleteDBInstance / DeleteDBCluster go `deleting`, then the name is gone.
-- CopyDBSnapshot targets go `pending`, then `copying` with progress.
+- CopyDBSnapshot targets go `pending`, then `copying` with progress; at
+  most five copies run into one region, a second copy of one source waits
+  for the first, and a copy whose source is deleted fails (`copying`).
 - StopDBInstance goes `stopping` -> `stopped`; StartDBInstance `starting`.
 - A rename (NewDBInstanceIdentifier / NewDBClusterIdentifier with
   ApplyImmediately) follows what users see on AWS: the old name still reads
@@ -139,20 +141,75 @@ def creating_cluster_snapshot(backend: Any, snapshot: DBClusterSnapshot) -> None
     )
 
 
-def copying(snapshot: Any, store: Any, key_of: Any) -> None:
-    snapshot_job(
-        snapshot,
-        store,
-        key_of,
-        [
-            Phase(CLOCK.real("copy-pending"), set_status(snapshot, "pending")),
-            Phase(
-                CLOCK.real("copy-copying"),
-                set_status(snapshot, "copying"),
-                set_progress(snapshot),
-            ),
-        ],
+# Copies in progress, by destination region: (snapshot, source, ends at).
+COPIES: dict[str, list[tuple[Any, Any, float]]] = {}
+COPIES_IN_PROGRESS_PER_REGION = 5
+
+
+def _in_progress(region: str) -> list[tuple[Any, Any, float]]:
+    now = CLOCK.now()
+    live = [c for c in COPIES.get(region, []) if c[2] > now and c[0].status in ("pending", "copying")]
+    COPIES[region] = live
+    return live
+
+
+def copying(snapshot: Any, store: Any, key_of: Any, source: Any = None, source_store: Any = None) -> None:
+    """A copy goes `pending`, then `copying` with progress (USER_CopySnapshot).
+
+    - "You can have up to five snapshot copy requests in progress to a
+      single destination Region per account" (USER_CopySnapshot); a sixth is
+      refused with SnapshotQuotaExceeded (the reference names no code; this
+      is the quota fault CopyDBSnapshot lists).
+    - "If you copy a source snapshot more than once ... the second copy
+      request ... waits until the first copy is done" (USER_CopySnapshot,
+      copy requests of one source): its `pending` lasts until then.
+    - "If the source snapshot is deleted before the copy ... completes, the
+      snapshot copy might fail" (USER_CopySnapshot): here it fails, status
+      `failed`.
+    """
+    region = getattr(snapshot, "region", "") or ""
+    busy = _in_progress(region)
+    pending = CLOCK.real("copy-pending")
+    earlier = [end for _, src, end in busy if source is not None and src is source]
+    if earlier:
+        pending = max(pending, max(earlier) - CLOCK.now())
+    copy_seconds = pending + CLOCK.real("copy-copying")
+
+    def done() -> None:
+        if source is not None and source_store is not None and not any(
+            s is source for s in source_store.values()
+        ):
+            snapshot.status = "failed"
+            return
+        snapshot.status = "available"
+        snapshot.percent_progress = 100
+
+    snapshot.percent_progress = 0
+    SCHEDULER.start(
+        Job(
+            job_name(snapshot),
+            [
+                Phase(pending, set_status(snapshot, "pending")),
+                Phase(
+                    CLOCK.real("copy-copying"),
+                    set_status(snapshot, "copying"),
+                    set_progress(snapshot),
+                ),
+            ],
+            done,
+            alive=is_current(store, key_of, snapshot),
+        )
     )
+    COPIES.setdefault(region, []).append((snapshot, source, CLOCK.now() + copy_seconds))
+
+
+def copy_quota(backend: Any) -> None:
+    if len(_in_progress(backend.region_name)) >= COPIES_IN_PROGRESS_PER_REGION:
+        raise AwsError(
+            "SnapshotQuotaExceededFault",
+            f"Cannot have more than {COPIES_IN_PROGRESS_PER_REGION} snapshot copies in progress "
+            f"to {backend.region_name}; wait for one to finish.",
+        )
 
 
 def instance_key(db: DBInstance) -> str:
@@ -264,11 +321,15 @@ def create_db_snapshot(request: Any, call: Any) -> Any:
 
 @around("CopyDBSnapshot")
 def copy_db_snapshot(request: Any, call: Any) -> Any:
+    copy_quota(request.backend)
+    source = request.backend.get_db_snapshot(param(request, "SourceDBSnapshotIdentifier"))
     result = call()
     copying(
         result_object(result, "DBSnapshot"),
         request.backend.database_snapshots,
         lambda s: s.db_snapshot_identifier,
+        source,
+        source.backend.database_snapshots,
     )
     return result
 
@@ -282,11 +343,17 @@ def create_cluster_snapshot(request: Any, call: Any) -> Any:
 
 @around("CopyDBClusterSnapshot")
 def copy_cluster_snapshot(request: Any, call: Any) -> Any:
+    copy_quota(request.backend)
+    source = request.backend.get_db_cluster_snapshot(
+        param(request, "SourceDBClusterSnapshotIdentifier")
+    )
     result = call()
     copying(
         result_object(result, "DBClusterSnapshot"),
         request.backend.cluster_snapshots,
         lambda s: s.db_cluster_snapshot_identifier,
+        source,
+        source.backend.cluster_snapshots,
     )
     return result
 

@@ -20,6 +20,16 @@ backups, and restores to any time. AWS:
   to 0").
 - DBCluster.EarliestRestorableTime / LatestRestorableTime follow the same
   rules (API_DBCluster), and so does RestoreDBClusterToPointInTime.
+- RestoreTime "Can't be specified if the UseLatestRestorableTime parameter
+  is enabled" (RestoreDBInstanceToPointInTime): both together are
+  InvalidParameterCombination (the code AWS gives a pair of parameters that
+  exclude each other; the reference names none here).
+- An instance has no automated snapshot before its first automated backup
+  is done (USER_WorkingWithAutomatedBackups: "Automated backups occur daily
+  during the preferred backup window"; the first is the `backing-up` a new
+  instance goes through, states.py). moto makes one with the instance; here
+  it appears when `backing-up` ends, and until then nothing can be restored
+  or copied from it (DBSnapshotNotFound).
 """
 
 from __future__ import annotations
@@ -30,7 +40,8 @@ from typing import Any
 from moto.rds.models import DBCluster, DBInstance, DBInstanceAutomatedBackup
 
 from .clock import CLOCK
-from .core import AwsError, around, flag, param
+from . import states
+from .core import AwsError, around, flag, param, result_object
 
 
 def _window(resource: Any) -> tuple[datetime, datetime] | None:
@@ -98,9 +109,14 @@ def _check_time(request: Any, source: Any, what: str, latest_flag: str) -> None:
             "PointInTimeRestoreNotEnabledFault",
             f"{what} has no automated backups (backup retention 0, or no backup done yet); point-in-time restore is not available.",
         )
-    if flag(request, latest_flag):
-        return
     time = _requested_time(request)
+    if flag(request, latest_flag):
+        if time is not None:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"RestoreTime can't be specified together with {latest_flag}.",
+            )
+        return
     if time is None:
         raise AwsError(
             "InvalidParameterCombination",
@@ -129,3 +145,39 @@ def restore_cluster_to_time(request: Any, call: Any) -> Any:
     cluster = request.backend.describe_db_clusters(source)[0]
     _check_time(request, cluster, f"DB cluster {source}", "UseLatestRestorableTime")
     return call()
+
+
+# --- The first automated backup --------------------------------------------------
+
+
+@around("CreateDBInstance")
+def create_db_instance(request: Any, call: Any) -> Any:
+    result = call()
+    db = result_object(result, "DBInstance")
+    store = request.backend.database_snapshots
+    held = {
+        key: snap
+        for key, snap in store.items()
+        # The snapshot keeps a copy of its instance: matched by name.
+        if snap.snapshot_type == "automated"
+        and snap.database.db_instance_identifier == db.db_instance_identifier
+    }
+    for key in held:
+        del store[key]
+    db.emu_first_backup = held
+    return result
+
+
+_backups_start = states.backups_start
+
+
+def _first_backup_done(db: Any) -> None:
+    _backups_start(db)
+    held = getattr(db, "emu_first_backup", None) or {}
+    db.emu_first_backup = {}
+    store = db.backend.database_snapshots if hasattr(db, "backend") else None
+    if store is not None:
+        store.update(held)
+
+
+states.backups_start = _first_backup_done
