@@ -4,6 +4,9 @@
 //! - [`inputs`]: raw inputs from `INPUT_*` variables or command-line flags.
 //! - [`config`]: the typed, validated plan, built before any AWS call.
 //! - [`naming`]: RDS identifier rules, derived snapshot IDs, our tag keys.
+//! - [`provenance`]: the tags that say who made what, in which run, from what:
+//!   the stamps to put on what this action creates, and whether a run may adopt
+//!   or delete what it finds.
 //! - [`github`]: outputs, job summary, workflow commands and their escaping.
 //! - [`db`]: "instance or cluster": the one layer that knows which (describe,
 //!   restore, wait until available, delete, the restorable window, what a
@@ -12,16 +15,21 @@
 //! - [`settings`]: the carry-over of the source's settings into a restore.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`wait`]: when to look next while waiting, and the polling loop.
-//! - [`mode`]: one module per mode.
+//! - [`retention`]: which of this action's snapshots the retention rules let go.
+//! - [`fleet`]: the snapshots of several DBs, waited for and reported together.
+//! - [`mode`]: one module per mode; no mode imports another.
 
 pub mod config;
 pub mod db;
+pub mod fleet;
 pub mod github;
 pub mod inputs;
 pub mod mode;
 pub mod model;
 pub mod naming;
+pub mod provenance;
 pub mod rds;
+pub mod retention;
 pub mod settings;
 pub mod swap;
 pub mod wait;

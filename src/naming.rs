@@ -10,7 +10,9 @@ pub use crate::model::{MAX_CLUSTER_SNAPSHOT_ID, MAX_SNAPSHOT_ID};
 /// RDS's limit for a tag value.
 pub const MAX_TAG_VALUE: usize = 256;
 
-/// Tag keys this action puts on what it creates.
+/// Tag keys this action puts on what it creates. What they mean, which go
+/// on what, and whether a run may adopt or delete what carries them is
+/// [`crate::provenance`]'s: ask it rather than comparing these directly.
 pub mod tag {
     /// What every key of this action's own tags starts with.
     pub const PREFIX: &str = "rds-snapshot-action:";

@@ -5,12 +5,13 @@
 use anyhow::{Context as _, bail};
 use tracing::info;
 
-use super::{choose, finish_snapshot, owned};
+use super::{choose, finish_snapshot};
 use crate::config::{CopyPlan, SnapshotChoice, Wait};
 use crate::db;
 use crate::github::Report;
-use crate::model::{Kind, Tag, tag, tag_value};
-use crate::naming::{self, tag as key};
+use crate::model::Kind;
+use crate::naming;
+use crate::provenance;
 use crate::rds::{Rds, RdsError, Snapshot};
 
 pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
@@ -171,10 +172,7 @@ async fn copy(
         )
     })?;
     out.set("snapshot-identifier", target_id.clone());
-    let copied_from_source = |snapshot: &Snapshot| {
-        owned(&snapshot.tags)
-            && tag_value(&snapshot.tags, key::COPIED_FROM) == Some(source.arn.as_str())
-    };
+    let copied_from_source = |snapshot: &Snapshot| provenance::copy(snapshot, &source.arn).is_ok();
     let copy = match db::snapshot(target_rds, source.of, &target_id).await? {
         Some(existing) if copied_from_source(&existing) => {
             info!(
@@ -202,7 +200,7 @@ async fn copy(
                 source_ref,
                 &target_id,
                 plan.kms_key_id.as_deref(),
-                &copy_tags(plan, source, &target_id),
+                &provenance::copy_stamps(&plan.tags, source, &target_id),
             )
             .await
             {
@@ -232,28 +230,6 @@ async fn copy(
     };
     let what = format!("the copy `{}` in {}", copy.id, target_rds.region());
     finish_snapshot(target_rds, copy, &what, wait).await
-}
-
-/// The copy's tags: the source's, the user's, and this action's own, so the
-/// copy can be listed and pruned where it lands.
-fn copy_tags(plan: &CopyPlan, source: &Snapshot, target_id: &str) -> Vec<Tag> {
-    let mut tags: Vec<Tag> = source
-        .tags
-        .iter()
-        .filter(|t| !t.key.starts_with("aws:"))
-        .filter(|t| plan.tags.iter().all(|user| user.key != t.key))
-        .cloned()
-        .collect();
-    tags.extend(plan.tags.iter().cloned());
-    tags.retain(|t| t.key != key::COPIED_FROM && t.key != key::SNAPSHOT_ID);
-    if !owned(&tags) {
-        tags.retain(|t| t.key != key::MANAGED_BY && t.key != key::SOURCE_DB);
-        tags.push(tag(key::MANAGED_BY, key::MANAGED_BY_VALUE));
-        tags.push(tag(key::SOURCE_DB, &source.source_db));
-    }
-    tags.push(tag(key::COPIED_FROM, &source.arn));
-    tags.push(tag(key::SNAPSHOT_ID, target_id));
-    tags
 }
 
 /// One `:`-separated field of an ARN (already validated by the plan).

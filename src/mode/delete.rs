@@ -3,13 +3,12 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::prune::json_ids;
-use super::{owned, owned_snapshot};
 use crate::db;
 use crate::github::{Report, Table, shown};
-use crate::model::{DbRef, rfc3339, tag_value};
-use crate::naming::tag;
+use crate::model::{DbRef, rfc3339};
+use crate::provenance::{self, SnapshotClaim};
 use crate::rds::Rds;
+use crate::retention::json_ids;
 
 pub async fn run(
     id: &str,
@@ -53,29 +52,7 @@ pub async fn run(
         ));
         return Ok(());
     };
-    if !owned(&snapshot.tags) {
-        bail!(
-            "snapshot `{id}` does not carry this action's ownership tag `{}={}`, so this action did not make it and will not delete it; if it must go, delete it in the RDS console",
-            tag::MANAGED_BY,
-            tag::MANAGED_BY_VALUE
-        );
-    }
-    if !owned_snapshot(&snapshot) {
-        bail!(
-            "snapshot `{id}` carries this action's tags, but its tag `{}` does not name it ({}), so it is a copy someone else made with the tags copied; this action did not make it and will not delete it",
-            tag::SNAPSHOT_ID,
-            tag_value(&snapshot.tags, tag::SNAPSHOT_ID).map_or_else(|| "none".to_owned(), shown)
-        );
-    }
-    if let Some(db) = db
-        && snapshot.source_db != db
-    {
-        bail!(
-            "snapshot `{id}` is a snapshot of {}, not of `{db}` (input `{}`); nothing was deleted. Check which snapshot you meant",
-            shown(&snapshot.source_db),
-            snapshot.of.input()
-        );
-    }
+    provenance::snapshot(&snapshot, SnapshotClaim::Delete { db })?;
     if !matches!(snapshot.status.as_str(), "available" | "failed") {
         bail!(
             "snapshot `{id}` is `{}`; wait until it is `available`, then delete it",
@@ -95,7 +72,7 @@ pub async fn run(
         vec![
             snapshot.source_db.clone(),
             snapshot.created.map(rfc3339).unwrap_or_default(),
-            tag_value(&snapshot.tags, tag::DEPLOY_VERSION)
+            provenance::deploy_version(&snapshot.tags)
                 .unwrap_or_default()
                 .to_owned(),
             "deleted".to_owned(),

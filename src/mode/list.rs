@@ -7,9 +7,10 @@ use tracing::info;
 
 use super::{as_cluster_if_member, owned_snapshots};
 use crate::github::{Report, Table, shown};
-use crate::model::{DbRef, rfc3339, tag_value};
-use crate::naming::tag;
-use crate::rds::{Rds, Snapshot};
+use crate::model::{DbRef, rfc3339};
+use crate::provenance::deploy_version;
+use crate::rds::Rds;
+use crate::retention::newest_first;
 
 pub async fn run(sources: &[DbRef], rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let mut entries = Vec::new();
@@ -47,7 +48,7 @@ async fn list_one(
                 "arn": snapshot.arn,
                 "status": snapshot.status,
                 "created": snapshot.created.map(rfc3339),
-                "deploy-version": tag_value(&snapshot.tags, tag::DEPLOY_VERSION),
+                "deploy-version": deploy_version(&snapshot.tags),
                 "size-gib": snapshot.size_gib,
             })
         })
@@ -76,7 +77,7 @@ async fn list_one(
                     snapshot.id.clone(),
                     snapshot.status.clone(),
                     snapshot.created.map(rfc3339).unwrap_or_default(),
-                    tag_value(&snapshot.tags, tag::DEPLOY_VERSION)
+                    deploy_version(&snapshot.tags)
                         .unwrap_or_default()
                         .to_owned(),
                     snapshot
@@ -88,10 +89,4 @@ async fn list_one(
             .collect(),
     });
     Ok(entries)
-}
-
-/// Newest first; ties by ID, so the order never depends on RDS's.
-pub fn newest_first(mut snapshots: Vec<Snapshot>) -> Vec<Snapshot> {
-    snapshots.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| b.id.cmp(&a.id)));
-    snapshots
 }

@@ -20,69 +20,25 @@ use crate::db::{self, Db};
 use crate::github::{Report, shown};
 use crate::model::{DbRef, Kind, Tag, tag_value};
 use crate::naming::tag;
+use crate::provenance;
 use crate::rds::{Rds, Snapshot};
+use crate::retention;
 
 /// Whether this action made the resource: it carries the ownership tag.
 pub fn owned(tags: &[Tag]) -> bool {
-    tag_value(tags, tag::MANAGED_BY) == Some(tag::MANAGED_BY_VALUE)
-}
-
-/// Whether this action made this very snapshot: the ownership tag, and the
-/// snapshot-id tag naming it. A copy someone else made with CopyTags (a
-/// compliance team's, say) carries our other tags but names its source.
-pub fn owned_snapshot(snapshot: &Snapshot) -> bool {
-    owned(&snapshot.tags)
-        && tag_value(&snapshot.tags, tag::SNAPSHOT_ID)
-            .is_some_and(|id| id.eq_ignore_ascii_case(&snapshot.id))
+    provenance::owned(tags)
 }
 
 /// Whether the resource was made by this same workflow run (an earlier
 /// attempt of it, or an earlier look of this one).
 fn same_run(tags: &[Tag], run_id: Option<&str>) -> bool {
-    run_id.is_some() && tag_value(tags, tag::RUN_ID) == run_id
+    provenance::same_run(tags, run_id)
 }
 
 /// The error for a target DB that exists but is not the one this step
 /// would have made. Nothing is touched.
 fn foreign_target(existing: &Db, wanted: &str) -> anyhow::Error {
-    let tags = existing.tags();
-    let origin = if !owned(tags) {
-        "it was not created by this action".to_owned()
-    } else if let Some(from) = tag_value(tags, tag::RESTORED_FROM) {
-        format!("it was restored from snapshot {}", shown(from))
-    } else {
-        match (
-            tag_value(tags, tag::SOURCE_DB),
-            tag_value(tags, tag::RESTORE_TIME),
-        ) {
-            (Some(db), Some(time)) => {
-                format!("it was restored from {} to time {}", shown(db), shown(time))
-            }
-            _ => "it was created by this action for something else".to_owned(),
-        }
-    };
-    let when = match (
-        owned(tags).then(|| tag_value(tags, tag::RUN_ID)).flatten(),
-        existing.created(),
-    ) {
-        (Some(run), Some(created)) => {
-            format!(
-                " by run {} on {}",
-                shown(run),
-                crate::model::rfc3339(created)
-            )
-        }
-        (Some(run), None) => format!(" by run {}", shown(run)),
-        (None, Some(created)) => format!(", created {}", crate::model::rfc3339(created)),
-        (None, None) => String::new(),
-    };
-    anyhow::anyhow!(
-        "target {} `{}` already exists, and {origin}{when}, not {wanted} for this run; nothing was changed, since adopting it would report another run's data as this rollback. Pick another `{}`, or delete that {} first if it is no longer needed",
-        existing.kind().noun(),
-        existing.id(),
-        existing.kind().target_input(),
-        existing.kind().noun(),
-    )
+    anyhow::anyhow!(provenance::foreign_target(existing, wanted))
 }
 
 /// Waits for a snapshot to become available, unless `wait: false`, and
@@ -208,13 +164,9 @@ pub(crate) async fn choose(
     })
 }
 
-/// The most recently created snapshot (by the time its data was taken: see
-/// [`Snapshot::created`]); ties go to the larger ID, so the choice does not
-/// depend on the order RDS lists them in.
+/// The most recently created snapshot (see [`retention::newest`]).
 pub fn newest(snapshots: Vec<Snapshot>) -> Option<Snapshot> {
-    snapshots
-        .into_iter()
-        .max_by(|a, b| a.created.cmp(&b.created).then_with(|| a.id.cmp(&b.id)))
+    retention::newest(snapshots)
 }
 
 /// The snapshots this action made of `db`: they carry the ownership tag and
@@ -229,7 +181,5 @@ pub(crate) async fn owned_snapshots(rds: &Rds, db: &DbRef) -> anyhow::Result<Vec
 
 /// Whether this action made `snapshot` of `db` (see [`owned_snapshots`]).
 pub(crate) fn owned_snapshot_of(snapshot: &Snapshot, db: &str) -> bool {
-    owned_snapshot(snapshot)
-        && snapshot.source_db == db
-        && tag_value(&snapshot.tags, tag::SOURCE_DB) == Some(db)
+    provenance::snapshot(snapshot, provenance::SnapshotClaim::Of { db }).is_ok()
 }

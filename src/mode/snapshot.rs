@@ -6,19 +6,17 @@ use anyhow::{Context as _, bail};
 use tracing::info;
 
 use futures_util::future::join_all;
-use serde_json::json;
 
-use super::prune::{json_ids, prune};
-use super::{as_cluster_if_member, console_url, owned, same_run, source_db};
+use super::{as_cluster_if_member, console_url, source_db};
 use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::db::{self, Db};
-use crate::github::age;
-use crate::github::{Report, Table, shown};
-use crate::model::{DbRef, Kind, Tag, rfc3339, tag_value};
-use crate::naming::tag as key;
+use crate::fleet::{Row, await_all, report};
+use crate::github::{Report, age, shown};
+use crate::model::{Kind, Tag};
+use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, RdsError, Snapshot};
+use crate::retention::{json_ids, prune};
 use crate::settings::{self, Value};
-use crate::wait::Operation;
 
 pub async fn run(
     plans: &[SnapshotPlan],
@@ -92,33 +90,7 @@ pub async fn run(
             format!("{} (not waited for: `wait: false`)", age(took))
         },
     );
-    report(&rows, rds, out, many)
-}
-
-/// One DB's snapshot in a step: the DB (a member stands for its cluster),
-/// how its start went (or the snapshot `mode: wait` found), and how its
-/// wait ended.
-pub(crate) struct Row {
-    pub db: DbRef,
-    pub started: Result<Snapshot, String>,
-    pub done: Option<Result<Snapshot, String>>,
-}
-
-impl Row {
-    fn last(&self) -> Option<&Snapshot> {
-        match (&self.done, &self.started) {
-            (Some(Ok(done)), _) => Some(done),
-            (_, Ok(started)) => Some(started),
-            _ => None,
-        }
-    }
-
-    fn problem(&self) -> Option<&str> {
-        match (&self.started, &self.done) {
-            (Err(problem), _) | (_, Some(Err(problem))) => Some(problem),
-            _ => None,
-        }
-    }
+    report(&rows, rds.region(), out, many)
 }
 
 /// Starts one DB's snapshot, or adopts this run's: resolves a cluster
@@ -176,124 +148,6 @@ async fn start(
         console_url(rds.region(), plan.db.kind.console().1, &snapshot.id)
     );
     Ok((plan, snapshot))
-}
-
-/// Waits for every snapshot started, asking RDS once a round for all of
-/// them (one `DescribeDBSnapshots` and one `DescribeDBClusterSnapshots`
-/// with the IDs as a filter), however many there are.
-pub(crate) async fn await_all(rows: &mut [Row], wait: Wait, rds: &Rds) -> anyhow::Result<()> {
-    let started: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].started.is_ok())
-        .collect();
-    let refs: Vec<(Kind, String)> = started
-        .iter()
-        .filter_map(|&i| rows[i].started.as_ref().ok())
-        .map(|snapshot| (snapshot.of, snapshot.id.clone()))
-        .collect();
-    let whats: Vec<String> = started
-        .iter()
-        .filter_map(|&i| Some((&rows[i].db, rows[i].started.as_ref().ok()?)))
-        .map(|(db, snapshot)| format!("snapshot `{}` of `{}`", snapshot.id, db.id))
-        .collect();
-    if whats.is_empty() {
-        return Ok(());
-    }
-    let refs = &refs;
-    let look = |pending: &[usize]| {
-        let wanted: Vec<(Kind, String)> = pending.iter().map(|&i| refs[i].clone()).collect();
-        async move { db::snapshots_by_ids(rds, &wanted).await }
-    };
-    let results = crate::wait::until_all_available(&whats, Operation::Snapshot, wait.timeout, look)
-        .await
-        .context("waiting for the snapshots")?;
-    for (&i, result) in started.iter().zip(results) {
-        rows[i].done = Some(result.map_err(|error| format!("{error:#}")));
-    }
-    Ok(())
-}
-
-/// The outputs, the job summary and the step's verdict: one DB's outcome
-/// as its own outputs and error; several as a map and a table, failing
-/// the step (after the others finished) if any failed.
-pub(crate) fn report(rows: &[Row], rds: &Rds, out: &mut Report, many: bool) -> anyhow::Result<()> {
-    let map: serde_json::Map<String, serde_json::Value> = rows
-        .iter()
-        .map(|row| {
-            let last = row.last();
-            (
-                row.db.id.clone(),
-                json!({
-                    "kind": match row.db.kind {
-                        Kind::Instance => "instance",
-                        Kind::Cluster => "cluster",
-                    },
-                    "snapshot-identifier": last.map(|s| s.id.clone()),
-                    "snapshot-arn": last.map(|s| s.arn.clone()),
-                    "status": last.map(|s| s.status.clone()),
-                    "error": row.problem(),
-                }),
-            )
-        })
-        .collect();
-    out.set_json("snapshots-by-db", serde_json::Value::Object(map));
-    if let [row] = rows {
-        if let Some(last) = row.last() {
-            out.set("snapshot-arn", last.arn.clone());
-            out.set("status", last.status.clone());
-            // The snapshot's ID is validated (letters, digits, hyphens), so
-            // the address is safe as an autolink.
-            out.sections.push(format!(
-                "Console: <{}>\n\n",
-                console_url(rds.region(), last.of.console().1, &last.id)
-            ));
-        }
-        return match row.problem() {
-            Some(problem) => Err(anyhow::anyhow!("{problem}")),
-            None => Ok(()),
-        };
-    }
-    let failed: Vec<&Row> = rows.iter().filter(|row| row.problem().is_some()).collect();
-    out.set(
-        "status",
-        if failed.is_empty() {
-            rows.iter()
-                .filter_map(Row::last)
-                .map(|s| s.status.as_str())
-                .find(|status| *status != "available")
-                .unwrap_or("available")
-        } else {
-            "failed"
-        },
-    );
-    out.tables.push(Table {
-        title: format!("Snapshots of {} DBs", rows.len()),
-        headers: vec!["DB", "snapshot", "status", "result"],
-        rows: rows
-            .iter()
-            .map(|row| {
-                let last = row.last();
-                vec![
-                    row.db.id.clone(),
-                    last.map(|s| s.id.clone()).unwrap_or_default(),
-                    last.map(|s| s.status.clone()).unwrap_or_default(),
-                    row.problem().map_or_else(|| "ok".to_owned(), str::to_owned),
-                ]
-            })
-            .collect(),
-    });
-    if !failed.is_empty() && many {
-        bail!(
-            "{} of {} DBs were not snapshotted: {}. The others were (see the table in the job summary); re-run this step to try the failed ones again (it adopts the snapshots already made)",
-            failed.len(),
-            rows.len(),
-            failed
-                .iter()
-                .map(|row| format!("`{}`: {}", row.db.id, row.problem().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-    }
-    Ok(())
 }
 
 /// The source DB, if RDS can snapshot it now: CreateDBSnapshot accepts
@@ -455,7 +309,7 @@ fn snapshot_tags(plan: &SnapshotPlan, db: &Db, out: &mut Report) -> Vec<Tag> {
     let theirs: Vec<Tag> = db
         .tags()
         .iter()
-        .filter(|tag| !tag.key.starts_with(key::PREFIX))
+        .filter(|tag| !provenance::is_ours(tag))
         .cloned()
         .collect();
     let (merged, left_out) = settings::merge_tags(&plan.tags, &theirs);
@@ -514,37 +368,11 @@ async fn create(
 /// snapshot of another run (a fixed `snapshot-identifier` used again by a
 /// later deploy) holds that deploy's data, so it is refused, not adopted.
 fn adopt(existing: Snapshot, plan: &SnapshotPlan) -> anyhow::Result<Snapshot> {
-    if !owned(&existing.tags) || existing.source_db != plan.db.id {
-        bail!(
-            "snapshot `{}` already exists, but it is a snapshot of {} {}; nothing was changed. Set input `snapshot-identifier` to a new ID",
-            existing.id,
-            shown(&existing.source_db),
-            if owned(&existing.tags) {
-                "made by this action"
-            } else {
-                "that this action did not make"
-            }
-        );
-    }
-    let this_run = tag_value(&plan.tags, key::RUN_ID);
-    if !same_run(&existing.tags, this_run) {
-        let made = existing
-            .created
-            .map(|created| format!(" on {}", rfc3339(created)))
-            .unwrap_or_default();
-        let by = tag_value(&existing.tags, key::RUN_ID).map_or_else(
-            || "without a run ID".to_owned(),
-            |run| format!("by run {}", shown(run)),
-        );
-        bail!(
-            "snapshot `{}` of `{}` already exists: it was made {by}{made}, not by this run{}, so it holds another deploy's data; nothing was changed. Leave `snapshot-identifier` empty to derive a new ID from this run, or set it to a new ID",
-            existing.id,
-            plan.db.id,
-            this_run
-                .map(|run| format!(" ({})", shown(run)))
-                .unwrap_or_else(|| " (no `run-id` is set, so nothing is adopted)".to_owned())
-        );
-    }
+    let claim = SnapshotClaim::Adopt {
+        db: &plan.db.id,
+        run: provenance::run_id_of(&plan.tags),
+    };
+    provenance::snapshot(&existing, claim)?;
     info!(
         "snapshot `{}` already exists from an earlier attempt of this run ({}); adopting it",
         existing.id,

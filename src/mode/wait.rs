@@ -8,13 +8,12 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::owned_snapshot;
-use super::snapshot::{Row, await_all, report};
 use crate::config::{Wait, WaitPlan};
 use crate::db;
+use crate::fleet::{Row, await_all, report};
 use crate::github::Report;
-use crate::model::{DbRef, tag_value};
-use crate::naming::tag;
+use crate::model::DbRef;
+use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, Snapshot};
 
 pub async fn run(plan: &WaitPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
@@ -51,7 +50,7 @@ pub async fn run(plan: &WaitPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         out.set(row.db.kind.input(), row.db.id.clone());
     }
     await_all(&mut rows, wait, rds).await?;
-    report(&rows, rds, out, many)
+    report(&rows, rds.region(), out, many)
 }
 
 /// The snapshots named in `snapshot-identifier`: each must exist.
@@ -90,9 +89,7 @@ async fn this_run(plan: &WaitPlan, rds: &Rds) -> anyhow::Result<Vec<Snapshot>> {
     };
     let found: Vec<Snapshot> = candidates
         .into_iter()
-        .filter(|snapshot| {
-            owned_snapshot(snapshot) && tag_value(&snapshot.tags, tag::RUN_ID) == Some(run)
-        })
+        .filter(|snapshot| provenance::snapshot(snapshot, SnapshotClaim::OfRun { run }).is_ok())
         .collect();
     if found.is_empty() {
         bail!(
