@@ -5,16 +5,14 @@
 //! what is missing, a clone, Backtrack with every refusal, the lifecycle
 //! modes on cluster snapshots, and a member named as an instance.
 
-mod common;
-
 use std::collections::BTreeMap;
 
+use crate::common::{FaultProxy, Moto, Step, mutating, tags};
 use aws_sdk_rds::types::{DbCluster, DbInstance};
-use common::{FaultProxy, Moto, Step, mutating, tags};
 
 /// Makes a production-like Aurora cluster (`tests/support/aurora.py`).
 fn aurora(moto: &Moto, id: &str, engine: &str, flags: &[&str]) -> serde_json::Value {
-    common::aurora::create(moto, id, engine, flags, None)
+    crate::common::aurora::create(moto, id, engine, flags, None)
 }
 
 async fn cluster(moto: &Moto, id: &str) -> DbCluster {
@@ -239,7 +237,7 @@ async fn a_restored_aurora_postgresql_cluster_serves_like_its_source() {
 async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
     let moto = Moto::start();
     aurora(&moto, "orders", "aurora-mysql", &["--readers", "2"]);
-    common::snapshot_cluster(&moto, "orders", "v3", "50");
+    crate::common::snapshot_cluster(&moto, "orders", "v3", "50");
     // The first attempt: it got as far as the restore call (`wait: false`
     // stops there), and then, as a kill would leave it, its writer.
     let step = || {
@@ -249,7 +247,7 @@ async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
             .with("target-db-cluster-identifier", "orders-rb")
     };
     step().with("wait", "false").run().assert_ok();
-    common::aurora::wait_for_cluster(&moto.client(), "orders-rb").await;
+    crate::common::aurora::wait_for_cluster(&moto.client(), "orders-rb").await;
     moto.client()
         .create_db_instance()
         .db_instance_identifier("orders-rb-instance-1")
@@ -371,7 +369,7 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
     let moto = Moto::start();
     aurora(&moto, "pay", "aurora-mysql", &[]);
     // A deploy's snapshot marks the time to go back to.
-    common::snapshot_cluster(&moto, "pay", "v9", "70");
+    crate::common::snapshot_cluster(&moto, "pay", "v9", "70");
     let endpoint = cluster(&moto, "pay").await.endpoint().unwrap().to_owned();
     let step = || {
         Step::new(&moto, "backtrack", "71")
@@ -451,7 +449,7 @@ async fn the_lifecycle_modes_work_on_cluster_snapshots() {
     let moto = Moto::start_with(&[("RDS_EMULATOR_MANUAL_CLUSTER_SNAPSHOT_QUOTA", "4")]);
     aurora(&moto, "inv", "aurora-postgresql", &["--readers", "0"]);
     let ids: Vec<String> = (1..=3)
-        .map(|n| common::snapshot_cluster(&moto, "inv", &format!("v{n}"), &format!("8{n}")))
+        .map(|n| crate::common::snapshot_cluster(&moto, "inv", &format!("v{n}"), &format!("8{n}")))
         .collect();
     // Someone else's cluster snapshot of the same cluster: never touched.
     moto.client()

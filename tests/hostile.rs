@@ -3,9 +3,7 @@
 //! and in values that come back from AWS; and credentials that must never
 //! be shown, even with trace logging on.
 
-mod common;
-
-use common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, aurora, is_mutating};
+use crate::common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, aurora, is_mutating};
 
 /// One bad-input case: the step's inputs, and what its single `::error::`
 /// line must contain (the input's name, the value, the fix).
@@ -843,7 +841,7 @@ const PAYLOADS: &[&str] = &[
 
 /// Checks that nothing a step printed or wrote can act as an output or a
 /// workflow command of its own.
-fn assert_contained(ran: &common::Ran, declared: &[String]) {
+fn assert_contained(ran: &crate::common::Ran, declared: &[String]) {
     for key in ran.outputs.keys() {
         assert!(declared.contains(key), "injected output `{key}`:\n{ran}");
     }

@@ -3,12 +3,10 @@
 //! policy, and fails, naming the permission, when any one action is taken
 //! out of it.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::{Moto, REGION, Step, aurora, create_db, create_tuned_db, own_snapshot};
 use aws_sdk_rds::config::Credentials;
-use common::{Moto, REGION, Step, aurora, create_db, create_tuned_db, own_snapshot};
 use rds_snapshot_action::model::Kind;
 
 /// Actions moto cannot show to be needed: it authorises only the API action
@@ -520,7 +518,7 @@ async fn run_as(
     kind: Kind,
     n: usize,
     policy: &serde_json::Value,
-) -> common::Ran {
+) -> crate::common::Ran {
     let inputs = prepare(account, mode, kind, n).await;
     let user = format!("{mode}-{}-user-{n}", kind.cli());
     let (key, secret) = user_with_policy(&account.iam, &user, policy).await;

@@ -9,14 +9,12 @@
 //! instance scenario (default 50), `RELIABILITY_CLUSTER_RUNS` per cluster
 //! scenario (default 20; see [`Scenario::runs`]).
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{FaultProxy, Moto, Step, aurora};
+use crate::common::{FaultProxy, Moto, Step, aurora};
 use rds_snapshot_action::config::Mode;
 use rds_snapshot_action::model::Kind;
 use rds_snapshot_action::naming;
@@ -196,7 +194,7 @@ impl Scenario {
         // snapshot's tag says which deploy it preceded.
         let tag = (self.mode == Mode::Backtrack).then(|| version(n));
         match self.kind {
-            Kind::Instance if tuned => common::create_tuned_db(&moto.client(), &db).await,
+            Kind::Instance if tuned => crate::common::create_tuned_db(&moto.client(), &db).await,
             Kind::Instance => moto.create_db(&db).await,
             Kind::Cluster => {
                 let engine = engine(self.mode, n);

@@ -5,15 +5,13 @@
 //! random points followed by a re-run, the cleanup of replaced DBs, and the
 //! pre-flight refusals before any mutating call.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::common::{FaultProxy, Moto, Step, mutating, python_path, tags};
 use aws_sdk_rds::types::DbInstance;
-use common::{FaultProxy, Moto, Step, mutating, python_path, tags};
 
 const ROLE: &str = "rds-snapshot-action:swap-role";
 
@@ -23,7 +21,7 @@ fn production(moto: &Moto, id: &str) -> serde_json::Value {
 }
 
 fn aurora(moto: &Moto, id: &str) -> serde_json::Value {
-    common::aurora::create(moto, id, "aurora-postgresql", &[], None)
+    crate::common::aurora::create(moto, id, "aurora-postgresql", &[], None)
 }
 
 fn support(moto: &Moto, script: &str, args: &[&str]) -> serde_json::Value {
@@ -84,7 +82,7 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
     let moto = Moto::start();
     let made = production(&moto, "shop");
     let before = instance(&moto, "shop").await.unwrap();
-    let snapshot = common::snapshot(&moto, "shop", "v1", "70");
+    let snapshot = crate::common::snapshot(&moto, "shop", "v1", "70");
     let ran = in_place(&moto, "shop", &snapshot, "71").run();
     ran.assert_ok();
     let replaced = ran.output("replaced-db-instance-identifier").to_owned();
@@ -140,7 +138,7 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
     let seconds: f64 = ran.output("downtime-seconds").parse().unwrap();
     println!(
         "downtime on the emulator (time scale {}): {seconds} s, {} .. {}",
-        common::TIME_SCALE,
+        crate::common::TIME_SCALE,
         ran.output("downtime-start"),
         ran.output("downtime-end")
     );
@@ -178,7 +176,7 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
 async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
     let moto = Moto::start();
     aurora(&moto, "orders");
-    let snapshot = common::snapshot_cluster(&moto, "orders", "v1", "80");
+    let snapshot = crate::common::snapshot_cluster(&moto, "orders", "v1", "80");
     let before = cluster(&moto, "orders").await.unwrap();
     let ran = Step::new(&moto, "restore", "81")
         .with("db-cluster-identifier", "orders")
@@ -375,10 +373,10 @@ async fn a_swap_killed_anywhere_is_finished_by_a_re_run() {
                 .collect();
             let client = moto.client();
             for id in &ids {
-                common::create_db_no_wait(&client, id).await;
+                crate::common::create_db_no_wait(&client, id).await;
             }
             for id in &ids {
-                common::wait_for_instance(&client, id, "available").await;
+                crate::common::wait_for_instance(&client, id, "available").await;
                 moto.own_snapshot(id, &format!("{id}-snap"), None).await;
             }
             let mut rng = seed ^ (worker as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -449,7 +447,7 @@ async fn prune_removes_only_the_dbs_this_action_replaced_with_a_final_snapshot()
     ran.assert_ok();
     let replaced = ran.output("replaced-db-instance-identifier").to_owned();
     // A look-alike name without our tags is never touched.
-    common::create_db(&moto.client(), "cart-replaced-20200101000000").await;
+    crate::common::create_db(&moto.client(), "cart-replaced-20200101000000").await;
     let prune = |dry: &str, age: &str| {
         Step::new(&moto, "prune", "62")
             .with("db-instance-identifier", "cart")

@@ -5,8 +5,6 @@
 //! declares, its defaults, fresh `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY`
 //! files).
 
-#![allow(dead_code)]
-
 pub mod aurora;
 
 use std::collections::BTreeMap;
