@@ -4,27 +4,8 @@
 //! security group, parameter and option groups, no monitoring).
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
-use crate::common::{FaultProxy, Moto, Step, mutating, python_path, snapshot, tags};
-
-/// Makes a production-like instance `db` (`tests/support/production.py`)
-/// and returns the IDs of what it made.
-fn production(moto: &Moto, db: &str) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/production.py");
-    let out = Command::new(python_path())
-        .arg(script)
-        .args([&moto.endpoint, db])
-        .output()
-        .expect("run production.py");
-    assert!(
-        out.status.success(),
-        "production.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("production.py prints JSON")
-}
+use crate::common::{FaultProxy, Moto, Step, mutating, production, snapshot, tags};
 
 /// What a rollback copy must share with its source, as the API describes
 /// the instance (read here independently of the action).

@@ -4,7 +4,7 @@
 //! late for what a `wait: false` step started early; `list` and `prune`
 //! take several DBs too.
 
-use crate::common::{FaultProxy, Moto, Step, aurora};
+use crate::common::{FaultProxy, Moto, Step, create_cluster};
 
 /// The IDs (keys) and statuses of the `snapshots-by-db` output.
 fn by_db(ran: &crate::common::Ran) -> serde_json::Map<String, serde_json::Value> {
@@ -39,13 +39,7 @@ async fn several_dbs_are_snapshotted_together_with_one_describe_a_round() {
     for db in dbs {
         moto.create_db(db).await;
     }
-    aurora::create(
-        &moto,
-        "ledger",
-        "aurora-postgresql",
-        &["--readers", "0"],
-        None,
-    );
+    create_cluster(&moto, "ledger", "aurora-postgresql", &["--readers", "0"]);
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
     let ran = Step::new(&moto, "snapshot", "300")
         .via(&proxy.endpoint)

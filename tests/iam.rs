@@ -5,7 +5,10 @@
 
 use std::path::Path;
 
-use crate::common::{Moto, REGION, Step, aurora, create_db, create_tuned_db, own_snapshot};
+use crate::common::{
+    Moto, REGION, Step, create_cluster_as, create_db, create_tuned_db, own_cluster_snapshot,
+    own_snapshot, wait_for_cluster,
+};
 use aws_sdk_rds::config::Credentials;
 use rds_snapshot_action::model::Kind;
 
@@ -386,12 +389,12 @@ async fn prepare_cluster(
 ) -> Vec<(&'static str, String)> {
     let db = format!("{mode}-c{n}");
     let (key, secret) = &account.admin;
-    aurora::create(
+    create_cluster_as(
         account.moto,
+        Some((key.as_str(), secret.as_str())),
         &db,
         "aurora-mysql",
         &[],
-        Some((key.as_str(), secret.as_str())),
     );
     if matches!(mode, "restore" | "pitr") {
         // A maintenance window of its own, which no cluster restore call
@@ -406,12 +409,12 @@ async fn prepare_cluster(
             .send()
             .await
             .expect("set the cluster's maintenance window");
-        aurora::wait_for_cluster(&account.rds, &db).await;
+        wait_for_cluster(&account.rds, &db).await;
     }
     let snap = format!("{db}-s");
     let own = |id: String, version: Option<&'static str>| {
         let (rds, db) = (account.rds.clone(), db.clone());
-        async move { aurora::own_snapshot(&rds, &db, &id, version).await }
+        async move { own_cluster_snapshot(&rds, &db, &id, version).await }
     };
     match mode {
         "snapshot" => vec![

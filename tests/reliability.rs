@@ -14,7 +14,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::common::{FaultProxy, Moto, Step, aurora};
+use crate::common::{
+    FaultProxy, Moto, Step, cluster_snapshot_ids, create_cluster, own_cluster_snapshot,
+};
 use rds_snapshot_action::config::Mode;
 use rds_snapshot_action::model::Kind;
 use rds_snapshot_action::naming;
@@ -198,14 +200,14 @@ impl Scenario {
             Kind::Instance => moto.create_db(&db).await,
             Kind::Cluster => {
                 let engine = engine(self.mode, n);
-                aurora::create(moto, &db, engine, &[], None);
+                create_cluster(moto, &db, engine, &[]);
             }
         }
         for k in 0..self.snapshots() {
             match self.kind {
                 Kind::Instance => moto.own_snapshot(&db, &snap(n, k), tag.as_deref()).await,
                 Kind::Cluster => {
-                    aurora::own_snapshot(&moto.client(), &db, &snap(n, k), tag.as_deref()).await
+                    own_cluster_snapshot(&moto.client(), &db, &snap(n, k), tag.as_deref()).await
                 }
             }
         }
@@ -335,7 +337,7 @@ fn sorted(mut list: Vec<String>) -> Vec<String> {
 async fn snapshot_ids(moto: &Moto, kind: Kind, db: &str) -> Vec<String> {
     match kind {
         Kind::Instance => moto.snapshot_ids(db).await,
-        Kind::Cluster => aurora::snapshot_ids(&moto.client(), db).await,
+        Kind::Cluster => cluster_snapshot_ids(&moto.client(), db).await,
     }
 }
 
@@ -395,7 +397,7 @@ async fn world(moto: &Moto, kind: Kind, n: usize) -> World {
                 .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned))
                 .collect(),
         ),
-        Kind::Cluster => aurora::snapshot_ids(&west, &db).await,
+        Kind::Cluster => cluster_snapshot_ids(&west, &db).await,
     };
     let mut unavailable = Vec::new();
     let mut clusters = Vec::new();
