@@ -10,47 +10,16 @@
 //! scenario (default 20; see [`Scenario::runs`]).
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    FaultProxy, Moto, Step, cluster_snapshot_ids, create_cluster, own_cluster_snapshot,
+    FaultProxy, Moto, Step, block_on, cluster_snapshot_ids, create_cluster, in_parallel,
+    own_cluster_snapshot,
 };
 use rds_snapshot_action::config::Mode;
 use rds_snapshot_action::model::Kind;
 use rds_snapshot_action::naming;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-/// Runs `job(0..count)` on `workers` threads; results in index order.
-fn in_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= count {
-                        break;
-                    }
-                    let result = job(i);
-                    results.lock().unwrap().push((i, result));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, result)| result).collect()
-}
 
 /// One mode on one kind of DB, with the world it needs and the world it
 /// must leave. Every mode the action has is a scenario on an RDS DB instance

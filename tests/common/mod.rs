@@ -9,11 +9,13 @@
 
 mod emulator;
 mod fixture;
+mod parallel;
 mod proxy;
 mod step;
 
 pub use emulator::*;
 pub use fixture::*;
+pub use parallel::*;
 pub use proxy::*;
 pub use step::*;
 
