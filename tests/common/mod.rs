@@ -5,7 +5,8 @@
 //! starts the built binary with the environment the GitHub runner gives a
 //! container action ([`step`]); and the DBs, clusters and snapshots a test
 //! starts from, made and read back independently of the action
-//! ([`fixture`]).
+//! ([`fixture`]); and threads with a runtime each, for the suites that run
+//! many steps at once ([`parallel`]).
 
 mod emulator;
 mod fixture;
