@@ -11,7 +11,8 @@
 
 use std::time::Duration;
 
-use rds_snapshot_action::wait::{Kind, MIN_PAUSE, Operation, Progress, next_look};
+use rds_snapshot_action::model::Kind;
+use rds_snapshot_action::wait::{MIN_PAUSE, Operation, Progress, next_look};
 
 /// How many operations each curve gets.
 const RUNS: usize = 4000;

@@ -262,6 +262,18 @@ pub fn warning_command(message: &str) -> String {
     format!("::warning::{}", escape_data(message))
 }
 
+/// A duration as a person reads it: the two largest units.
+pub fn age(duration: chrono::TimeDelta) -> String {
+    let seconds = duration.num_seconds().max(0);
+    let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{seconds} s"),
+        (0, 0, m) => format!("{m} min {} s", seconds % 60),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
 /// Shows a value from outside (AWS, the user) in a log line: quoted, with
 /// control characters escaped, so it can neither break the line nor start
 /// a workflow command at the beginning of the next one.

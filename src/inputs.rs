@@ -5,8 +5,12 @@
 
 use std::collections::BTreeMap;
 
-/// One input as `action.yml` declares it. `action.yml` is rendered from this
-/// table (see `render_action_yml`), so the two cannot drift apart.
+use crate::model::Mode;
+
+/// One input as `action.yml` declares it, and the modes that read it.
+/// `action.yml` is rendered from this table (see `render_action_yml`), and
+/// each mode's flags, `--help` and unused-input warning derive from it (see
+/// [`Mode::reads`]), so none of them can drift apart.
 #[derive(Debug, Clone, Copy)]
 pub struct InputSpec {
     pub name: &'static str,
@@ -14,27 +18,63 @@ pub struct InputSpec {
     /// The default `action.yml` declares; `""` for none.
     pub default: &'static str,
     pub required: bool,
+    /// The modes that read it: each takes it as a flag, lists it in its
+    /// `--help`, and does not report it as unused.
+    pub modes: &'static [Mode],
+    /// Checked in every mode, whichever read it (a bad value fails any
+    /// step), so never reported as unused, even where it has no effect
+    /// (`wait: false` on `list`).
+    pub common: bool,
 }
 
-const fn input(name: &'static str, description: &'static str) -> InputSpec {
+impl InputSpec {
+    /// Whether `mode` reads this input.
+    pub fn read_by(&self, mode: Mode) -> bool {
+        self.modes.contains(&mode)
+    }
+}
+
+/// Every mode.
+const ALL: &[Mode] = &Mode::ALL;
+/// The modes that restore a new DB: from a snapshot, or to a point in time.
+const RESTORES: &[Mode] = &[Mode::Restore, Mode::Pitr];
+/// The modes that wait for what they start (`wait`, `wait-timeout`).
+const WAITING: &[Mode] = &[
+    Mode::Snapshot,
+    Mode::Restore,
+    Mode::Pitr,
+    Mode::Copy,
+    Mode::Backtrack,
+    Mode::Wait,
+];
+
+const fn input(name: &'static str, modes: &'static [Mode], description: &'static str) -> InputSpec {
     InputSpec {
         name,
         description,
         default: "",
         required: false,
+        modes,
+        common: false,
     }
 }
 
 const fn with_default(
     name: &'static str,
     default: &'static str,
+    modes: &'static [Mode],
     description: &'static str,
 ) -> InputSpec {
     InputSpec {
-        name,
-        description,
         default,
-        required: false,
+        ..input(name, modes, description)
+    }
+}
+
+const fn common(spec: InputSpec) -> InputSpec {
+    InputSpec {
+        common: true,
+        ..spec
     }
 }
 
@@ -45,150 +85,207 @@ pub const INPUTS: &[InputSpec] = &[
         description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance or Aurora cluster from a snapshot), `pitr` (a new one restored to a point in time, or an Aurora clone), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made), `copy` (a snapshot to another region, or shared with another account), `backtrack` (rewind an Aurora MySQL cluster in place) or `wait` (wait for the snapshots this run started with `wait: false`). Required.",
         default: "",
         required: true,
+        // The subcommand itself on the command line, not a flag of one.
+        modes: &[],
+        common: true,
     },
     input(
         "db-instance-identifier",
+        ALL,
         "The source DB instance. `snapshot`, `list`, `prune` and `wait` take several, separated by commas or newlines. Required for `snapshot`, `pitr`, `list` and `prune`; for `restore` and `copy` it selects whose snapshots `latest` and `deploy-version` pick from; for `delete` it makes sure the snapshot is this DB's. It is never modified.",
     ),
     input(
         "db-cluster-identifier",
+        ALL,
         "The source Aurora DB cluster, in place of `db-instance-identifier`: every mode works on the cluster and its cluster snapshots. `snapshot`, `list`, `prune` and `wait` take several clusters (commas or newlines), and both inputs together. `backtrack` rewinds it. A `db-instance-identifier` that names a cluster member is taken as its cluster where that is unambiguous, with a warning. Default: none.",
     ),
     input(
         "deploy-version",
+        &[Mode::Snapshot, Mode::Restore, Mode::Copy, Mode::Backtrack],
         "The version being deployed, as given (for example `v2.4.1` or `release/2026.11`). `snapshot` puts it in the snapshot ID and in a tag; `restore` and `copy` without `snapshot-identifier` pick that version's newest snapshot. Default: none.",
     ),
     input(
         "snapshot-identifier",
+        &[
+            Mode::Snapshot,
+            Mode::Restore,
+            Mode::Delete,
+            Mode::Copy,
+            Mode::Wait,
+        ],
         "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore` and `copy`: the snapshot to use, or `latest` for the newest available snapshot this action made of `db-instance-identifier`; `copy` also takes the ARN of a snapshot shared from another account. `delete`: the snapshot to delete. `wait`: the snapshots to wait for, separated by commas or newlines (Default: those this run started).",
     ),
     input(
         "target-db-instance-identifier",
+        RESTORES,
         "`restore` and `pitr`: the identifier of the new DB instance. Required for those modes. If it already exists and was restored by this action from the same source, it is adopted instead of created again.",
     ),
     input(
         "target-db-cluster-identifier",
+        RESTORES,
         "`restore` and `pitr`: the identifier of the new Aurora DB cluster, in place of `target-db-instance-identifier`. Its DB instances are created too (`<id>-instance-1` is the writer), so it serves when the step ends. Adopted on a re-run of the same run. Required (instead of `target-db-instance-identifier`) to restore a cluster.",
     ),
     with_default(
         "in-place",
         "false",
+        RESTORES,
         "`restore` and `pitr`: `true` to roll back in place: restore into a temporary name, then rename `db-instance-identifier` (or `db-cluster-identifier`) to `<id>-replaced-<UTC time>` and the restored DB to `<id>`, so the application keeps its endpoint. The replaced DB is kept, with deletion protection; any failure renames everything back. `target-db-*-identifier`, if given, is the temporary name (default `<id>-rollback-r<run>`). Needs a run ID and `wait: true`. Default: `false`.",
     ),
     input(
         "reader-count",
+        RESTORES,
         "`restore` and `pitr` of an Aurora cluster: how many reader instances to create besides the writer, from 0 (writer only) to 15. Default: as many as the source cluster has, each like one of its readers.",
     ),
     input(
         "restore-type",
+        &[Mode::Pitr],
         "`pitr` of an Aurora cluster: `full-copy` (a full restore) or `copy-on-write` (an Aurora clone: fast whatever the size, same region, `restore-time: latest` only). Default: `full-copy`.",
     ),
     input(
         "restore-time",
+        &[Mode::Pitr, Mode::Backtrack],
         "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time; it is checked against the source's restorable window before anything is restored. `backtrack`: the time to rewind to (or give `deploy-version` to rewind to when that deploy's snapshot was taken). Required for `pitr` and `backtrack`.",
     ),
     with_default(
         "carry-settings",
         "true",
+        RESTORES,
         "`restore` and `pitr`: `true` to build the new DB instance like its source (network, security groups, parameter and option groups, Multi-AZ, IAM authentication, log exports, monitoring, Performance Insights, windows, tags; the README lists them), `false` to take RDS's defaults for whatever the inputs below do not set. Default: `true`.",
     ),
     input(
         "db-instance-class",
+        RESTORES,
         "`restore` and `pitr`: the instance class of the new DB instance, for example `db.t3.micro`. Default: the source's.",
     ),
     input(
         "db-subnet-group-name",
+        RESTORES,
         "`restore` and `pitr`: the DB subnet group of the new DB instance. Default: the source's (with `carry-settings: false`, RDS's default subnet group).",
     ),
     input(
         "vpc-security-group-ids",
+        RESTORES,
         "`restore` and `pitr`: VPC security group IDs for the new DB instance, separated by commas or newlines. Default: the source's (with `carry-settings: false`, the VPC's default security group).",
     ),
     input(
         "multi-az",
+        RESTORES,
         "`restore` and `pitr`: `true` or `false`, whether the new DB instance is Multi-AZ. Default: the source's (with `carry-settings: false`, single-AZ).",
     ),
     with_default(
         "deletion-protection",
         "true",
+        RESTORES,
         "`restore` and `pitr`: `true` or `false`, whether the new DB instance has deletion protection. Default: `true`.",
     ),
     input(
         "db-parameter-group-name",
+        RESTORES,
         "`restore` and `pitr`: the DB parameter group of the new DB instance. Default: the source's (with `carry-settings: false`, the engine's default group).",
     ),
     input(
         "db-cluster-parameter-group-name",
+        RESTORES,
         "`restore` and `pitr` of an Aurora cluster: the DB cluster parameter group of the new cluster. Default: the source's (with `carry-settings: false`, the engine's default group).",
     ),
     input(
         "option-group-name",
+        RESTORES,
         "`restore` and `pitr`: the option group of the new DB instance. Default: the source's (with `carry-settings: false`, the engine's default group).",
     ),
     input(
         "tags",
+        &[Mode::Snapshot, Mode::Restore, Mode::Pitr, Mode::Copy],
         "Extra tags for what this step creates (the snapshot, or the new DB instance), as `key=value` pairs separated by commas or newlines. Default: none; this action's own tags are always added.",
     ),
     input(
         "keep-last",
+        &[Mode::Prune],
         "`prune`: keep this many of the newest snapshots and delete older ones, for example `10`. Default: none; give `keep-last`, `older-than` or both (then a snapshot goes only if both rules select it).",
     ),
     input(
         "older-than",
+        &[Mode::Prune],
         "`prune`: delete snapshots older than this, for example `30d` (units `s`, `m`, `h`, `d`). Default: none.",
     ),
     input(
         "replaced-older-than",
+        &[Mode::Prune],
         "`prune`: also delete the DBs that an in-place rollback of `db-instance-identifier` (or `db-cluster-identifier`) replaced longer ago than this, for example `7d`: only those this action renamed and tagged as replaced, each with a final snapshot, its deletion protection turned off by this step. Default: none (replaced DBs are kept).",
     ),
     with_default(
         "dry-run",
         "false",
+        &[Mode::Prune],
         "`prune`: `true` to report what would be deleted and delete nothing. Default: `false`.",
     ),
     input(
         "prune-keep-last",
+        &[Mode::Snapshot],
         "`snapshot`: before creating the snapshot, prune this action's snapshots of the DB down to this many newest ones (the new one comes on top). Default: no pruning.",
     ),
     input(
         "target-region",
+        &[Mode::Copy],
         "`copy`: the region to copy the snapshot to, for example `us-west-2`. Default: the snapshot's own region (a copy there re-encrypts it with `kms-key-id`, or takes in a snapshot shared from another account).",
     ),
     input(
         "target-snapshot-identifier",
+        &[Mode::Copy],
         "`copy`: the ID of the copy. Default: the source's ID in another region; `<source ID>-copy` in the same region.",
     ),
     input(
         "kms-key-id",
+        &[Mode::Copy],
         "`copy`: the KMS key (ID, ARN or alias) to encrypt the copy with, in the target region. Required to copy an encrypted snapshot to another region, and to share a snapshot encrypted with the default `aws/rds` key, which cannot be shared. Default: the source's key in the same region.",
     ),
     input(
         "share-with-account-ids",
+        &[Mode::Copy],
         "`copy`: AWS account IDs (12 digits, separated by commas or newlines) to share the snapshot (or its copy) with, so they can restore or copy it. Default: none.",
     ),
-    with_default(
+    common(with_default(
         "wait",
         "true",
+        WAITING,
         "`true` or `false`: wait until the snapshot or DB instance is `available`. With `false` the step returns as soon as the request is accepted. Default: `true`.",
-    ),
-    input(
+    )),
+    common(input(
         "wait-timeout",
+        WAITING,
         "How long to wait, as a number with a unit (`45s`, `30m`, `2h`; a bare number means minutes). Default: `60m` for `snapshot`, `120m` for `restore` and `pitr`, `180m` for `copy`.",
-    ),
+    )),
     with_default(
         "force",
         "false",
+        &[Mode::Backtrack],
         "`backtrack`: `true` to rewind a cluster that writes a binary log (binlog replication, or `binlog_format` set), which AWS refuses otherwise: the binlog replicas are not rewound and must be re-seeded. Default: `false`.",
     ),
     input(
         "run-id",
+        &[Mode::Snapshot, Mode::Restore, Mode::Pitr, Mode::Wait],
         "The ID that makes a re-run adopt what the first attempt created instead of duplicating it. Default: `GITHUB_RUN_ID`; outside GitHub Actions set it to your CI's build ID (without one, each run makes a new snapshot ID from the current time).",
     ),
-    input(
+    common(input(
         "aws-region",
+        ALL,
         "The AWS region. Default: `AWS_REGION`, then `AWS_DEFAULT_REGION`, as set by aws-actions/configure-aws-credentials.",
-    ),
+    )),
 ];
+
+impl Mode {
+    /// The inputs the mode reads besides `mode`, in the order `action.yml`
+    /// lists them: its flags, as `rds-snapshot-action <MODE> --help` shows
+    /// them.
+    pub fn inputs(self) -> impl Iterator<Item = &'static InputSpec> {
+        INPUTS.iter().filter(move |spec| spec.read_by(self))
+    }
+
+    /// The names of [`Mode::inputs`].
+    pub fn reads(self) -> Vec<&'static str> {
+        self.inputs().map(|spec| spec.name).collect()
+    }
+}
 
 /// One output as `action.yml` declares it.
 #[derive(Debug, Clone, Copy)]
@@ -355,6 +452,16 @@ impl RawInputs {
             .get(name)
             .is_some_and(|value| !value.is_empty() && value != default)
     }
+
+    /// The inputs given that `mode` does not read, in table order: each has
+    /// no effect, and the step says so.
+    pub fn unused(&self, mode: Mode) -> Vec<&'static str> {
+        INPUTS
+            .iter()
+            .filter(|spec| self.is_given(spec.name) && !spec.common && !spec.read_by(mode))
+            .map(|spec| spec.name)
+            .collect()
+    }
 }
 
 /// How outputs are printed outside GitHub Actions.
@@ -366,21 +473,11 @@ pub enum Format {
     Json,
 }
 
-/// A mode as the command line shows it. The modes themselves are defined
-/// above this module (`config::Mode::help`), which passes them in.
-#[derive(Debug, Clone)]
-pub struct ModeHelp {
-    pub name: &'static str,
-    pub about: &'static str,
-    /// The inputs the mode reads, each a flag of its subcommand.
-    pub inputs: Vec<&'static str>,
-}
-
 /// The command line: `rds-snapshot-action <MODE> [--<input> <VALUE>]...`,
 /// one subcommand per mode with only the inputs that mode reads as flags
 /// (spelled as in `action.yml`), so `rds-snapshot-action snapshot --help`
 /// and `rds-snapshot-action help snapshot` show that mode's flags alone.
-pub fn command(modes: &[ModeHelp]) -> clap::Command {
+pub fn command() -> clap::Command {
     let mut command = clap::Command::new("rds-snapshot-action")
         .about("Snapshot an RDS database before a deploy; restore it, from a snapshot or to a point in time, when the deploy goes wrong.")
         .after_help("Inside GitHub Actions, run without arguments: inputs come from INPUT_* variables and outputs go to GITHUB_OUTPUT. Elsewhere, outputs are printed as key=value lines (or JSON with --json). `rds-snapshot-action help <MODE>` shows a mode's flags.")
@@ -396,12 +493,9 @@ pub fn command(modes: &[ModeHelp]) -> clap::Command {
                 .action(clap::ArgAction::SetTrue)
                 .help("Print the outputs as one JSON object instead of key=value lines."),
         );
-    for mode in modes {
-        let mut sub = clap::Command::new(mode.name).about(mode.about);
-        for spec in INPUTS
-            .iter()
-            .filter(|spec| mode.inputs.contains(&spec.name))
-        {
+    for mode in Mode::ALL {
+        let mut sub = clap::Command::new(mode.name()).about(mode.about());
+        for spec in mode.inputs() {
             sub = sub.arg(
                 clap::Arg::new(spec.name)
                     .long(spec.name)
@@ -415,12 +509,12 @@ pub fn command(modes: &[ModeHelp]) -> clap::Command {
 }
 
 /// Reads inputs from command-line arguments (the first is the program).
-pub fn from_args<I, T>(args: I, modes: &[ModeHelp]) -> Result<(RawInputs, Format), clap::Error>
+pub fn from_args<I, T>(args: I) -> Result<(RawInputs, Format), clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let matches = command(modes).try_get_matches_from(args)?;
+    let matches = command().try_get_matches_from(args)?;
     let Some((mode, flags)) = matches.subcommand() else {
         unreachable!("clap requires a subcommand");
     };
@@ -484,40 +578,22 @@ fn yaml_quote(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn modes() -> Vec<ModeHelp> {
-        vec![
-            ModeHelp {
-                name: "snapshot",
-                about: "take one",
-                inputs: vec!["db-instance-identifier", "deploy-version", "run-id"],
-            },
-            ModeHelp {
-                name: "prune",
-                about: "delete old ones",
-                inputs: vec!["db-instance-identifier", "keep-last"],
-            },
-        ]
-    }
-
     #[test]
     fn flags_are_spelled_like_inputs() {
-        let (raw, format) = from_args(
-            [
-                "rds-snapshot-action",
-                "snapshot",
-                "--db-instance-identifier",
-                "prod",
-                "--deploy-version=v2.4.1",
-                "--json",
-            ],
-            &modes(),
-        )
+        let (raw, format) = from_args([
+            "rds-snapshot-action",
+            "snapshot",
+            "--db-instance-identifier",
+            "prod",
+            "--deploy-version=v2.4.1",
+            "--json",
+        ])
         .unwrap();
         assert_eq!(raw.get("mode"), Some("snapshot"));
         assert_eq!(raw.get("db-instance-identifier"), Some("prod"));
         assert_eq!(raw.get("deploy-version"), Some("v2.4.1"));
         assert_eq!(format, Format::Json);
-        let (_, format) = from_args(["rds-snapshot-action", "--json", "prune"], &modes()).unwrap();
+        let (_, format) = from_args(["rds-snapshot-action", "--json", "prune"]).unwrap();
         assert_eq!(format, Format::Json);
         for wrong in [
             [
@@ -530,7 +606,7 @@ mod tests {
             ["rds-snapshot-action", "snapshot", "--keep-last", "3"],
             ["rds-snapshot-action", "snapshop", "--run-id", "3"],
         ] {
-            assert!(from_args(wrong, &modes()).is_err(), "{wrong:?}");
+            assert!(from_args(wrong).is_err(), "{wrong:?}");
         }
     }
 
@@ -578,5 +654,44 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_input_but_mode_is_read_by_some_mode() {
+        for spec in &INPUTS[1..] {
+            assert!(!spec.modes.is_empty(), "no mode reads `{}`", spec.name);
+        }
+    }
+
+    #[test]
+    fn a_mode_reads_its_own_inputs_and_the_common_ones() {
+        assert_eq!(
+            Mode::Prune.reads(),
+            [
+                "db-instance-identifier",
+                "db-cluster-identifier",
+                "keep-last",
+                "older-than",
+                "replaced-older-than",
+                "dry-run",
+                "aws-region",
+            ]
+        );
+        assert!(Mode::Snapshot.reads().contains(&"wait-timeout"));
+        assert!(!Mode::List.reads().contains(&"wait"));
+    }
+
+    #[test]
+    fn unused_inputs_leave_out_what_every_mode_checks() {
+        let raw = RawInputs::default()
+            .with("mode", "list")
+            .with("db-instance-identifier", "prod")
+            .with("wait", "false")
+            .with("wait-timeout", "5m")
+            .with("aws-region", "us-east-1")
+            .with("keep-last", "3")
+            .with("tags", "a=b");
+        assert_eq!(raw.unused(Mode::List), ["tags", "keep-last"]);
+        assert_eq!(raw.unused(Mode::Prune), ["tags"]);
     }
 }

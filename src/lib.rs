@@ -5,12 +5,13 @@
 //! - [`config`]: the typed, validated plan, built before any AWS call.
 //! - [`naming`]: RDS identifier rules, derived snapshot IDs, our tag keys.
 //! - [`github`]: outputs, job summary, workflow commands and their escaping.
-//! - [`db`]: "instance or cluster": the one enum the modes use for either.
+//! - [`db`]: "instance or cluster": the one layer that knows which (describe,
+//!   restore, wait until available, delete, the restorable window, what a
+//!   status means, the facts per kind).
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
-//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail fast) and logged.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
-//! - [`wait`]: when to look next while waiting, and what counts as failure.
+//! - [`wait`]: when to look next while waiting, and the polling loop.
 //! - [`mode`]: one module per mode.
 
 pub mod config;
@@ -21,7 +22,6 @@ pub mod mode;
 pub mod model;
 pub mod naming;
 pub mod rds;
-pub mod retry;
 pub mod settings;
 pub mod swap;
 pub mod wait;
@@ -81,12 +81,16 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
     let wait = plan.wait;
     match &plan.action {
         Action::Snapshot(snapshot) => mode::snapshot::run(snapshot, wait, rds, out).await,
-        Action::Restore(restore) => mode::restore::run(restore, wait, rds, out).await,
-        Action::Pitr(pitr) => mode::pitr::run(pitr, wait, rds, out).await,
+        Action::Restore(restore) => {
+            mode::restore::run(mode::restore::Request::Snapshot(restore), wait, rds, out).await
+        }
+        Action::Pitr(pitr) => {
+            mode::restore::run(mode::restore::Request::PointInTime(pitr), wait, rds, out).await
+        }
         Action::List { dbs } => mode::list::run(dbs, rds, out).await,
         Action::Wait(plan) => mode::wait::run(plan, wait, rds, out).await,
         Action::Backtrack(backtrack) => mode::backtrack::run(backtrack, wait, rds, out).await,
-        Action::Prune(prune) => mode::prune::run(prune, rds, out).await,
+        Action::Prune(prune) => mode::prune::run(prune, wait, rds, out).await,
         Action::Delete {
             snapshot_id,
             db,

@@ -4,7 +4,6 @@
 
 use std::process::ExitCode;
 
-use rds_snapshot_action::config::Mode;
 use rds_snapshot_action::github::{self, RunContext};
 use rds_snapshot_action::inputs::{self, Format, RawInputs};
 use rds_snapshot_action::{Step, run};
@@ -27,8 +26,7 @@ fn main() -> ExitCode {
     };
     let args: Vec<String> = std::env::args().collect();
     let (raw, format) = if args.len() > 1 {
-        let modes: Vec<_> = Mode::ALL.iter().map(|mode| mode.help()).collect();
-        match inputs::from_args(args, &modes) {
+        match inputs::from_args(args) {
             Ok(parsed) => parsed,
             Err(error) => error.exit(),
         }

@@ -167,3 +167,85 @@ impl fmt::Display for RestoreTime {
 pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
+
+/// What a step does: the `mode` input, or the subcommand on the command
+/// line. Which inputs each mode reads is declared with the inputs
+/// (`inputs::INPUTS`), and its plan is built in `config`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Snapshot,
+    Restore,
+    Pitr,
+    List,
+    Prune,
+    Delete,
+    Copy,
+    Backtrack,
+    Wait,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 9] = [
+        Mode::Snapshot,
+        Mode::Restore,
+        Mode::Pitr,
+        Mode::List,
+        Mode::Prune,
+        Mode::Delete,
+        Mode::Copy,
+        Mode::Backtrack,
+        Mode::Wait,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Snapshot => "snapshot",
+            Mode::Restore => "restore",
+            Mode::Pitr => "pitr",
+            Mode::List => "list",
+            Mode::Prune => "prune",
+            Mode::Delete => "delete",
+            Mode::Copy => "copy",
+            Mode::Backtrack => "backtrack",
+            Mode::Wait => "wait",
+        }
+    }
+
+    /// The mode named exactly so, if any.
+    pub fn parse(value: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|mode| mode.name() == value)
+    }
+
+    /// What the mode does, in one line for `--help`.
+    pub fn about(self) -> &'static str {
+        match self {
+            Mode::Snapshot => {
+                "Take a manual snapshot of a DB instance or Aurora cluster before a deploy (a re-run adopts it)"
+            }
+            Mode::Restore => {
+                "Restore a snapshot to a new DB instance or Aurora cluster built like its source"
+            }
+            Mode::Pitr => {
+                "Restore a DB instance or Aurora cluster to a point in time as a new one, or clone an Aurora cluster"
+            }
+            Mode::List => "List this action's snapshots of a DB, newest first",
+            Mode::Prune => "Delete this action's old snapshots of a DB by retention rules",
+            Mode::Delete => "Delete one snapshot this action made",
+            Mode::Copy => {
+                "Copy a snapshot to another region or KMS key, or share it with other accounts"
+            }
+            Mode::Backtrack => {
+                "Rewind an Aurora MySQL cluster in place to an earlier time (Backtrack)"
+            }
+            Mode::Wait => {
+                "Wait for the snapshots this run started with `wait: false` (start early, wait late)"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

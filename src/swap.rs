@@ -18,7 +18,9 @@
 //! never settled, and a name that does not answer while the other DB's tags
 //! say it should is a rename in flight, waited for rather than acted on.
 
-use crate::wait;
+use crate::db::state;
+use crate::model::Kind;
+use crate::wait::Verdict;
 
 /// The part a DB plays in this run's swap, from its `swap-role` tag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +70,7 @@ impl Seen {
 /// What one look at the three names showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct World {
-    pub kind: wait::Kind,
+    pub kind: Kind,
     /// `<id>`, the application's name.
     pub app: Option<Seen>,
     pub temporary: Option<Seen>,
@@ -119,14 +121,9 @@ pub enum Step {
     Stuck(String),
 }
 
-fn failed(kind: wait::Kind, seen: &Option<Seen>) -> Option<String> {
-    let seen = seen.as_ref()?;
-    let look = wait::Seen {
-        status: seen.status.clone(),
-        percent: None,
-    };
-    match wait::verdict(kind, Some(&look), false) {
-        wait::Verdict::Failed(reason) => Some(reason),
+fn failed(kind: Kind, seen: &Option<Seen>) -> Option<String> {
+    match state::verdict(kind, &seen.as_ref()?.status) {
+        Verdict::Failed(reason) => Some(reason),
         _ => None,
     }
 }
@@ -316,7 +313,7 @@ mod tests {
 
     fn world(app: Option<Seen>, temporary: Option<Seen>, replaced: Option<Seen>) -> World {
         World {
-            kind: wait::Kind::Instance,
+            kind: Kind::Instance,
             app,
             temporary,
             replaced,

@@ -1,9 +1,11 @@
-//! Waiting for a snapshot or DB instance to become `available`: when to look
-//! next, what counts as a terminal failure, and what to say on a timeout.
+//! Waiting for a snapshot or a DB to become `available`: when to look next,
+//! and what to say on a timeout.
 //!
-//! [`next_look`] and [`verdict`] are pure functions of what was seen, so the
-//! schedule and the failure rules are unit-tested without sleeping; the loop
-//! in [`until_available`] only sleeps and asks.
+//! [`next_look`] is a pure function of what was seen, so the schedule is
+//! unit-tested without sleeping; the loop in [`until_available`] only
+//! sleeps and asks. What a look means (available, still going, or failed
+//! for good) is the resource's own answer ([`Observed::verdict`]): the
+//! failure states live with the resource types, in [`crate::db`].
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,6 +13,7 @@ use std::time::Duration;
 use tracing::info;
 
 use crate::github::shown;
+use crate::model::Kind;
 use crate::rds::RdsError;
 
 /// What a look at the resource showed.
@@ -20,57 +23,6 @@ pub struct Seen {
     /// `PercentProgress`, where RDS reports one (snapshots do).
     pub percent: Option<i32>,
 }
-
-/// Which kind of resource is awaited; it decides the failure states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Snapshot,
-    Instance,
-    Cluster,
-}
-
-/// States from which an instance never becomes `available` by itself. The
-/// AWS CLI's waiters know only a few of these and otherwise run out the clock.
-const INSTANCE_FAILURES: &[&str] = &[
-    "failed",
-    "incompatible-restore",
-    "incompatible-parameters",
-    "incompatible-network",
-    "incompatible-option-group",
-    "inaccessible-encryption-credentials",
-    "inaccessible-encryption-credentials-recoverable",
-    "restore-error",
-    "storage-full",
-    "insufficient-capacity",
-    "deleting",
-    "deleted",
-    // Someone stopped it (an adopted rollback instance, say): RDS never
-    // starts it again by itself, so waiting would only run out the clock.
-    "stopping",
-    "stopped",
-];
-
-/// Instance states in which it serves connections although it is not
-/// `available`: RDS is optimising storage after a storage change, which
-/// "can take several hours" (RDS user guide, modifying storage), and AWS
-/// lets the instance be used, snapshotted (CreateDBSnapshot accepts
-/// `storage-optimization`) and modified meanwhile. Terraform's waiters
-/// accept it as a target state too.
-pub const USABLE_STATES: &[&str] = &["storage-optimization"];
-
-const SNAPSHOT_FAILURES: &[&str] = &["failed", "deleted", "deleting", "error"];
-
-/// States from which an Aurora cluster never becomes `available` by itself
-/// (the Aurora user guide's "Viewing DB cluster status" table).
-const CLUSTER_FAILURES: &[&str] = &[
-    "cloning-failed",
-    "inaccessible-encryption-credentials",
-    "inaccessible-encryption-credentials-recoverable",
-    "migration-failed",
-    "deleting",
-    "stopping",
-    "stopped",
-];
 
 /// Where a wait stands after a look.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,36 +36,11 @@ pub enum Verdict {
 /// Decides what a look means. `None` is a resource that no longer exists,
 /// unless `just_created`: RDS's reads are eventually consistent, and a
 /// resource created a moment ago may not be listed yet.
-pub fn verdict(kind: Kind, seen: Option<&Seen>, just_created: bool) -> Verdict {
-    let Some(seen) = seen else {
-        if just_created {
-            return Verdict::Pending;
-        }
-        return Verdict::Failed("it no longer exists (it was deleted)".to_owned());
-    };
-    let failures = match kind {
-        Kind::Snapshot => SNAPSHOT_FAILURES,
-        Kind::Instance => INSTANCE_FAILURES,
-        Kind::Cluster => CLUSTER_FAILURES,
-    };
-    if seen.status == "available"
-        || (kind != Kind::Snapshot && USABLE_STATES.contains(&seen.status.as_str()))
-    {
-        Verdict::Available
-    } else if matches!(seen.status.as_str(), "stopped" | "stopping") {
-        Verdict::Failed(format!(
-            "it is in state `{}`: someone stopped it, and RDS does not start it again by itself; start it (`aws rds {}`) and re-run this step",
-            seen.status,
-            if kind == Kind::Cluster {
-                "start-db-cluster"
-            } else {
-                "start-db-instance"
-            }
-        ))
-    } else if failures.contains(&seen.status.as_str()) {
-        Verdict::Failed(format!("it is in state `{}`", seen.status))
-    } else {
-        Verdict::Pending
+pub fn verdict<T: Observed>(found: Option<&T>, just_created: bool) -> Verdict {
+    match found {
+        Some(found) => found.verdict(),
+        None if just_created => Verdict::Pending,
+        None => Verdict::Failed("it no longer exists (it was deleted)".to_owned()),
     }
 }
 
@@ -147,9 +74,7 @@ pub fn min_pause(value: Option<&str>) -> Result<Duration, String> {
 }
 
 /// What is being waited for, as far as the schedule cares: the operation
-/// decides how long the wait usually takes ([`Profile`]); its [`Kind`]
-/// decides the failure states. A [`Kind`] alone stands for its most common
-/// operation, so `until_available(what, Kind::Snapshot, ..)` still reads.
+/// decides how long the wait usually takes ([`Profile`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     /// CreateDBSnapshot or CopyDBSnapshot: reports `PercentProgress`.
@@ -164,14 +89,6 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Which failure states apply.
-    pub fn kind(self) -> Kind {
-        match self {
-            Operation::Snapshot | Operation::Backtrack => Kind::Snapshot,
-            Operation::Restore(kind) | Operation::Modify(kind) => kind,
-        }
-    }
-
     /// How long the operation usually takes on AWS, for the schedule.
     pub fn profile(self) -> Profile {
         let minutes = |m: u64| Duration::from_secs(m * 60);
@@ -208,15 +125,6 @@ impl Operation {
                 usual: (minutes(1), minutes(15)),
                 longest: 6,
             },
-        }
-    }
-}
-
-impl From<Kind> for Operation {
-    fn from(kind: Kind) -> Operation {
-        match kind {
-            Kind::Snapshot => Operation::Snapshot,
-            kind => Operation::Restore(kind),
         }
     }
 }
@@ -442,45 +350,20 @@ pub enum WaitError {
     Rds(#[from] RdsError),
 }
 
-/// Something that can be awaited: it shows a status, and maybe progress.
+/// Something that can be awaited: it shows a status, and maybe progress,
+/// and says what that status means.
 pub trait Observed {
     fn seen(&self) -> Seen;
-}
-
-impl Observed for crate::rds::Snapshot {
-    fn seen(&self) -> Seen {
-        Seen {
-            status: self.status.clone(),
-            percent: self.percent,
-        }
-    }
-}
-
-impl Observed for crate::rds::Cluster {
-    fn seen(&self) -> Seen {
-        Seen {
-            status: self.status.clone(),
-            percent: None,
-        }
-    }
-}
-
-impl Observed for crate::rds::Instance {
-    fn seen(&self) -> Seen {
-        Seen {
-            status: self.status.clone(),
-            percent: None,
-        }
-    }
+    /// Whether this look is the end of the wait, and how it ended.
+    fn verdict(&self) -> Verdict;
 }
 
 /// Looks at a resource until it is `available`, fails, or `timeout` passes,
 /// and returns the last look. `what` names it in log lines ("snapshot `x`");
-/// `operation` (or just its [`Kind`]) decides the failure states and the
-/// schedule. It is [`until_all_available`] for one resource.
+/// `operation` decides the schedule; the resource, its failure states. It is [`until_all_available`] for one resource.
 pub async fn until_available<T, F, Fut>(
     what: &str,
-    operation: impl Into<Operation>,
+    operation: Operation,
     timeout: Duration,
     mut look: F,
 ) -> Result<T, WaitError>
@@ -514,7 +397,7 @@ where
 /// outcome is in the list, in the order of `whats`.
 pub async fn until_all_available<T, F, Fut>(
     whats: &[String],
-    operation: impl Into<Operation>,
+    operation: Operation,
     timeout: Duration,
     mut look: F,
 ) -> Result<Vec<Result<T, WaitError>>, WaitError>
@@ -525,8 +408,7 @@ where
 {
     let floor = min_pause(std::env::var(MIN_POLL_ENV).ok().as_deref())
         .map_err(|problem| WaitError::Setting { problem })?;
-    let operation = operation.into();
-    let (kind, profile) = (operation.kind(), operation.profile());
+    let profile = operation.profile();
     let start = tokio::time::Instant::now();
     let all = match whats {
         [one] => one.clone(),
@@ -562,7 +444,7 @@ where
             if seen.is_none() && just_created {
                 info!("{what} is not listed yet; RDS may not show a new resource at once");
             }
-            match (verdict(kind, seen.as_ref(), just_created), found) {
+            match (verdict(found.as_ref(), just_created), found) {
                 (Verdict::Available, Some(found)) => {
                     let status = found.seen().status;
                     if status == "available" {
@@ -675,63 +557,16 @@ mod tests {
     }
 
     #[test]
-    fn every_terminal_instance_state_fails_fast() {
-        for state in INSTANCE_FAILURES {
-            assert!(
-                matches!(verdict(Kind::Instance, Some(&seen(state)), false), Verdict::Failed(reason) if reason.contains(state)),
-                "{state}"
-            );
-        }
-        for state in ["creating", "backing-up", "modifying", "rebooting"] {
-            assert_eq!(
-                verdict(Kind::Instance, Some(&seen(state)), false),
-                Verdict::Pending
-            );
-        }
-        assert_eq!(
-            verdict(Kind::Snapshot, Some(&seen("available")), false),
-            Verdict::Available
-        );
-        assert!(matches!(
-            verdict(Kind::Snapshot, None, false),
-            Verdict::Failed(_)
-        ));
-        assert!(matches!(
-            verdict(Kind::Snapshot, Some(&seen("failed")), false),
-            Verdict::Failed(_)
-        ));
-    }
-
-    #[test]
-    fn a_stopped_instance_fails_fast_and_says_how_to_start_it() {
-        for state in ["stopped", "stopping"] {
-            let Verdict::Failed(reason) = verdict(Kind::Instance, Some(&seen(state)), false) else {
-                panic!("{state} must fail fast");
-            };
-            assert!(reason.contains("start-db-instance"), "{reason}");
-        }
-    }
-
-    #[test]
-    fn storage_optimization_is_usable_for_an_instance_only() {
-        assert_eq!(
-            verdict(Kind::Instance, Some(&seen("storage-optimization")), false),
-            Verdict::Available
-        );
-        assert_eq!(
-            verdict(Kind::Snapshot, Some(&seen("storage-optimization")), false),
-            Verdict::Pending
-        );
-    }
-
-    #[test]
     fn not_found_right_after_a_create_is_not_yet_a_deletion() {
-        assert_eq!(verdict(Kind::Snapshot, None, true), Verdict::Pending);
-        assert_eq!(verdict(Kind::Instance, None, true), Verdict::Pending);
+        assert_eq!(verdict::<Fake>(None, true), Verdict::Pending);
         assert!(matches!(
-            verdict(Kind::Instance, None, false),
+            verdict::<Fake>(None, false),
             Verdict::Failed(reason) if reason.contains("no longer exists")
         ));
+        assert_eq!(
+            verdict(Some(&Fake { status: "creating" }), false),
+            Verdict::Pending
+        );
     }
 
     fn secs(s: f64) -> Duration {
@@ -875,10 +710,14 @@ mod tests {
     }
 
     #[test]
-    fn a_kind_stands_for_its_usual_operation() {
-        assert_eq!(Operation::from(Kind::Snapshot), Operation::Snapshot);
-        assert_eq!(Operation::from(Kind::Instance).kind(), Kind::Instance);
-        assert_eq!(Operation::Modify(Kind::Cluster).kind(), Kind::Cluster);
+    fn a_modify_is_expected_sooner_than_a_restore() {
+        for kind in [Kind::Instance, Kind::Cluster] {
+            let (modify, restore) = (
+                Operation::Modify(kind).profile(),
+                Operation::Restore(kind).profile(),
+            );
+            assert!(modify.usual.0 < restore.usual.0, "{kind}");
+        }
     }
 
     #[test]
@@ -912,6 +751,16 @@ mod tests {
         fn seen(&self) -> Seen {
             seen(self.status)
         }
+
+        fn verdict(&self) -> Verdict {
+            match self.status {
+                "available" => Verdict::Available,
+                "incompatible-parameters" => {
+                    Verdict::Failed(format!("it is in state `{}`", self.status))
+                }
+                _ => Verdict::Pending,
+            }
+        }
     }
 
     #[tokio::test(start_paused = true)]
@@ -923,7 +772,7 @@ mod tests {
         let mut asked_for = Vec::new();
         let results = until_all_available(
             &whats,
-            Kind::Instance,
+            Operation::Restore(Kind::Instance),
             Duration::from_secs(600),
             |pending: &[usize]| {
                 rounds += 1;

@@ -10,13 +10,13 @@ use tracing::info;
 
 use super::{as_cluster_if_member, owned_snapshots, source_db};
 use crate::config::{BacktrackPlan, BacktrackTo, Wait};
-use crate::db::Db;
+use crate::db;
 use crate::github::{Report, shown};
 use crate::model::{DbRef, Kind, rfc3339, tag_value};
 use crate::naming::tag;
 use crate::rds::{Backtrack, Cluster, Rds, RdsError};
 use crate::settings::{self, Value};
-use crate::wait::{self, Observed, Operation, Seen};
+use crate::wait::{self, Observed, Operation, Seen, Verdict};
 
 /// How close a Backtrack found on a re-run must have landed to the time
 /// asked for to count as this step's: Aurora rewinds to the nearest
@@ -47,7 +47,7 @@ pub async fn run(
         );
     }
     out.set("db-cluster-identifier", db.id.clone());
-    let Db::Cluster(cluster) = source_db(rds, &db).await? else {
+    let Some(cluster) = source_db(rds, &db).await?.into_cluster() else {
         unreachable!("a cluster reference describes a cluster");
     };
     let to = match &plan.to {
@@ -275,6 +275,12 @@ async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> 
 /// A Backtrack's progress, as the wait loop sees it.
 struct Progress(Option<Backtrack>);
 
+/// The states a Backtrack request never leaves by itself. RDS documents
+/// `pending`, `applying`, `completed` and `failed`
+/// (API_DescribeDBClusterBacktracks); the other three are a snapshot's
+/// failure states, which this wait has always treated as final too.
+const BACKTRACK_FAILURES: &[&str] = &["failed", "error", "deleted", "deleting"];
+
 impl Observed for Progress {
     fn seen(&self) -> Seen {
         let status = match self.0.as_ref().map(|b| b.status.as_str()) {
@@ -285,6 +291,17 @@ impl Observed for Progress {
         Seen {
             status: status.to_owned(),
             percent: None,
+        }
+    }
+
+    fn verdict(&self) -> Verdict {
+        let status = self.seen().status;
+        if status == "available" {
+            Verdict::Available
+        } else if BACKTRACK_FAILURES.contains(&status.as_str()) {
+            Verdict::Failed(format!("it is in state `{status}`"))
+        } else {
+            Verdict::Pending
         }
     }
 }
@@ -305,11 +322,12 @@ async fn until_done(rds: &Rds, cluster: &str, id: &str, wait: Wait) -> anyhow::R
         .await
         .with_context(|| format!("waiting for {what}"))?;
     let done = done.unwrap_or_else(|| unreachable!("a completed Backtrack is listed"));
-    wait::until_available(
-        &format!("DB cluster `{cluster}`"),
-        Operation::Modify(wait::Kind::Cluster),
+    let rewound = DbRef::cluster(cluster);
+    db::until_available(
+        rds,
+        &rewound,
+        Operation::Modify(Kind::Cluster),
         wait.timeout,
-        || rds.cluster(cluster),
     )
     .await
     .with_context(|| format!("waiting for DB cluster `{cluster}` after its Backtrack"))?;

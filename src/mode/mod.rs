@@ -1,19 +1,15 @@
 //! One module per mode. Each is a function from its typed plan and the RDS
 //! adapter to the step's outputs; what they share (ownership checks, finding
-//! the source and its snapshots, waiting for a snapshot) lives here, and
-//! building a new DB like its source lives in [`build`].
+//! the source and its snapshots, waiting for a snapshot) lives here.
+//! `restore` and `pitr` are one pipeline with two sources, in [`restore`].
 
 pub mod backtrack;
-mod build;
 pub mod copy;
 pub mod delete;
-mod in_place;
 pub mod list;
-pub mod pitr;
 pub mod prune;
 pub mod restore;
 pub mod snapshot;
-mod summary;
 pub mod wait;
 
 use anyhow::Context as _;
@@ -110,7 +106,7 @@ async fn finish_snapshot(
     }
     let id = snapshot.id.clone();
     let kind = snapshot.of;
-    crate::wait::until_available(what, crate::wait::Kind::Snapshot, wait.timeout, || {
+    crate::wait::until_available(what, crate::wait::Operation::Snapshot, wait.timeout, || {
         db::snapshot(rds, kind, &id)
     })
     .await
@@ -154,46 +150,6 @@ async fn as_cluster_if_member(rds: &Rds, db: &DbRef, out: &mut Report) -> anyhow
         }
         _ => Ok(db.clone()),
     }
-}
-
-/// The source of a restore into a new DB of `target` kind. A DB instance
-/// that is an Aurora cluster member stands for its cluster when the target
-/// is a cluster; otherwise the kinds must match, and the error names the
-/// inputs to use.
-async fn for_target(
-    rds: &Rds,
-    source: &DbRef,
-    target: Kind,
-    out: &mut Report,
-) -> anyhow::Result<DbRef> {
-    if source.kind == target {
-        if source.kind == Kind::Instance
-            && let Some(instance) = rds.instance(&source.id).await?
-            && let Some(cluster) = instance.cluster_id
-        {
-            anyhow::bail!(
-                "input `db-instance-identifier` `{}` is an instance of Aurora DB cluster `{cluster}`, and Aurora restores by cluster; set `db-cluster-identifier: {cluster}` and name the new cluster with `target-db-cluster-identifier` (its instances are created for you)",
-                source.id
-            );
-        }
-        return Ok(source.clone());
-    }
-    let resolved = as_cluster_if_member(rds, source, out).await?;
-    if resolved.kind != target && rds.instance(&source.id).await?.is_none() {
-        anyhow::bail!(
-            "{source} does not exist in region {}; check input `{}` (for an Aurora cluster, set `db-cluster-identifier`)",
-            rds.region(),
-            source.kind.input()
-        );
-    }
-    if resolved.kind != target {
-        anyhow::bail!(
-            "input `{}` `{}` names an RDS DB instance, not an Aurora cluster member, and a DB instance restores to a new DB instance; set `target-db-instance-identifier` instead of `target-db-cluster-identifier`",
-            source.kind.input(),
-            source.id
-        );
-    }
-    Ok(resolved)
 }
 
 /// The AWS console page of a resource, for log lines a person follows.

@@ -11,14 +11,14 @@ use tracing::info;
 
 use super::list::newest_first;
 use super::{as_cluster_if_member, owned_snapshot_of};
-use crate::config::{PrunePlan, Retention};
+use crate::config::{PrunePlan, Retention, Wait};
 use crate::db;
 use crate::github::{Report, Table};
 use crate::model::{DbRef, rfc3339, tag_value};
 use crate::naming::tag as key;
 use crate::rds::{Rds, Snapshot};
 
-pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
+pub async fn run(plan: &PrunePlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     out.set("status", if plan.dry_run { "dry-run" } else { "pruned" });
     let mut all = Pruned::default();
     let mut failures = Vec::new();
@@ -36,7 +36,8 @@ pub async fn run(plan: &PrunePlan, rds: &Rds, out: &mut Report) -> anyhow::Resul
             all.failed.extend(pruned.failed);
         }
         if let Some(age) = plan.replaced_older_than {
-            let failed = replaced::prune(rds, &db, age, plan.dry_run, Utc::now(), out).await?;
+            let failed =
+                replaced::prune(rds, &db, age, plan.dry_run, wait, Utc::now(), out).await?;
             if !failed.is_empty() {
                 failures.push(format!(
                     "{} replaced DB(s) of `{}` could not be deleted: {}",
@@ -282,14 +283,15 @@ mod replaced {
     use chrono::{DateTime, Utc};
     use tracing::info;
 
+    use crate::config::Wait;
     use crate::db::{self, Db};
     use crate::github::{Report, Table};
-    use crate::model::{DbRef, Kind, rfc3339, tag_value};
+    use crate::model::{DbRef, rfc3339, tag_value};
     use crate::naming::{self, tag as key};
-    use crate::rds::{Rds, RdsError};
+    use crate::rds::Rds;
     use crate::settings::{DELETION_PROTECTION, Value};
     use crate::swap::Role;
-    use crate::wait;
+    use crate::wait::Operation;
 
     /// When this action replaced `db` as `of`'s DB, if it did: it carries the
     /// swap tags naming it the original DB of a swap of `of`, the replaced
@@ -316,6 +318,7 @@ mod replaced {
         of: &DbRef,
         age: Duration,
         dry_run: bool,
+        wait: Wait,
         now: DateTime<Utc>,
         out: &mut Report,
     ) -> anyhow::Result<Vec<String>> {
@@ -339,7 +342,7 @@ mod replaced {
             } else if dry_run {
                 format!("would be deleted, after final snapshot `{final_snapshot}` (dry run)")
             } else {
-                match remove(rds, &db, &final_snapshot).await {
+                match remove(rds, &db, &final_snapshot, wait).await {
                     Ok(()) => {
                         deleted.push(db.id().to_owned());
                         format!("deleting, after final snapshot `{final_snapshot}`")
@@ -375,7 +378,7 @@ mod replaced {
     /// Deletion protection off (and waited for), then the delete with a
     /// final snapshot; a cluster's instances go first, as DeleteDBCluster
     /// requires.
-    async fn remove(rds: &Rds, db: &Db, final_snapshot: &str) -> anyhow::Result<()> {
+    async fn remove(rds: &Rds, db: &Db, final_snapshot: &str, wait: Wait) -> anyhow::Result<()> {
         let reference = db.reference();
         if db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)) {
             info!(
@@ -383,42 +386,45 @@ mod replaced {
                 db.id()
             );
             db::protect(rds, &reference, false).await?;
-            let what = format!("{reference}");
-            let timeout = Duration::from_secs(30 * 60);
-            match reference.kind {
-                Kind::Instance => {
-                    wait::until_available(&what, wait::Kind::Instance, timeout, || {
-                        rds.instance(&reference.id)
-                    })
-                    .await?;
-                }
-                Kind::Cluster => {
-                    wait::until_available(&what, wait::Kind::Cluster, timeout, || {
-                        rds.cluster(&reference.id)
-                    })
-                    .await?;
-                }
-            }
+            let (operation, timeout) = unprotect_wait(&reference, wait);
+            db::until_available(rds, &reference, operation, timeout).await?;
         }
         info!(
             "deleting `{}` after a final snapshot `{final_snapshot}`",
             db.id()
         );
-        match db {
-            Db::Instance(_) => rds.delete_instance(db.id(), Some(final_snapshot)).await?,
-            Db::Cluster(cluster) => {
-                // The cluster's own list of its instances: they carry the
-                // swap's tags too (see `in_place`), and go first.
-                for member in &cluster.members {
-                    match rds.delete_instance(&member.id, None).await {
-                        Ok(()) | Err(RdsError::InvalidState { .. }) => {}
-                        Err(error) => return Err(error.into()),
-                    }
-                }
-                rds.delete_cluster(db.id(), final_snapshot).await?;
+        // A cluster's instances, by its own list of them, go first: they
+        // carry the swap's tags too (see `in_place`).
+        db::delete(rds, db, final_snapshot).await?;
+        Ok(())
+    }
+
+    /// The wait after turning deletion protection off: that is a modify,
+    /// so on a modify's schedule, and within the step's `wait-timeout`.
+    fn unprotect_wait(db: &DbRef, wait: Wait) -> (Operation, Duration) {
+        (Operation::Modify(db.kind), wait.timeout)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        // Regression: the wait after turning deletion protection off went
+        // on a restore's schedule with a fixed 30 minutes, whatever
+        // `wait-timeout` said.
+        #[test]
+        fn unprotect_wait_is_a_modify_within_wait_timeout_not_a_30_minute_restore() {
+            let wait = Wait {
+                enabled: true,
+                timeout: Duration::from_secs(7 * 60),
+            };
+            for db in [DbRef::instance("old"), DbRef::cluster("old")] {
+                let (operation, timeout) = unprotect_wait(&db, wait);
+                assert_eq!(operation, Operation::Modify(db.kind));
+                assert_ne!(operation, Operation::Restore(db.kind));
+                assert_eq!(timeout, Duration::from_secs(7 * 60));
             }
         }
-        Ok(())
     }
 }
 

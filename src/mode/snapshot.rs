@@ -9,10 +9,10 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use super::prune::{json_ids, prune};
-use super::summary::age;
 use super::{as_cluster_if_member, console_url, owned, same_run, source_db};
 use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::db::{self, Db};
+use crate::github::age;
 use crate::github::{Report, Table, shown};
 use crate::model::{DbRef, Kind, Tag, rfc3339, tag_value};
 use crate::naming::tag as key;

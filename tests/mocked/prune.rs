@@ -1,5 +1,6 @@
-//! Prune, mocked: what it must never delete while a copy is running, and a
-//! prune before a snapshot, which checks the source first.
+//! Prune, mocked: what it must never delete while a copy is running, a
+//! prune before a snapshot, which checks the source first, and the wait
+//! after it turns deletion protection off.
 
 use super::*;
 
@@ -211,4 +212,75 @@ async fn a_copy_refused_for_quota_says_copies_in_flight_may_be_why() {
         "{error}"
     );
     assert!(error.contains("mode: prune"), "{error}");
+}
+
+// Regression: after turning a replaced DB's deletion protection off,
+// `prune` waited on a restore's schedule for a fixed 30 minutes, whatever
+// `wait-timeout` said. It waits as for a modify, within `wait-timeout`.
+#[tokio::test(start_paused = true)]
+async fn prune_waits_for_unprotect_within_wait_timeout_not_a_fixed_30_minutes() {
+    use aws_sdk_rds::operation::modify_db_instance::ModifyDbInstanceOutput;
+
+    let replaced = "prod-replaced-20260101t000000z";
+    let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build();
+    let old = move |status: &str| {
+        DbInstance::builder()
+            .db_instance_identifier(replaced)
+            .db_instance_arn(format!("arn:aws:rds:us-east-1:123456789012:db:{replaced}"))
+            .db_instance_status(status)
+            .deletion_protection(true)
+            .set_tag_list(Some(vec![
+                tag("rds-snapshot-action:managed-by", "rds-snapshot-action"),
+                tag("rds-snapshot-action:swap-of", "prod"),
+                tag("rds-snapshot-action:swap-role", "original"),
+                tag("rds-snapshot-action:swap-replaced", replaced),
+                tag("rds-snapshot-action:replaced-at", "2026-01-01T00:00:00Z"),
+                tag("rds-snapshot-action:replaced-by-run", "7"),
+            ]))
+            .build()
+    };
+    let listed = mock!(Client::describe_db_instances)
+        .match_requests(|req| req.db_instance_identifier().is_none())
+        .then_output(move || {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(instance("prod", "available"))
+                .db_instances(old("available"))
+                .build()
+        });
+    // The modify never ends: only the timeout stops the wait.
+    let looked = mock!(Client::describe_db_instances)
+        .match_requests(move |req| req.db_instance_identifier() == Some(replaced))
+        .then_output(move || {
+            DescribeDbInstancesOutput::builder()
+                .db_instances(old("modifying"))
+                .build()
+        });
+    let modify = mock!(Client::modify_db_instance).then_output(move || {
+        ModifyDbInstanceOutput::builder()
+            .db_instance(old("modifying"))
+            .build()
+    });
+    let started = tokio::time::Instant::now();
+    let (result, _) = execute(
+        &[&listed, &looked, &modify],
+        RawInputs::default()
+            .with("mode", "prune")
+            .with("db-instance-identifier", "prod")
+            .with("replaced-older-than", "1s")
+            .with("wait-timeout", "7m"),
+    )
+    .await;
+    let error = format!("{:#}", result.expect_err("the wait times out"));
+    assert!(error.contains("timed out after 7m"), "{error}");
+    assert!(error.contains(replaced), "{error}");
+    assert_eq!(modify.num_calls(), 1);
+    let waited = started.elapsed();
+    assert!(
+        waited >= std::time::Duration::from_secs(7 * 60)
+            && waited < std::time::Duration::from_secs(8 * 60),
+        "{waited:?}"
+    );
+    // A modify's schedule looks often from its first minute on; a
+    // restore's looks only every minute until its tenth.
+    assert!(looked.num_calls() >= 14, "{}", looked.num_calls());
 }

@@ -6,13 +6,13 @@
 //! nothing is ever deleted.
 
 use std::future::Future;
-use std::time::Duration;
 
 use anyhow::{anyhow, bail};
 use chrono::{DateTime, Utc};
 use tracing::info;
 
 use super::summary;
+use super::timeline::{Phase, table as timeline_table};
 use crate::config::{InPlace, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
@@ -22,16 +22,6 @@ use crate::rds::{Rds, RdsError};
 use crate::settings::{DELETION_PROTECTION, Value};
 use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
 use crate::wait;
-
-/// One step of the swap as it happened, for the timeline.
-#[derive(Debug, Clone)]
-pub(crate) struct Phase {
-    pub label: String,
-    pub start: DateTime<Utc>,
-    pub end: Option<DateTime<Utc>>,
-    /// A step of the way back after a failure.
-    pub undo: bool,
-}
 
 /// The names of one swap.
 struct Names {
@@ -91,10 +81,7 @@ impl Look {
             })
         };
         World {
-            kind: match names.kind {
-                Kind::Instance => wait::Kind::Instance,
-                Kind::Cluster => wait::Kind::Cluster,
-            },
+            kind: names.kind,
             app: seen(&self.app),
             temporary: seen(&self.temporary),
             replaced: seen(&self.replaced),
@@ -166,9 +153,7 @@ async fn preflight(
             rds.region()
         );
     };
-    if let Db::Instance(instance) = app
-        && let Some(cluster) = &instance.cluster_id
-    {
+    if let Some(cluster) = app.as_instance().and_then(|i| i.cluster_id.as_ref()) {
         bail!(
             "input `db-instance-identifier` `{}` is an instance of Aurora DB cluster `{cluster}`; an Aurora rollback swaps the whole cluster: set `db-cluster-identifier: {cluster}`",
             names.app
@@ -205,7 +190,7 @@ async fn preflight(
             );
         }
     }
-    if let Db::Instance(instance) = app {
+    if let Some(instance) = app.as_instance() {
         // USER_RenameInstance: "All read replicas associated with a DB
         // instance remain associated with that instance after it is renamed."
         if !instance.replicas.is_empty() {
@@ -224,7 +209,7 @@ async fn preflight(
             ));
         }
     }
-    if let Db::Cluster(cluster) = app
+    if let Some(cluster) = app.as_cluster()
         && !cluster.replication.is_empty()
     {
         out.warn(format!(
@@ -392,7 +377,7 @@ impl Driver<'_> {
                     );
                 }
                 // A rename, like a modify, takes a minute or two on AWS.
-                let rename = wait::Operation::Modify(wait::Kind::Instance).profile();
+                let rename = wait::Operation::Modify(self.names.kind).profile();
                 let pause = wait::next_look(&waited, rename, floor);
                 info!("waiting for {why}; next look in {}", wait::human(pause));
                 tokio::time::sleep(pause).await;
@@ -490,7 +475,7 @@ impl Driver<'_> {
         // policy that lets `prune` delete only what a swap replaced (by
         // these tags) must match its instances too. Their replaced name is
         // the cluster's, so they are never taken for replaced instances.
-        if let Db::Cluster(cluster) = app
+        if let Some(cluster) = app.as_cluster()
             && let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:")
         {
             for member in &cluster.members {
@@ -541,13 +526,7 @@ impl Driver<'_> {
             app.port().map(|port| port.to_string()).unwrap_or_default(),
         );
         out.set("status", app.status().to_owned());
-        out.set(
-            match kind {
-                Kind::Instance => "replaced-db-instance-identifier",
-                Kind::Cluster => "replaced-db-cluster-identifier",
-            },
-            replaced.id().to_owned(),
-        );
+        out.set(kind.replaced_output(), replaced.id().to_owned());
         self.close();
         let first = self
             .phases
@@ -600,11 +579,6 @@ impl Driver<'_> {
     /// The timeline as a table, whatever the outcome.
     fn timeline(&mut self, out: &mut Report) {
         self.close();
-        out.tables.push(summary::timeline_table(&self.phases));
+        out.tables.push(timeline_table(&self.phases));
     }
-}
-
-/// How long a phase took, for the table.
-pub(crate) fn took(phase: &Phase) -> Option<Duration> {
-    phase.end.and_then(|end| (end - phase.start).to_std().ok())
 }

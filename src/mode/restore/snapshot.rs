@@ -1,46 +1,29 @@
-//! `mode: restore`: a new DB instance or Aurora cluster from a snapshot,
-//! chosen by ID, by deploy version, or as the latest this action made,
-//! built like the snapshot's source. The source is never touched.
+//! The snapshot source (`mode: restore`): a new DB instance or Aurora
+//! cluster from a snapshot, chosen by ID, by deploy version, or as the
+//! latest this action made, built like the snapshot's source. The source is
+//! never touched.
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use tracing::info;
 
-use super::build::{build, create, finish};
-use super::{choose, foreign_target, owned, same_run, summary};
-use crate::config::{RestorePlan, Wait};
+use super::{Adoptable, Adopted, New, Prepared};
+use crate::config::RestorePlan;
 use crate::db::{self, Db};
 use crate::github::{Report, shown};
+use crate::mode::{choose, foreign_target, owned, same_run};
 use crate::model::{DbRef, Kind, rfc3339, tag, tag_value};
 use crate::naming::{self, tag as key};
-use crate::rds::{NewDb, Rds, Snapshot};
+use crate::rds::{Rds, Snapshot};
 use crate::settings::Restore;
 
-pub async fn run(
+/// Looks at the target and picks the snapshot: this run's earlier restore
+/// is adopted from the snapshot it chose, even if `latest` would now pick
+/// another; a new restore gets the snapshot's provenance tags.
+pub(super) async fn prepare(
     plan: &RestorePlan,
-    wait: Wait,
     rds: &Rds,
     out: &mut Report,
-) -> anyhow::Result<()> {
-    if let Some(swap) = &plan.in_place {
-        return super::in_place::run(swap, &plan.target.id, wait, rds, out, || async {
-            let mut report = Report::default();
-            (restore(plan, wait, rds, &mut report).await, report)
-        })
-        .await;
-    }
-    let restored = restore(plan, wait, rds, out).await?;
-    summary::rollback(rds.region(), &restored, out);
-    Ok(())
-}
-
-/// Restores into `plan.target` (or adopts this run's restore there) and
-/// waits for it: a new DB built like its source.
-pub(crate) async fn restore(
-    plan: &RestorePlan,
-    wait: Wait,
-    rds: &Rds,
-    out: &mut Report,
-) -> anyhow::Result<Db> {
+) -> anyhow::Result<Prepared> {
     let target = &plan.target;
     let existing = db::describe(
         rds,
@@ -88,18 +71,13 @@ pub(crate) async fn restore(
             out.set("snapshot-arn", snapshot.arn.clone());
         }
         let source_db = tag_value(existing.tags(), key::SOURCE_DB).unwrap_or_default();
-        let source = source_of(rds, target.kind, source_db).await?;
-        let recorded_vpc = snapshot.as_ref().and_then(|s| s.vpc_id.as_deref());
-        let build = build(
-            rds,
-            target,
-            source,
-            Restore::FromSnapshot,
-            recorded_vpc,
-            out,
-        )
-        .await?;
-        return finish(rds, existing.clone(), &build, wait, out).await;
+        return Ok(Prepared::Adopt(Box::new(Adopted {
+            source: source_of(rds, target.kind, source_db).await?,
+            recorded_vpc: snapshot.and_then(|s| s.vpc_id),
+            existing: existing.clone(),
+            target: target.clone(),
+            restore: Restore::FromSnapshot,
+        })));
     }
 
     let source_db = match &plan.source_db {
@@ -140,51 +118,53 @@ pub(crate) async fn restore(
         target.tags.push(tag(key::DEPLOY_VERSION, version));
     }
     let source = source_of(rds, target.kind, &snapshot.source_db).await?;
-    let build = build(
-        rds,
-        &target,
-        source,
-        Restore::FromSnapshot,
-        snapshot.vpc_id.as_deref(),
-        out,
-    )
-    .await?;
     let engine = snapshot.engine.clone().unwrap_or_default();
-    if target.kind == Kind::Cluster && engine.is_empty() {
-        bail!(
+    // RestoreDBClusterFromSnapshot requires the engine; an instance
+    // restore takes the snapshot's.
+    let refuse = (target.kind == Kind::Cluster && engine.is_empty()).then(|| {
+        format!(
             "DB cluster snapshot `{}` does not say its engine, which RestoreDBClusterFromSnapshot needs; nothing was changed",
             snapshot.id
-        );
-    }
-    info!(
+        )
+    });
+    let announce = format!(
         "restoring snapshot `{}` to new {} `{}`",
         snapshot.id,
         target.kind.noun(),
         target.id
     );
-    let new = NewDb {
-        id: &target.id,
-        settings: &build.carry.call,
-        tags: &build.tags,
-    };
-    let restore = async {
-        match target.kind {
-            Kind::Instance => rds
-                .restore_from_snapshot(&snapshot.id, &new)
-                .await
-                .map(Db::Instance),
-            Kind::Cluster => rds
-                .restore_cluster_from_snapshot(&snapshot.id, &engine, &new)
-                .await
-                .map(Db::Cluster),
-        }
-    };
-    let run_id = target.run_id.as_deref();
-    let ours =
-        |db: &Db| owned(db.tags()) && same_run(db.tags(), run_id) && restored_from(db, &snapshot);
-    create(rds, &build, wait, out, &wanted, ours, restore)
-        .await
-        .with_context(|| format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id))
+    let context = format!("restoring snapshot `{}` to `{}`", snapshot.id, target.id);
+    Ok(Prepared::New(Box::new(New {
+        source,
+        recorded_vpc: snapshot.vpc_id.clone(),
+        call: db::Source::Snapshot {
+            id: snapshot.id.clone(),
+            engine,
+        },
+        wanted,
+        adoptable: Adoptable::Snapshot(Box::new(Ours {
+            run_id: target.run_id.clone(),
+            snapshot,
+        })),
+        refuse,
+        announce,
+        context,
+        target,
+    })))
+}
+
+/// A DB an attempt of this run restored from this very snapshot.
+pub(super) struct Ours {
+    run_id: Option<String>,
+    snapshot: Snapshot,
+}
+
+impl Ours {
+    pub(super) fn admits(&self, db: &Db) -> bool {
+        owned(db.tags())
+            && same_run(db.tags(), self.run_id.as_deref())
+            && restored_from(db, &self.snapshot)
+    }
 }
 
 /// Whether `db` was restored from this very snapshot: the same name, ARN

@@ -4,11 +4,11 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::console_url;
-use super::in_place::{Phase, took};
+use super::timeline::Phase;
 use crate::db::Db;
-use crate::github::{Report, Table, markdown_cell};
-use crate::model::{Kind, rfc3339, tag_value};
+use crate::github::{Report, age, markdown_cell};
+use crate::mode::console_url;
+use crate::model::{rfc3339, tag_value};
 use crate::naming::{self, tag as key};
 
 /// Adds the rollback section for a DB made by `restore` or `pitr`. What was
@@ -73,7 +73,7 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
         (Some(host), Some(port)) => {
             out.push_str(&format!(
                 "- {}: {} port {port}\n",
-                if kind == Kind::Cluster { "Writer endpoint" } else { "Endpoint" },
+                kind.endpoint_label(),
                 text(host)
             ));
         }
@@ -82,7 +82,7 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
             kind.cli()
         )),
     }
-    if let Db::Cluster(cluster) = db {
+    if let Some(cluster) = db.as_cluster() {
         if let Some(reader) = &cluster.reader_endpoint {
             out.push_str(&format!("- Reader endpoint: {}\n", text(reader)));
         }
@@ -109,7 +109,7 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
         ));
     }
     // A cluster is deleted once its instances are gone (DeleteDBCluster).
-    if let Db::Cluster(cluster) = db {
+    if let Some(cluster) = db.as_cluster() {
         for member in &cluster.members {
             commands.push_str(&format!(
                 "aws rds delete-db-instance --region {region} --db-instance-identifier {}\n",
@@ -217,7 +217,7 @@ pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
     out.push_str(&format!(
         "aws rds modify-{cli} --region {region} {flag} {old} --no-deletion-protection --apply-immediately\naws rds wait {cli}-available --region {region} {flag} {old}\n"
     ));
-    if let Db::Cluster(cluster) = swapped.replaced {
+    if let Some(cluster) = swapped.replaced.as_cluster() {
         for member in &cluster.members {
             out.push_str(&format!(
                 "aws rds delete-db-instance --region {region} --db-instance-identifier {}\n",
@@ -274,44 +274,6 @@ fn gantt(app: &str, phases: &[Phase], downtime: Option<(DateTime<Utc>, DateTime<
     out
 }
 
-/// The swap's steps with their times, for the job summary.
-pub(crate) fn timeline_table(phases: &[Phase]) -> Table {
-    Table {
-        title: "In-place rollback: timeline".to_owned(),
-        headers: vec!["step", "started", "ended", "took"],
-        rows: phases
-            .iter()
-            .map(|phase| {
-                vec![
-                    format!("{}{}", if phase.undo { "undo: " } else { "" }, phase.label),
-                    phase
-                        .start
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    phase
-                        .end
-                        .map(|end| end.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-                        .unwrap_or_else(|| "not finished".to_owned()),
-                    took(phase)
-                        .map(|took| format!("{:.1} s", took.as_secs_f64()))
-                        .unwrap_or_default(),
-                ]
-            })
-            .collect(),
-    }
-}
-
-/// A duration as a person reads it: the two largest units.
-pub(crate) fn age(duration: TimeDelta) -> String {
-    let seconds = duration.num_seconds().max(0);
-    let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60);
-    match (days, hours, minutes) {
-        (0, 0, 0) => format!("{seconds} s"),
-        (0, 0, m) => format!("{m} min {} s", seconds % 60),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, h, _) => format!("{d} d {h} h"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,7 +293,7 @@ mod tests {
         instance
             .settings
             .insert(DELETION_PROTECTION, Value::Flag(protected));
-        Db::Instance(instance)
+        instance.into()
     }
 
     fn now() -> DateTime<Utc> {

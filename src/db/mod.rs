@@ -1,12 +1,24 @@
-//! "Instance or cluster": the one small enum the modes work with, so that a
-//! mode is written once for an RDS DB instance and an Aurora DB cluster.
+//! "Instance or cluster": the one layer that knows which, so that a mode is
+//! written once for an RDS DB instance and an Aurora DB cluster.
 //!
 //! RDS has two sets of calls (`DescribeDBInstances` and
 //! `DescribeDBClusters`, `CreateDBSnapshot` and `CreateDBClusterSnapshot`,
 //! ...) with the same meaning. [`Kind`] says which set a DB belongs to, and
-//! the functions here pick the call; the modes never branch on it except
-//! where the two really differ (a restored cluster needs its instances
-//! created).
+//! the functions here pick the call; the modes branch on it only where the
+//! two really differ (Backtrack, a restored cluster's instances, an
+//! instance that is a cluster's member).
+//!
+//! - this file: [`Db`], describing, snapshots of a DB, modify, rename, protect;
+//! - [`lifecycle`]: restore, wait until available after an operation, the
+//!   restorable window, delete;
+//! - [`state`]: what a status means to a wait (the failure states);
+//! - [`facts`]: what differs by kind (output names, snapshottable states).
+
+mod facts;
+pub mod lifecycle;
+pub mod state;
+
+pub use lifecycle::{Source, delete, restore, until_available, window, with_vpc};
 
 use chrono::{DateTime, Utc};
 
@@ -105,11 +117,49 @@ impl Db {
         }
     }
 
+    /// The cluster, where it is one: for what only a cluster has (its
+    /// instances, its reader endpoint).
+    pub fn as_cluster(&self) -> Option<&Cluster> {
+        match self {
+            Db::Cluster(cluster) => Some(cluster),
+            Db::Instance(_) => None,
+        }
+    }
+
+    /// The instance, where it is one (its read replicas, the cluster it is
+    /// a member of).
+    pub fn as_instance(&self) -> Option<&Instance> {
+        match self {
+            Db::Instance(instance) => Some(instance),
+            Db::Cluster(_) => None,
+        }
+    }
+
+    /// The cluster, owned, where it is one.
+    pub fn into_cluster(self) -> Option<Cluster> {
+        match self {
+            Db::Cluster(cluster) => Some(cluster),
+            Db::Instance(_) => None,
+        }
+    }
+
     pub fn reference(&self) -> DbRef {
         DbRef {
             kind: self.kind(),
             id: self.id().to_owned(),
         }
+    }
+}
+
+impl From<Instance> for Db {
+    fn from(instance: Instance) -> Db {
+        Db::Instance(instance)
+    }
+}
+
+impl From<Cluster> for Db {
+    fn from(cluster: Cluster) -> Db {
+        Db::Cluster(cluster)
     }
 }
 

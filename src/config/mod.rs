@@ -1,0 +1,355 @@
+//! The typed, validated plan for one step, built from the raw inputs before
+//! any AWS call. Every mistake a user can make in `with:` is caught here, so
+//! a bad input never reaches a mutating call.
+//!
+//! [`plan`] reads what every mode shares (`mode`, `wait`, `wait-timeout`,
+//! `aws-region`, `run-id`) and hands the rest to the mode's builder, which
+//! sits beside its plan type: `snapshot`, `restore` (restore and pitr, and
+//! the new DB they make), `prune`, `copy`, `backtrack`, `wait` and `delete`.
+//! `choice` is which snapshot a restore or copy uses; `parse` holds the
+//! parsers they share. Which modes read which input is declared once, in
+//! [`crate::inputs::INPUTS`].
+
+mod backtrack;
+mod choice;
+mod copy;
+mod delete;
+mod parse;
+mod prune;
+mod restore;
+mod snapshot;
+mod wait;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::github::RunContext;
+use crate::inputs::RawInputs;
+use crate::model::{DbRef, Tag, tag};
+use crate::naming;
+
+pub use self::backtrack::{BacktrackPlan, BacktrackTo};
+pub use self::choice::SnapshotChoice;
+pub use self::copy::CopyPlan;
+pub use self::parse::duration;
+pub use self::prune::{PrunePlan, Retention};
+pub use self::restore::{InPlace, PitrPlan, RestorePlan, Target};
+pub use self::snapshot::SnapshotPlan;
+pub use self::wait::WaitPlan;
+pub use crate::model::Mode;
+
+use self::backtrack::backtrack_plan;
+use self::copy::copy_plan;
+use self::delete::delete_action;
+use self::parse::{boolean, is_region, sources};
+use self::prune::prune_plan;
+use self::restore::{pitr_plan, restore_plan};
+use self::snapshot::snapshot_plans;
+use self::wait::wait_plan;
+
+/// A bad input: which one, what it was, and what to do instead. Its text is
+/// the whole `::error::` message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("input `{input}` {problem}")]
+pub struct InputError {
+    pub input: &'static str,
+    pub problem: String,
+}
+
+fn bad(input: &'static str, problem: impl Into<String>) -> InputError {
+    InputError {
+        input,
+        problem: problem.into(),
+    }
+}
+
+/// The validated plan for one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub action: Action,
+    pub wait: Wait,
+    /// `None`: the SDK's default chain (`AWS_REGION`, `AWS_DEFAULT_REGION`,
+    /// the profile).
+    pub region: Option<String>,
+    /// Inputs that were given but that this mode does not read.
+    pub unused: Vec<&'static str>,
+    /// Inputs this mode reads that have no effect on what it acts on (an
+    /// option group for an Aurora cluster, say), and why.
+    pub ignored: Vec<String>,
+}
+
+impl Plan {
+    pub fn mode(&self) -> Mode {
+        match self.action {
+            Action::Snapshot(_) => Mode::Snapshot,
+            Action::Restore(_) => Mode::Restore,
+            Action::Pitr(_) => Mode::Pitr,
+            Action::List { .. } => Mode::List,
+            Action::Prune(_) => Mode::Prune,
+            Action::Delete { .. } => Mode::Delete,
+            Action::Copy(_) => Mode::Copy,
+            Action::Backtrack(_) => Mode::Backtrack,
+            Action::Wait(_) => Mode::Wait,
+        }
+    }
+}
+
+/// What the step does, with what that mode needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// One snapshot per DB named, taken together.
+    Snapshot(Vec<SnapshotPlan>),
+    Restore(RestorePlan),
+    Pitr(PitrPlan),
+    List {
+        dbs: Vec<DbRef>,
+    },
+    Prune(PrunePlan),
+    /// `db`, when given, must be the snapshot's source. `rerun`: a later
+    /// attempt of the run (`GITHUB_RUN_ATTEMPT` > 1), which may find the
+    /// snapshot already deleted by an earlier one.
+    Delete {
+        snapshot_id: String,
+        db: Option<DbRef>,
+        rerun: bool,
+    },
+    Copy(CopyPlan),
+    Backtrack(BacktrackPlan),
+    Wait(WaitPlan),
+}
+
+/// How long to wait for the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    pub enabled: bool,
+    pub timeout: Duration,
+}
+
+/// Builds the plan from raw inputs. `now` is the step's start, used for
+/// time-stamped IDs and to refuse a restore time in the future.
+pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Plan, InputError> {
+    let mode = match raw.get("mode") {
+        None => {
+            return Err(bad(
+                "mode",
+                format!("is required; set it to one of {}", mode_list()),
+            ));
+        }
+        Some(value) => Mode::parse(value).ok_or_else(|| {
+            bad(
+                "mode",
+                format!("must be one of {}; got `{value}`", mode_list()),
+            )
+        })?,
+    };
+    let wait = Wait {
+        enabled: boolean(raw, "wait")?.unwrap_or(true),
+        timeout: match raw.get("wait-timeout") {
+            Some(value) => duration(value).map_err(|problem| {
+                bad(
+                    "wait-timeout",
+                    format!("{problem}; got `{value}`, for example `30m` or `2h`"),
+                )
+            })?,
+            None => default_timeout(mode),
+        },
+    };
+    let region = raw.get("aws-region").map(str::to_owned);
+    if let Some(region) = &region
+        && !is_region(region)
+    {
+        return Err(bad(
+            "aws-region",
+            format!("must be an AWS region such as `us-east-1`; got `{region}`"),
+        ));
+    }
+    let run_id = raw
+        .get("run-id")
+        .or(ctx
+            .github_run_id
+            .as_deref()
+            .filter(|id| !id.trim().is_empty()))
+        .map(|id| id.trim().to_owned());
+    if let Some(id) = &run_id
+        && naming::sanitise(id).is_empty()
+    {
+        return Err(bad(
+            "run-id",
+            format!("must contain letters or digits; got `{id}`"),
+        ));
+    }
+    // A long run ID is capped with a hash: the same on every attempt, and
+    // short enough for the run-id tag and the snapshot ID.
+    let run_id = run_id.map(|id| naming::run_label(&id));
+    let mut ignored = Vec::new();
+    let action = match mode {
+        Mode::Snapshot => Action::Snapshot(snapshot_plans(raw, ctx, run_id, now)?),
+        Mode::Restore => Action::Restore(restore_plan(raw, ctx, run_id, &mut ignored)?),
+        Mode::Pitr => Action::Pitr(pitr_plan(raw, ctx, run_id, now, &mut ignored)?),
+        Mode::List => Action::List {
+            dbs: sources(raw, "the DB instance whose snapshots to list")?,
+        },
+        Mode::Prune => Action::Prune(prune_plan(raw)?),
+        Mode::Delete => delete_action(raw, ctx)?,
+        Mode::Copy => Action::Copy(copy_plan(raw)?),
+        Mode::Backtrack => Action::Backtrack(backtrack_plan(raw, now)?),
+        Mode::Wait => Action::Wait(wait_plan(raw, run_id)?),
+    };
+    let in_place = match &action {
+        Action::Restore(plan) => plan.in_place.is_some(),
+        Action::Pitr(plan) => plan.in_place.is_some(),
+        _ => false,
+    };
+    if in_place && !wait.enabled {
+        return Err(bad(
+            "wait",
+            "must be `true` with `in-place: true`: the swap renames the DBs only once the restored one is available, and it cannot be left half done; remove `wait: false`",
+        ));
+    }
+    let unused = raw.unused(mode);
+    Ok(Plan {
+        action,
+        wait,
+        region,
+        unused,
+        ignored,
+    })
+}
+
+fn mode_list() -> String {
+    Mode::ALL.map(Mode::name).join(", ")
+}
+
+/// How long a step waits when `wait-timeout` is not given.
+fn default_timeout(mode: Mode) -> Duration {
+    match mode {
+        Mode::Restore | Mode::Pitr => Duration::from_secs(120 * 60),
+        Mode::Copy => Duration::from_secs(180 * 60),
+        _ => Duration::from_secs(60 * 60),
+    }
+}
+
+/// This action's own tags for what it creates from `db`.
+fn own_tags(db: Option<&str>, ctx: &RunContext, run_id: Option<&str>) -> Vec<Tag> {
+    let mut tags = vec![tag(naming::tag::MANAGED_BY, naming::tag::MANAGED_BY_VALUE)];
+    let context = [
+        (naming::tag::SOURCE_DB, db),
+        (naming::tag::REPOSITORY, ctx.github_repository.as_deref()),
+        (naming::tag::COMMIT, ctx.github_sha.as_deref()),
+        (naming::tag::RUN_ID, run_id),
+    ];
+    for (key, value) in context {
+        if let Some(value) = value.map(str::trim).filter(|value| !value.is_empty())
+            && naming::check_tag_value(value).is_ok()
+        {
+            tags.push(tag(key, value));
+        }
+    }
+    tags
+}
+
+/// What the builders' tests share: a step's start, a GitHub run, and plans
+/// built from inputs.
+#[cfg(test)]
+mod testing {
+    use chrono::{DateTime, Utc};
+
+    use super::{InputError, Plan, plan};
+    use crate::github::RunContext;
+    use crate::inputs::RawInputs;
+
+    pub(super) fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-22T12:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    pub(super) fn ctx() -> RunContext {
+        RunContext {
+            github_actions: Some("true".into()),
+            github_run_id: Some("777".into()),
+            github_repository: Some("acme/shop".into()),
+            github_sha: Some("abc123".into()),
+            ..RunContext::default()
+        }
+    }
+
+    pub(super) fn err(raw: RawInputs) -> InputError {
+        plan(&raw, &ctx(), now()).unwrap_err()
+    }
+
+    pub(super) fn snapshot() -> RawInputs {
+        RawInputs::default()
+            .with("mode", "snapshot")
+            .with("db-instance-identifier", "prod")
+    }
+
+    pub(super) fn plan_of(raw: RawInputs) -> Plan {
+        plan(&raw, &ctx(), now()).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{ctx, err, now, plan_of, snapshot};
+    use super::*;
+
+    #[test]
+    fn unknown_mode_lists_the_valid_ones() {
+        let error = err(RawInputs::default().with("mode", "snapshop"));
+        assert_eq!(
+            error.to_string(),
+            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack, wait; got `snapshop`"
+        );
+    }
+
+    #[test]
+    fn booleans_are_strict() {
+        let error = err(snapshot().with("wait", "yes"));
+        assert_eq!(error.input, "wait");
+        assert!(error.to_string().contains("`true` or `false`; got `yes`"));
+    }
+
+    #[test]
+    fn automated_snapshots_are_restorable_and_copyable_never_deletable() {
+        let restore = plan_of(
+            RawInputs::default()
+                .with("mode", "restore")
+                .with("snapshot-identifier", "rds:prod-db-2026-11-23-08-50")
+                .with("target-db-instance-identifier", "prod-rb"),
+        );
+        let Action::Restore(restore) = restore.action else {
+            panic!()
+        };
+        assert_eq!(
+            restore.choice,
+            SnapshotChoice::Id("rds:prod-db-2026-11-23-08-50".into())
+        );
+        let copy = plan_of(
+            RawInputs::default()
+                .with("mode", "copy")
+                .with("snapshot-identifier", "rds:prod-db-2026-11-23-08-50")
+                .with("target-region", "us-west-2"),
+        );
+        assert!(matches!(copy.action, Action::Copy(_)));
+        let error = err(RawInputs::default()
+            .with("mode", "delete")
+            .with("snapshot-identifier", "rds:prod-db-2026-11-23-08-50"));
+        assert_eq!(error.input, "snapshot-identifier");
+        assert!(error.problem.contains("automated"), "{error}");
+        let error = err(snapshot().with("snapshot-identifier", "rds:prod-x"));
+        assert_eq!(error.input, "snapshot-identifier");
+    }
+
+    #[test]
+    fn unused_inputs_are_reported() {
+        let plan = plan(
+            &snapshot().with("db-instance-class", "db.t3.micro"),
+            &ctx(),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(plan.unused, vec!["db-instance-class"]);
+    }
+}

@@ -1,0 +1,266 @@
+//! A new DB built like the one it replaces, for instances and Aurora
+//! clusters alike: its settings planned from the source and the inputs,
+//! and checked before any mutating call ([`build`]); a cluster's instances
+//! planned like the source's ([`members`]).
+
+use anyhow::bail;
+
+use crate::config::Target;
+use crate::db::Db;
+use crate::github::Report;
+use crate::model::{Kind, Tag};
+use crate::naming;
+use crate::rds::{Cluster, Instance, Rds};
+use crate::settings::{self, Carry, How, Restore, Value};
+
+/// A new DB built like its source: where its settings come from, the
+/// instances a cluster gets, and every tag.
+pub(crate) struct Build {
+    pub kind: Kind,
+    /// The new DB's identifier.
+    pub id: String,
+    /// The source DB, if it still exists.
+    pub source: Option<Db>,
+    pub carry: Carry,
+    /// A cluster's DB instances, the writer first; empty for an instance.
+    pub members: Vec<MemberBuild>,
+    pub tags: Vec<Tag>,
+}
+
+/// One DB instance of a new cluster.
+pub(crate) struct MemberBuild {
+    pub id: String,
+    /// The source instance it mirrors: the source's writer for the new
+    /// writer, a reader for each reader.
+    pub source: Option<Instance>,
+    pub carry: Carry,
+}
+
+/// Plans a new DB's settings from its source and the inputs, and checks,
+/// before any mutating call, that RDS can meet them: the carried groups
+/// still exist, and the new DB lands in the source's VPC. `recorded_vpc` is
+/// the VPC a snapshot records, for a source that is gone.
+pub(crate) async fn build(
+    rds: &Rds,
+    target: &Target,
+    source: Option<Db>,
+    restore: Restore,
+    recorded_vpc: Option<&str>,
+    out: &mut Report,
+) -> anyhow::Result<Build> {
+    let fields = settings::fields(target.kind);
+    let carry = settings::plan(
+        fields,
+        source.as_ref().map(Db::settings),
+        &target.inputs,
+        target.carry,
+        restore,
+    );
+    let how = |name: &str| match carry.how.get(name) {
+        Some(How::Input(input)) => format!("input `{input}` names"),
+        _ => "the source's".to_owned(),
+    };
+    let text = |name| match carry.call.get(name) {
+        Some(Value::Text(value)) => Some(value.as_str()),
+        _ => None,
+    };
+    if let Some(group) = text(settings::DB_PARAMETER_GROUP)
+        && !rds.parameter_group_exists(group).await?
+    {
+        bail!(
+            "{} DB parameter group `{group}`, which does not exist in {}; nothing was changed. Set input `db-parameter-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
+            how(settings::DB_PARAMETER_GROUP),
+            rds.region()
+        );
+    }
+    // The engines' `default.*` groups are AWS's own and always there.
+    if let Some(group) = text(settings::DB_CLUSTER_PARAMETER_GROUP)
+        && !group.starts_with("default.")
+        && !rds.cluster_parameter_group_exists(group).await?
+    {
+        bail!(
+            "{} DB cluster parameter group `{group}`, which does not exist in {}; nothing was changed. Set input `db-cluster-parameter-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
+            how(settings::DB_CLUSTER_PARAMETER_GROUP),
+            rds.region()
+        );
+    }
+    if let Some(group) = text(settings::OPTION_GROUP)
+        && !group.starts_with("default:")
+        && !rds.option_group_exists(group).await?
+    {
+        bail!(
+            "{} option group `{group}`, which does not exist in {}; nothing was changed. Set input `option-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
+            how(settings::OPTION_GROUP),
+            rds.region()
+        );
+    }
+    // Without a subnet group the new DB goes to the `default` one
+    // (USER_RestoreFromSnapshot, "Security group considerations"; the same
+    // for a cluster restore, API_RestoreDBClusterFromSnapshot).
+    let group = text(settings::DB_SUBNET_GROUP);
+    let landing = rds.subnet_group_vpc(group.unwrap_or("default")).await?;
+    if let Some(group) = group
+        && landing.is_none()
+    {
+        bail!(
+            "{} DB subnet group `{group}`, which does not exist in {}; nothing was changed. Set input `db-subnet-group-name` to an existing group in the source's VPC",
+            how(settings::DB_SUBNET_GROUP),
+            rds.region()
+        );
+    }
+    let home = source.as_ref().and_then(Db::vpc_id).or(recorded_vpc);
+    if let (Some(home), Some(landing)) = (home, landing.as_deref())
+        && home != landing
+    {
+        bail!(
+            "the new {} would land in VPC `{landing}` (DB subnet group `{}`), but its source is in VPC `{home}`, where the application reaches it; nothing was changed. Set input `db-subnet-group-name` to a DB subnet group in `{home}`",
+            target.kind.noun(),
+            group.unwrap_or("default")
+        );
+    }
+    let is_cluster = target.kind == Kind::Cluster;
+    if source.is_none() && target.carry {
+        let not_carried: Vec<&str> = fields
+            .iter()
+            .chain(if is_cluster {
+                settings::MEMBER_FIELDS
+            } else {
+                &[]
+            })
+            .filter(|field| !target.inputs.contains_key(field.name))
+            .filter_map(|field| field.input)
+            .collect();
+        out.warn(format!(
+            "the source {} no longer exists, so its settings cannot be carried over: the new one gets RDS's defaults (the default DB subnet group and security group{}, the engine's default parameter groups, no monitoring or Performance Insights). Set {} to match production{}",
+            target.kind.noun(),
+            recorded_vpc.map(|vpc| format!("; the snapshot was taken in VPC `{vpc}`")).unwrap_or_default(),
+            not_carried.iter().map(|input| format!("`{input}`")).collect::<Vec<_>>().join(", "),
+            if not_carried.contains(&"vpc-security-group-ids") {
+                "; no security group is guessed"
+            } else {
+                ""
+            }
+        ));
+    }
+    let mut tags = target.tags.clone();
+    if target.carry
+        && let Some(source) = &source
+    {
+        // The source's own tags, but not this action's bookkeeping on it
+        // (a rollback of a rollback is a new restore, not the old one).
+        let theirs: Vec<Tag> = source
+            .tags()
+            .iter()
+            .filter(|tag| !tag.key.starts_with(naming::tag::PREFIX))
+            .cloned()
+            .collect();
+        let (merged, left_out) = settings::merge_tags(&tags, &theirs);
+        if !left_out.is_empty() {
+            out.warn(format!(
+                "RDS allows {} tags on a {}, so these tags of `{}` were not copied: {}",
+                settings::MAX_TAGS,
+                target.kind.noun(),
+                source.id(),
+                left_out.join(", ")
+            ));
+        }
+        tags = merged;
+    }
+    // A cluster restore makes no instances; the build plans them.
+    let members = if is_cluster {
+        members(rds, target, source.as_ref().and_then(Db::as_cluster)).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Build {
+        kind: target.kind,
+        id: target.id.clone(),
+        source,
+        carry,
+        members,
+        tags,
+    })
+}
+
+/// Plans a new cluster's instances: a writer like the source's writer, and
+/// readers like its readers (`reader-count` of them, else as many as the
+/// source has; beyond the source's, the last one is mirrored again).
+async fn members(
+    rds: &Rds,
+    target: &Target,
+    source: Option<&Cluster>,
+) -> anyhow::Result<Vec<MemberBuild>> {
+    let instances = match source {
+        Some(cluster) => rds.cluster_instances(&cluster.id).await?,
+        None => Vec::new(),
+    };
+    let described = |id: &str| instances.iter().find(|instance| instance.id == id).cloned();
+    let writer = source.and_then(Cluster::writer).and_then(&described);
+    let readers: Vec<Instance> = source
+        .map(|cluster| {
+            cluster
+                .members
+                .iter()
+                .filter(|member| !member.writer)
+                .filter_map(|member| described(&member.id))
+                .collect()
+        })
+        .unwrap_or_default();
+    let count = 1 + target.readers.map_or(readers.len(), |n| n as usize);
+    let mut planned = Vec::with_capacity(count);
+    for n in 0..count {
+        let mirror = if n == 0 {
+            writer.clone()
+        } else {
+            readers
+                .get(n - 1)
+                .or(readers.last())
+                .or(writer.as_ref())
+                .cloned()
+        };
+        let mut carry = settings::plan(
+            settings::MEMBER_FIELDS,
+            mirror.as_ref().map(|instance| &instance.settings),
+            &target.inputs,
+            target.carry,
+            Restore::FromSnapshot,
+        );
+        // CreateDBInstance requires a class, which RDS has no default for:
+        // with `carry-settings: false` the mirrored instance's is used, as
+        // an instance restore keeps its snapshot's.
+        if !carry.call.contains_key(settings::DB_INSTANCE_CLASS) {
+            match mirror
+                .as_ref()
+                .and_then(|instance| instance.settings.get(settings::DB_INSTANCE_CLASS))
+            {
+                Some(class) => {
+                    carry
+                        .call
+                        .insert(settings::DB_INSTANCE_CLASS, class.clone());
+                    carry
+                        .how
+                        .insert(settings::DB_INSTANCE_CLASS, How::RestoreCall);
+                }
+                None => bail!(
+                    "the new cluster `{}` needs DB instances to serve, and there is no source instance to take their class from; nothing was changed. Set input `db-instance-class` (for example `db.r6g.large`, or `db.serverless` for Aurora Serverless v2)",
+                    target.id
+                ),
+            }
+        }
+        if let Some(Value::Text(group)) = carry.call.get(settings::DB_PARAMETER_GROUP)
+            && !group.starts_with("default.")
+            && !rds.parameter_group_exists(group).await?
+        {
+            bail!(
+                "the new cluster's instance would get DB parameter group `{group}`, which does not exist in {}; nothing was changed. Set input `db-parameter-group-name` to an existing group",
+                rds.region()
+            );
+        }
+        planned.push(MemberBuild {
+            id: naming::member_id(&target.id, n + 1),
+            source: mirror,
+            carry,
+        });
+    }
+    Ok(planned)
+}

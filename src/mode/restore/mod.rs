@@ -1,0 +1,279 @@
+//! `mode: restore` and `mode: pitr`: one pipeline with two sources of data,
+//! a snapshot ([`snapshot`]) and the source's backups at a point in time
+//! ([`point_in_time`], which for Aurora may also make a copy-on-write
+//! clone). The flow is the same for both:
+//!
+//! 1. in place or not: `in-place: true` runs the rest into a temporary name
+//!    and then swaps names ([`in_place`], deciding with [`crate::swap`]);
+//! 2. the source looks at the target: this run's earlier attempt is adopted
+//!    (finished, not made again), another DB there is refused;
+//! 3. the source picks its data (the snapshot, the time in the window) and
+//!    tags the new DB with where it came from;
+//! 4. [`build`]: its settings planned from the source DB and checked before
+//!    any mutating call; the restore call, or adopting a concurrent
+//!    attempt's DB ([`build::create`]);
+//! 5. [`finish`]: wait, reconcile, a cluster's instances, outputs, drift;
+//! 6. [`summary`]: what was restored and the next steps.
+
+mod build;
+mod finish;
+mod in_place;
+mod point_in_time;
+mod snapshot;
+mod summary;
+mod timeline;
+
+use anyhow::Context as _;
+use tracing::info;
+
+use crate::config::{InPlace, PitrPlan, RestorePlan, Target, Wait};
+use crate::db::{self, Db};
+use crate::github::Report;
+use crate::mode::{console_url, foreign_target};
+use crate::model::{DbRef, Kind};
+use crate::rds::{NewDb, Rds, RdsError};
+use crate::settings::Restore;
+
+use build::{Build, build};
+use finish::finish;
+
+/// What the step restores from.
+#[derive(Debug, Clone, Copy)]
+pub enum Request<'a> {
+    /// `mode: restore`: a snapshot.
+    Snapshot(&'a RestorePlan),
+    /// `mode: pitr`: a point in time, or a clone.
+    PointInTime(&'a PitrPlan),
+}
+
+impl Request<'_> {
+    fn target(&self) -> &Target {
+        match self {
+            Request::Snapshot(plan) => &plan.target,
+            Request::PointInTime(plan) => &plan.target,
+        }
+    }
+
+    fn in_place(&self) -> Option<&InPlace> {
+        match self {
+            Request::Snapshot(plan) => plan.in_place.as_ref(),
+            Request::PointInTime(plan) => plan.in_place.as_ref(),
+        }
+    }
+}
+
+/// Runs `mode: restore` or `mode: pitr`.
+pub async fn run(
+    request: Request<'_>,
+    wait: Wait,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<()> {
+    if let Some(swap) = request.in_place() {
+        return in_place::run(swap, &request.target().id, wait, rds, out, || async {
+            let mut report = Report::default();
+            (restore(request, wait, rds, &mut report).await, report)
+        })
+        .await;
+    }
+    let restored = restore(request, wait, rds, out).await?;
+    summary::rollback(rds.region(), &restored, out);
+    Ok(())
+}
+
+/// What a source found at the target and chose, for the rest of the flow.
+enum Prepared {
+    /// This run's earlier attempt made the target: finish it.
+    Adopt(Box<Adopted>),
+    /// A new DB to restore.
+    New(Box<New>),
+}
+
+/// This run's earlier restore, to finish like a new one.
+struct Adopted {
+    existing: Db,
+    target: Target,
+    source: Option<Db>,
+    restore: Restore,
+    /// The VPC a snapshot records, for a source that is gone.
+    recorded_vpc: Option<String>,
+}
+
+/// A restore to start: the target with its provenance tags, the source DB
+/// to build it like, and the call.
+struct New {
+    target: Target,
+    source: Option<Db>,
+    recorded_vpc: Option<String>,
+    call: db::Source,
+    /// What the target was meant to be, for the error when another DB
+    /// holds its name.
+    wanted: String,
+    /// Which DB an attempt running at the same time may have made instead.
+    adoptable: Adoptable,
+    /// A refusal that is only said once the build is checked.
+    refuse: Option<String>,
+    /// The log line as the restore starts, and the error's context.
+    announce: String,
+    context: String,
+}
+
+/// Which existing DB at the target is this run's own restore.
+enum Adoptable {
+    Snapshot(Box<snapshot::Ours>),
+    PointInTime(point_in_time::Ours),
+}
+
+impl Adoptable {
+    fn admits(&self, db: &Db) -> bool {
+        match self {
+            Adoptable::Snapshot(ours) => ours.admits(db),
+            Adoptable::PointInTime(ours) => ours.admits(db),
+        }
+    }
+}
+
+/// How a restore call carries settings, by where its data comes from.
+fn carried(call: &db::Source) -> Restore {
+    match call {
+        db::Source::Snapshot { .. } => Restore::FromSnapshot,
+        db::Source::PointInTime { .. } => Restore::ToPointInTime,
+    }
+}
+
+/// Restores into the target (or adopts this run's restore there) and waits
+/// for it: a new DB built like its source.
+async fn restore(
+    request: Request<'_>,
+    wait: Wait,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Db> {
+    let prepared = match request {
+        Request::Snapshot(plan) => snapshot::prepare(plan, rds, out).await?,
+        Request::PointInTime(plan) => point_in_time::prepare(plan, rds, out).await?,
+    };
+    let new = match prepared {
+        Prepared::Adopt(adopted) => {
+            let Adopted {
+                existing,
+                target,
+                source,
+                restore,
+                recorded_vpc,
+            } = *adopted;
+            let build = build(rds, &target, source, restore, recorded_vpc.as_deref(), out).await?;
+            return finish(rds, existing, &build, wait, out).await;
+        }
+        Prepared::New(new) => new,
+    };
+    let build = build(
+        rds,
+        &new.target,
+        new.source,
+        carried(&new.call),
+        new.recorded_vpc.as_deref(),
+        out,
+    )
+    .await?;
+    if let Some(refusal) = new.refuse {
+        anyhow::bail!(refusal);
+    }
+    info!("{}", new.announce);
+    let call = NewDb {
+        id: &new.target.id,
+        settings: &build.carry.call,
+        tags: &build.tags,
+    };
+    let started = db::restore(rds, new.target.kind, &new.call, &call);
+    let adoptable = |db: &Db| new.adoptable.admits(db);
+    create(rds, &build, wait, out, &new.wanted, adoptable, started)
+        .await
+        .with_context(|| new.context.clone())
+}
+
+/// The source of a restore into a new DB of `target` kind. A DB instance
+/// that is an Aurora cluster member stands for its cluster when the target
+/// is a cluster; otherwise the kinds must match, and the error names the
+/// inputs to use.
+async fn for_target(
+    rds: &Rds,
+    source: &DbRef,
+    target: Kind,
+    out: &mut Report,
+) -> anyhow::Result<DbRef> {
+    if source.kind == target {
+        if source.kind == Kind::Instance
+            && let Some(instance) = rds.instance(&source.id).await?
+            && let Some(cluster) = instance.cluster_id
+        {
+            anyhow::bail!(
+                "input `db-instance-identifier` `{}` is an instance of Aurora DB cluster `{cluster}`, and Aurora restores by cluster; set `db-cluster-identifier: {cluster}` and name the new cluster with `target-db-cluster-identifier` (its instances are created for you)",
+                source.id
+            );
+        }
+        return Ok(source.clone());
+    }
+    let resolved = super::as_cluster_if_member(rds, source, out).await?;
+    if resolved.kind != target && rds.instance(&source.id).await?.is_none() {
+        anyhow::bail!(
+            "{source} does not exist in region {}; check input `{}` (for an Aurora cluster, set `db-cluster-identifier`)",
+            rds.region(),
+            source.kind.input()
+        );
+    }
+    if resolved.kind != target {
+        anyhow::bail!(
+            "input `{}` `{}` names an RDS DB instance, not an Aurora cluster member, and a DB instance restores to a new DB instance; set `target-db-instance-identifier` instead of `target-db-cluster-identifier`",
+            source.kind.input(),
+            source.id
+        );
+    }
+    Ok(resolved)
+}
+
+/// Creates the target DB with `create`, or, where an attempt running at the
+/// same time created it first, adopts it if `adoptable` says so. Then
+/// finishes it like any new DB.
+async fn create<F>(
+    rds: &Rds,
+    build: &Build,
+    wait: Wait,
+    out: &mut Report,
+    wanted: &str,
+    adoptable: impl Fn(&Db) -> bool,
+    create: F,
+) -> anyhow::Result<Db>
+where
+    F: Future<Output = Result<Db, RdsError>>,
+{
+    let created = match create.await {
+        Ok(created) => created,
+        Err(RdsError::AlreadyExists { .. }) => {
+            let target = DbRef {
+                kind: build.kind,
+                id: build.id.clone(),
+            };
+            let existing = db::describe(rds, &target).await?.ok_or_else(|| {
+                anyhow::anyhow!("{target} was reported to exist, but is not found")
+            })?;
+            if !adoptable(&existing) {
+                return Err(foreign_target(&existing, wanted));
+            }
+            info!(
+                "{} `{}` was created by another attempt of this step; adopting it",
+                build.kind.noun(),
+                existing.id()
+            );
+            existing
+        }
+        Err(error) => return Err(error.into()),
+    };
+    info!(
+        "restoring {} `{}`; console: {}",
+        build.kind.noun(),
+        created.id(),
+        console_url(rds.region(), build.kind.console().0, created.id())
+    );
+    finish(rds, created, build, wait, out).await
+}

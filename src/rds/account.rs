@@ -1,0 +1,95 @@
+//! What a DB is built from and tagged with, around the DB itself: DB
+//! parameter, option and subnet groups, KMS keys, tags, and Blue/Green
+//! deployments.
+
+use super::convert::{blue_green, sdk_tags};
+use super::error::{ForOp, found};
+use super::{BlueGreen, Rds, RdsError};
+use crate::model::Tag;
+
+impl Rds {
+    /// Whether a DB parameter group exists.
+    pub async fn parameter_group_exists(&self, name: &str) -> Result<bool, RdsError> {
+        let result = self
+            .client
+            .describe_db_parameter_groups()
+            .db_parameter_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeDBParameterGroups");
+        Ok(found(result)?.is_some())
+    }
+
+    /// Whether an option group exists.
+    pub async fn option_group_exists(&self, name: &str) -> Result<bool, RdsError> {
+        let result = self
+            .client
+            .describe_option_groups()
+            .option_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeOptionGroups");
+        Ok(found(result)?.is_some_and(|output| !output.option_groups_list().is_empty()))
+    }
+
+    /// The VPC of a DB subnet group; `None` if there is no such group.
+    pub async fn subnet_group_vpc(&self, name: &str) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_subnet_groups()
+            .db_subnet_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeDBSubnetGroups");
+        Ok(found(result)?.and_then(|output| {
+            output
+                .db_subnet_groups()
+                .first()
+                .and_then(|group| group.vpc_id().map(str::to_owned))
+        }))
+    }
+
+    /// Whether a KMS key is AWS-managed (such as the default `aws/rds` key),
+    /// which AWS does not let anyone share. `None` without a KMS client.
+    pub async fn is_aws_managed_key(&self, key_id: &str) -> Result<Option<bool>, RdsError> {
+        let Some(kms) = &self.kms else {
+            return Ok(None);
+        };
+        let output = kms
+            .describe_key()
+            .key_id(key_id)
+            .send()
+            .await
+            .for_op("DescribeKey")?;
+        Ok(output
+            .key_metadata()
+            .and_then(|key| key.key_manager())
+            .map(|manager| *manager == aws_sdk_kms::types::KeyManagerType::Aws))
+    }
+
+    /// Adds (or overwrites) tags on a resource by ARN.
+    pub async fn add_tags(&self, arn: &str, tags: &[Tag]) -> Result<(), RdsError> {
+        self.client
+            .add_tags_to_resource()
+            .resource_name(arn)
+            .set_tags(Some(sdk_tags(tags)))
+            .send()
+            .await
+            .map(drop)
+            .for_op("AddTagsToResource")
+    }
+
+    /// Every Blue/Green deployment in the region.
+    pub async fn blue_green_deployments(&self) -> Result<Vec<BlueGreen>, RdsError> {
+        let all = self
+            .client
+            .describe_blue_green_deployments()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .for_op("DescribeBlueGreenDeployments")?;
+        Ok(all.iter().map(blue_green).collect())
+    }
+}

@@ -1,0 +1,284 @@
+//! Aurora DB clusters: describe, restore (from a snapshot, to a point in
+//! time, or as a clone), their DB instances, modify, rename, deletion
+//! protection, delete, cluster parameter groups, and Backtrack.
+
+use aws_sdk_rds::types;
+use chrono::{DateTime, Utc};
+
+use super::convert::{aws_time, backtrack, cluster, instance, sdk_tags, started_backtrack};
+use super::error::{ForOp, found};
+use super::setters;
+use super::{Backtrack, Cluster, Instance, NewDb, Rds, RdsError};
+use crate::model::RestoreTime;
+use crate::settings::Settings;
+
+impl Rds {
+    /// The DB cluster, or `None` if there is none by that name.
+    pub async fn cluster(&self, id: &str) -> Result<Option<Cluster>, RdsError> {
+        let result = self
+            .client
+            .describe_db_clusters()
+            .db_cluster_identifier(id)
+            .send()
+            .await
+            .for_op("DescribeDBClusters");
+        Ok(found(result)?.and_then(|output| output.db_clusters().first().map(cluster)))
+    }
+
+    /// Every DB cluster in the region, across all result pages.
+    pub async fn all_clusters(&self) -> Result<Vec<Cluster>, RdsError> {
+        let all = self
+            .client
+            .describe_db_clusters()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .for_op("DescribeDBClusters")?;
+        Ok(all.iter().map(cluster).collect())
+    }
+
+    /// The DB instances of a cluster, in one call (a `db-cluster-id` filter).
+    pub async fn cluster_instances(&self, cluster: &str) -> Result<Vec<Instance>, RdsError> {
+        let all = self
+            .client
+            .describe_db_instances()
+            .filters(
+                types::Filter::builder()
+                    .name("db-cluster-id")
+                    .values(cluster)
+                    .build(),
+            )
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .for_op("DescribeDBInstances")?;
+        Ok(all.iter().map(instance).collect())
+    }
+
+    /// RestoreDBClusterFromSnapshot: the cluster only. AWS creates no DB
+    /// instance; they are added with [`Rds::create_cluster_instance`]
+    /// (API_RestoreDBClusterFromSnapshot).
+    pub async fn restore_cluster_from_snapshot(
+        &self,
+        snapshot_id: &str,
+        engine: &str,
+        new: &NewDb<'_>,
+    ) -> Result<Cluster, RdsError> {
+        let request = self
+            .client
+            .restore_db_cluster_from_snapshot()
+            .snapshot_identifier(snapshot_id)
+            .engine(engine)
+            .db_cluster_identifier(new.id)
+            .set_tags(Some(sdk_tags(new.tags)));
+        let output = setters::apply(request, new.settings)
+            .send()
+            .await
+            .for_op("RestoreDBClusterFromSnapshot")?;
+        output
+            .db_cluster()
+            .map(cluster)
+            .ok_or_else(|| self.not_found("DB cluster", new.id))
+    }
+
+    /// RestoreDBClusterToPointInTime, as a full copy or, with `clone`, as a
+    /// copy-on-write clone. Like a snapshot restore it makes no instance.
+    pub async fn restore_cluster_to_time(
+        &self,
+        source: &str,
+        time: RestoreTime,
+        clone: bool,
+        new: &NewDb<'_>,
+    ) -> Result<Cluster, RdsError> {
+        let request = self
+            .client
+            .restore_db_cluster_to_point_in_time()
+            .source_db_cluster_identifier(source)
+            .db_cluster_identifier(new.id)
+            .restore_type(if clone { "copy-on-write" } else { "full-copy" })
+            .set_tags(Some(sdk_tags(new.tags)));
+        let request = match time {
+            RestoreTime::Latest => request.use_latest_restorable_time(true),
+            RestoreTime::At(time) => request.restore_to_time(aws_time(time)),
+        };
+        let output = setters::apply(request, new.settings)
+            .send()
+            .await
+            .for_op("RestoreDBClusterToPointInTime")?;
+        output
+            .db_cluster()
+            .map(cluster)
+            .ok_or_else(|| self.not_found("DB cluster", new.id))
+    }
+
+    /// Adds a DB instance to a cluster, with its own settings and tags.
+    pub async fn create_cluster_instance(
+        &self,
+        cluster: &str,
+        engine: &str,
+        new: &NewDb<'_>,
+    ) -> Result<Instance, RdsError> {
+        let request = self
+            .client
+            .create_db_instance()
+            .db_cluster_identifier(cluster)
+            .engine(engine)
+            .db_instance_identifier(new.id)
+            .set_tags(Some(sdk_tags(new.tags)));
+        let output = setters::apply(request, new.settings)
+            .send()
+            .await
+            .for_op("CreateDBInstance")?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", new.id))
+    }
+
+    /// One ModifyDBCluster, applied at once, with what no cluster restore
+    /// call takes (the maintenance window).
+    pub async fn modify_cluster(&self, id: &str, changes: &Settings) -> Result<Cluster, RdsError> {
+        let request = self
+            .client
+            .modify_db_cluster()
+            .db_cluster_identifier(id)
+            .apply_immediately(true);
+        let output = setters::apply(request, changes)
+            .send()
+            .await
+            .for_op("ModifyDBCluster")?;
+        output
+            .db_cluster()
+            .map(cluster)
+            .ok_or_else(|| self.not_found("DB cluster", id))
+    }
+
+    /// Renames a DB cluster at once; its DB instances keep their names.
+    pub async fn rename_cluster(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.client
+            .modify_db_cluster()
+            .db_cluster_identifier(id)
+            .new_db_cluster_identifier(new)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .for_op("ModifyDBCluster")
+    }
+
+    pub async fn protect_cluster(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        self.client
+            .modify_db_cluster()
+            .db_cluster_identifier(id)
+            .deletion_protection(on)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .for_op("ModifyDBCluster")
+    }
+
+    /// Deletes a DB cluster (its instances must be gone or going), with a
+    /// final cluster snapshot of that name.
+    pub async fn delete_cluster(&self, id: &str, final_snapshot: &str) -> Result<(), RdsError> {
+        self.client
+            .delete_db_cluster()
+            .db_cluster_identifier(id)
+            .final_db_snapshot_identifier(final_snapshot)
+            .skip_final_snapshot(false)
+            .send()
+            .await
+            .map(drop)
+            .for_op("DeleteDBCluster")
+    }
+
+    /// Whether a DB cluster parameter group exists.
+    pub async fn cluster_parameter_group_exists(&self, name: &str) -> Result<bool, RdsError> {
+        let result = self
+            .client
+            .describe_db_cluster_parameter_groups()
+            .db_cluster_parameter_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeDBClusterParameterGroups");
+        Ok(found(result)?.is_some_and(|output| !output.db_cluster_parameter_groups().is_empty()))
+    }
+
+    /// A parameter's value in a DB cluster parameter group, as RDS reports
+    /// it; `None` when the group does not list it or has no value. The pages
+    /// are read only until the parameter is found.
+    pub async fn cluster_parameter(
+        &self,
+        group: &str,
+        name: &str,
+    ) -> Result<Option<String>, RdsError> {
+        let mut pages = self
+            .client
+            .describe_db_cluster_parameters()
+            .db_cluster_parameter_group_name(group)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages
+            .try_next()
+            .await
+            .for_op("DescribeDBClusterParameters")?
+        {
+            if let Some(parameter) = page
+                .parameters()
+                .iter()
+                .find(|parameter| parameter.parameter_name() == Some(name))
+            {
+                return Ok(parameter.parameter_value().map(str::to_owned));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Sends BacktrackDBCluster once, without the SDK's retries: the call
+    /// has no name or client token that makes a repeat harmless, so a retry
+    /// of a try whose answer was lost would rewind the cluster a second
+    /// time. The caller decides, from [`Rds::backtracks`], whether to send
+    /// it again (see [`RdsError::is_transient`]).
+    pub async fn backtrack(
+        &self,
+        cluster: &str,
+        to: DateTime<Utc>,
+        force: bool,
+    ) -> Result<Backtrack, RdsError> {
+        let output = self
+            .client
+            .backtrack_db_cluster()
+            .db_cluster_identifier(cluster)
+            .backtrack_to(aws_time(to))
+            .force(force)
+            .customize()
+            .config_override(
+                aws_sdk_rds::config::Config::builder()
+                    .retry_config(aws_config::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .for_op("BacktrackDBCluster")?;
+        Ok(started_backtrack(&output))
+    }
+
+    /// The cluster's Backtracks, newest first as RDS lists them.
+    pub async fn backtracks(&self, cluster: &str) -> Result<Vec<Backtrack>, RdsError> {
+        let output = self
+            .client
+            .describe_db_cluster_backtracks()
+            .db_cluster_identifier(cluster)
+            .send()
+            .await
+            .for_op("DescribeDBClusterBacktracks")?;
+        Ok(output
+            .db_cluster_backtracks()
+            .iter()
+            .map(backtrack)
+            .collect())
+    }
+}

@@ -1,0 +1,191 @@
+//! DB instances: describe, restore (from a snapshot or to a point in time),
+//! modify, rename, deletion protection, delete, and the restore window.
+
+use chrono::{DateTime, Utc};
+
+use super::convert::{aws_time, chrono_time, instance, sdk_tags};
+use super::error::{ForOp, found};
+use super::setters;
+use super::{Instance, NewDb, Rds, RdsError};
+use crate::model::RestoreTime;
+use crate::settings::Settings;
+
+impl Rds {
+    /// The DB instance, or `None` if there is none by that name.
+    pub async fn instance(&self, id: &str) -> Result<Option<Instance>, RdsError> {
+        let result = self
+            .client
+            .describe_db_instances()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .for_op("DescribeDBInstances");
+        Ok(found(result)?.and_then(|output| output.db_instances().first().map(instance)))
+    }
+
+    /// The DB instance, or [`RdsError::NotFound`].
+    pub async fn existing_instance(&self, id: &str) -> Result<Instance, RdsError> {
+        self.instance(id)
+            .await?
+            .ok_or_else(|| self.not_found("DB instance", id))
+    }
+
+    /// Every DB instance in the region, across all result pages.
+    pub async fn all_instances(&self) -> Result<Vec<Instance>, RdsError> {
+        let all = self
+            .client
+            .describe_db_instances()
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .for_op("DescribeDBInstances")?;
+        Ok(all.iter().map(instance).collect())
+    }
+
+    pub async fn restore_from_snapshot(
+        &self,
+        snapshot_id: &str,
+        new: &NewDb<'_>,
+    ) -> Result<Instance, RdsError> {
+        let request = self
+            .client
+            .restore_db_instance_from_db_snapshot()
+            .db_snapshot_identifier(snapshot_id)
+            .db_instance_identifier(new.id)
+            .set_tags(Some(sdk_tags(new.tags)));
+        let output = setters::apply(request, new.settings)
+            .send()
+            .await
+            .for_op("RestoreDBInstanceFromDBSnapshot")?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", new.id))
+    }
+
+    pub async fn restore_to_time(
+        &self,
+        source: &str,
+        time: RestoreTime,
+        new: &NewDb<'_>,
+    ) -> Result<Instance, RdsError> {
+        let request = self
+            .client
+            .restore_db_instance_to_point_in_time()
+            .source_db_instance_identifier(source)
+            .target_db_instance_identifier(new.id)
+            .set_tags(Some(sdk_tags(new.tags)));
+        let request = match time {
+            RestoreTime::Latest => request.use_latest_restorable_time(true),
+            RestoreTime::At(time) => request.restore_time(aws_time(time)),
+        };
+        let output = setters::apply(request, new.settings)
+            .send()
+            .await
+            .for_op("RestoreDBInstanceToPointInTime")?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", new.id))
+    }
+
+    /// One ModifyDBInstance, applied at once, with the settings no restore
+    /// call takes (Enhanced Monitoring, Performance Insights, Database
+    /// Insights, the maintenance window, a snapshot restore's storage
+    /// autoscaling limit).
+    pub async fn modify_instance(
+        &self,
+        id: &str,
+        changes: &Settings,
+    ) -> Result<Instance, RdsError> {
+        let request = self
+            .client
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .apply_immediately(true);
+        let output = setters::apply(request, changes)
+            .send()
+            .await
+            .for_op("ModifyDBInstance")?;
+        output
+            .db_instance()
+            .map(instance)
+            .ok_or_else(|| self.not_found("DB instance", id))
+    }
+
+    /// The automated backups' restore window of a DB instance, if RDS
+    /// reports one.
+    pub async fn restore_window(
+        &self,
+        db: &str,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, RdsError> {
+        let result = self
+            .client
+            .describe_db_instance_automated_backups()
+            .db_instance_identifier(db)
+            .send()
+            .await
+            .for_op("DescribeDBInstanceAutomatedBackups");
+        let Some(output) = found(result)? else {
+            return Ok(None);
+        };
+        Ok(output
+            .db_instance_automated_backups()
+            .iter()
+            .filter(|backup| backup.status() == Some("active"))
+            .filter_map(|backup| backup.restore_window())
+            .find_map(|window| {
+                Some((
+                    chrono_time(window.earliest_time()?)?,
+                    chrono_time(window.latest_time()?)?,
+                ))
+            }))
+    }
+
+    /// Renames a DB instance at once (ModifyDBInstance with
+    /// NewDBInstanceIdentifier and ApplyImmediately; without it RDS waits for
+    /// the maintenance window).
+    pub async fn rename_instance(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.client
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .new_db_instance_identifier(new)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .for_op("ModifyDBInstance")
+    }
+
+    pub async fn protect_instance(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        self.client
+            .modify_db_instance()
+            .db_instance_identifier(id)
+            .deletion_protection(on)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map(drop)
+            .for_op("ModifyDBInstance")
+    }
+
+    /// Deletes a DB instance: with a final snapshot of that name, or without
+    /// one (an Aurora cluster member, whose data is the cluster's).
+    pub async fn delete_instance(
+        &self,
+        id: &str,
+        final_snapshot: Option<&str>,
+    ) -> Result<(), RdsError> {
+        self.client
+            .delete_db_instance()
+            .db_instance_identifier(id)
+            .set_final_db_snapshot_identifier(final_snapshot.map(str::to_owned))
+            .skip_final_snapshot(final_snapshot.is_none())
+            .send()
+            .await
+            .map(drop)
+            .for_op("DeleteDBInstance")
+    }
+}

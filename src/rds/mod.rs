@@ -1,0 +1,167 @@
+//! The only module that speaks `aws-sdk-rds`. It turns SDK shapes into the
+//! few facts the modes need, and SDK errors into [`RdsError`], whose variants
+//! are the cases a caller branches on.
+//!
+//! - this file: the client, [`Rds`]: connecting, the region, the
+//!   credentials check;
+//! - [`error`]: [`RdsError`] and how an SDK error is classified;
+//! - [`resources`]: our shapes ([`Instance`], [`Cluster`], [`Snapshot`], ...);
+//! - [`convert`]: SDK shapes to ours and back;
+//! - [`setters`]: the one table of which SDK setter carries each setting in
+//!   each call;
+//! - the calls, by family: [`instances`], [`clusters`] (with Backtrack),
+//!   [`snapshots`] (of both), and [`account`] (groups, tags, Blue/Green);
+//! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail
+//!   fast) and logged.
+//!
+//! Every call names its API operation once, in `.for_op("...")`, which
+//! classifies its error; listings read every page through the SDK's own
+//! `into_paginator().items()`.
+
+mod account;
+mod clusters;
+mod convert;
+mod error;
+#[cfg(test)]
+mod fixtures;
+mod instances;
+mod resources;
+pub mod retry;
+mod setters;
+mod snapshots;
+
+use aws_sdk_rds::Client;
+
+pub use error::RdsError;
+pub use resources::{Backtrack, BlueGreen, Cluster, Instance, Member, NewDb, Snapshot};
+
+use retry::{ConnectFailures, RetryLog};
+
+/// How the SDK retries throttling, 5xx answers and dropped connections
+/// unless `AWS_RETRY_MODE` or `AWS_MAX_ATTEMPTS` say otherwise.
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard().with_max_attempts(10)
+}
+
+/// The RDS API of one region, and KMS beside it to tell AWS-managed keys
+/// (which cannot be shared) from customer-managed ones.
+#[derive(Debug, Clone)]
+pub struct Rds {
+    client: Client,
+    kms: Option<aws_sdk_kms::Client>,
+    region: String,
+}
+
+impl Rds {
+    /// Connects with the standard AWS configuration: region from `region`
+    /// or else `AWS_REGION` / `AWS_DEFAULT_REGION` / the profile; credentials
+    /// from the default chain; `AWS_ENDPOINT_URL` for an emulator. Throttling
+    /// and 5xx answers are retried by the SDK: `AWS_RETRY_MODE` and
+    /// `AWS_MAX_ATTEMPTS` tune it, and without them this action uses the
+    /// standard mode with 10 attempts, since a deploy would rather wait out
+    /// throttling than fail.
+    pub async fn connect(region: Option<&str>) -> anyhow::Result<Self> {
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(region) = region {
+            loader = loader.region(aws_config::Region::new(region.to_owned()));
+        }
+        let env_sets_retries = ["AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"]
+            .iter()
+            .any(|name| std::env::var_os(name).is_some());
+        if !env_sets_retries {
+            loader = loader.retry_config(retry_config());
+        }
+        let config = loader.load().await;
+        if config.region().is_none() {
+            anyhow::bail!(
+                "input `aws-region` is not set and neither is AWS_REGION or AWS_DEFAULT_REGION; set `aws-region: us-east-1` (your region), or configure credentials with aws-actions/configure-aws-credentials, which sets AWS_REGION"
+            );
+        }
+        check_credentials(&config).await?;
+        let classifier = ConnectFailures::default();
+        let rds = aws_sdk_rds::config::Builder::from(&config)
+            .retry_classifier(classifier.clone())
+            .interceptor(RetryLog)
+            .build();
+        let kms = aws_sdk_kms::config::Builder::from(&config)
+            .retry_classifier(classifier)
+            .interceptor(RetryLog)
+            .build();
+        Ok(Self::new(Client::from_conf(rds)).with_kms(aws_sdk_kms::Client::from_conf(kms)))
+    }
+
+    pub fn new(client: Client) -> Self {
+        let region = client
+            .config()
+            .region()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        Rds {
+            client,
+            kms: None,
+            region,
+        }
+    }
+
+    pub fn with_kms(mut self, kms: aws_sdk_kms::Client) -> Self {
+        self.kms = Some(kms);
+        self
+    }
+
+    /// The same account and configuration in another region.
+    pub fn in_region(&self, region: &str) -> Rds {
+        let region = aws_config::Region::new(region.to_owned());
+        let client = Client::from_conf(
+            self.client
+                .config()
+                .to_builder()
+                .region(region.clone())
+                .build(),
+        );
+        let kms = self.kms.as_ref().map(|kms| {
+            aws_sdk_kms::Client::from_conf(kms.config().to_builder().region(region).build())
+        });
+        Rds {
+            kms,
+            ..Rds::new(client)
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    fn not_found(&self, what: &'static str, id: &str) -> RdsError {
+        RdsError::NotFound {
+            what,
+            id: id.to_owned(),
+            region: self.region.clone(),
+        }
+    }
+}
+
+/// Fails at once, in one line, when the default chain finds no
+/// credentials; the SDK would otherwise report it per call as a dispatch
+/// failure with the chain's whole `Debug` form.
+async fn check_credentials(config: &aws_config::SdkConfig) -> anyhow::Result<()> {
+    use aws_credential_types::provider::ProvideCredentials as _;
+    use aws_credential_types::provider::error::CredentialsError;
+    const HOW: &str = "in GitHub Actions, add a step with aws-actions/configure-aws-credentials before this one (with `permissions: id-token: write` on the job for OIDC); elsewhere, set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY";
+    let Some(provider) = config.credentials_provider() else {
+        anyhow::bail!("no AWS credentials were found; {HOW}");
+    };
+    match provider.provide_credentials().await {
+        Ok(_) => Ok(()),
+        Err(error @ CredentialsError::CredentialsNotLoaded(_)) => {
+            tracing::debug!("credentials: {error:?}");
+            anyhow::bail!("no AWS credentials were found; {HOW}")
+        }
+        Err(error) => {
+            tracing::debug!("credentials: {error:?}");
+            anyhow::bail!(
+                "could not load AWS credentials: {}; {HOW}",
+                retry::one_line(&error)
+            )
+        }
+    }
+}
