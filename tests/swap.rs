@@ -512,6 +512,13 @@ async fn refusals_come_before_any_mutating_call() {
         ran.error().contains("Blue/Green deployment `upgrade`"),
         "{ran}"
     );
+    // Regression: the printed delete left the green DB running.
+    assert!(
+        ran.error()
+            .contains("--blue-green-deployment-identifier bgd-")
+            && ran.error().contains(" --delete-target`"),
+        "{ran}"
+    );
     assert_eq!(mutating(&proxy), Vec::<String>::new());
 
     let no_wait = in_place(&moto, "blue", "blue-snap", "7")
