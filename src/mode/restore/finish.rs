@@ -76,6 +76,13 @@ pub(super) async fn finish(
         out.set_json("db-instance-identifiers", json!(ids));
     }
     let source = build.source.as_ref().filter(|source| source.kind() == kind);
+    let pending;
+    let carry = if wait.enabled {
+        &build.carry
+    } else {
+        pending = build.carry.modify_pending();
+        &pending
+    };
     let mut rows = Vec::new();
     settings_table(
         &mut rows,
@@ -84,7 +91,7 @@ pub(super) async fn finish(
             fields: settings::fields(kind),
             source: source.map(Db::settings),
             restored: db.settings(),
-            carry: &build.carry,
+            carry,
         },
         network(source.and_then(Db::vpc_id), db.vpc_id()),
         out,
