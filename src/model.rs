@@ -163,6 +163,12 @@ impl fmt::Display for RestoreTime {
     }
 }
 
+/// `one` or `many`, whichever agrees with `n`: "1 snapshot", "2 snapshots";
+/// "1 differs", "2 differ".
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
 /// The region and the resource's name in an RDS ARN
 /// (`arn:<partition>:rds:<region>:<account>:db:<id>`, ARNs in the RDS user
 /// guide, "Constructing an ARN for Amazon RDS").

@@ -12,7 +12,7 @@ use super::{as_cluster_if_member, owned_snapshots, source_db};
 use crate::config::{BacktrackPlan, BacktrackTo, Wait};
 use crate::db;
 use crate::github::{Report, shown};
-use crate::model::{DbRef, Kind, rfc3339, tag_value};
+use crate::model::{DbRef, Kind, plural, rfc3339, tag_value};
 use crate::naming::tag;
 use crate::rds::{Backtrack, Cluster, Rds, RdsError};
 use crate::settings::{self, Value};
@@ -230,11 +230,12 @@ fn in_window(cluster: &Cluster, to: DateTime<Utc>, now: DateTime<Utc>) -> anyhow
     let window = cluster.backtrack_window.unwrap_or(0);
     match cluster.earliest_backtrack {
         Some(earliest) if to < earliest => bail!(
-            "the time to rewind to, {}, is before the earliest time DB cluster `{}` can be backtracked to ({}; its backtrack window is {} hours); nothing was changed. Pick a time from {} to now, or use `mode: pitr` for an older time",
+            "the time to rewind to, {}, is before the earliest time DB cluster `{}` can be backtracked to ({}; its backtrack window is {} {}); nothing was changed. Pick a time from {} to now, or use `mode: pitr` for an older time",
             rfc3339(to),
             cluster.id,
             rfc3339(earliest),
             window / 3600,
+            plural(usize::try_from(window / 3600).unwrap_or(0), "hour", "hours"),
             rfc3339(earliest)
         ),
         None => bail!(

@@ -17,7 +17,7 @@ use super::build::Build;
 use crate::config::Wait;
 use crate::db::{self, Db, state};
 use crate::github::{Report, Table, shown};
-use crate::model::Kind;
+use crate::model::{Kind, plural};
 use crate::rds::{Cluster, Instance, NewDb, Rds, RdsError};
 use crate::settings::{self, Carry, Field, Value};
 use crate::wait::{self, Observed, Operation, Seen, Verdict, WaitError};
@@ -435,10 +435,7 @@ fn settings_table(
     }
     let drifted = rows.iter().filter(|row| row.drifted()).count();
     out.tables.push(Table {
-        title: format!(
-            "Settings of `{}` ({context}; {drifted} differ from the source)",
-            of.id
-        ),
+        title: settings_title(of.id, &context, drifted),
         headers: vec!["setting", "source", "restored", "how", ""],
         rows: rows
             .iter()
@@ -460,6 +457,14 @@ fn settings_table(
     });
 }
 
+/// A drift table's title: the DB, where it is, how many settings differ.
+fn settings_title(id: &str, context: &str, drifted: usize) -> String {
+    format!(
+        "Settings of `{id}` ({context}; {drifted} {} from the source)",
+        plural(drifted, "differs", "differ")
+    )
+}
+
 /// Where the new DB landed, next to its source, for a drift table's title.
 fn network(home: Option<&str>, landed: Option<&str>) -> String {
     match (home, landed) {
@@ -471,5 +476,21 @@ fn network(home: Option<&str>, landed: Option<&str>) -> String {
         }
         (None, Some(landed)) => format!("in VPC `{landed}`"),
         _ => "VPC unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: the title read "1 differ from the source".
+    #[test]
+    fn the_count_of_differing_settings_agrees_with_its_verb() {
+        assert_eq!(
+            settings_title("prod-rollback", "in VPC `vpc-1`", 1),
+            "Settings of `prod-rollback` (in VPC `vpc-1`; 1 differs from the source)"
+        );
+        assert!(settings_title("p", "c", 0).ends_with("0 differ from the source)"));
+        assert!(settings_title("p", "c", 2).ends_with("2 differ from the source)"));
     }
 }
