@@ -24,11 +24,13 @@ use crate::wait::{self, Observed, Operation, Seen, Verdict, WaitError};
 
 /// Waits for a new DB (unless `wait: false`), brings the settings no
 /// restore call takes in line with its source, creates a cluster's
-/// instances, and sets the outputs and the drift report.
+/// instances, and sets the outputs and the drift report, which names the DB
+/// `named` (its name once an in-place swap is done).
 pub(super) async fn finish(
     rds: &Rds,
     db: Db,
     build: &Build,
+    named: &str,
     wait: Wait,
     out: &mut Report,
 ) -> anyhow::Result<Db> {
@@ -87,7 +89,7 @@ pub(super) async fn finish(
     settings_table(
         &mut rows,
         SettingsOf {
-            id: db.id(),
+            id: named,
             fields: settings::fields(kind),
             source: source.map(Db::settings),
             restored: db.settings(),

@@ -526,6 +526,14 @@ impl Driver<'_> {
         let kind = self.names.kind;
         out.set(kind.input(), app.id().to_owned());
         out.set("endpoint", app.endpoint().unwrap_or_default().to_owned());
+        // The restore set the temporary cluster's reader endpoint, a name
+        // that the rename took away: read it again, as `endpoint` is.
+        if let Some(cluster) = app.as_cluster() {
+            out.set(
+                "reader-endpoint",
+                cluster.reader_endpoint.clone().unwrap_or_default(),
+            );
+        }
         out.set(
             "port",
             app.port().map(|port| port.to_string()).unwrap_or_default(),

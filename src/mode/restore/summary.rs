@@ -193,6 +193,13 @@ pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
             .map(|endpoint| format!(": {}", text(endpoint)))
             .unwrap_or_default()
     ));
+    if let Some(reader) = swapped
+        .app
+        .as_cluster()
+        .and_then(|c| c.reader_endpoint.as_ref())
+    {
+        out.push_str(&format!("- Reader endpoint: {}\n", text(reader)));
+    }
     out.push_str(&format!(
         "- The DB it replaced is kept as {} <{}>, with deletion protection on.\n",
         text(old),
