@@ -137,6 +137,41 @@ async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
     assert_eq!(ran.output("db-cluster-identifier"), "orders");
     assert_eq!(ran.output("endpoint"), before.endpoint().unwrap());
     let now = moto.find_cluster("orders").await.unwrap();
+    // Regression: the reader endpoint, the settings rows and the heading
+    // named the temporary cluster, which the swap renamed away.
+    assert_eq!(
+        ran.output("reader-endpoint"),
+        now.reader_endpoint().unwrap()
+    );
+    assert!(!ran.output("reader-endpoint").contains("rollback"), "{ran}");
+    assert!(
+        ran.summary.contains(&format!(
+            "Reader endpoint: `{}`",
+            now.reader_endpoint().unwrap()
+        )),
+        "{}",
+        ran.summary
+    );
+    // The heading's code span, however the summary escapes it.
+    let heading = |id: &str| {
+        [
+            format!("Settings of `{id}` ("),
+            format!("Settings of &#96;{id}&#96; ("),
+        ]
+        .iter()
+        .any(|heading| ran.summary.contains(heading))
+    };
+    assert!(heading("orders"), "{}", ran.summary);
+    assert!(!heading("orders-rollback-r81"), "{}", ran.summary);
+    let rows: serde_json::Value = serde_json::from_str(ran.output("settings")).unwrap();
+    let named: std::collections::BTreeSet<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|row| row["db"].as_str())
+        .filter(|db| !db.contains("-instance-"))
+        .collect();
+    assert_eq!(named, ["orders"].into(), "{rows}");
     let old = moto
         .find_cluster(&replaced)
         .await
@@ -454,6 +489,13 @@ async fn refusals_come_before_any_mutating_call() {
     ran.assert_failed();
     assert!(
         ran.error().contains("Blue/Green deployment `upgrade`"),
+        "{ran}"
+    );
+    // Regression: the printed delete left the green DB running.
+    assert!(
+        ran.error()
+            .contains("--blue-green-deployment-identifier bgd-")
+            && ran.error().contains(" --delete-target`"),
         "{ran}"
     );
     assert_eq!(mutating(&proxy), Vec::<String>::new());

@@ -73,6 +73,7 @@ impl Look {
         let seen = |db: &Option<Db>| {
             db.as_ref().map(|db| Seen {
                 status: db.status().to_owned(),
+                arn: db.arn().to_owned(),
                 renaming: db.renaming_to().is_some(),
                 role: names.role(db),
                 protected: db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)),
@@ -170,7 +171,10 @@ async fn preflight(
     // A Blue/Green switchover renames the blue and green DBs itself
     // (blue-green-deployments-switching: the blue DBs get `-old1` names, the
     // green ones the blue names), so a rename of ours beside one would break
-    // it, or it ours.
+    // it, or it ours. Deleting the deployment keeps the green DBs unless
+    // `--delete-target` says otherwise (API_DeleteBlueGreenDeployment,
+    // DeleteTarget; not allowed once SWITCHOVER_COMPLETED, which is not
+    // refused here).
     let arn = app.arn().to_owned();
     for deployment in rds.blue_green_deployments().await? {
         if (deployment.source == arn || deployment.target == arn)
@@ -180,12 +184,13 @@ async fn preflight(
             )
         {
             bail!(
-                "{} `{}` is part of Blue/Green deployment `{}` ({}, status `{}`), whose switchover renames DBs itself; nothing was changed. Switch it over or delete it (`aws rds delete-blue-green-deployment --blue-green-deployment-identifier {}`), then re-run",
+                "{} `{}` is part of Blue/Green deployment `{}` ({}, status `{}`), whose switchover renames DBs itself; nothing was changed. Switch it over, or delete it and its green DBs (`aws rds delete-blue-green-deployment --region {} --blue-green-deployment-identifier {} --delete-target`; without `--delete-target` the green DBs keep running as standalone DBs, and with it their deletion protection must be off), then re-run",
                 names.kind.noun(),
                 names.app,
                 deployment.name,
                 deployment.id,
                 deployment.status,
+                rds.region(),
                 deployment.id
             );
         }
@@ -521,6 +526,14 @@ impl Driver<'_> {
         let kind = self.names.kind;
         out.set(kind.input(), app.id().to_owned());
         out.set("endpoint", app.endpoint().unwrap_or_default().to_owned());
+        // The restore set the temporary cluster's reader endpoint, a name
+        // that the rename took away: read it again, as `endpoint` is.
+        if let Some(cluster) = app.as_cluster() {
+            out.set(
+                "reader-endpoint",
+                cluster.reader_endpoint.clone().unwrap_or_default(),
+            );
+        }
         out.set(
             "port",
             app.port().map(|port| port.to_string()).unwrap_or_default(),

@@ -149,6 +149,11 @@ async fn restore(
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<Db> {
+    // In place, the new DB ends up under the application's name, which is
+    // what its settings table and rows name; the temporary name is gone.
+    let named = request
+        .in_place()
+        .map_or(request.target().id.as_str(), |swap| swap.db.id.as_str());
     let prepared = match request {
         Request::Snapshot(plan) => snapshot::prepare(plan, rds, out).await?,
         Request::PointInTime(plan) => point_in_time::prepare(plan, rds, out).await?,
@@ -163,7 +168,7 @@ async fn restore(
                 recorded_vpc,
             } = *adopted;
             let build = build(rds, &target, source, restore, recorded_vpc.as_deref(), out).await?;
-            return finish(rds, existing, &build, wait, out).await;
+            return finish(rds, existing, &build, named, wait, out).await;
         }
         Prepared::New(new) => new,
     };
@@ -187,9 +192,18 @@ async fn restore(
     };
     let started = db::restore(rds, new.target.kind, &new.call, &call);
     let adoptable = |db: &Db| new.adoptable.admits(db);
-    create(rds, &build, wait, out, &new.wanted, adoptable, started)
-        .await
-        .with_context(|| new.context.clone())
+    create(
+        rds,
+        &build,
+        named,
+        wait,
+        out,
+        &new.wanted,
+        adoptable,
+        started,
+    )
+    .await
+    .with_context(|| new.context.clone())
 }
 
 /// The source of a restore into a new DB of `target` kind. A DB instance
@@ -235,9 +249,11 @@ async fn for_target(
 /// Creates the target DB with `create`, or, where an attempt running at the
 /// same time created it first, adopts it if `adoptable` says so. Then
 /// finishes it like any new DB.
+#[allow(clippy::too_many_arguments)] // each is one fact of this restore
 async fn create<F>(
     rds: &Rds,
     build: &Build,
+    named: &str,
     wait: Wait,
     out: &mut Report,
     wanted: &str,
@@ -275,5 +291,5 @@ where
         created.id(),
         console_url(rds.region(), build.kind.console().0, created.id())
     );
-    finish(rds, created, build, wait, out).await
+    finish(rds, created, build, named, wait, out).await
 }

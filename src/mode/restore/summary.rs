@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::timeline::Phase;
 use crate::db::Db;
+use crate::db::state::USABLE_STATES;
 use crate::github::{Report, age, markdown_cell};
 use crate::mode::console_url;
 use crate::model::{rfc3339, tag_value};
@@ -103,6 +104,15 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     // point-in-time restore cannot once the window moves on, so keep a copy.
     let (cli, flag) = (kind.cli(), format!("--{}-identifier", kind.cli()));
     let mut commands = String::new();
+    // With `wait: false` the DB may still be `creating`, and RDS refuses to
+    // modify or delete it until it is available (InvalidDBInstanceState,
+    // InvalidDBClusterStateFault in API_ModifyDBInstance, API_DeleteDBInstance
+    // and their cluster calls): wait for it first.
+    if !available(db.status()) {
+        commands.push_str(&format!(
+            "aws rds wait {cli}-available --region {region} {flag} {id}\n"
+        ));
+    }
     if protected {
         commands.push_str(&format!(
             "aws rds modify-{cli} --region {region} {flag} {id} --no-deletion-protection --apply-immediately\naws rds wait {cli}-available --region {region} {flag} {id}\n"
@@ -144,6 +154,11 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     out
 }
 
+/// Whether RDS accepts a modify or a delete of a DB in `status` now.
+fn available(status: &str) -> bool {
+    status == "available" || USABLE_STATES.contains(&status)
+}
+
 /// What a finished in-place rollback reports.
 pub(crate) struct Swapped<'a> {
     pub app: &'a Db,
@@ -178,6 +193,13 @@ pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
             .map(|endpoint| format!(": {}", text(endpoint)))
             .unwrap_or_default()
     ));
+    if let Some(reader) = swapped
+        .app
+        .as_cluster()
+        .and_then(|c| c.reader_endpoint.as_ref())
+    {
+        out.push_str(&format!("- Reader endpoint: {}\n", text(reader)));
+    }
     out.push_str(&format!(
         "- The DB it replaced is kept as {} <{}>, with deletion protection on.\n",
         text(old),
@@ -287,6 +309,7 @@ mod tests {
             id: "prod-rollback".to_owned(),
             endpoint: Some("prod-rollback.abc.us-east-1.rds.amazonaws.com".to_owned()),
             port: Some(5432),
+            status: "available".to_owned(),
             tags,
             ..Instance::default()
         };
@@ -325,6 +348,34 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part}\n{text}");
         }
+    }
+
+    // Regression: with `wait: false` the removal began with a modify that
+    // RDS refuses while the DB is still being created.
+    #[test]
+    fn a_db_still_being_created_is_waited_for_before_it_is_removed() {
+        let mut db = instance(vec![tag(key::SOURCE_DB, "prod")], true);
+        if let Db::Instance(instance) = &mut db {
+            instance.status = "creating".to_owned();
+        }
+        let text = rollback_markdown("us-east-1", &db, now());
+        let commands = text.split("```sh\n").nth(1).unwrap();
+        assert!(
+            commands.starts_with(
+                "aws rds wait db-instance-available --region us-east-1 --db-instance-identifier prod-rollback\naws rds modify-db-instance "
+            ),
+            "{text}"
+        );
+        let available = rollback_markdown(
+            "us-east-1",
+            &instance(vec![tag(key::SOURCE_DB, "prod")], true),
+            now(),
+        );
+        let commands = available.split("```sh\n").nth(1).unwrap();
+        assert!(
+            commands.starts_with("aws rds modify-db-instance "),
+            "{available}"
+        );
     }
 
     #[test]
