@@ -629,3 +629,40 @@ fn a_restore_names_its_snapshot_and_time() {
         Some("2026-11-23T02:48:30Z")
     );
 }
+
+#[test]
+fn an_undone_swap_takes_off_every_tag_the_swap_put_on_and_the_readers_read_them() {
+    let tags = swap_stamps(
+        "prod",
+        "777",
+        "prod-restoring",
+        "prod-replaced",
+        "2026-11-21T08:00:00Z",
+        Role::Original,
+    );
+    let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(keys, SWAP_KEYS);
+    assert_eq!(swap_replaced(&tags), Some("prod-replaced"));
+    assert_eq!(swap_started(&tags), Some("2026-11-21T08:00:00Z"));
+    assert_eq!(swap_role(&tags, "prod", "777"), Some(Role::Original));
+}
+
+#[test]
+fn retarget_names_the_cluster_and_the_snapshot_and_nothing_else() {
+    let mut tags = vec![
+        tag(key::SOURCE_DB, "member-1"),
+        tag(key::SNAPSHOT_ID, "member-1-v1"),
+        tag("team", "db"),
+    ];
+    retarget(&mut tags, "prod", Some("prod-v1"));
+    assert_eq!(
+        tags,
+        vec![
+            tag(key::SOURCE_DB, "prod"),
+            tag(key::SNAPSHOT_ID, "prod-v1"),
+            tag("team", "db"),
+        ]
+    );
+    retarget(&mut tags, "other", None);
+    assert_eq!(tags[1], tag(key::SNAPSHOT_ID, "prod-v1"));
+}
