@@ -16,8 +16,9 @@ use super::timeline::{Phase, table as timeline_table};
 use crate::config::{InPlace, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
-use crate::model::{DbRef, Kind, Tag, rfc3339, tag, tag_value};
-use crate::naming::{self, tag as key};
+use crate::model::{DbRef, Kind, rfc3339};
+use crate::naming;
+use crate::provenance::{self, key};
 use crate::rds::{Rds, RdsError};
 use crate::settings::{DELETION_PROTECTION, Value};
 use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
@@ -51,11 +52,7 @@ impl Names {
 
     /// Whether a DB carries this run's swap tags for this `<id>`.
     fn role(&self, db: &Db) -> Option<Role> {
-        let tags = db.tags();
-        (tag_value(tags, key::SWAP_OF) == Some(self.app.as_str())
-            && tag_value(tags, key::SWAP_RUN) == Some(self.run.as_str()))
-        .then(|| tag_value(tags, key::SWAP_ROLE).and_then(Role::from_tag))
-        .flatten()
+        provenance::swap_role(db.tags(), &self.app, &self.run)
     }
 }
 
@@ -76,8 +73,7 @@ impl Look {
                 renaming: db.renaming_to().is_some(),
                 role: names.role(db),
                 protected: db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)),
-                marked_replaced: tag_value(db.tags(), key::REPLACED_AT).is_some()
-                    && tag_value(db.tags(), key::REPLACED_BY_RUN) == Some(names.run.as_str()),
+                marked_replaced: provenance::marked_replaced(db.tags(), &names.run),
             })
         };
         World {
@@ -107,17 +103,17 @@ async fn look(rds: &Rds, names: &mut Names) -> Result<Look, RdsError> {
     let mut started = None;
     for db in app.iter().chain(&temporary) {
         if names.role(db).is_some() {
-            if let Some(replaced) = tag_value(db.tags(), key::SWAP_REPLACED) {
+            if let Some(replaced) = provenance::swap_replaced(db.tags()) {
                 names.replaced = Some(replaced.to_owned());
             }
-            started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+            started = provenance::swap_started(db.tags()).map(str::to_owned);
         }
     }
     if started.is_none() && app.is_none() {
         for db in db::all(rds, names.kind).await? {
             if names.role(&db) == Some(Role::Original) {
                 names.replaced = Some(db.id().to_owned());
-                started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+                started = provenance::swap_started(db.tags()).map(str::to_owned);
             }
         }
     }
@@ -451,15 +447,15 @@ impl Driver<'_> {
             .started
             .get_or_insert_with(|| rfc3339(Utc::now()))
             .clone();
-        let intent = |role: Role| -> Vec<Tag> {
-            vec![
-                tag(key::SWAP_OF, &self.names.app),
-                tag(key::SWAP_RUN, &self.names.run),
-                tag(key::SWAP_TEMPORARY, &self.names.temporary),
-                tag(key::SWAP_REPLACED, &replaced),
-                tag(key::SWAP_STARTED, &started),
-                tag(key::SWAP_ROLE, role.tag()),
-            ]
+        let intent = |role: Role| {
+            provenance::swap_stamps(
+                &self.names.app,
+                &self.names.run,
+                &self.names.temporary,
+                &replaced,
+                &started,
+                role,
+            )
         };
         info!(
             "recording the swap on both DBs: `{}` becomes `{replaced}`, `{}` becomes `{}`",
@@ -498,15 +494,12 @@ impl Driver<'_> {
             }
         }
         if let Some(replaced) = &look.replaced
-            && tag_value(replaced.tags(), key::REPLACED_AT).is_none()
+            && provenance::replaced_at(replaced.tags()).is_none()
         {
             self.rds
                 .add_tags(
                     replaced.arn(),
-                    &[
-                        tag(key::REPLACED_AT, &rfc3339(Utc::now())),
-                        tag(key::REPLACED_BY_RUN, &self.names.run),
-                    ],
+                    &provenance::replaced_stamps(Utc::now(), &self.names.run),
                 )
                 .await?;
         }
