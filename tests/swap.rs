@@ -71,6 +71,14 @@ fn role(db: &DbInstance) -> Option<String> {
     tags(db.tag_list()).get(ROLE).cloned()
 }
 
+/// The keys of the swap tags a DB carries.
+fn swap_tags(db: &DbInstance) -> Vec<String> {
+    tags(db.tag_list())
+        .into_keys()
+        .filter(|key| key.starts_with("rds-snapshot-action:swap-"))
+        .collect()
+}
+
 /// A restore of `db`'s snapshot `snapshot` in place, in run `run`.
 fn in_place(moto: &Moto, db: &str, snapshot: &str, run: &str) -> Step {
     Step::new(moto, "restore", run)
@@ -293,12 +301,19 @@ async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
             "{rule}: the original is back"
         );
         assert_eq!(at_id.db_instance_status(), Some("available"));
+        // Regression (issue 24): the live DB kept `swap-role: original`, so
+        // a cleanup policy conditioned on the swap tags covered production.
+        assert_eq!(swap_tags(&at_id), Vec::<String>::new(), "{rule}: live DB");
         let temporary = format!("{db}-rollback-r{run}");
-        assert_eq!(
-            instance(&moto, &temporary).await.is_some(),
-            *restored,
-            "{rule}"
-        );
+        let kept = instance(&moto, &temporary).await;
+        assert_eq!(kept.is_some(), *restored, "{rule}");
+        if let Some(kept) = &kept {
+            assert_eq!(
+                swap_tags(kept),
+                Vec::<String>::new(),
+                "{rule}: restored copy"
+            );
+        }
         if *restored {
             assert!(error.contains("was undone"), "{rule}: {error}");
             assert!(error.contains(&temporary), "{rule}: {error}");

@@ -226,6 +226,25 @@ async fn preflight(
     Ok(())
 }
 
+/// The ARNs of a cluster's instances (none for an instance). A replaced
+/// cluster is removed instance by instance first, so a policy that lets
+/// `prune` delete only what a swap replaced (by its tags) must match its
+/// instances too; their replaced name is the cluster's, so they are never
+/// taken for replaced instances.
+fn member_arns(db: &Db) -> Vec<String> {
+    let Some(cluster) = db.as_cluster() else {
+        return Vec::new();
+    };
+    let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:") else {
+        return Vec::new();
+    };
+    cluster
+        .members
+        .iter()
+        .map(|member| format!("{prefix}:db:{}", member.id))
+        .collect()
+}
+
 /// The restore into the temporary name, as `restore` or `pitr` does it; it
 /// reports into a report of its own, which is returned whatever the result.
 pub(crate) type Restored = (anyhow::Result<Db>, Report);
@@ -283,6 +302,17 @@ where
         driver.names.app
     ));
     let undone = driver.go(Goal::Undo, &mut restore, out).await;
+    if let Ok(look) = &undone
+        && let Err(error) = driver.untag(look).await
+    {
+        out.warn(format!(
+            "the swap tags (`{}`, `{}`, ...) could not be removed from `{}` and `{}`: {error}; a cleanup policy conditioned on them would cover the live DB, so remove them (`aws rds remove-tags-from-resource`) before the next cleanup",
+            key::SWAP_ROLE,
+            key::SWAP_OF,
+            driver.names.app,
+            driver.names.temporary
+        ));
+    }
     driver.timeline(out);
     // The restore's outputs named the temporary DB; the step's DB is `<id>`.
     out.set(driver.names.kind.input(), driver.names.app.clone());
@@ -467,16 +497,31 @@ impl Driver<'_> {
         self.rds
             .add_tags(app.arn(), &intent(Role::Original))
             .await?;
-        // A replaced cluster is removed instance by instance first, and a
-        // policy that lets `prune` delete only what a swap replaced (by
-        // these tags) must match its instances too. Their replaced name is
-        // the cluster's, so they are never taken for replaced instances.
-        if let Some(cluster) = app.as_cluster()
-            && let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:")
-        {
-            for member in &cluster.members {
-                let arn = format!("{prefix}:db:{}", member.id);
-                self.rds.add_tags(&arn, &intent(Role::Original)).await?;
+        for arn in member_arns(app) {
+            self.rds.add_tags(&arn, &intent(Role::Original)).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes this run's swap tags off the DBs of an undone swap (and the
+    /// original cluster's instances, which [`Driver::tag_intent`] tagged
+    /// too). A policy that lets cleanup delete a swap's replaced DB by
+    /// these tags must not cover the DB that is live again; and a re-run
+    /// then starts the swap afresh, pre-flight and all, adopting the
+    /// restored copy.
+    async fn untag(&self, look: &Look) -> Result<(), RdsError> {
+        for db in [&look.app, &look.temporary].into_iter().flatten() {
+            let Some(role) = self.names.role(db) else {
+                continue;
+            };
+            info!("the swap is undone: removing its tags from `{}`", db.id());
+            self.rds
+                .remove_tags(db.arn(), &provenance::SWAP_KEYS)
+                .await?;
+            if role == Role::Original {
+                for arn in member_arns(db) {
+                    self.rds.remove_tags(&arn, &provenance::SWAP_KEYS).await?;
+                }
             }
         }
         Ok(())
