@@ -414,6 +414,18 @@ fn a_restore_adopts_only_this_runs_restore_of_this_snapshot() {
     let theirs = self::db("prod-rollback", &[("team", "db")]);
     let refusal = target(&theirs, by_run, wanted).unwrap_err();
     assert_eq!(refusal.why, NotOurs::Unmarked);
+    // The answer alone, for the probes that build no message, is the same.
+    for (db, claim) in [
+        (&db, exact),
+        (&db, claim),
+        (&other_run, by_run),
+        (&theirs, by_run),
+    ] {
+        assert_eq!(
+            target_admits(db, claim),
+            target(db, claim, wanted).map_err(|refusal| refusal.why)
+        );
+    }
     assert_eq!(
         refusal.to_string(),
         "target DB instance `prod-rollback` already exists, and it was not created by this action, created 2026-11-21T08:00:00Z, not snapshot `s` for this run; nothing was changed, since adopting it would report another run's data as this rollback. Pick another `target-db-instance-identifier`, or delete that DB instance first if it is no longer needed"
