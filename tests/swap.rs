@@ -235,6 +235,50 @@ async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
     );
 }
 
+/// Regression (issue 24): after an undone swap of a cluster, neither the
+/// live cluster nor its instances (tagged with it, for the cleanup policy)
+/// keep the swap tags that policy is conditioned on.
+#[tokio::test]
+async fn an_undone_cluster_swap_leaves_no_swap_tags_on_the_cluster_or_its_instances() {
+    let moto = Moto::start();
+    aurora(&moto, "books");
+    let snapshot = common::snapshot_cluster(&moto, "books", "v1", "60");
+    let before = cluster(&moto, "books").await.unwrap();
+    let proxy = FaultProxy::start_with_rules(
+        &moto.endpoint,
+        0.0,
+        1,
+        0,
+        "ModifyDBCluster+NewDBClusterIdentifier#2",
+    );
+    let failed = Step::new(&moto, "restore", "61")
+        .with("db-cluster-identifier", "books")
+        .with("snapshot-identifier", &snapshot)
+        .with("in-place", "true")
+        .via(&proxy.endpoint)
+        .run();
+    failed.assert_failed();
+    assert!(failed.error().contains("was undone"), "{failed}");
+    let live = cluster(&moto, "books").await.expect("`books` answers");
+    assert_eq!(
+        live.db_cluster_resource_id(),
+        before.db_cluster_resource_id()
+    );
+    let swap_keys = |list: &[aws_sdk_rds::types::Tag]| -> Vec<String> {
+        tags(list)
+            .into_keys()
+            .filter(|key| key.starts_with("rds-snapshot-action:swap-"))
+            .collect()
+    };
+    assert_eq!(swap_keys(live.tag_list()), Vec::<String>::new(), "cluster");
+    assert!(!live.db_cluster_members().is_empty());
+    for member in live.db_cluster_members() {
+        let id = member.db_instance_identifier().unwrap();
+        let db = instance(&moto, id).await.expect("the member answers");
+        assert_eq!(swap_keys(db.tag_list()), Vec::<String>::new(), "{id}");
+    }
+}
+
 async fn cluster(moto: &Moto, id: &str) -> Option<aws_sdk_rds::types::DbCluster> {
     moto.client()
         .describe_db_clusters()
