@@ -12,8 +12,8 @@ use super::{as_cluster_if_member, owned_snapshots, source_db};
 use crate::config::{BacktrackPlan, BacktrackTo, Wait};
 use crate::db;
 use crate::github::{Report, shown};
-use crate::model::{DbRef, Kind, plural, rfc3339, tag_value};
-use crate::naming::tag;
+use crate::model::{DbRef, Kind, plural, rfc3339};
+use crate::provenance;
 use crate::rds::{Backtrack, Cluster, Rds, RdsError};
 use crate::settings::{self, Value};
 use crate::wait::{self, Observed, Operation, Seen, Verdict};
@@ -129,7 +129,7 @@ async fn before_deploy(rds: &Rds, db: &DbRef, version: &str) -> anyhow::Result<D
     let snapshots: Vec<_> = owned_snapshots(rds, db)
         .await?
         .into_iter()
-        .filter(|snapshot| tag_value(&snapshot.tags, tag::DEPLOY_VERSION) == Some(version))
+        .filter(|snapshot| provenance::deploy_version(&snapshot.tags) == Some(version))
         .collect();
     super::newest(snapshots)
         .and_then(|snapshot| snapshot.created)

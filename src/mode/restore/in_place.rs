@@ -16,8 +16,9 @@ use super::timeline::{Phase, table as timeline_table};
 use crate::config::{InPlace, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
-use crate::model::{DbRef, Kind, Tag, rfc3339, tag, tag_value};
-use crate::naming::{self, tag as key};
+use crate::model::{DbRef, Kind, rfc3339};
+use crate::naming;
+use crate::provenance::{self, key};
 use crate::rds::{Rds, RdsError};
 use crate::settings::{DELETION_PROTECTION, Value};
 use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
@@ -51,11 +52,7 @@ impl Names {
 
     /// Whether a DB carries this run's swap tags for this `<id>`.
     fn role(&self, db: &Db) -> Option<Role> {
-        let tags = db.tags();
-        (tag_value(tags, key::SWAP_OF) == Some(self.app.as_str())
-            && tag_value(tags, key::SWAP_RUN) == Some(self.run.as_str()))
-        .then(|| tag_value(tags, key::SWAP_ROLE).and_then(Role::from_tag))
-        .flatten()
+        provenance::swap_role(db.tags(), &self.app, &self.run)
     }
 }
 
@@ -77,8 +74,7 @@ impl Look {
                 renaming: db.renaming_to().is_some(),
                 role: names.role(db),
                 protected: db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)),
-                marked_replaced: tag_value(db.tags(), key::REPLACED_AT).is_some()
-                    && tag_value(db.tags(), key::REPLACED_BY_RUN) == Some(names.run.as_str()),
+                marked_replaced: provenance::marked_replaced(db.tags(), &names.run),
             })
         };
         World {
@@ -108,17 +104,17 @@ async fn look(rds: &Rds, names: &mut Names) -> Result<Look, RdsError> {
     let mut started = None;
     for db in app.iter().chain(&temporary) {
         if names.role(db).is_some() {
-            if let Some(replaced) = tag_value(db.tags(), key::SWAP_REPLACED) {
+            if let Some(replaced) = provenance::swap_replaced(db.tags()) {
                 names.replaced = Some(replaced.to_owned());
             }
-            started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+            started = provenance::swap_started(db.tags()).map(str::to_owned);
         }
     }
     if started.is_none() && app.is_none() {
         for db in db::all(rds, names.kind).await? {
             if names.role(&db) == Some(Role::Original) {
                 names.replaced = Some(db.id().to_owned());
-                started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+                started = provenance::swap_started(db.tags()).map(str::to_owned);
             }
         }
     }
@@ -235,6 +231,25 @@ async fn preflight(
     Ok(())
 }
 
+/// The ARNs of a cluster's instances (none for an instance). A replaced
+/// cluster is removed instance by instance first, so a policy that lets
+/// `prune` delete only what a swap replaced (by its tags) must match its
+/// instances too; their replaced name is the cluster's, so they are never
+/// taken for replaced instances.
+fn member_arns(db: &Db) -> Vec<String> {
+    let Some(cluster) = db.as_cluster() else {
+        return Vec::new();
+    };
+    let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:") else {
+        return Vec::new();
+    };
+    cluster
+        .members
+        .iter()
+        .map(|member| format!("{prefix}:db:{}", member.id))
+        .collect()
+}
+
 /// The restore into the temporary name, as `restore` or `pitr` does it; it
 /// reports into a report of its own, which is returned whatever the result.
 pub(crate) type Restored = (anyhow::Result<Db>, Report);
@@ -292,6 +307,17 @@ where
         driver.names.app
     ));
     let undone = driver.go(Goal::Undo, &mut restore, out).await;
+    if let Ok(look) = &undone
+        && let Err(error) = driver.untag(look).await
+    {
+        out.warn(format!(
+            "the swap tags (`{}`, `{}`, ...) could not be removed from `{}` and `{}`: {error}; a cleanup policy conditioned on them would cover the live DB, so remove them (`aws rds remove-tags-from-resource`) before the next cleanup",
+            key::SWAP_ROLE,
+            key::SWAP_OF,
+            driver.names.app,
+            driver.names.temporary
+        ));
+    }
     driver.timeline(out);
     // The restore's outputs named the temporary DB; the step's DB is `<id>`.
     out.set(driver.names.kind.input(), driver.names.app.clone());
@@ -456,15 +482,15 @@ impl Driver<'_> {
             .started
             .get_or_insert_with(|| rfc3339(Utc::now()))
             .clone();
-        let intent = |role: Role| -> Vec<Tag> {
-            vec![
-                tag(key::SWAP_OF, &self.names.app),
-                tag(key::SWAP_RUN, &self.names.run),
-                tag(key::SWAP_TEMPORARY, &self.names.temporary),
-                tag(key::SWAP_REPLACED, &replaced),
-                tag(key::SWAP_STARTED, &started),
-                tag(key::SWAP_ROLE, role.tag()),
-            ]
+        let intent = |role: Role| {
+            provenance::swap_stamps(
+                &self.names.app,
+                &self.names.run,
+                &self.names.temporary,
+                &replaced,
+                &started,
+                role,
+            )
         };
         info!(
             "recording the swap on both DBs: `{}` becomes `{replaced}`, `{}` becomes `{}`",
@@ -476,16 +502,31 @@ impl Driver<'_> {
         self.rds
             .add_tags(app.arn(), &intent(Role::Original))
             .await?;
-        // A replaced cluster is removed instance by instance first, and a
-        // policy that lets `prune` delete only what a swap replaced (by
-        // these tags) must match its instances too. Their replaced name is
-        // the cluster's, so they are never taken for replaced instances.
-        if let Some(cluster) = app.as_cluster()
-            && let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:")
-        {
-            for member in &cluster.members {
-                let arn = format!("{prefix}:db:{}", member.id);
-                self.rds.add_tags(&arn, &intent(Role::Original)).await?;
+        for arn in member_arns(app) {
+            self.rds.add_tags(&arn, &intent(Role::Original)).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes this run's swap tags off the DBs of an undone swap (and the
+    /// original cluster's instances, which [`Driver::tag_intent`] tagged
+    /// too). A policy that lets cleanup delete a swap's replaced DB by
+    /// these tags must not cover the DB that is live again; and a re-run
+    /// then starts the swap afresh, pre-flight and all, adopting the
+    /// restored copy.
+    async fn untag(&self, look: &Look) -> Result<(), RdsError> {
+        for db in [&look.app, &look.temporary].into_iter().flatten() {
+            let Some(role) = self.names.role(db) else {
+                continue;
+            };
+            info!("the swap is undone: removing its tags from `{}`", db.id());
+            self.rds
+                .remove_tags(db.arn(), &provenance::SWAP_KEYS)
+                .await?;
+            if role == Role::Original {
+                for arn in member_arns(db) {
+                    self.rds.remove_tags(&arn, &provenance::SWAP_KEYS).await?;
+                }
             }
         }
         Ok(())
@@ -503,15 +544,12 @@ impl Driver<'_> {
             }
         }
         if let Some(replaced) = &look.replaced
-            && tag_value(replaced.tags(), key::REPLACED_AT).is_none()
+            && provenance::replaced_at(replaced.tags()).is_none()
         {
             self.rds
                 .add_tags(
                     replaced.arn(),
-                    &[
-                        tag(key::REPLACED_AT, &rfc3339(Utc::now())),
-                        tag(key::REPLACED_BY_RUN, &self.names.run),
-                    ],
+                    &provenance::replaced_stamps(Utc::now(), &self.names.run),
                 )
                 .await?;
         }

@@ -9,8 +9,9 @@ use crate::db::Db;
 use crate::db::state::USABLE_STATES;
 use crate::github::{Report, age, markdown_cell};
 use crate::mode::console_url;
-use crate::model::{rfc3339, tag_value};
-use crate::naming::{self, tag as key};
+use crate::model::rfc3339;
+use crate::naming;
+use crate::provenance;
 
 /// Adds the rollback section for a DB made by `restore` or `pitr`. What was
 /// restored is read from the DB's own tags, so an adopted one (a re-run) is
@@ -32,7 +33,7 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
         Err(_) => markdown_cell(time),
     };
     let mut out = String::from("#### What was restored\n\n");
-    let source = tag_value(tags, key::SOURCE_DB);
+    let source = provenance::source_db(tags);
     if let Some(source) = source {
         out.push_str(&format!(
             "- Source {}: {} (untouched) <{}>\n",
@@ -42,25 +43,19 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
         ));
     }
     // The ARN keeps an automated snapshot's exact ID (the name tag is cleaned).
-    let snapshot = tag_value(tags, key::RESTORED_FROM_ARN)
-        .and_then(|arn| {
-            arn.split_once(":cluster-snapshot:")
-                .or_else(|| arn.split_once(":snapshot:"))
-        })
-        .map(|(_, id)| id)
-        .or_else(|| tag_value(tags, key::RESTORED_FROM));
+    let snapshot = provenance::restored_snapshot_id(tags);
     if let Some(snapshot) = snapshot {
         out.push_str(&format!("- Snapshot: {}", text(snapshot)));
-        if let Some(created) = tag_value(tags, key::RESTORED_FROM_CREATED) {
+        if let Some(created) = provenance::restored_from_created(tags) {
             out.push_str(&format!(", taken {}", when(created)));
         }
-        match tag_value(tags, key::DEPLOY_VERSION) {
+        match provenance::deploy_version(tags) {
             Some(version) => out.push_str(&format!(", before deploying {}", text(version))),
             None => out.push_str(", not tied to a deploy version"),
         }
         out.push('\n');
     }
-    if let Some(time) = tag_value(tags, key::RESTORED_TO) {
+    if let Some(time) = provenance::restored_to(tags) {
         out.push_str(&format!("- Point in time restored to: {}\n", when(time)));
     }
     let id = db.id();
@@ -300,6 +295,7 @@ fn gantt(app: &str, phases: &[Phase], downtime: Option<(DateTime<Utc>, DateTime<
 mod tests {
     use super::*;
     use crate::model::tag;
+    use crate::provenance::key;
     use crate::settings::{DELETION_PROTECTION, Value};
 
     use crate::rds::Instance;
