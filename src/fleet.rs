@@ -9,7 +9,6 @@ use serde_json::json;
 use crate::config::Wait;
 use crate::db;
 use crate::github::{Report, Table};
-use crate::mode::console_url;
 use crate::model::{DbRef, Kind, plural};
 use crate::rds::{Rds, Snapshot};
 use crate::wait::Operation;
@@ -114,7 +113,7 @@ pub fn report(rows: &[Row], region: &str, out: &mut Report, many: bool) -> anyho
             // the address is safe as an autolink.
             out.sections.push(format!(
                 "Console: <{}>\n\n",
-                console_url(region, last.of.console().1, &last.id)
+                db::console_url(region, last.of.console().1, &last.id)
             ));
         }
         return match row.problem() {

@@ -62,6 +62,11 @@ impl Kind {
     }
 }
 
+/// The AWS console page of a resource, for log lines a person follows.
+pub fn console_url(region: &str, kind: &str, id: &str) -> String {
+    format!("https://{region}.console.aws.amazon.com/rds/home?region={region}#{kind}:id={id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

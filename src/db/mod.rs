@@ -18,6 +18,7 @@ mod facts;
 pub mod lifecycle;
 pub mod state;
 
+pub use facts::console_url;
 pub use lifecycle::{Source, delete, restore, until_available, window, with_vpc};
 
 use chrono::{DateTime, Utc};

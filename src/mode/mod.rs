@@ -34,7 +34,7 @@ async fn finish_snapshot(
 ) -> anyhow::Result<Snapshot> {
     info!(
         "console: {}",
-        console_url(rds.region(), snapshot.of.console().1, &snapshot.id)
+        db::console_url(rds.region(), snapshot.of.console().1, &snapshot.id)
     );
     if !wait.enabled {
         info!(
@@ -107,11 +107,6 @@ fn cluster_if_member(db: &DbRef, found: Option<&Db>, out: &mut Report) -> DbRef 
         }
         _ => db.clone(),
     }
-}
-
-/// The AWS console page of a resource, for log lines a person follows.
-pub fn console_url(region: &str, kind: &str, id: &str) -> String {
-    format!("https://{region}.console.aws.amazon.com/rds/home?region={region}#{kind}:id={id}")
 }
 
 /// Finds the snapshot the plan asks for. Only reads.

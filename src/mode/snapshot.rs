@@ -7,7 +7,7 @@ use tracing::info;
 
 use futures_util::future::join_all;
 
-use super::{cluster_if_member, console_url, no_such_db};
+use super::{cluster_if_member, no_such_db};
 use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::db::{self, Db};
 use crate::fleet::{Row, await_all, report};
@@ -209,7 +209,7 @@ async fn start(
     };
     info!(
         "console: {}",
-        console_url(rds.region(), plan.db.kind.console().1, &snapshot.id)
+        db::console_url(rds.region(), plan.db.kind.console().1, &snapshot.id)
     );
     Ok((plan, snapshot))
 }

@@ -27,9 +27,9 @@ use anyhow::Context as _;
 use tracing::info;
 
 use crate::config::{InPlace, PitrPlan, RestorePlan, Target, Wait};
+use crate::db::console_url;
 use crate::db::{self, Db};
 use crate::github::Report;
-use crate::mode::console_url;
 use crate::model::{DbRef, Kind};
 use crate::provenance::{self, TargetClaim};
 use crate::rds::{NewDb, Rds, RdsError, Snapshot};

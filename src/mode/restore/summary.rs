@@ -6,9 +6,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::timeline::Phase;
 use crate::db::Db;
+use crate::db::console_url;
 use crate::db::state::USABLE_STATES;
 use crate::github::{Report, age, markdown_cell};
-use crate::mode::console_url;
 use crate::model::rfc3339;
 use crate::naming;
 use crate::provenance;
