@@ -8,7 +8,7 @@ use anyhow::bail;
 use crate::config::Target;
 use crate::db::Db;
 use crate::github::Report;
-use crate::model::{Kind, Tag};
+use crate::model::{self, Kind, Tag};
 use crate::naming;
 use crate::rds::{Cluster, Instance, Rds};
 use crate::settings::{self, Carry, How, Restore, Value};
@@ -154,11 +154,11 @@ pub(crate) async fn build(
             .filter(|tag| !tag.key.starts_with(naming::tag::PREFIX))
             .cloned()
             .collect();
-        let (merged, left_out) = settings::merge_tags(&tags, &theirs);
+        let (merged, left_out) = model::merge_tags(&tags, &theirs);
         if !left_out.is_empty() {
             out.warn(format!(
                 "RDS allows {} tags on a {}, so these tags of `{}` were not copied: {}",
-                settings::MAX_TAGS,
+                model::MAX_TAGS,
                 target.kind.noun(),
                 source.id(),
                 left_out.join(", ")
