@@ -154,12 +154,17 @@ pub(crate) async fn build(
             .filter(|tag| !tag.key.starts_with(naming::tag::PREFIX))
             .cloned()
             .collect();
-        let (merged, left_out) = model::merge_tags(&tags, &theirs);
+        // Room is left for the tags an in-place rollback records on the DB
+        // it restores, and on it again once it is the app DB the next
+        // rollback replaces: the source's tags are the ones to give way.
+        let room = model::MAX_TAGS - super::in_place::SWAP_TAGS;
+        let (merged, left_out) = model::merge_tags_within(&tags, &theirs, room);
         if !left_out.is_empty() {
             out.warn(format!(
-                "RDS allows {} tags on a {}, so these tags of `{}` were not copied: {}",
+                "RDS allows {} tags on a {}, and this action keeps {} of them for an in-place rollback's own, so these tags of `{}` were not copied: {}",
                 model::MAX_TAGS,
                 target.kind.noun(),
+                super::in_place::SWAP_TAGS,
                 source.id(),
                 left_out.join(", ")
             ));

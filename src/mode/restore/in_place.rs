@@ -16,7 +16,7 @@ use super::timeline::{Phase, table as timeline_table};
 use crate::config::{InPlace, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
-use crate::model::{DbRef, Kind, Tag, rfc3339, tag, tag_value};
+use crate::model::{self, DbRef, Kind, Tag, rfc3339, tag, tag_value};
 use crate::naming::{self, tag as key};
 use crate::rds::{Rds, RdsError};
 use crate::settings::{DELETION_PROTECTION, Value};
@@ -57,6 +57,54 @@ impl Names {
         .then(|| tag_value(tags, key::SWAP_ROLE).and_then(Role::from_tag))
         .flatten()
     }
+}
+
+/// The tags a swap records on a DB: its intent (the names and the DB's
+/// role, so a re-run finishes the same swap) and, on the replaced DB, when
+/// and by which run it was replaced (what `prune` selects by).
+fn intent_tags(names: &Names, replaced: &str, started: &str, role: Role) -> Vec<Tag> {
+    vec![
+        tag(key::SWAP_OF, &names.app),
+        tag(key::SWAP_RUN, &names.run),
+        tag(key::SWAP_TEMPORARY, &names.temporary),
+        tag(key::SWAP_REPLACED, replaced),
+        tag(key::SWAP_STARTED, started),
+        tag(key::SWAP_ROLE, role.tag()),
+    ]
+}
+
+fn replaced_tags(run: &str, at: DateTime<Utc>) -> Vec<Tag> {
+    vec![
+        tag(key::REPLACED_AT, &rfc3339(at)),
+        tag(key::REPLACED_BY_RUN, run),
+    ]
+}
+
+/// How many tags a swap records on the app DB (and, later, on the DB
+/// restored for it, once that is the app DB of the next rollback): RDS
+/// allows 50 tags on a resource ([`model::MAX_TAGS`]), so the restore
+/// leaves this much room on the DB it makes.
+pub(super) const SWAP_TAGS: usize = 8;
+
+/// The swap's tags must fit on the app DB (and on each instance of an app
+/// cluster, which gets the intent too) next to the user's own. Those are
+/// not ours to remove and ours are what make a re-run finish the swap, so
+/// a DB without the room is refused before anything changes.
+fn check_tag_room(names: &Names, db: &str, arn: &str, has: &[Tag]) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let mut adding = intent_tags(names, "-", "-", Role::Original);
+    adding.extend(replaced_tags(&names.run, now));
+    let new = model::new_keys(has, &adding);
+    if has.len() + new > model::MAX_TAGS {
+        let over = has.len() + new - model::MAX_TAGS;
+        bail!(
+            "`{db}` has {} tags, and the in-place rollback records {new} more on it (the `{}*` tags that let a re-run finish the swap and `prune` find the replaced DB); RDS allows {} tags on a resource. Nothing was changed. Remove {over} of its tags (`aws rds remove-tags-from-resource --resource-name {arn} --tag-keys <key> ...`) and re-run this step, or restore without `in-place: true`",
+            has.len(),
+            key::PREFIX,
+            model::MAX_TAGS
+        );
+    }
+    Ok(())
 }
 
 /// One look at the three names: the DBs, and what the machine needs of them.
@@ -166,6 +214,14 @@ async fn preflight(
             names.app,
             app.status()
         );
+    }
+    check_tag_room(names, &names.app, app.arn(), app.tags())?;
+    if let Some(cluster) = app.as_cluster() {
+        for member in &cluster.members {
+            if let Some(instance) = db::describe(rds, &DbRef::instance(&member.id)).await? {
+                check_tag_room(names, &member.id, instance.arn(), instance.tags())?;
+            }
+        }
     }
     // A Blue/Green switchover renames the blue and green DBs itself
     // (blue-green-deployments-switching: the blue DBs get `-old1` names, the
@@ -451,16 +507,7 @@ impl Driver<'_> {
             .started
             .get_or_insert_with(|| rfc3339(Utc::now()))
             .clone();
-        let intent = |role: Role| -> Vec<Tag> {
-            vec![
-                tag(key::SWAP_OF, &self.names.app),
-                tag(key::SWAP_RUN, &self.names.run),
-                tag(key::SWAP_TEMPORARY, &self.names.temporary),
-                tag(key::SWAP_REPLACED, &replaced),
-                tag(key::SWAP_STARTED, &started),
-                tag(key::SWAP_ROLE, role.tag()),
-            ]
-        };
+        let intent = |role: Role| intent_tags(&self.names, &replaced, &started, role);
         info!(
             "recording the swap on both DBs: `{}` becomes `{replaced}`, `{}` becomes `{}`",
             self.names.app, self.names.temporary, self.names.app
@@ -501,13 +548,7 @@ impl Driver<'_> {
             && tag_value(replaced.tags(), key::REPLACED_AT).is_none()
         {
             self.rds
-                .add_tags(
-                    replaced.arn(),
-                    &[
-                        tag(key::REPLACED_AT, &rfc3339(Utc::now())),
-                        tag(key::REPLACED_BY_RUN, &self.names.run),
-                    ],
-                )
+                .add_tags(replaced.arn(), &replaced_tags(&self.names.run, Utc::now()))
                 .await?;
         }
         Ok(())
@@ -580,5 +621,49 @@ impl Driver<'_> {
     fn timeline(&mut self, out: &mut Report) {
         self.close();
         out.tables.push(timeline_table(&self.phases));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names {
+            kind: Kind::Instance,
+            app: "prod".to_owned(),
+            temporary: "prod-rollback".to_owned(),
+            replaced: None,
+            run: "77".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_room_kept_is_what_a_swap_records() {
+        let intent = intent_tags(&names(), "r", "s", Role::Original);
+        assert_eq!(
+            intent.len() + replaced_tags("77", Utc::now()).len(),
+            SWAP_TAGS
+        );
+    }
+
+    // Regression: AddTagsToResource of the swap's tags was refused by AWS
+    // on an app DB with more than 42 tags, after the restore had run.
+    #[test]
+    fn an_app_db_without_room_for_the_swap_tags_is_refused_up_front() {
+        let full =
+            |n: usize| -> Vec<Tag> { (0..n).map(|i| tag(&format!("cost-{i}"), "1")).collect() };
+        let arn = "arn:aws:rds:us-east-1:1:db:prod";
+        assert!(check_tag_room(&names(), "prod", arn, &full(42)).is_ok());
+        let error = check_tag_room(&names(), "prod", arn, &full(43))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("has 43 tags"), "{error}");
+        assert!(error.contains("Remove 1 of its tags"), "{error}");
+        assert!(error.contains(arn), "{error}");
+        // A re-run's tags overwrite themselves: only new keys count.
+        let mut again = full(42);
+        again.extend(intent_tags(&names(), "r", "s", Role::Original));
+        assert!(check_tag_room(&names(), "prod", arn, &again).is_ok());
     }
 }
