@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod aurora;
+pub mod pg;
 
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
@@ -92,6 +93,14 @@ impl Moto {
             std::thread::sleep(Duration::from_millis(100));
         }
         moto
+    }
+
+    /// Starts the emulator with a real PostgreSQL server behind every
+    /// `postgres` instance and `aurora-postgresql` cluster
+    /// (`RDS_EMULATOR_REAL_DB=1`), so a test can read the rows a restore
+    /// brings back (see [`pg`]).
+    pub fn start_real_db() -> Moto {
+        Self::start_with(&[("RDS_EMULATOR_REAL_DB", "1")])
     }
 
     /// An RDS client for setting up and inspecting the emulator.
