@@ -4,12 +4,10 @@
 //! late for what a `wait: false` step started early; `list` and `prune`
 //! take several DBs too.
 
-mod common;
-
-use common::{FaultProxy, Moto, Step, aurora};
+use crate::common::{FaultProxy, Moto, Step, create_cluster};
 
 /// The IDs (keys) and statuses of the `snapshots-by-db` output.
-fn by_db(ran: &common::Ran) -> serde_json::Map<String, serde_json::Value> {
+fn by_db(ran: &crate::common::Ran) -> serde_json::Map<String, serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(ran.output("snapshots-by-db"))
         .unwrap()
         .as_object()
@@ -26,7 +24,7 @@ fn count(proxy: &FaultProxy, action: &str) -> usize {
 }
 
 /// The rounds of waiting a step logged: each pause, and the last look.
-fn rounds(ran: &common::Ran) -> usize {
+fn rounds(ran: &crate::common::Ran) -> usize {
     ran.stderr
         .lines()
         .filter(|l| l.contains("next look in"))
@@ -41,13 +39,7 @@ async fn several_dbs_are_snapshotted_together_with_one_describe_a_round() {
     for db in dbs {
         moto.create_db(db).await;
     }
-    aurora::create(
-        &moto,
-        "ledger",
-        "aurora-postgresql",
-        &["--readers", "0"],
-        None,
-    );
+    create_cluster(&moto, "ledger", "aurora-postgresql", &["--readers", "0"]);
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
     let ran = Step::new(&moto, "snapshot", "300")
         .via(&proxy.endpoint)
@@ -97,7 +89,11 @@ async fn several_dbs_are_snapshotted_together_with_one_describe_a_round() {
         .with("deploy-version", "v5")
         .run();
     again.assert_ok();
-    assert_eq!(common::mutating(&proxy), Vec::<String>::new(), "{again}");
+    assert_eq!(
+        crate::common::mutating(&proxy),
+        Vec::<String>::new(),
+        "{again}"
+    );
 }
 
 #[tokio::test]

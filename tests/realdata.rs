@@ -7,12 +7,11 @@
 //! rows on its writer and reader endpoints. Metadata alone (statuses, tags)
 //! would pass with the wrong snapshot restored.
 
-mod common;
-
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
-use common::{Moto, Step, pg};
+
+use crate::common::{self, Moto, Ran, Step, pg};
 
 /// The endpoint of DB instance `id`, as described.
 async fn instance_endpoint(moto: &Moto, id: &str) -> (String, i32) {
@@ -33,7 +32,7 @@ async fn app_db(moto: &Moto, id: &str) -> (String, i32) {
 }
 
 /// The restored DB's endpoint, from the step's outputs.
-fn endpoint_of(ran: &common::Ran) -> (String, i32) {
+fn endpoint_of(ran: &Ran) -> (String, i32) {
     (
         ran.output("endpoint").to_owned(),
         ran.output("port").parse().expect("a port"),
@@ -108,7 +107,7 @@ async fn an_in_place_rollback_leaves_the_apps_endpoint_serving_the_pre_deploy_ro
 #[tokio::test]
 async fn an_aurora_postgresql_restore_serves_the_snapshots_rows_on_writer_and_reader() {
     let moto = Moto::start_real_db();
-    common::aurora::create(&moto, "orders", "aurora-postgresql", &[], None);
+    common::create_cluster(&moto, "orders", "aurora-postgresql", &[]);
     let cluster = moto
         .client()
         .describe_db_clusters()
