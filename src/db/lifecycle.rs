@@ -57,16 +57,19 @@ pub async fn restore(
 
 /// Looks at a DB until it is available after `operation`, fails, or
 /// `timeout` (the user's `wait-timeout`) passes; the operation sets the
-/// schedule of the looks. A cluster's VPC is not looked up on each look
-/// (see [`with_vpc`]).
+/// schedule of the looks, and `first` is the answer of the call that
+/// started it where that answer shows its state (a restore's does; a
+/// modify's still shows the DB as it was). A cluster's VPC is not looked
+/// up on each look (see [`with_vpc`]).
 pub async fn until_available(
     rds: &Rds,
     db: &DbRef,
     operation: Operation,
     timeout: Duration,
+    first: Option<Db>,
 ) -> Result<Db, WaitError> {
     let what = db.to_string();
-    wait::until_available(&what, operation, timeout, || look(rds, db)).await
+    wait::until_available(&what, operation, timeout, first, || look(rds, db)).await
 }
 
 async fn look(rds: &Rds, db: &DbRef) -> Result<Option<Db>, RdsError> {
@@ -204,6 +207,9 @@ fn before_delete(kind: Kind, status: &str) -> BeforeDelete {
 pub async fn ready_to_delete(rds: &Rds, db: &Db, timeout: Duration) -> anyhow::Result<Db> {
     let reference = db.reference();
     let operation = Operation::Modify(reference.kind);
+    // The DB as just described is the first look of a wait for a busy one;
+    // StartDBCluster's answer is not kept, so that wait looks afresh.
+    let mut first = Some(db.clone());
     match before_delete(reference.kind, db.status()) {
         BeforeDelete::Nothing => return Ok(db.clone()),
         BeforeDelete::Refuse => bail!(
@@ -211,6 +217,7 @@ pub async fn ready_to_delete(rds: &Rds, db: &Db, timeout: Duration) -> anyhow::R
             db.status()
         ),
         BeforeDelete::Start => {
+            first = None;
             tracing::info!("starting {reference}, which is stopped, to delete it");
             match rds.start_cluster(&reference.id).await {
                 // Started by someone (or an earlier try) meanwhile.
@@ -226,7 +233,7 @@ pub async fn ready_to_delete(rds: &Rds, db: &Db, timeout: Duration) -> anyhow::R
         }
     }
     // Starting a cluster takes minutes, as a modify does.
-    Ok(until_available(rds, &reference, operation, timeout).await?)
+    Ok(until_available(rds, &reference, operation, timeout, first).await?)
 }
 
 #[cfg(test)]
