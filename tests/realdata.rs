@@ -67,6 +67,32 @@ async fn a_pitr_between_two_commits_holds_the_first_and_not_the_second() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let between = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
     pg::write(&host, port, &[11]).await;
+    // As on AWS, a time is restorable once the source's
+    // LatestRestorableTime has passed it; the action refuses it before.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let latest = moto
+            .client()
+            .describe_db_instances()
+            .db_instance_identifier("ledger")
+            .send()
+            .await
+            .expect("describe the source")
+            .db_instances()[0]
+            .latest_restorable_time()
+            .map(|time| time.secs());
+        let wanted = chrono::DateTime::parse_from_rfc3339(&between)
+            .unwrap()
+            .timestamp();
+        if latest.is_some_and(|latest| latest >= wanted) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "LatestRestorableTime {latest:?} did not reach {between}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let ran = Step::new(&moto, "pitr", "111")
         .with("db-instance-identifier", "ledger")
         .with("restore-time", &between)
