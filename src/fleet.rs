@@ -10,7 +10,7 @@ use crate::config::Wait;
 use crate::db;
 use crate::github::{Report, Table};
 use crate::mode::console_url;
-use crate::model::{DbRef, Kind};
+use crate::model::{DbRef, Kind, plural};
 use crate::rds::{Rds, Snapshot};
 use crate::wait::Operation;
 
@@ -153,9 +153,10 @@ pub fn report(rows: &[Row], region: &str, out: &mut Report, many: bool) -> anyho
     });
     if !failed.is_empty() && many {
         bail!(
-            "{} of {} DBs were not snapshotted: {}. The others were (see the table in the job summary); re-run this step to try the failed ones again (it adopts the snapshots already made)",
+            "{} of {} DBs {} not snapshotted: {}. The others were (see the table in the job summary); re-run this step to try the failed ones again (it adopts the snapshots already made)",
             failed.len(),
             rows.len(),
+            plural(failed.len(), "was", "were"),
             failed
                 .iter()
                 .map(|row| format!("`{}`: {}", row.db.id, row.problem().unwrap_or_default()))
@@ -261,7 +262,7 @@ mod tests {
         let error = report(&rows, "eu-west-1", &mut out, true).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "1 of 2 DBs were not snapshotted: `b`: refused. The others were (see the table in the job summary); re-run this step to try the failed ones again (it adopts the snapshots already made)"
+            "1 of 2 DBs was not snapshotted: `b`: refused. The others were (see the table in the job summary); re-run this step to try the failed ones again (it adopts the snapshots already made)"
         );
         assert_eq!(out.outputs.get("status"), Some("failed"));
         let map: serde_json::Value =

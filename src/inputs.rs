@@ -366,7 +366,7 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec {
         name: "settings",
-        description: "`restore` and `pitr`: the new DB's settings next to its source's, as a JSON array of objects with `db` (the instance or cluster, and for a cluster each of its instances), `setting` (the RDS API name), `source`, `restored`, `how` (restore call, modify after restore, an input, or not carried and why) and `drifted`.",
+        description: "`restore` and `pitr`: the new DB's settings next to its source's, as a JSON array of objects with `db` (the instance or cluster, and for a cluster each of its instances), `setting` (the RDS API name), `source`, `restored`, `how` (restore call, modify after restore (pending when `wait: false` returned first), an input, or not carried and why) and `drifted`.",
     },
     OutputSpec {
         name: "snapshots",

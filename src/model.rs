@@ -205,6 +205,25 @@ impl fmt::Display for RestoreTime {
     }
 }
 
+/// `one` or `many`, whichever agrees with `n`: "1 snapshot", "2 snapshots";
+/// "1 differs", "2 differ".
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// The region and the resource's name in an RDS ARN
+/// (`arn:<partition>:rds:<region>:<account>:db:<id>`, ARNs in the RDS user
+/// guide, "Constructing an ARN for Amazon RDS").
+pub fn arn_region_and_name(arn: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "rds", region, _, _, name] if !region.is_empty() && !name.is_empty() => {
+            Some((region, name))
+        }
+        _ => None,
+    }
+}
+
 /// Formats a time the way outputs and tags carry it.
 pub fn rfc3339(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

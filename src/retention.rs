@@ -16,7 +16,7 @@ use tracing::info;
 use crate::config::Retention;
 use crate::db;
 use crate::github::Table;
-use crate::model::{DbRef, rfc3339};
+use crate::model::{DbRef, plural, rfc3339};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, Snapshot};
 
@@ -118,8 +118,10 @@ pub async fn prune(
         ));
     }
     info!(
-        "{} of {total} snapshot(s) of `{db}` made by this action are past the retention rules",
-        pruned.candidates.len()
+        "{} of {total} {} of `{db}` made by this action {} past the retention rules",
+        pruned.candidates.len(),
+        plural(total, "snapshot", "snapshots"),
+        plural(pruned.candidates.len(), "is", "are")
     );
     for (id, mut row) in pruned.candidates.iter().zip(selected) {
         let result = if dry_run {

@@ -225,6 +225,9 @@ pub enum How {
     RestoreCall,
     /// Copied from the source by the ModifyDBInstance after the restore.
     Modify,
+    /// To be copied by that modify, which has not happened yet
+    /// (`wait: false` returns before the DB can be modified).
+    ModifyPending,
     /// Set by an input of this step.
     Input(&'static str),
     /// Left to RDS's default, and why.
@@ -236,6 +239,9 @@ impl fmt::Display for How {
         match self {
             How::RestoreCall => f.write_str("restore call"),
             How::Modify => f.write_str("modify after restore"),
+            How::ModifyPending => {
+                f.write_str("modify after restore: pending (`wait: false`; a re-run with `wait: true` applies it)")
+            }
             How::Input(input) => write!(f, "input `{input}`"),
             How::NotCarried(why) => write!(f, "not carried: {why}"),
         }
@@ -251,6 +257,20 @@ pub struct Carry {
     pub after: Settings,
     /// How each setting is decided, for the drift table.
     pub how: BTreeMap<&'static str, How>,
+}
+
+impl Carry {
+    /// The same plan with its modify not made yet, for the drift table of a
+    /// step that did not wait (`wait: false`).
+    pub fn modify_pending(&self) -> Carry {
+        let mut pending = self.clone();
+        for how in pending.how.values_mut() {
+            if *how == How::Modify {
+                *how = How::ModifyPending;
+            }
+        }
+        pending
+    }
 }
 
 /// Decides the new instance's settings: inputs win; then, with `carry` on,

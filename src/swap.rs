@@ -52,6 +52,8 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Seen {
     pub status: String,
+    /// Its ARN, to name it in a fix the user can paste.
+    pub arn: String,
     /// A rename RDS accepted and has not finished.
     pub renaming: bool,
     /// Its role in this run's swap; `None` without this run's swap tags.
@@ -122,7 +124,8 @@ pub enum Step {
 }
 
 fn failed(kind: Kind, seen: &Option<Seen>) -> Option<String> {
-    match state::verdict(kind, &seen.as_ref()?.status) {
+    let seen = seen.as_ref()?;
+    match state::verdict(kind, &seen.status, &seen.arn) {
         Verdict::Failed(reason) => Some(reason),
         _ => None,
     }

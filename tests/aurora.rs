@@ -386,6 +386,17 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
         refused.assert_failed();
         assert!(refused.error().contains(expected), "{db}: {refused}");
         assert_eq!(mutating(&proxy), Vec::<String>::new(), "{db}");
+        // Regression: the Backtracks of an Aurora PostgreSQL cluster were
+        // listed (an error on plain moto) before its engine was checked.
+        // What the cluster's describe says is checked before any other call.
+        let calls: Vec<String> = proxy.requests().into_iter().map(|(a, _)| a).collect();
+        if db != "binlog" {
+            assert_eq!(
+                calls,
+                ["DescribeDBClusters", "DescribeDBSubnetGroups"],
+                "{db}: {refused}"
+            );
+        }
     }
     // With binary logging, `force` says the user accepts it.
     let forced = Step::new(&moto, "backtrack", "73")

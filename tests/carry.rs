@@ -408,3 +408,45 @@ async fn our_snapshot_keeps_the_sources_tags_when_it_copies_them() {
     assert_eq!(tags["team"], "payments");
     assert_eq!(tags["rds-snapshot-action:deploy-version"], "v1");
 }
+
+// Regression: with `wait: false` the drift table said "modify after restore"
+// for a modify that had not happened, and the removal commands began with a
+// modify that RDS refuses while the DB is being created.
+#[tokio::test]
+async fn wait_false_says_the_modify_is_pending_and_waits_before_removal() {
+    let moto = Moto::start();
+    production(&moto, "prod");
+    snapshot(&moto, "prod", "v1", "1");
+    let ran = Step::new(&moto, "restore", "8")
+        .with("db-instance-identifier", "prod")
+        .with("target-db-instance-identifier", "prod-nowait")
+        .with("snapshot-identifier", "latest")
+        .with("wait", "false")
+        .run();
+    ran.assert_ok();
+    let rows = settings_output(&ran);
+    let how = |name: &str| {
+        rows.iter()
+            .find(|r| r["setting"] == name)
+            .map(|r| r["how"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(
+        how("MonitoringInterval").starts_with("modify after restore: pending"),
+        "{rows:?}"
+    );
+    assert_eq!(how("DBSubnetGroupName"), "restore call");
+    assert!(ran.summary.contains("pending"), "{}", ran.summary);
+    let commands = ran
+        .summary
+        .split("```sh\n")
+        .nth(1)
+        .expect("the removal commands");
+    assert!(
+        commands.starts_with(
+            "aws rds wait db-instance-available --region us-east-1 --db-instance-identifier prod-nowait\n"
+        ),
+        "{}",
+        ran.summary
+    );
+}

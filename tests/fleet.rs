@@ -108,7 +108,7 @@ async fn one_db_that_fails_does_not_stop_the_others() {
     ran.assert_failed();
     let error = ran.error();
     assert!(
-        error.contains("1 of 3 DBs were not snapshotted") && error.contains("`ghost`"),
+        error.contains("1 of 3 DBs was not snapshotted") && error.contains("`ghost`"),
         "{ran}"
     );
     let map = by_db(&ran);

@@ -17,6 +17,14 @@ fn role(db: &DbInstance) -> Option<String> {
     tags(db.tag_list()).get(ROLE).cloned()
 }
 
+/// The keys of the swap tags in a DB's tag list.
+fn swap_tags(list: &[aws_sdk_rds::types::Tag]) -> Vec<String> {
+    tags(list)
+        .into_keys()
+        .filter(|key| key.starts_with("rds-snapshot-action:swap-"))
+        .collect()
+}
+
 /// A restore of `db`'s snapshot `snapshot` in place, in run `run`.
 fn in_place(moto: &Moto, db: &str, snapshot: &str, run: &str) -> Step {
     Step::new(moto, "restore", run)
@@ -137,6 +145,41 @@ async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
     assert_eq!(ran.output("db-cluster-identifier"), "orders");
     assert_eq!(ran.output("endpoint"), before.endpoint().unwrap());
     let now = moto.find_cluster("orders").await.unwrap();
+    // Regression: the reader endpoint, the settings rows and the heading
+    // named the temporary cluster, which the swap renamed away.
+    assert_eq!(
+        ran.output("reader-endpoint"),
+        now.reader_endpoint().unwrap()
+    );
+    assert!(!ran.output("reader-endpoint").contains("rollback"), "{ran}");
+    assert!(
+        ran.summary.contains(&format!(
+            "Reader endpoint: `{}`",
+            now.reader_endpoint().unwrap()
+        )),
+        "{}",
+        ran.summary
+    );
+    // The heading's code span, however the summary escapes it.
+    let heading = |id: &str| {
+        [
+            format!("Settings of `{id}` ("),
+            format!("Settings of &#96;{id}&#96; ("),
+        ]
+        .iter()
+        .any(|heading| ran.summary.contains(heading))
+    };
+    assert!(heading("orders"), "{}", ran.summary);
+    assert!(!heading("orders-rollback-r81"), "{}", ran.summary);
+    let rows: serde_json::Value = serde_json::from_str(ran.output("settings")).unwrap();
+    let named: std::collections::BTreeSet<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|row| row["db"].as_str())
+        .filter(|db| !db.contains("-instance-"))
+        .collect();
+    assert_eq!(named, ["orders"].into(), "{rows}");
     let old = moto
         .find_cluster(&replaced)
         .await
@@ -173,6 +216,44 @@ async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
         "cluster downtime on the emulator: {} s",
         ran.output("downtime-seconds")
     );
+}
+
+/// Regression (issue 24): after an undone swap of a cluster, neither the
+/// live cluster nor its instances (tagged with it, for the cleanup policy)
+/// keep the swap tags that policy is conditioned on.
+#[tokio::test]
+async fn an_undone_cluster_swap_leaves_no_swap_tags_on_the_cluster_or_its_instances() {
+    let moto = Moto::start();
+    create_cluster(&moto, "books", "aurora-postgresql", &[]);
+    let snapshot = crate::common::snapshot_cluster(&moto, "books", "v1", "60");
+    let before = moto.find_cluster("books").await.unwrap();
+    let proxy = FaultProxy::start_with_rules(
+        &moto.endpoint,
+        0.0,
+        1,
+        0,
+        "ModifyDBCluster+NewDBClusterIdentifier#2",
+    );
+    let failed = Step::new(&moto, "restore", "61")
+        .with("db-cluster-identifier", "books")
+        .with("snapshot-identifier", &snapshot)
+        .with("in-place", "true")
+        .via(&proxy.endpoint)
+        .run();
+    failed.assert_failed();
+    assert!(failed.error().contains("was undone"), "{failed}");
+    let live = moto.find_cluster("books").await.expect("`books` answers");
+    assert_eq!(
+        live.db_cluster_resource_id(),
+        before.db_cluster_resource_id()
+    );
+    assert_eq!(swap_tags(live.tag_list()), Vec::<String>::new(), "cluster");
+    assert!(!live.db_cluster_members().is_empty());
+    for member in live.db_cluster_members() {
+        let id = member.db_instance_identifier().unwrap();
+        let db = moto.find_instance(id).await.expect("the member answers");
+        assert_eq!(swap_tags(db.tag_list()), Vec::<String>::new(), "{id}");
+    }
 }
 
 /// The DB the app would reach at `shop` and where the original went, after
@@ -232,12 +313,23 @@ async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
             "{rule}: the original is back"
         );
         assert_eq!(at_id.db_instance_status(), Some("available"));
-        let temporary = format!("{db}-rollback-r{run}");
+        // Regression (issue 24): the live DB kept `swap-role: original`, so
+        // a cleanup policy conditioned on the swap tags covered production.
         assert_eq!(
-            moto.find_instance(&temporary).await.is_some(),
-            *restored,
-            "{rule}"
+            swap_tags(at_id.tag_list()),
+            Vec::<String>::new(),
+            "{rule}: live DB"
         );
+        let temporary = format!("{db}-rollback-r{run}");
+        let kept = moto.find_instance(&temporary).await;
+        assert_eq!(kept.is_some(), *restored, "{rule}");
+        if let Some(kept) = &kept {
+            assert_eq!(
+                swap_tags(kept.tag_list()),
+                Vec::<String>::new(),
+                "{rule}: restored copy"
+            );
+        }
         if *restored {
             assert!(error.contains("was undone"), "{rule}: {error}");
             assert!(error.contains(&temporary), "{rule}: {error}");
@@ -454,6 +546,13 @@ async fn refusals_come_before_any_mutating_call() {
     ran.assert_failed();
     assert!(
         ran.error().contains("Blue/Green deployment `upgrade`"),
+        "{ran}"
+    );
+    // Regression: the printed delete left the green DB running.
+    assert!(
+        ran.error()
+            .contains("--blue-green-deployment-identifier bgd-")
+            && ran.error().contains(" --delete-target`"),
         "{ran}"
     );
     assert_eq!(mutating(&proxy), Vec::<String>::new());

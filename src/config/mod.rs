@@ -26,7 +26,7 @@ use chrono::{DateTime, Utc};
 
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
-use crate::model::{DbRef, Tag, tag};
+use crate::model::DbRef;
 use crate::naming;
 
 pub use self::backtrack::{BacktrackPlan, BacktrackTo};
@@ -228,25 +228,6 @@ fn default_timeout(mode: Mode) -> Duration {
         Mode::Copy => Duration::from_secs(180 * 60),
         _ => Duration::from_secs(60 * 60),
     }
-}
-
-/// This action's own tags for what it creates from `db`.
-fn own_tags(db: Option<&str>, ctx: &RunContext, run_id: Option<&str>) -> Vec<Tag> {
-    let mut tags = vec![tag(naming::tag::MANAGED_BY, naming::tag::MANAGED_BY_VALUE)];
-    let context = [
-        (naming::tag::SOURCE_DB, db),
-        (naming::tag::REPOSITORY, ctx.github_repository.as_deref()),
-        (naming::tag::COMMIT, ctx.github_sha.as_deref()),
-        (naming::tag::RUN_ID, run_id),
-    ];
-    for (key, value) in context {
-        if let Some(value) = value.map(str::trim).filter(|value| !value.is_empty())
-            && naming::check_tag_value(value).is_ok()
-        {
-            tags.push(tag(key, value));
-        }
-    }
-    tags
 }
 
 /// What the builders' tests share: a step's start, a GitHub run, and plans

@@ -6,11 +6,12 @@ use chrono::{DateTime, Utc};
 
 use super::choice::snapshot_choice;
 use super::parse::{boolean, list, optional_db_id, past_time, source, user_tags};
-use super::{InputError, Mode, SnapshotChoice, bad, own_tags};
+use super::{InputError, Mode, SnapshotChoice, bad};
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
-use crate::model::{DbRef, Kind, RestoreTime, Tag, tag};
+use crate::model::{DbRef, Kind, RestoreTime, Tag};
 use crate::naming;
+use crate::provenance;
 use crate::settings::{self, Settings, Value};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +100,9 @@ pub(super) fn restore_plan(
         return Err(same_as_source(db));
     }
     // The source-db tag is added once the snapshot, and so its DB, is known.
-    target.tags.extend(own_tags(None, ctx, run_id.as_deref()));
+    target
+        .tags
+        .extend(provenance::stamps(None, ctx, run_id.as_deref()));
     Ok(RestorePlan {
         source_db,
         choice,
@@ -179,12 +182,12 @@ pub(super) fn pitr_plan(
             ));
         }
     };
-    target
-        .tags
-        .extend(own_tags(Some(&source_db.id), ctx, run_id.as_deref()));
-    target
-        .tags
-        .push(tag(naming::tag::RESTORE_TIME, &time.to_string()));
+    target.tags.extend(provenance::stamps(
+        Some(&source_db.id),
+        ctx,
+        run_id.as_deref(),
+    ));
+    target.tags.extend(provenance::restore_time_stamps(time));
     Ok(PitrPlan {
         source_db,
         time,

@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use super::parse::{count, deploy_version, snapshot_id, sources, user_tags};
-use super::{InputError, bad, own_tags};
+use super::{InputError, bad};
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
-use crate::model::{DbRef, Kind, Tag, tag};
+use crate::model::{DbRef, Kind, Tag};
 use crate::naming::{self, RunStamp};
+use crate::provenance;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotPlan {
@@ -48,13 +49,7 @@ impl SnapshotPlan {
             None => snapshot_id(&self.snapshot_id, Kind::Cluster)?,
         };
         let mut tags = self.tags.clone();
-        for tag in &mut tags {
-            if tag.key == naming::tag::SOURCE_DB {
-                cluster.clone_into(&mut tag.value);
-            } else if tag.key == naming::tag::SNAPSHOT_ID {
-                tag.value.clone_from(&snapshot_id);
-            }
-        }
+        provenance::retarget(&mut tags, cluster, Some(&snapshot_id));
         Ok(SnapshotPlan {
             db: DbRef::cluster(cluster),
             snapshot_id,
@@ -120,11 +115,11 @@ fn snapshot_plan(
             })?,
     };
     let mut tags = user_tags(raw)?;
-    tags.extend(own_tags(Some(&db.id), ctx, run_id.as_deref()));
-    tags.push(tag(naming::tag::SNAPSHOT_ID, &snapshot_id));
-    if let Some(version) = &deploy_version {
-        tags.push(tag(naming::tag::DEPLOY_VERSION, version));
-    }
+    tags.extend(provenance::stamps(Some(&db.id), ctx, run_id.as_deref()));
+    tags.extend(provenance::snapshot_stamps(
+        &snapshot_id,
+        deploy_version.as_deref(),
+    ));
     Ok(SnapshotPlan {
         db,
         snapshot_id,
@@ -146,6 +141,7 @@ mod tests {
     use super::*;
     use crate::config::testing::{ctx, err, now, plan_of, snapshot};
     use crate::config::{Action, SnapshotChoice, plan};
+    use crate::model::tag;
     use crate::naming::MAX_SNAPSHOT_ID;
 
     #[test]

@@ -42,12 +42,15 @@ impl Kind {
         }
     }
 
-    /// The AWS CLI command that starts a stopped one.
-    pub fn start_command(self) -> &'static str {
-        match self {
-            Kind::Instance => "start-db-instance",
-            Kind::Cluster => "start-db-cluster",
-        }
+    /// The whole AWS CLI command that starts the stopped one named by `arn`
+    /// (StartDBInstance and StartDBCluster require the identifier); the
+    /// region comes from the ARN, so the command works from any shell.
+    pub fn start_command(self, arn: &str) -> String {
+        let (region, id) = crate::model::arn_region_and_name(arn).unwrap_or(("<region>", "<id>"));
+        format!(
+            "aws rds start-{0} --region {region} --{0}-identifier {id}",
+            self.cli()
+        )
     }
 
     /// What the summary calls the address the application connects to.
@@ -79,6 +82,19 @@ mod tests {
         assert_eq!(
             Kind::Instance.replaced_output(),
             "replaced-db-instance-identifier"
+        );
+    }
+
+    // Regression: the printed fix lacked the identifier and the region.
+    #[test]
+    fn the_start_command_is_whole() {
+        assert_eq!(
+            Kind::Instance.start_command("arn:aws:rds:eu-west-1:123456789012:db:prod"),
+            "aws rds start-db-instance --region eu-west-1 --db-instance-identifier prod"
+        );
+        assert_eq!(
+            Kind::Cluster.start_command("arn:aws:rds:us-east-2:123456789012:cluster:prod-aurora"),
+            "aws rds start-db-cluster --region us-east-2 --db-cluster-identifier prod-aurora"
         );
     }
 }

@@ -191,7 +191,8 @@ fn before_delete(kind: Kind, status: &str) -> BeforeDelete {
         (Kind::Cluster, "stopping") | (Kind::Instance, "stopping") => BeforeDelete::Refuse,
         // RDS deletes a stopped instance, final snapshot included.
         (Kind::Instance, "stopped") => BeforeDelete::Nothing,
-        _ => match super::state::verdict(kind, status) {
+        // Only whether it is pending counts here, so no ARN is needed.
+        _ => match super::state::verdict(kind, status, "") {
             Verdict::Pending => BeforeDelete::WaitAvailable,
             // Available, or a state it never leaves: AWS answers the delete.
             Verdict::Available | Verdict::Failed(_) => BeforeDelete::Nothing,

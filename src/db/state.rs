@@ -54,14 +54,15 @@ pub const SNAPSHOT_FAILURES: &[&str] = &["failed", "deleted", "deleting", "error
 /// accept it as a target state too.
 pub const USABLE_STATES: &[&str] = &["storage-optimization"];
 
-/// What a DB of this kind in `status` means for a wait.
-pub fn verdict(kind: Kind, status: &str) -> Verdict {
+/// What a DB of this kind in `status` means for a wait; `arn` names it in
+/// the command that starts it when it is stopped.
+pub fn verdict(kind: Kind, status: &str, arn: &str) -> Verdict {
     if status == "available" || USABLE_STATES.contains(&status) {
         Verdict::Available
     } else if matches!(status, "stopped" | "stopping") {
         Verdict::Failed(format!(
-            "it is in state `{status}`: someone stopped it, and RDS does not start it again by itself; start it (`aws rds {}`) and re-run this step",
-            kind.start_command()
+            "it is in state `{status}`: someone stopped it, and RDS does not start it again by itself; start it (`{}`) and re-run this step",
+            kind.start_command(arn)
         ))
     } else if kind.failure_states().contains(&status) {
         Verdict::Failed(format!("it is in state `{status}`"))
@@ -103,7 +104,7 @@ impl Observed for Instance {
     }
 
     fn verdict(&self) -> Verdict {
-        verdict(Kind::Instance, &self.status)
+        verdict(Kind::Instance, &self.status, &self.arn)
     }
 }
 
@@ -116,7 +117,7 @@ impl Observed for Cluster {
     }
 
     fn verdict(&self) -> Verdict {
-        verdict(Kind::Cluster, &self.status)
+        verdict(Kind::Cluster, &self.status, &self.arn)
     }
 }
 
@@ -129,7 +130,7 @@ impl Observed for Db {
     }
 
     fn verdict(&self) -> Verdict {
-        verdict(self.kind(), self.status())
+        verdict(self.kind(), self.status(), self.arn())
     }
 }
 
@@ -137,16 +138,19 @@ impl Observed for Db {
 mod tests {
     use super::*;
 
+    const INSTANCE: &str = "arn:aws:rds:eu-west-1:123456789012:db:prod";
+    const CLUSTER: &str = "arn:aws:rds:eu-west-1:123456789012:cluster:prod-aurora";
+
     #[test]
     fn every_terminal_instance_state_fails_fast() {
         for state in INSTANCE_FAILURES {
             assert!(
-                matches!(verdict(Kind::Instance, state), Verdict::Failed(reason) if reason.contains(state)),
+                matches!(verdict(Kind::Instance, state, INSTANCE), Verdict::Failed(reason) if reason.contains(state)),
                 "{state}"
             );
         }
         for state in ["creating", "backing-up", "modifying", "rebooting"] {
-            assert_eq!(verdict(Kind::Instance, state), Verdict::Pending);
+            assert_eq!(verdict(Kind::Instance, state, INSTANCE), Verdict::Pending);
         }
         assert_eq!(snapshot_verdict("available"), Verdict::Available);
         assert!(matches!(snapshot_verdict("failed"), Verdict::Failed(_)));
@@ -156,31 +160,42 @@ mod tests {
     fn every_terminal_cluster_state_fails_fast() {
         for state in CLUSTER_FAILURES {
             assert!(
-                matches!(verdict(Kind::Cluster, state), Verdict::Failed(reason) if reason.contains(state)),
+                matches!(verdict(Kind::Cluster, state, CLUSTER), Verdict::Failed(reason) if reason.contains(state)),
                 "{state}"
             );
         }
-        assert_eq!(verdict(Kind::Cluster, "creating"), Verdict::Pending);
+        assert_eq!(
+            verdict(Kind::Cluster, "creating", CLUSTER),
+            Verdict::Pending
+        );
     }
 
     #[test]
     fn a_stopped_db_fails_fast_and_says_how_to_start_it() {
         for state in ["stopped", "stopping"] {
-            let Verdict::Failed(reason) = verdict(Kind::Instance, state) else {
+            let Verdict::Failed(reason) = verdict(Kind::Instance, state, INSTANCE) else {
                 panic!("{state} must fail fast");
             };
-            assert!(reason.contains("start-db-instance"), "{reason}");
-            let Verdict::Failed(reason) = verdict(Kind::Cluster, state) else {
+            assert!(
+                reason.contains(
+                    "`aws rds start-db-instance --region eu-west-1 --db-instance-identifier prod`"
+                ),
+                "{reason}"
+            );
+            let Verdict::Failed(reason) = verdict(Kind::Cluster, state, CLUSTER) else {
                 panic!("{state} must fail fast");
             };
-            assert!(reason.contains("start-db-cluster"), "{reason}");
+            assert!(
+                reason.contains("`aws rds start-db-cluster --region eu-west-1 --db-cluster-identifier prod-aurora`"),
+                "{reason}"
+            );
         }
     }
 
     #[test]
     fn storage_optimization_is_usable_for_a_db_only() {
         assert_eq!(
-            verdict(Kind::Instance, "storage-optimization"),
+            verdict(Kind::Instance, "storage-optimization", INSTANCE),
             Verdict::Available
         );
         assert_eq!(snapshot_verdict("storage-optimization"), Verdict::Pending);

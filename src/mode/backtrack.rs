@@ -12,8 +12,8 @@ use super::{as_cluster_if_member, owned_snapshots, source_db};
 use crate::config::{BacktrackPlan, BacktrackTo, Wait};
 use crate::db;
 use crate::github::{Report, shown};
-use crate::model::{DbRef, Kind, rfc3339, tag_value};
-use crate::naming::tag;
+use crate::model::{DbRef, Kind, plural, rfc3339};
+use crate::provenance;
 use crate::rds::{Backtrack, Cluster, Rds, RdsError};
 use crate::settings::{self, Value};
 use crate::wait::{self, Observed, Operation, Seen, Verdict};
@@ -50,11 +50,16 @@ pub async fn run(
     let Some(cluster) = source_db(rds, &db).await?.into_cluster() else {
         unreachable!("a cluster reference describes a cluster");
     };
+    // What the describe just made already says is checked before any other
+    // call: listing an Aurora PostgreSQL cluster's Backtracks is an error
+    // (DescribeDBClusterBacktracks is for Aurora MySQL only).
+    supported(&cluster)?;
     let to = match &plan.to {
         BacktrackTo::Time(time) => *time,
         BacktrackTo::DeployVersion(version) => before_deploy(rds, &db, version).await?,
     };
     out.set("restore-time", rfc3339(to));
+    in_window(&cluster, to, Utc::now())?;
 
     // A re-run: the Backtrack an earlier attempt started is waited for, and
     // one that finished is reported, never repeated: a second rewind to the
@@ -80,7 +85,7 @@ pub async fn run(
             backtrack
         }
         None => {
-            check(&cluster, to, plan.force, rds).await?;
+            check(&cluster, plan.force, rds).await?;
             info!(
                 "backtracking DB cluster `{}` to {}{}",
                 cluster.id,
@@ -124,7 +129,7 @@ async fn before_deploy(rds: &Rds, db: &DbRef, version: &str) -> anyhow::Result<D
     let snapshots: Vec<_> = owned_snapshots(rds, db)
         .await?
         .into_iter()
-        .filter(|snapshot| tag_value(&snapshot.tags, tag::DEPLOY_VERSION) == Some(version))
+        .filter(|snapshot| provenance::deploy_version(&snapshot.tags) == Some(version))
         .collect();
     super::newest(snapshots)
         .and_then(|snapshot| snapshot.created)
@@ -198,9 +203,10 @@ async fn start(
     }
 }
 
-/// Every reason AWS would refuse the Backtrack, checked before the call
-/// (API_BacktrackDBCluster; Aurora user guide, "Backtracking": "Limitations").
-async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> anyhow::Result<()> {
+/// Whether the cluster can be backtracked at all: Aurora MySQL with a
+/// backtrack window (API_BacktrackDBCluster; Aurora user guide,
+/// "Backtracking": "Limitations"). Pure: from the describe already made.
+fn supported(cluster: &Cluster) -> anyhow::Result<()> {
     // `aurora` is Aurora MySQL 5.6's engine name.
     if !matches!(cluster.engine.as_str(), "aurora-mysql" | "aurora") {
         bail!(
@@ -209,28 +215,27 @@ async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> 
             cluster.engine
         );
     }
-    let window = cluster.backtrack_window.unwrap_or(0);
-    if window <= 0 {
+    if cluster.backtrack_window.unwrap_or(0) <= 0 {
         bail!(
             "DB cluster `{}` has Backtrack turned off (its backtrack window is 0; AWS lets it be turned on only for a cluster created or restored with one); use `mode: pitr` or `mode: restore` instead, and set a backtrack window on the cluster for next time",
             cluster.id
         );
     }
-    if cluster.status != "available" {
-        bail!(
-            "DB cluster `{}` is `{}`, and RDS backtracks a cluster only while it is `available`; nothing was changed; wait and re-run",
-            cluster.id,
-            cluster.status
-        );
-    }
-    let now = Utc::now();
+    Ok(())
+}
+
+/// Whether `to` lies in the cluster's backtrack window. Pure, like
+/// [`supported`].
+fn in_window(cluster: &Cluster, to: DateTime<Utc>, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let window = cluster.backtrack_window.unwrap_or(0);
     match cluster.earliest_backtrack {
         Some(earliest) if to < earliest => bail!(
-            "the time to rewind to, {}, is before the earliest time DB cluster `{}` can be backtracked to ({}; its backtrack window is {} hours); nothing was changed. Pick a time from {} to now, or use `mode: pitr` for an older time",
+            "the time to rewind to, {}, is before the earliest time DB cluster `{}` can be backtracked to ({}; its backtrack window is {} {}); nothing was changed. Pick a time from {} to now, or use `mode: pitr` for an older time",
             rfc3339(to),
             cluster.id,
             rfc3339(earliest),
             window / 3600,
+            plural(usize::try_from(window / 3600).unwrap_or(0), "hour", "hours"),
             rfc3339(earliest)
         ),
         None => bail!(
@@ -243,6 +248,20 @@ async fn check(cluster: &Cluster, to: DateTime<Utc>, force: bool, rds: &Rds) -> 
         bail!(
             "the time to rewind to, {}, is in the future; pick a past time",
             rfc3339(to)
+        );
+    }
+    Ok(())
+}
+
+/// What else AWS would refuse a new Backtrack for, once no earlier
+/// attempt's is found: a cluster that is not `available`, and a binary log
+/// without `force`.
+async fn check(cluster: &Cluster, force: bool, rds: &Rds) -> anyhow::Result<()> {
+    if cluster.status != "available" {
+        bail!(
+            "DB cluster `{}` is `{}`, and RDS backtracks a cluster only while it is `available`; nothing was changed; wait and re-run",
+            cluster.id,
+            cluster.status
         );
     }
     let replicas = &cluster.replication;

@@ -7,7 +7,7 @@ use tracing::info;
 
 use super::{as_cluster_if_member, owned_snapshots};
 use crate::github::{Report, Table, shown};
-use crate::model::{DbRef, rfc3339};
+use crate::model::{DbRef, plural, rfc3339};
 use crate::provenance::deploy_version;
 use crate::rds::Rds;
 use crate::retention::newest_first;
@@ -35,8 +35,9 @@ async fn list_one(
     let snapshots = newest_first(owned_snapshots(rds, source).await?);
     let db = &source.id;
     info!(
-        "{} snapshot(s) of `{db}` made by this action in {}",
+        "{} {} of `{db}` made by this action in {}",
         snapshots.len(),
+        plural(snapshots.len(), "snapshot", "snapshots"),
         rds.region()
     );
     let entries: Vec<serde_json::Value> = snapshots

@@ -1,6 +1,7 @@
 //! One module per mode. Each is a function from its typed plan and the RDS
-//! adapter to the step's outputs; what they share (ownership checks, finding
-//! the source and its snapshots, waiting for a snapshot) lives here.
+//! adapter to the step's outputs; what they share (finding the source and
+//! its snapshots, waiting for a snapshot) lives here; who made what is
+//! asked of [`crate::provenance`].
 //! `restore` and `pitr` are one pipeline with two sources, in [`restore`].
 
 pub mod backtrack;
@@ -18,28 +19,10 @@ use tracing::info;
 use crate::config::{SnapshotChoice, Wait};
 use crate::db::{self, Db};
 use crate::github::{Report, shown};
-use crate::model::{DbRef, Kind, Tag, tag_value};
-use crate::naming::tag;
+use crate::model::{DbRef, Kind};
 use crate::provenance;
 use crate::rds::{Rds, Snapshot};
 use crate::retention;
-
-/// Whether this action made the resource: it carries the ownership tag.
-pub fn owned(tags: &[Tag]) -> bool {
-    provenance::owned(tags)
-}
-
-/// Whether the resource was made by this same workflow run (an earlier
-/// attempt of it, or an earlier look of this one).
-fn same_run(tags: &[Tag], run_id: Option<&str>) -> bool {
-    provenance::same_run(tags, run_id)
-}
-
-/// The error for a target DB that exists but is not the one this step
-/// would have made. Nothing is touched.
-fn foreign_target(existing: &Db, wanted: &str) -> anyhow::Error {
-    anyhow::anyhow!(provenance::foreign_target(existing, wanted))
-}
 
 /// Waits for a snapshot to become available, unless `wait: false`, and
 /// returns the last look at it. `what` names it in log lines.
@@ -167,7 +150,7 @@ pub(crate) async fn choose(
             snapshot.status == "available"
                 && match choice {
                     SnapshotChoice::DeployVersion(version) => {
-                        tag_value(&snapshot.tags, tag::DEPLOY_VERSION) == Some(version.as_str())
+                        provenance::deploy_version(&snapshot.tags) == Some(version.as_str())
                     }
                     _ => true,
                 }

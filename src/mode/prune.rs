@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::as_cluster_if_member;
 use crate::config::{PrunePlan, Wait};
 use crate::github::Report;
+use crate::model::plural;
 use crate::rds::Rds;
 use crate::retention::{Pruned, json_ids, prune};
 
@@ -52,9 +53,10 @@ pub async fn run(plan: &PrunePlan, wait: Wait, rds: &Rds, out: &mut Report) -> a
             failures.insert(
                 0,
                 format!(
-                    "{} of {} snapshot(s) could not be deleted: {}; the others were",
+                    "{} of {} {} could not be deleted: {}; the others were",
                     all.failed.len(),
                     all.candidates.len(),
+                    plural(all.candidates.len(), "snapshot", "snapshots"),
                     all.failed.join("; ")
                 ),
             );

@@ -12,7 +12,7 @@ use crate::config::{Wait, WaitPlan};
 use crate::db;
 use crate::fleet::{Row, await_all, report};
 use crate::github::Report;
-use crate::model::DbRef;
+use crate::model::{DbRef, plural};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, Snapshot};
 
@@ -23,8 +23,9 @@ pub async fn run(plan: &WaitPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         by_id(plan, rds).await?
     };
     info!(
-        "waiting for {} snapshot(s): {}",
+        "waiting for {} {}: {}",
         found.len(),
+        plural(found.len(), "snapshot", "snapshots"),
         found
             .iter()
             .map(|s| format!("`{}`", s.id))

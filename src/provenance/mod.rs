@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::Db;
 use crate::github::{RunContext, shown};
-use crate::model::{self, Kind, Tag, rfc3339, tag, tag_value};
+use crate::model::{self, Kind, RestoreTime, Tag, rfc3339, tag, tag_value};
 use crate::naming;
 pub use crate::naming::tag as key;
 use crate::rds::Snapshot;
@@ -217,6 +217,13 @@ pub fn source_db(tags: &[Tag]) -> Option<&str> {
     tag_value(tags, key::SOURCE_DB)
 }
 
+/// The name of the snapshot a DB was restored from, as its tag says
+/// (cleaned of an automated snapshot's `rds:`; [`restored_snapshot_id`]
+/// is its exact ID).
+pub fn restored_from(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::RESTORED_FROM)
+}
+
 /// The ID of the snapshot a DB was restored from: the last part of its
 /// `restored-from-arn` tag, which keeps an automated snapshot's exact ID
 /// (the `restored-from` tag is cleaned of its `rds:`), else that tag.
@@ -230,6 +237,12 @@ pub fn restored_snapshot_id(tags: &[Tag]) -> Option<&str> {
         .or_else(|| tag_value(tags, key::RESTORED_FROM))
 }
 
+/// When the snapshot a DB was restored from was taken, as its tag says
+/// (RFC 3339).
+pub fn restored_from_created(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::RESTORED_FROM_CREATED)
+}
+
 /// The time a point-in-time restore went back to, as its tag says.
 pub fn restored_to(tags: &[Tag]) -> Option<&str> {
     tag_value(tags, key::RESTORED_TO)
@@ -239,6 +252,28 @@ pub fn restored_to(tags: &[Tag]) -> Option<&str> {
 /// back to (the requested one, `latest` or a time, is in the plan's).
 pub fn restored_to_stamps(time: DateTime<Utc>) -> Vec<Tag> {
     vec![tag(key::RESTORED_TO, &rfc3339(time))]
+}
+
+/// A point-in-time plan's stamp beyond [`stamps`]: the time requested,
+/// `latest` or a time, as given (what it resolved to is
+/// [`restored_to_stamps`]'s).
+pub fn restore_time_stamps(requested: RestoreTime) -> Vec<Tag> {
+    vec![tag(key::RESTORE_TIME, &requested.to_string())]
+}
+
+/// Re-aims stamps made for one DB at another (an Aurora member's cluster,
+/// which RDS snapshots and restores instead): the source DB they name and,
+/// where given, the snapshot ID they carry.
+pub fn retarget(tags: &mut [Tag], db: &str, snapshot_id: Option<&str>) {
+    for tag in tags {
+        if tag.key == key::SOURCE_DB {
+            db.clone_into(&mut tag.value);
+        } else if let Some(id) = snapshot_id
+            && tag.key == key::SNAPSHOT_ID
+        {
+            id.clone_into(&mut tag.value);
+        }
+    }
 }
 
 /// The snapshot a copy was made from: RDS's record (cross-region and
@@ -441,15 +476,21 @@ pub enum TargetClaim<'a> {
 
 /// May this step adopt `db`, found under its target's name, as the claim
 /// says; and if not, why. The refusal's text names what the DB is instead
-/// and `wanted` (what this step would have made there).
+/// and `wanted` (what this step would have made there); a caller that only
+/// needs the answer asks [`target_admits`], which builds no text.
 pub fn target(db: &Db, claim: TargetClaim<'_>, wanted: &str) -> Result<(), Refusal> {
+    target_admits(db, claim).map_err(|why| Refusal::new(why, foreign_target(db, wanted)))
+}
+
+/// [`target`]'s answer without its message: `Ok`, or the reason.
+pub fn target_admits(db: &Db, claim: TargetClaim<'_>) -> Result<(), NotOurs> {
     let tags = db.tags();
     let restored = tag_value(tags, key::RESTORED_FROM);
     // Whether it came from what the claim names, and what it names instead.
     let (run, from_it, names) = match claim {
         TargetClaim::RestoredByRun { run } => (run, restored.is_some(), None),
         TargetClaim::RestoredFrom { run, snapshot } => {
-            (run, restored_from(tags, snapshot), restored)
+            (run, names_snapshot(tags, snapshot), restored)
         }
         TargetClaim::PointInTime { run, source } => {
             (run, source_db(tags) == Some(source), source_db(tags))
@@ -468,12 +509,12 @@ pub fn target(db: &Db, claim: TargetClaim<'_>, wanted: &str) -> Result<(), Refus
     } else {
         return Ok(());
     };
-    Err(Refusal::new(why, foreign_target(db, wanted)))
+    Err(why)
 }
 
 /// Whether tags name `snapshot` as the one restored: the same name, ARN
 /// and creation time.
-fn restored_from(tags: &[Tag], snapshot: &Snapshot) -> bool {
+fn names_snapshot(tags: &[Tag], snapshot: &Snapshot) -> bool {
     tag_value(tags, key::RESTORED_FROM) == Some(naming::clean_tag_value(&snapshot.id).as_str())
         && tag_value(tags, key::RESTORED_FROM_ARN) == Some(snapshot.arn.as_str())
         && tag_value(tags, key::RESTORED_FROM_CREATED).map(str::to_owned)
@@ -527,10 +568,37 @@ pub fn swap_role(tags: &[Tag], app: &str, run: &str) -> Option<Role> {
         .flatten()
 }
 
+/// The name a swap's tags give the DB it replaces (or will).
+pub fn swap_replaced(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::SWAP_REPLACED)
+}
+
+/// When a swap was first decided, as its tags say (RFC 3339).
+pub fn swap_started(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::SWAP_STARTED)
+}
+
+/// The keys of [`swap_stamps`]: what an undone swap takes off its DBs, so
+/// a policy that lets cleanup delete a swap's replaced DB by these tags
+/// never covers the DB that is live again.
+pub const SWAP_KEYS: [&str; 6] = [
+    key::SWAP_OF,
+    key::SWAP_RUN,
+    key::SWAP_TEMPORARY,
+    key::SWAP_REPLACED,
+    key::SWAP_STARTED,
+    key::SWAP_ROLE,
+];
+
+/// When a finished swap marked the DB as replaced, as its tag says, by
+/// whichever run.
+pub fn replaced_at(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::REPLACED_AT)
+}
+
 /// Whether run `run`'s finished swap marked the DB as replaced.
 pub fn marked_replaced(tags: &[Tag], run: &str) -> bool {
-    tag_value(tags, key::REPLACED_AT).is_some()
-        && tag_value(tags, key::REPLACED_BY_RUN) == Some(run)
+    replaced_at(tags).is_some() && tag_value(tags, key::REPLACED_BY_RUN) == Some(run)
 }
 
 /// May `prune` delete `db` as a DB an in-place rollback of `of` replaced,

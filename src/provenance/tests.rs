@@ -414,6 +414,18 @@ fn a_restore_adopts_only_this_runs_restore_of_this_snapshot() {
     let theirs = self::db("prod-rollback", &[("team", "db")]);
     let refusal = target(&theirs, by_run, wanted).unwrap_err();
     assert_eq!(refusal.why, NotOurs::Unmarked);
+    // The answer alone, for the probes that build no message, is the same.
+    for (db, claim) in [
+        (&db, exact),
+        (&db, claim),
+        (&other_run, by_run),
+        (&theirs, by_run),
+    ] {
+        assert_eq!(
+            target_admits(db, claim),
+            target(db, claim, wanted).map_err(|refusal| refusal.why)
+        );
+    }
     assert_eq!(
         refusal.to_string(),
         "target DB instance `prod-rollback` already exists, and it was not created by this action, created 2026-11-21T08:00:00Z, not snapshot `s` for this run; nothing was changed, since adopting it would report another run's data as this rollback. Pick another `target-db-instance-identifier`, or delete that DB instance first if it is no longer needed"
@@ -656,4 +668,41 @@ fn a_restore_names_its_snapshot_and_time() {
         restored_to(&restored_to_stamps(time)),
         Some("2026-11-23T02:48:30Z")
     );
+}
+
+#[test]
+fn an_undone_swap_takes_off_every_tag_the_swap_put_on_and_the_readers_read_them() {
+    let tags = swap_stamps(
+        "prod",
+        "777",
+        "prod-restoring",
+        "prod-replaced",
+        "2026-11-21T08:00:00Z",
+        Role::Original,
+    );
+    let keys: Vec<&str> = tags.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(keys, SWAP_KEYS);
+    assert_eq!(swap_replaced(&tags), Some("prod-replaced"));
+    assert_eq!(swap_started(&tags), Some("2026-11-21T08:00:00Z"));
+    assert_eq!(swap_role(&tags, "prod", "777"), Some(Role::Original));
+}
+
+#[test]
+fn retarget_names_the_cluster_and_the_snapshot_and_nothing_else() {
+    let mut tags = vec![
+        tag(key::SOURCE_DB, "member-1"),
+        tag(key::SNAPSHOT_ID, "member-1-v1"),
+        tag("team", "db"),
+    ];
+    retarget(&mut tags, "prod", Some("prod-v1"));
+    assert_eq!(
+        tags,
+        vec![
+            tag(key::SOURCE_DB, "prod"),
+            tag(key::SNAPSHOT_ID, "prod-v1"),
+            tag("team", "db"),
+        ]
+    );
+    retarget(&mut tags, "other", None);
+    assert_eq!(tags[1], tag(key::SNAPSHOT_ID, "prod-v1"));
 }

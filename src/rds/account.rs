@@ -79,6 +79,21 @@ impl Rds {
             .for_op("AddTagsToResource")
     }
 
+    /// Removes tags from a resource by ARN, by key. A key the resource does
+    /// not carry is not an error: the API reference's Errors for
+    /// RemoveTagsFromResource are the resource's NotFound and invalid-state
+    /// faults only.
+    pub async fn remove_tags(&self, arn: &str, keys: &[&str]) -> Result<(), RdsError> {
+        self.client
+            .remove_tags_from_resource()
+            .resource_name(arn)
+            .set_tag_keys(Some(keys.iter().map(|key| (*key).to_owned()).collect()))
+            .send()
+            .await
+            .map(drop)
+            .for_op("RemoveTagsFromResource")
+    }
+
     /// Every Blue/Green deployment in the region.
     pub async fn blue_green_deployments(&self) -> Result<Vec<BlueGreen>, RdsError> {
         let all = self

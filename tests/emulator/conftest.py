@@ -93,3 +93,7 @@ def clock_scale() -> Iterator[Any]:
 
     yield scaled
     emulator.CLOCK.scale = before
+
+
+# The resources several test modules only read, made once a session.
+from helpers import aurora, ready_db, ready_snapshot  # noqa: E402, F401

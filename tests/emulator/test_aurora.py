@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 import emulator
 from conftest import client_kwargs
-from test_emulator import (
+from helpers import (
     cluster,
     cluster_snapshot,
     code,

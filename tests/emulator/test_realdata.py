@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from conftest import REPO, SCALE, client_kwargs, free_port
-from test_emulator import wait_cluster, wait_instance, wait_snapshot, watch
+from helpers import wait_cluster, wait_instance, wait_snapshot, watch
 
 PASSWORD = "real-data-password"
 

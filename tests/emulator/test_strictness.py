@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from test_emulator import (
+from helpers import (
     code,
     collapse,
     create_cluster,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from test_emulator import (
+from helpers import (
     cluster,
     create_cluster,
     create_instance,

@@ -10,6 +10,7 @@ use crate::db::Db;
 use crate::github::Report;
 use crate::model::{self, Kind, Tag};
 use crate::naming;
+use crate::provenance;
 use crate::rds::{Cluster, Instance, Rds};
 use crate::settings::{self, Carry, How, Restore, Value};
 
@@ -151,7 +152,7 @@ pub(crate) async fn build(
         let theirs: Vec<Tag> = source
             .tags()
             .iter()
-            .filter(|tag| !tag.key.starts_with(naming::tag::PREFIX))
+            .filter(|tag| !provenance::is_ours(tag))
             .cloned()
             .collect();
         // Room is left for the tags an in-place rollback records on the DB

@@ -17,18 +17,20 @@ use super::build::Build;
 use crate::config::Wait;
 use crate::db::{self, Db, state};
 use crate::github::{Report, Table, shown};
-use crate::model::{DbRef, Kind};
+use crate::model::{DbRef, Kind, plural};
 use crate::rds::{Cluster, Instance, NewDb, Rds, RdsError};
 use crate::settings::{self, Carry, Field, Value};
 use crate::wait::{self, Observed, Operation, Seen, Verdict, WaitError};
 
 /// Waits for a new DB (unless `wait: false`), brings the settings no
 /// restore call takes in line with its source, creates a cluster's
-/// instances, and sets the outputs and the drift report.
+/// instances, and sets the outputs and the drift report, which names the DB
+/// `named` (its name once an in-place swap is done).
 pub(super) async fn finish(
     rds: &Rds,
     db: Db,
     build: &Build,
+    named: &str,
     wait: Wait,
     out: &mut Report,
 ) -> anyhow::Result<Db> {
@@ -85,15 +87,22 @@ pub(super) async fn finish(
         out.set_json("db-instance-identifiers", json!(ids));
     }
     let source = build.source.as_ref().filter(|source| source.kind() == kind);
+    let pending;
+    let carry = if wait.enabled {
+        &build.carry
+    } else {
+        pending = build.carry.modify_pending();
+        &pending
+    };
     let mut rows = Vec::new();
     settings_table(
         &mut rows,
         SettingsOf {
-            id: db.id(),
+            id: named,
             fields: settings::fields(kind),
             source: source.map(Db::settings),
             restored: db.settings(),
-            carry: &build.carry,
+            carry,
         },
         network(source.and_then(Db::vpc_id), db.vpc_id()),
         out,
@@ -447,10 +456,7 @@ fn settings_table(
     }
     let drifted = rows.iter().filter(|row| row.drifted()).count();
     out.tables.push(Table {
-        title: format!(
-            "Settings of `{}` ({context}; {drifted} differ from the source)",
-            of.id
-        ),
+        title: settings_title(of.id, &context, drifted),
         headers: vec!["setting", "source", "restored", "how", ""],
         rows: rows
             .iter()
@@ -472,6 +478,14 @@ fn settings_table(
     });
 }
 
+/// A drift table's title: the DB, where it is, how many settings differ.
+fn settings_title(id: &str, context: &str, drifted: usize) -> String {
+    format!(
+        "Settings of `{id}` ({context}; {drifted} {} from the source)",
+        plural(drifted, "differs", "differ")
+    )
+}
+
 /// Where the new DB landed, next to its source, for a drift table's title.
 fn network(home: Option<&str>, landed: Option<&str>) -> String {
     match (home, landed) {
@@ -483,5 +497,21 @@ fn network(home: Option<&str>, landed: Option<&str>) -> String {
         }
         (None, Some(landed)) => format!("in VPC `{landed}`"),
         _ => "VPC unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: the title read "1 differ from the source".
+    #[test]
+    fn the_count_of_differing_settings_agrees_with_its_verb() {
+        assert_eq!(
+            settings_title("prod-rollback", "in VPC `vpc-1`", 1),
+            "Settings of `prod-rollback` (in VPC `vpc-1`; 1 differs from the source)"
+        );
+        assert!(settings_title("p", "c", 0).ends_with("0 differ from the source)"));
+        assert!(settings_title("p", "c", 2).ends_with("2 differ from the source)"));
     }
 }

@@ -16,8 +16,9 @@ use super::timeline::{Phase, table as timeline_table};
 use crate::config::{InPlace, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
-use crate::model::{self, DbRef, Kind, Tag, rfc3339, tag, tag_value};
-use crate::naming::{self, tag as key};
+use crate::model::{self, DbRef, Kind, Tag, rfc3339};
+use crate::naming;
+use crate::provenance::{self, key};
 use crate::rds::{Rds, RdsError};
 use crate::settings::{DELETION_PROTECTION, Value};
 use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
@@ -51,33 +52,14 @@ impl Names {
 
     /// Whether a DB carries this run's swap tags for this `<id>`.
     fn role(&self, db: &Db) -> Option<Role> {
-        let tags = db.tags();
-        (tag_value(tags, key::SWAP_OF) == Some(self.app.as_str())
-            && tag_value(tags, key::SWAP_RUN) == Some(self.run.as_str()))
-        .then(|| tag_value(tags, key::SWAP_ROLE).and_then(Role::from_tag))
-        .flatten()
+        provenance::swap_role(db.tags(), &self.app, &self.run)
     }
 }
 
-/// The tags a swap records on a DB: its intent (the names and the DB's
-/// role, so a re-run finishes the same swap) and, on the replaced DB, when
-/// and by which run it was replaced (what `prune` selects by).
-fn intent_tags(names: &Names, replaced: &str, started: &str, role: Role) -> Vec<Tag> {
-    vec![
-        tag(key::SWAP_OF, &names.app),
-        tag(key::SWAP_RUN, &names.run),
-        tag(key::SWAP_TEMPORARY, &names.temporary),
-        tag(key::SWAP_REPLACED, replaced),
-        tag(key::SWAP_STARTED, started),
-        tag(key::SWAP_ROLE, role.tag()),
-    ]
-}
-
-fn replaced_tags(run: &str, at: DateTime<Utc>) -> Vec<Tag> {
-    vec![
-        tag(key::REPLACED_AT, &rfc3339(at)),
-        tag(key::REPLACED_BY_RUN, run),
-    ]
+/// The swap's intent tags on a DB of `names` in `role`, with placeholder
+/// names and time: for counting keys, which are what take room.
+fn intent_tags(names: &Names, role: Role) -> Vec<Tag> {
+    provenance::swap_stamps(&names.app, &names.run, &names.temporary, "-", "-", role)
 }
 
 /// How many tags a swap records on the app DB (and, later, on the DB
@@ -92,8 +74,8 @@ pub(super) const SWAP_TAGS: usize = 8;
 /// a DB without the room is refused before anything changes.
 fn check_tag_room(names: &Names, db: &str, arn: &str, has: &[Tag]) -> anyhow::Result<()> {
     let now = Utc::now();
-    let mut adding = intent_tags(names, "-", "-", Role::Original);
-    adding.extend(replaced_tags(&names.run, now));
+    let mut adding = intent_tags(names, Role::Original);
+    adding.extend(provenance::replaced_stamps(now, &names.run));
     let new = model::new_keys(has, &adding);
     if has.len() + new > model::MAX_TAGS {
         let over = has.len() + new - model::MAX_TAGS;
@@ -121,11 +103,11 @@ impl Look {
         let seen = |db: &Option<Db>| {
             db.as_ref().map(|db| Seen {
                 status: db.status().to_owned(),
+                arn: db.arn().to_owned(),
                 renaming: db.renaming_to().is_some(),
                 role: names.role(db),
                 protected: db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)),
-                marked_replaced: tag_value(db.tags(), key::REPLACED_AT).is_some()
-                    && tag_value(db.tags(), key::REPLACED_BY_RUN) == Some(names.run.as_str()),
+                marked_replaced: provenance::marked_replaced(db.tags(), &names.run),
             })
         };
         World {
@@ -155,17 +137,17 @@ async fn look(rds: &Rds, names: &mut Names) -> Result<Look, RdsError> {
     let mut started = None;
     for db in app.iter().chain(&temporary) {
         if names.role(db).is_some() {
-            if let Some(replaced) = tag_value(db.tags(), key::SWAP_REPLACED) {
+            if let Some(replaced) = provenance::swap_replaced(db.tags()) {
                 names.replaced = Some(replaced.to_owned());
             }
-            started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+            started = provenance::swap_started(db.tags()).map(str::to_owned);
         }
     }
     if started.is_none() && app.is_none() {
         for db in db::all(rds, names.kind).await? {
             if names.role(&db) == Some(Role::Original) {
                 names.replaced = Some(db.id().to_owned());
-                started = tag_value(db.tags(), key::SWAP_STARTED).map(str::to_owned);
+                started = provenance::swap_started(db.tags()).map(str::to_owned);
             }
         }
     }
@@ -226,7 +208,10 @@ async fn preflight(
     // A Blue/Green switchover renames the blue and green DBs itself
     // (blue-green-deployments-switching: the blue DBs get `-old1` names, the
     // green ones the blue names), so a rename of ours beside one would break
-    // it, or it ours.
+    // it, or it ours. Deleting the deployment keeps the green DBs unless
+    // `--delete-target` says otherwise (API_DeleteBlueGreenDeployment,
+    // DeleteTarget; not allowed once SWITCHOVER_COMPLETED, which is not
+    // refused here).
     let arn = app.arn().to_owned();
     for deployment in rds.blue_green_deployments().await? {
         if (deployment.source == arn || deployment.target == arn)
@@ -236,12 +221,13 @@ async fn preflight(
             )
         {
             bail!(
-                "{} `{}` is part of Blue/Green deployment `{}` ({}, status `{}`), whose switchover renames DBs itself; nothing was changed. Switch it over or delete it (`aws rds delete-blue-green-deployment --blue-green-deployment-identifier {}`), then re-run",
+                "{} `{}` is part of Blue/Green deployment `{}` ({}, status `{}`), whose switchover renames DBs itself; nothing was changed. Switch it over, or delete it and its green DBs (`aws rds delete-blue-green-deployment --region {} --blue-green-deployment-identifier {} --delete-target`; without `--delete-target` the green DBs keep running as standalone DBs, and with it their deletion protection must be off), then re-run",
                 names.kind.noun(),
                 names.app,
                 deployment.name,
                 deployment.id,
                 deployment.status,
+                rds.region(),
                 deployment.id
             );
         }
@@ -284,6 +270,25 @@ async fn preflight(
         );
     }
     Ok(())
+}
+
+/// The ARNs of a cluster's instances (none for an instance). A replaced
+/// cluster is removed instance by instance first, so a policy that lets
+/// `prune` delete only what a swap replaced (by its tags) must match its
+/// instances too; their replaced name is the cluster's, so they are never
+/// taken for replaced instances.
+fn member_arns(db: &Db) -> Vec<String> {
+    let Some(cluster) = db.as_cluster() else {
+        return Vec::new();
+    };
+    let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:") else {
+        return Vec::new();
+    };
+    cluster
+        .members
+        .iter()
+        .map(|member| format!("{prefix}:db:{}", member.id))
+        .collect()
 }
 
 /// The restore into the temporary name, as `restore` or `pitr` does it; it
@@ -343,6 +348,17 @@ where
         driver.names.app
     ));
     let undone = driver.go(Goal::Undo, &mut restore, out).await;
+    if let Ok(look) = &undone
+        && let Err(error) = driver.untag(look).await
+    {
+        out.warn(format!(
+            "the swap tags (`{}`, `{}`, ...) could not be removed from `{}` and `{}`: {error}; a cleanup policy conditioned on them would cover the live DB, so remove them (`aws rds remove-tags-from-resource`) before the next cleanup",
+            key::SWAP_ROLE,
+            key::SWAP_OF,
+            driver.names.app,
+            driver.names.temporary
+        ));
+    }
     driver.timeline(out);
     // The restore's outputs named the temporary DB; the step's DB is `<id>`.
     out.set(driver.names.kind.input(), driver.names.app.clone());
@@ -507,7 +523,16 @@ impl Driver<'_> {
             .started
             .get_or_insert_with(|| rfc3339(Utc::now()))
             .clone();
-        let intent = |role: Role| intent_tags(&self.names, &replaced, &started, role);
+        let intent = |role: Role| {
+            provenance::swap_stamps(
+                &self.names.app,
+                &self.names.run,
+                &self.names.temporary,
+                &replaced,
+                &started,
+                role,
+            )
+        };
         info!(
             "recording the swap on both DBs: `{}` becomes `{replaced}`, `{}` becomes `{}`",
             self.names.app, self.names.temporary, self.names.app
@@ -518,16 +543,31 @@ impl Driver<'_> {
         self.rds
             .add_tags(app.arn(), &intent(Role::Original))
             .await?;
-        // A replaced cluster is removed instance by instance first, and a
-        // policy that lets `prune` delete only what a swap replaced (by
-        // these tags) must match its instances too. Their replaced name is
-        // the cluster's, so they are never taken for replaced instances.
-        if let Some(cluster) = app.as_cluster()
-            && let Some((prefix, _)) = cluster.arn.rsplit_once(":cluster:")
-        {
-            for member in &cluster.members {
-                let arn = format!("{prefix}:db:{}", member.id);
-                self.rds.add_tags(&arn, &intent(Role::Original)).await?;
+        for arn in member_arns(app) {
+            self.rds.add_tags(&arn, &intent(Role::Original)).await?;
+        }
+        Ok(())
+    }
+
+    /// Takes this run's swap tags off the DBs of an undone swap (and the
+    /// original cluster's instances, which [`Driver::tag_intent`] tagged
+    /// too). A policy that lets cleanup delete a swap's replaced DB by
+    /// these tags must not cover the DB that is live again; and a re-run
+    /// then starts the swap afresh, pre-flight and all, adopting the
+    /// restored copy.
+    async fn untag(&self, look: &Look) -> Result<(), RdsError> {
+        for db in [&look.app, &look.temporary].into_iter().flatten() {
+            let Some(role) = self.names.role(db) else {
+                continue;
+            };
+            info!("the swap is undone: removing its tags from `{}`", db.id());
+            self.rds
+                .remove_tags(db.arn(), &provenance::SWAP_KEYS)
+                .await?;
+            if role == Role::Original {
+                for arn in member_arns(db) {
+                    self.rds.remove_tags(&arn, &provenance::SWAP_KEYS).await?;
+                }
             }
         }
         Ok(())
@@ -545,10 +585,13 @@ impl Driver<'_> {
             }
         }
         if let Some(replaced) = &look.replaced
-            && tag_value(replaced.tags(), key::REPLACED_AT).is_none()
+            && provenance::replaced_at(replaced.tags()).is_none()
         {
             self.rds
-                .add_tags(replaced.arn(), &replaced_tags(&self.names.run, Utc::now()))
+                .add_tags(
+                    replaced.arn(),
+                    &provenance::replaced_stamps(Utc::now(), &self.names.run),
+                )
                 .await?;
         }
         Ok(())
@@ -562,6 +605,14 @@ impl Driver<'_> {
         let kind = self.names.kind;
         out.set(kind.input(), app.id().to_owned());
         out.set("endpoint", app.endpoint().unwrap_or_default().to_owned());
+        // The restore set the temporary cluster's reader endpoint, a name
+        // that the rename took away: read it again, as `endpoint` is.
+        if let Some(cluster) = app.as_cluster() {
+            out.set(
+                "reader-endpoint",
+                cluster.reader_endpoint.clone().unwrap_or_default(),
+            );
+        }
         out.set(
             "port",
             app.port().map(|port| port.to_string()).unwrap_or_default(),
@@ -640,9 +691,9 @@ mod tests {
 
     #[test]
     fn the_room_kept_is_what_a_swap_records() {
-        let intent = intent_tags(&names(), "r", "s", Role::Original);
+        let intent = intent_tags(&names(), Role::Original);
         assert_eq!(
-            intent.len() + replaced_tags("77", Utc::now()).len(),
+            intent.len() + provenance::replaced_stamps(Utc::now(), "77").len(),
             SWAP_TAGS
         );
     }
@@ -651,8 +702,11 @@ mod tests {
     // on an app DB with more than 42 tags, after the restore had run.
     #[test]
     fn an_app_db_without_room_for_the_swap_tags_is_refused_up_front() {
-        let full =
-            |n: usize| -> Vec<Tag> { (0..n).map(|i| tag(&format!("cost-{i}"), "1")).collect() };
+        let full = |n: usize| -> Vec<Tag> {
+            (0..n)
+                .map(|i| model::tag(&format!("cost-{i}"), "1"))
+                .collect()
+        };
         let arn = "arn:aws:rds:us-east-1:1:db:prod";
         assert!(check_tag_room(&names(), "prod", arn, &full(42)).is_ok());
         let error = check_tag_room(&names(), "prod", arn, &full(43))
@@ -663,7 +717,7 @@ mod tests {
         assert!(error.contains(arn), "{error}");
         // A re-run's tags overwrite themselves: only new keys count.
         let mut again = full(42);
-        again.extend(intent_tags(&names(), "r", "s", Role::Original));
+        again.extend(intent_tags(&names(), Role::Original));
         assert!(check_tag_room(&names(), "prod", arn, &again).is_ok());
     }
 }

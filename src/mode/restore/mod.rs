@@ -29,9 +29,10 @@ use tracing::info;
 use crate::config::{InPlace, PitrPlan, RestorePlan, Target, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
-use crate::mode::{console_url, foreign_target};
+use crate::mode::console_url;
 use crate::model::{DbRef, Kind};
-use crate::rds::{NewDb, Rds, RdsError};
+use crate::provenance::{self, TargetClaim};
+use crate::rds::{NewDb, Rds, RdsError, Snapshot};
 use crate::settings::Restore;
 
 use build::{Build, build};
@@ -110,7 +111,7 @@ struct New {
     /// holds its name.
     wanted: String,
     /// Which DB an attempt running at the same time may have made instead.
-    adoptable: Adoptable,
+    claim: Claim,
     /// A refusal that is only said once the build is checked.
     refuse: Option<String>,
     /// The log line as the restore starts, and the error's context.
@@ -118,17 +119,29 @@ struct New {
     context: String,
 }
 
-/// Which existing DB at the target is this run's own restore.
-enum Adoptable {
-    Snapshot(Box<snapshot::Ours>),
-    PointInTime(point_in_time::Ours),
+/// Which existing DB at the target is this run's own restore: the claim
+/// [`provenance::target`] decides, held for the time the restore runs.
+enum Claim {
+    /// Restored by this run from this very snapshot.
+    RestoredFrom {
+        run: Option<String>,
+        snapshot: Box<Snapshot>,
+    },
+    /// Restored by this run from this source DB to a point in time.
+    PointInTime { run: Option<String>, source: String },
 }
 
-impl Adoptable {
-    fn admits(&self, db: &Db) -> bool {
+impl Claim {
+    fn as_target(&self) -> TargetClaim<'_> {
         match self {
-            Adoptable::Snapshot(ours) => ours.admits(db),
-            Adoptable::PointInTime(ours) => ours.admits(db),
+            Claim::RestoredFrom { run, snapshot } => TargetClaim::RestoredFrom {
+                run: run.as_deref(),
+                snapshot,
+            },
+            Claim::PointInTime { run, source } => TargetClaim::PointInTime {
+                run: run.as_deref(),
+                source,
+            },
         }
     }
 }
@@ -149,6 +162,11 @@ async fn restore(
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<Db> {
+    // In place, the new DB ends up under the application's name, which is
+    // what its settings table and rows name; the temporary name is gone.
+    let named = request
+        .in_place()
+        .map_or(request.target().id.as_str(), |swap| swap.db.id.as_str());
     let prepared = match request {
         Request::Snapshot(plan) => snapshot::prepare(plan, rds, out).await?,
         Request::PointInTime(plan) => point_in_time::prepare(plan, rds, out).await?,
@@ -163,7 +181,7 @@ async fn restore(
                 recorded_vpc,
             } = *adopted;
             let build = build(rds, &target, source, restore, recorded_vpc.as_deref(), out).await?;
-            return finish(rds, existing, &build, wait, out).await;
+            return finish(rds, existing, &build, named, wait, out).await;
         }
         Prepared::New(new) => new,
     };
@@ -186,10 +204,18 @@ async fn restore(
         tags: &build.tags,
     };
     let started = db::restore(rds, new.target.kind, &new.call, &call);
-    let adoptable = |db: &Db| new.adoptable.admits(db);
-    create(rds, &build, wait, out, &new.wanted, adoptable, started)
-        .await
-        .with_context(|| new.context.clone())
+    create(
+        rds,
+        &build,
+        named,
+        wait,
+        out,
+        &new.wanted,
+        new.claim.as_target(),
+        started,
+    )
+    .await
+    .with_context(|| new.context.clone())
 }
 
 /// The source of a restore into a new DB of `target` kind. A DB instance
@@ -233,15 +259,17 @@ async fn for_target(
 }
 
 /// Creates the target DB with `create`, or, where an attempt running at the
-/// same time created it first, adopts it if `adoptable` says so. Then
+/// same time created it first, adopts it if it meets `claim`. Then
 /// finishes it like any new DB.
+#[allow(clippy::too_many_arguments)] // each is one fact of this restore
 async fn create<F>(
     rds: &Rds,
     build: &Build,
+    named: &str,
     wait: Wait,
     out: &mut Report,
     wanted: &str,
-    adoptable: impl Fn(&Db) -> bool,
+    claim: TargetClaim<'_>,
     create: F,
 ) -> anyhow::Result<Db>
 where
@@ -257,9 +285,7 @@ where
             let existing = db::describe(rds, &target).await?.ok_or_else(|| {
                 anyhow::anyhow!("{target} was reported to exist, but is not found")
             })?;
-            if !adoptable(&existing) {
-                return Err(foreign_target(&existing, wanted));
-            }
+            provenance::target(&existing, claim, wanted)?;
             info!(
                 "{} `{}` was created by another attempt of this step; adopting it",
                 build.kind.noun(),
@@ -275,5 +301,5 @@ where
         created.id(),
         console_url(rds.region(), build.kind.console().0, created.id())
     );
-    finish(rds, created, build, wait, out).await
+    finish(rds, created, build, named, wait, out).await
 }

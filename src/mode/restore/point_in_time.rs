@@ -6,13 +6,13 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::{Adoptable, Adopted, New, Prepared, for_target};
+use super::{Adopted, Claim, New, Prepared, for_target};
 use crate::config::PitrPlan;
-use crate::db::{self, Db};
+use crate::db;
 use crate::github::{Report, shown};
-use crate::mode::{foreign_target, owned, same_run, source_db};
-use crate::model::{DbRef, RestoreTime, rfc3339, tag, tag_value};
-use crate::naming::tag as key;
+use crate::mode::source_db;
+use crate::model::{DbRef, RestoreTime, rfc3339};
+use crate::provenance::{self, TargetClaim};
 use crate::rds::Rds;
 use crate::settings::Restore;
 
@@ -30,10 +30,6 @@ pub(super) async fn prepare(
     let target = &plan.target;
     let requested = plan.time.to_string();
     let source_ref = for_target(rds, &plan.source_db, target.kind, out).await?;
-    let ours = Ours {
-        source: source_ref.id.clone(),
-        run_id: target.run_id.clone(),
-    };
     let what = if plan.clone { "clone" } else { "restore" };
     let wanted = format!("`{}` at time `{requested}`", source_ref.id);
     let target_ref = DbRef {
@@ -42,16 +38,14 @@ pub(super) async fn prepare(
     };
     let mut target = target.clone();
     // The source-db tag names the cluster, not the member it was named by.
-    for tag in &mut target.tags {
-        if tag.key == key::SOURCE_DB {
-            tag.value.clone_from(&source_ref.id);
-        }
-    }
+    provenance::retarget(&mut target.tags, &source_ref.id, None);
     if let Some(existing) = db::describe(rds, &target_ref).await? {
-        if !ours.admits(&existing) {
-            return Err(foreign_target(&existing, &wanted));
-        }
-        let time = tag_value(existing.tags(), key::RESTORED_TO).unwrap_or(&requested);
+        let claim = TargetClaim::PointInTime {
+            run: target.run_id.as_deref(),
+            source: &source_ref.id,
+        };
+        provenance::target(&existing, claim, &wanted)?;
+        let time = provenance::restored_to(existing.tags()).unwrap_or(&requested);
         info!(
             "{} `{}` was restored from `{}` to {} by an earlier attempt of this run; adopting it",
             target.kind.noun(),
@@ -84,7 +78,7 @@ pub(super) async fn prepare(
     };
     out.set("restore-time", rfc3339(time));
 
-    target.tags.push(tag(key::RESTORED_TO, &rfc3339(time)));
+    target.tags.extend(provenance::restored_to_stamps(time));
     let source_id = source.id().to_owned();
     let announce = format!(
         "{what}: `{source_id}` at {} ({}) as new {} `{}`",
@@ -106,24 +100,13 @@ pub(super) async fn prepare(
             clone: plan.clone,
         },
         wanted,
-        adoptable: Adoptable::PointInTime(ours),
+        claim: Claim::PointInTime {
+            run: target.run_id.clone(),
+            source: source_ref.id.clone(),
+        },
         refuse: None,
         announce,
         context,
         target,
     })))
-}
-
-/// A DB an attempt of this run restored from this source.
-pub(super) struct Ours {
-    source: String,
-    run_id: Option<String>,
-}
-
-impl Ours {
-    pub(super) fn admits(&self, db: &Db) -> bool {
-        owned(db.tags())
-            && tag_value(db.tags(), key::SOURCE_DB) == Some(self.source.as_str())
-            && same_run(db.tags(), self.run_id.as_deref())
-    }
 }

@@ -6,14 +6,14 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::{Adoptable, Adopted, New, Prepared};
+use super::{Adopted, Claim, New, Prepared};
 use crate::config::RestorePlan;
 use crate::db::{self, Db};
 use crate::github::{Report, shown};
-use crate::mode::{choose, foreign_target, owned, same_run};
-use crate::model::{DbRef, Kind, rfc3339, tag, tag_value};
-use crate::naming::{self, tag as key};
-use crate::rds::{Rds, Snapshot};
+use crate::mode::choose;
+use crate::model::{DbRef, Kind};
+use crate::provenance::{self, TargetClaim};
+use crate::rds::Rds;
 use crate::settings::Restore;
 
 /// Looks at the target and picks the snapshot: this run's earlier restore
@@ -33,24 +33,20 @@ pub(super) async fn prepare(
         },
     )
     .await?;
+    let run = target.run_id.as_deref();
     if let Some(existing) = &existing
-        && owned(existing.tags())
-        && same_run(existing.tags(), target.run_id.as_deref())
-        && let Some(from) = tag_value(existing.tags(), key::RESTORED_FROM)
+        && provenance::target_admits(existing, TargetClaim::RestoredByRun { run }).is_ok()
+        && let Some(from) = provenance::restored_from(existing.tags())
     {
         // A re-run of this run: finish what the first attempt restored, from
         // the snapshot it chose, even if `latest` would now pick another.
         // The ARN's last part is its exact ID (the name tag is cleaned of
         // an automated snapshot's `rds:`).
-        let id = tag_value(existing.tags(), key::RESTORED_FROM_ARN)
-            .and_then(|arn| {
-                arn.split_once(":cluster-snapshot:")
-                    .or_else(|| arn.split_once(":snapshot:"))
-            })
-            .map_or(from, |(_, id)| id);
+        let id = provenance::restored_snapshot_id(existing.tags()).unwrap_or(from);
         let snapshot = db::snapshot(rds, target.kind, id).await?;
         if let Some(snapshot) = &snapshot
-            && !restored_from(existing, snapshot)
+            && provenance::target_admits(existing, TargetClaim::RestoredFrom { run, snapshot })
+                .is_err()
         {
             bail!(
                 "{} `{}` was restored by this run from a snapshot named `{from}`, but that snapshot has since been deleted and made again (its ARN or creation time differ); nothing was changed. Delete `{}` if it is no longer needed, or pick another `{}`",
@@ -70,7 +66,7 @@ pub(super) async fn prepare(
         if let Some(snapshot) = &snapshot {
             out.set("snapshot-arn", snapshot.arn.clone());
         }
-        let source_db = tag_value(existing.tags(), key::SOURCE_DB).unwrap_or_default();
+        let source_db = provenance::source_db(existing.tags()).unwrap_or_default();
         return Ok(Prepared::Adopt(Box::new(Adopted {
             source: source_of(rds, target.kind, source_db).await?,
             recorded_vpc: snapshot.and_then(|s| s.vpc_id),
@@ -89,7 +85,7 @@ pub(super) async fn prepare(
     out.set("snapshot-identifier", snapshot.id.clone());
     out.set("snapshot-arn", snapshot.arn.clone());
     if let Some(existing) = existing {
-        return Err(foreign_target(&existing, &wanted));
+        bail!(provenance::foreign_target(&existing, &wanted));
     }
     if snapshot.status != "available" {
         bail!(
@@ -100,23 +96,7 @@ pub(super) async fn prepare(
     }
 
     let mut target = target.clone();
-    // An automated snapshot's `rds:` prefix is reserved in tag values.
-    target.tags.push(tag(
-        key::RESTORED_FROM,
-        &naming::clean_tag_value(&snapshot.id),
-    ));
-    target.tags.push(tag(key::RESTORED_FROM_ARN, &snapshot.arn));
-    if let Some(created) = snapshot.created {
-        target
-            .tags
-            .push(tag(key::RESTORED_FROM_CREATED, &rfc3339(created)));
-    }
-    if !snapshot.source_db.is_empty() {
-        target.tags.push(tag(key::SOURCE_DB, &snapshot.source_db));
-    }
-    if let Some(version) = tag_value(&snapshot.tags, key::DEPLOY_VERSION) {
-        target.tags.push(tag(key::DEPLOY_VERSION, version));
-    }
+    target.tags.extend(provenance::restored_stamps(&snapshot));
     let source = source_of(rds, target.kind, &snapshot.source_db).await?;
     let engine = snapshot.engine.clone().unwrap_or_default();
     // RestoreDBClusterFromSnapshot requires the engine; an instance
@@ -142,39 +122,15 @@ pub(super) async fn prepare(
             engine,
         },
         wanted,
-        adoptable: Adoptable::Snapshot(Box::new(Ours {
-            run_id: target.run_id.clone(),
-            snapshot,
-        })),
+        claim: Claim::RestoredFrom {
+            run: target.run_id.clone(),
+            snapshot: Box::new(snapshot),
+        },
         refuse,
         announce,
         context,
         target,
     })))
-}
-
-/// A DB an attempt of this run restored from this very snapshot.
-pub(super) struct Ours {
-    run_id: Option<String>,
-    snapshot: Snapshot,
-}
-
-impl Ours {
-    pub(super) fn admits(&self, db: &Db) -> bool {
-        owned(db.tags())
-            && same_run(db.tags(), self.run_id.as_deref())
-            && restored_from(db, &self.snapshot)
-    }
-}
-
-/// Whether `db` was restored from this very snapshot: the same name, ARN
-/// and creation time, not a later snapshot under the same name.
-fn restored_from(db: &Db, snapshot: &Snapshot) -> bool {
-    let tags = db.tags();
-    tag_value(tags, key::RESTORED_FROM) == Some(naming::clean_tag_value(&snapshot.id).as_str())
-        && tag_value(tags, key::RESTORED_FROM_ARN) == Some(snapshot.arn.as_str())
-        && tag_value(tags, key::RESTORED_FROM_CREATED).map(str::to_owned)
-            == snapshot.created.map(rfc3339)
 }
 
 /// The snapshot's source DB, if it still exists.

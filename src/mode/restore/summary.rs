@@ -6,10 +6,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::timeline::Phase;
 use crate::db::Db;
+use crate::db::state::USABLE_STATES;
 use crate::github::{Report, age, markdown_cell};
 use crate::mode::console_url;
-use crate::model::{rfc3339, tag_value};
-use crate::naming::{self, tag as key};
+use crate::model::rfc3339;
+use crate::naming;
+use crate::provenance;
 
 /// Adds the rollback section for a DB made by `restore` or `pitr`. What was
 /// restored is read from the DB's own tags, so an adopted one (a re-run) is
@@ -31,7 +33,7 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
         Err(_) => markdown_cell(time),
     };
     let mut out = String::from("#### What was restored\n\n");
-    let source = tag_value(tags, key::SOURCE_DB);
+    let source = provenance::source_db(tags);
     if let Some(source) = source {
         out.push_str(&format!(
             "- Source {}: {} (untouched) <{}>\n",
@@ -41,25 +43,19 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
         ));
     }
     // The ARN keeps an automated snapshot's exact ID (the name tag is cleaned).
-    let snapshot = tag_value(tags, key::RESTORED_FROM_ARN)
-        .and_then(|arn| {
-            arn.split_once(":cluster-snapshot:")
-                .or_else(|| arn.split_once(":snapshot:"))
-        })
-        .map(|(_, id)| id)
-        .or_else(|| tag_value(tags, key::RESTORED_FROM));
+    let snapshot = provenance::restored_snapshot_id(tags);
     if let Some(snapshot) = snapshot {
         out.push_str(&format!("- Snapshot: {}", text(snapshot)));
-        if let Some(created) = tag_value(tags, key::RESTORED_FROM_CREATED) {
+        if let Some(created) = provenance::restored_from_created(tags) {
             out.push_str(&format!(", taken {}", when(created)));
         }
-        match tag_value(tags, key::DEPLOY_VERSION) {
+        match provenance::deploy_version(tags) {
             Some(version) => out.push_str(&format!(", before deploying {}", text(version))),
             None => out.push_str(", not tied to a deploy version"),
         }
         out.push('\n');
     }
-    if let Some(time) = tag_value(tags, key::RESTORED_TO) {
+    if let Some(time) = provenance::restored_to(tags) {
         out.push_str(&format!("- Point in time restored to: {}\n", when(time)));
     }
     let id = db.id();
@@ -103,6 +99,15 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     // point-in-time restore cannot once the window moves on, so keep a copy.
     let (cli, flag) = (kind.cli(), format!("--{}-identifier", kind.cli()));
     let mut commands = String::new();
+    // With `wait: false` the DB may still be `creating`, and RDS refuses to
+    // modify or delete it until it is available (InvalidDBInstanceState,
+    // InvalidDBClusterStateFault in API_ModifyDBInstance, API_DeleteDBInstance
+    // and their cluster calls): wait for it first.
+    if !available(db.status()) {
+        commands.push_str(&format!(
+            "aws rds wait {cli}-available --region {region} {flag} {id}\n"
+        ));
+    }
     if protected {
         commands.push_str(&format!(
             "aws rds modify-{cli} --region {region} {flag} {id} --no-deletion-protection --apply-immediately\naws rds wait {cli}-available --region {region} {flag} {id}\n"
@@ -149,6 +154,11 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     out
 }
 
+/// Whether RDS accepts a modify or a delete of a DB in `status` now.
+fn available(status: &str) -> bool {
+    status == "available" || USABLE_STATES.contains(&status)
+}
+
 /// What a finished in-place rollback reports.
 pub(crate) struct Swapped<'a> {
     pub app: &'a Db,
@@ -183,6 +193,13 @@ pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
             .map(|endpoint| format!(": {}", text(endpoint)))
             .unwrap_or_default()
     ));
+    if let Some(reader) = swapped
+        .app
+        .as_cluster()
+        .and_then(|c| c.reader_endpoint.as_ref())
+    {
+        out.push_str(&format!("- Reader endpoint: {}\n", text(reader)));
+    }
     out.push_str(&format!(
         "- The DB it replaced is kept as {} <{}>, with deletion protection on.\n",
         text(old),
@@ -283,6 +300,7 @@ fn gantt(app: &str, phases: &[Phase], downtime: Option<(DateTime<Utc>, DateTime<
 mod tests {
     use super::*;
     use crate::model::tag;
+    use crate::provenance::key;
     use crate::settings::{DELETION_PROTECTION, Value};
 
     use crate::rds::Instance;
@@ -292,6 +310,7 @@ mod tests {
             id: "prod-rollback".to_owned(),
             endpoint: Some("prod-rollback.abc.us-east-1.rds.amazonaws.com".to_owned()),
             port: Some(5432),
+            status: "available".to_owned(),
             tags,
             ..Instance::default()
         };
@@ -330,6 +349,34 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part}\n{text}");
         }
+    }
+
+    // Regression: with `wait: false` the removal began with a modify that
+    // RDS refuses while the DB is still being created.
+    #[test]
+    fn a_db_still_being_created_is_waited_for_before_it_is_removed() {
+        let mut db = instance(vec![tag(key::SOURCE_DB, "prod")], true);
+        if let Db::Instance(instance) = &mut db {
+            instance.status = "creating".to_owned();
+        }
+        let text = rollback_markdown("us-east-1", &db, now());
+        let commands = text.split("```sh\n").nth(1).unwrap();
+        assert!(
+            commands.starts_with(
+                "aws rds wait db-instance-available --region us-east-1 --db-instance-identifier prod-rollback\naws rds modify-db-instance "
+            ),
+            "{text}"
+        );
+        let available = rollback_markdown(
+            "us-east-1",
+            &instance(vec![tag(key::SOURCE_DB, "prod")], true),
+            now(),
+        );
+        let commands = available.split("```sh\n").nth(1).unwrap();
+        assert!(
+            commands.starts_with("aws rds modify-db-instance "),
+            "{available}"
+        );
     }
 
     #[test]
