@@ -147,6 +147,48 @@ pub fn tag_value<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
         .map(|tag| tag.value.as_str())
 }
 
+/// AWS allows 50 tags on a resource: "A tag set can contain as many as 50
+/// tags" (RDS User Guide, USER_Tagging); AddTagsToResource, a create, a
+/// restore or a copy with more is refused.
+pub const MAX_TAGS: usize = 50;
+
+/// The one way this action merges tags within AWS's limit: `ours` (this
+/// action's bookkeeping and the user's `tags`) all go first and are never
+/// dropped; `theirs` (a source's tags, in order) fill the room left,
+/// skipping keys already set and `aws:` keys (which nobody may set). What
+/// does not fit is left out and returned, so the caller can warn with it:
+/// the last of `theirs` go first.
+pub fn merge_tags(ours: &[Tag], theirs: &[Tag]) -> (Vec<Tag>, Vec<String>) {
+    merge_tags_within(ours, theirs, MAX_TAGS)
+}
+
+/// [`merge_tags`] within `limit` tags, for a resource that must keep room
+/// for tags added later.
+pub fn merge_tags_within(ours: &[Tag], theirs: &[Tag], limit: usize) -> (Vec<Tag>, Vec<String>) {
+    let mut merged: Vec<Tag> = ours.to_vec();
+    let mut left_out = Vec::new();
+    for tag in theirs {
+        if tag.key.starts_with("aws:") || merged.iter().any(|mine| mine.key == tag.key) {
+            continue;
+        }
+        if merged.len() < limit {
+            merged.push(tag.clone());
+        } else {
+            left_out.push(tag.key.clone());
+        }
+    }
+    (merged, left_out)
+}
+
+/// How many of `adding` would be new keys on a resource that has `has`:
+/// AddTagsToResource overwrites a key that is already there.
+pub fn new_keys(has: &[Tag], adding: &[Tag]) -> usize {
+    adding
+        .iter()
+        .filter(|tag| has.iter().all(|old| old.key != tag.key))
+        .count()
+}
+
 /// The time a point-in-time restore goes back to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RestoreTime {
@@ -266,5 +308,47 @@ impl Mode {
 impl fmt::Display for Mode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_merge_under_ours_within_fifty() {
+        let ours = vec![tag("team", "ours"), tag("rds-snapshot-action:run-id", "7")];
+        let mut source = vec![tag("team", "theirs"), tag("aws:cloudformation:stack", "x")];
+        source.extend((0..60).map(|n| tag(&format!("cost-{n}"), "1")));
+        let (merged, left_out) = merge_tags(&ours, &source);
+        assert_eq!(merged.len(), MAX_TAGS);
+        assert_eq!(merged[0], tag("team", "ours"));
+        assert!(!merged.iter().any(|t| t.key.starts_with("aws:")));
+        assert_eq!(left_out.len(), 12);
+        assert_eq!(left_out[0], "cost-48");
+    }
+
+    #[test]
+    fn a_smaller_limit_keeps_room_and_ours_are_never_dropped() {
+        let ours: Vec<Tag> = (0..5).map(|n| tag(&format!("ours-{n}"), "1")).collect();
+        let theirs: Vec<Tag> = (0..10).map(|n| tag(&format!("theirs-{n}"), "1")).collect();
+        let (merged, left_out) = merge_tags_within(&ours, &theirs, 8);
+        assert_eq!(merged.len(), 8);
+        assert_eq!(&merged[..5], &ours[..]);
+        assert_eq!(
+            left_out,
+            [
+                "theirs-3", "theirs-4", "theirs-5", "theirs-6", "theirs-7", "theirs-8", "theirs-9"
+            ]
+        );
+        let (merged, left_out) = merge_tags_within(&ours, &theirs, 3);
+        assert_eq!(merged, ours);
+        assert_eq!(left_out.len(), 10);
+    }
+
+    #[test]
+    fn only_new_keys_count_against_the_limit() {
+        let has = vec![tag("a", "1"), tag("b", "2")];
+        assert_eq!(new_keys(&has, &[tag("a", "9"), tag("c", "3")]), 1);
     }
 }

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::model::{Kind, Tag};
+use crate::model::Kind;
 
 /// A setting's value, as RDS reports it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -418,28 +418,6 @@ pub fn drift_json(rows: &[Row]) -> serde_json::Value {
     serde_json::Value::Array(rows)
 }
 
-/// AWS allows 50 tags on a resource (Tagging Amazon RDS resources).
-pub const MAX_TAGS: usize = 50;
-
-/// The source's tags under ours: our keys win, `aws:` keys (which nobody
-/// may set) are dropped, and what does not fit within [`MAX_TAGS`] is left
-/// out and returned, so the caller can say which.
-pub fn merge_tags(ours: &[Tag], source: &[Tag]) -> (Vec<Tag>, Vec<String>) {
-    let mut merged: Vec<Tag> = ours.to_vec();
-    let mut left_out = Vec::new();
-    for tag in source {
-        if tag.key.starts_with("aws:") || merged.iter().any(|mine| mine.key == tag.key) {
-            continue;
-        }
-        if merged.len() < MAX_TAGS {
-            merged.push(tag.clone());
-        } else {
-            left_out.push(tag.key.clone());
-        }
-    }
-    (merged, left_out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -561,22 +539,5 @@ mod tests {
         let json = drift_json(&rows);
         assert_eq!(json[3]["setting"], DB_PARAMETER_GROUP);
         assert_eq!(json[3]["drifted"], true);
-    }
-
-    #[test]
-    fn tags_merge_under_ours_within_fifty() {
-        let tag = |key: &str, value: &str| Tag {
-            key: key.to_owned(),
-            value: value.to_owned(),
-        };
-        let ours = vec![tag("team", "ours"), tag("rds-snapshot-action:run-id", "7")];
-        let mut source = vec![tag("team", "theirs"), tag("aws:cloudformation:stack", "x")];
-        source.extend((0..60).map(|n| tag(&format!("cost-{n}"), "1")));
-        let (merged, left_out) = merge_tags(&ours, &source);
-        assert_eq!(merged.len(), MAX_TAGS);
-        assert_eq!(merged[0], tag("team", "ours"));
-        assert!(!merged.iter().any(|t| t.key.starts_with("aws:")));
-        assert_eq!(left_out.len(), 12);
-        assert_eq!(left_out[0], "cost-48");
     }
 }

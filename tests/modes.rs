@@ -585,3 +585,48 @@ async fn a_very_long_run_id_gives_valid_ids_and_a_rerun_still_adopts() {
     assert!(again.stderr.contains("adopting"), "{again}");
     assert_eq!(moto.snapshot_ids("prod").await, [id]);
 }
+
+// Regression: a snapshot at AWS's 50 tags plus the copy's `copied-from`
+// made 51, and the copy was refused.
+#[tokio::test]
+async fn a_copy_of_a_snapshot_with_fifty_tags_stays_within_fifty_and_says_what_it_left_out() {
+    let moto = Moto::start();
+    moto.create_db("full").await;
+    moto.own_snapshot("full", "full-snap", None).await;
+    let snapshot = moto
+        .client()
+        .describe_db_snapshots()
+        .db_snapshot_identifier("full-snap")
+        .send()
+        .await
+        .expect("describe the snapshot")
+        .db_snapshots()[0]
+        .clone();
+    let mut add = moto
+        .client()
+        .add_tags_to_resource()
+        .resource_name(snapshot.db_snapshot_arn().unwrap());
+    for n in 0..(50 - snapshot.tag_list().len()) {
+        add = add.tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key(format!("cost-{n:02}"))
+                .value("1")
+                .build(),
+        );
+    }
+    add.send().await.expect("tag the snapshot up to 50");
+    let ran = Step::new(&moto, "copy", "71")
+        .with("snapshot-identifier", "full-snap")
+        .with("target-snapshot-identifier", "full-snap-copy")
+        .run();
+    ran.assert_ok();
+    let copied = moto.snapshot_tags("full-snap-copy").await;
+    assert_eq!(copied.len(), 50, "{copied:?}");
+    assert!(copied.contains_key("rds-snapshot-action:copied-from"));
+    assert!(
+        ran.commands("warning")
+            .iter()
+            .any(|w| w.contains("were not copied to `full-snap-copy`")),
+        "{ran}"
+    );
+}

@@ -579,3 +579,87 @@ async fn refusals_come_before_any_mutating_call() {
         "{cli}"
     );
 }
+
+// Regression: the members of a stopped replaced cluster could not be
+// deleted (InvalidDBClusterStateFault, ignored), so DeleteDBCluster failed
+// and prune left a memberless cluster behind.
+#[tokio::test]
+async fn prune_starts_a_stopped_replaced_cluster_and_deletes_it_with_a_final_snapshot() {
+    let moto = Moto::start();
+    create_cluster(&moto, "ledger", "aurora-postgresql", &[]);
+    let snapshot = crate::common::snapshot_cluster(&moto, "ledger", "v1", "90");
+    let ran = Step::new(&moto, "restore", "91")
+        .with("db-cluster-identifier", "ledger")
+        .with("snapshot-identifier", &snapshot)
+        .with("in-place", "true")
+        .run();
+    ran.assert_ok();
+    let replaced = ran.output("replaced-db-cluster-identifier").to_owned();
+    moto.client()
+        .stop_db_cluster()
+        .db_cluster_identifier(&replaced)
+        .send()
+        .await
+        .expect("stop the replaced cluster");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while moto.find_cluster(&replaced).await.unwrap().status() != Some("stopped") {
+        assert!(Instant::now() < deadline, "the cluster did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let pruned = Step::new(&moto, "prune", "92")
+        .with("db-cluster-identifier", "ledger")
+        .with("replaced-older-than", "1s")
+        .run();
+    pruned.assert_ok();
+    assert_eq!(
+        pruned.output("deleted-replaced"),
+        format!("[\"{replaced}\"]"),
+        "{pruned}"
+    );
+    let gone = moto.find_cluster(&replaced).await;
+    assert!(
+        gone.as_ref().is_none_or(|c| c.status() == Some("deleting")),
+        "{gone:?}"
+    );
+    let final_snapshot = format!("{replaced}-final");
+    assert!(
+        moto.client()
+            .describe_db_cluster_snapshots()
+            .db_cluster_snapshot_identifier(&final_snapshot)
+            .send()
+            .await
+            .is_ok(),
+        "a final cluster snapshot `{final_snapshot}`"
+    );
+}
+
+// Regression: the swap's tags were refused by AWS (more than 50) on an app
+// DB with more than 42 tags, after the restore had already run.
+#[tokio::test]
+async fn an_app_db_without_room_for_the_swap_tags_is_refused_before_any_mutating_call() {
+    let moto = Moto::start();
+    moto.create_db("crowded").await;
+    moto.own_snapshot("crowded", "crowded-snap", None).await;
+    let db = moto.instance("crowded").await;
+    let arn = db.db_instance_arn().unwrap().to_owned();
+    let mut add = moto.client().add_tags_to_resource().resource_name(&arn);
+    for n in 0..(50 - db.tag_list().len()) {
+        add = add.tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key(format!("cost-{n}"))
+                .value("1")
+                .build(),
+        );
+    }
+    add.send().await.expect("tag the DB up to 50");
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
+    let ran = in_place(&moto, "crowded", "crowded-snap", "95")
+        .via(&proxy.endpoint)
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(error.contains("has 50 tags"), "{ran}");
+    assert!(error.contains("Remove 8 of its tags"), "{ran}");
+    assert_eq!(mutating(&proxy), Vec::<String>::new());
+}

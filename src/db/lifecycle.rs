@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::model::{DbRef, Kind, RestoreTime};
 use crate::rds::{NewDb, Rds, RdsError};
-use crate::wait::{self, Operation, WaitError};
+use crate::wait::{self, Operation, Verdict, WaitError};
 
 use super::Db;
 
@@ -135,23 +135,143 @@ pub async fn window(rds: &Rds, source: &Db) -> anyhow::Result<(DateTime<Utc>, Da
     Ok((earliest, latest))
 }
 
-/// Deletes a DB after a final snapshot. A cluster's instances go first, as
-/// DeleteDBCluster requires: by the cluster's own list of them, and one
-/// already being deleted is no failure.
-pub async fn delete(rds: &Rds, db: &Db, final_snapshot: &str) -> Result<(), RdsError> {
-    match db {
+/// Deletes a DB after a final snapshot. It is first made fit for one (see
+/// [`ready_to_delete`], within `timeout`, the step's `wait-timeout`). A
+/// cluster's instances go first, as DeleteDBCluster requires: by the
+/// cluster's own list of them, and one already being deleted is no failure.
+pub async fn delete(
+    rds: &Rds,
+    db: &Db,
+    final_snapshot: &str,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let db = ready_to_delete(rds, db, timeout).await?;
+    match &db {
         Db::Instance(instance) => {
             rds.delete_instance(&instance.id, Some(final_snapshot))
-                .await
+                .await?;
         }
         Db::Cluster(cluster) => {
+            // Aurora instances take no final snapshot of their own: the
+            // cluster's is the data ("This setting doesn't apply to Amazon
+            // Aurora DB instances", API DeleteDBInstance).
             for member in &cluster.members {
                 match rds.delete_instance(&member.id, None).await {
                     Ok(()) | Err(RdsError::InvalidState { .. }) => {}
-                    Err(error) => return Err(error),
+                    Err(error) => return Err(error.into()),
                 }
             }
-            rds.delete_cluster(&cluster.id, final_snapshot).await
+            rds.delete_cluster(&cluster.id, final_snapshot).await?;
         }
+    }
+    Ok(())
+}
+
+/// What a delete with a final snapshot must wait for first, from the DB's
+/// status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BeforeDelete {
+    /// Delete now.
+    Nothing,
+    /// Busy (`backing-up`, `modifying`, `starting`, ...): AWS refuses a
+    /// final snapshot until it is available again (USER_DeleteInstance:
+    /// the final snapshot is a snapshot, which needs the DB `available`).
+    WaitAvailable,
+    /// A stopped Aurora cluster: its instances cannot be removed while it
+    /// is stopped ("you also can't add or remove DB instances", Aurora
+    /// user guide, aurora-cluster-stop-start), so it is started first.
+    Start,
+    /// Stopping: it can be neither started nor emptied until it is stopped.
+    Refuse,
+}
+
+fn before_delete(kind: Kind, status: &str) -> BeforeDelete {
+    match (kind, status) {
+        (Kind::Cluster, "stopped") => BeforeDelete::Start,
+        (Kind::Cluster, "stopping") | (Kind::Instance, "stopping") => BeforeDelete::Refuse,
+        // RDS deletes a stopped instance, final snapshot included.
+        (Kind::Instance, "stopped") => BeforeDelete::Nothing,
+        // Only whether it is pending counts here, so no ARN is needed.
+        _ => match super::state::verdict(kind, status, "") {
+            Verdict::Pending => BeforeDelete::WaitAvailable,
+            // Available, or a state it never leaves: AWS answers the delete.
+            Verdict::Available | Verdict::Failed(_) => BeforeDelete::Nothing,
+        },
+    }
+}
+
+/// The DB as it is when a delete with a final snapshot can go ahead: a busy
+/// one waited for, a stopped cluster started (and waited for). Deleting a
+/// DB this action replaced is cleaning up what it owns, so it does what the
+/// user would do by hand rather than fail half way, with its instances
+/// gone and the cluster left.
+pub async fn ready_to_delete(rds: &Rds, db: &Db, timeout: Duration) -> anyhow::Result<Db> {
+    let reference = db.reference();
+    let operation = Operation::Modify(reference.kind);
+    // The DB as just described is the first look of a wait for a busy one;
+    // StartDBCluster's answer is not kept, so that wait looks afresh.
+    let mut first = Some(db.clone());
+    match before_delete(reference.kind, db.status()) {
+        BeforeDelete::Nothing => return Ok(db.clone()),
+        BeforeDelete::Refuse => bail!(
+            "{reference} is `{}`; it can be deleted once it is stopped: re-run this step then",
+            db.status()
+        ),
+        BeforeDelete::Start => {
+            first = None;
+            tracing::info!("starting {reference}, which is stopped, to delete it");
+            match rds.start_cluster(&reference.id).await {
+                // Started by someone (or an earlier try) meanwhile.
+                Ok(()) | Err(RdsError::InvalidState { .. }) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        BeforeDelete::WaitAvailable => {
+            tracing::info!(
+                "{reference} is `{}`; waiting until it is available to delete it after a final snapshot",
+                db.status()
+            );
+        }
+    }
+    // Starting a cluster takes minutes, as a modify does.
+    Ok(until_available(rds, &reference, operation, timeout, first).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: members of a stopped cluster could not be deleted
+    // (InvalidDBClusterStateFault, ignored), so DeleteDBCluster failed.
+    #[test]
+    fn a_stopped_cluster_is_started_and_a_busy_db_waited_for_before_its_final_snapshot() {
+        assert_eq!(before_delete(Kind::Cluster, "stopped"), BeforeDelete::Start);
+        assert_eq!(
+            before_delete(Kind::Cluster, "stopping"),
+            BeforeDelete::Refuse
+        );
+        assert_eq!(
+            before_delete(Kind::Instance, "stopped"),
+            BeforeDelete::Nothing
+        );
+        for busy in ["backing-up", "modifying", "creating", "starting"] {
+            assert_eq!(
+                before_delete(Kind::Instance, busy),
+                BeforeDelete::WaitAvailable,
+                "{busy}"
+            );
+        }
+        assert_eq!(
+            before_delete(Kind::Cluster, "backing-up"),
+            BeforeDelete::WaitAvailable
+        );
+        assert_eq!(
+            before_delete(Kind::Instance, "available"),
+            BeforeDelete::Nothing
+        );
+        assert_eq!(
+            before_delete(Kind::Instance, "failed"),
+            BeforeDelete::Nothing
+        );
     }
 }

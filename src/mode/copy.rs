@@ -9,7 +9,7 @@ use super::{choose, finish_snapshot};
 use crate::config::{CopyPlan, SnapshotChoice, Wait};
 use crate::db;
 use crate::github::Report;
-use crate::model::Kind;
+use crate::model::{self, Kind};
 use crate::naming;
 use crate::provenance;
 use crate::rds::{Rds, RdsError, Snapshot};
@@ -189,6 +189,15 @@ async fn copy(
         ),
         None => {
             let source_ref = if by_arn { &source.arn } else { &source.id };
+            let (tags, left_out) = provenance::copy_stamps(&plan.tags, source, &target_id);
+            if !left_out.is_empty() {
+                out.warn(format!(
+                    "RDS allows {} tags on a snapshot, so these tags of `{}` were not copied to `{target_id}`: {}",
+                    model::MAX_TAGS,
+                    source.id,
+                    left_out.join(", ")
+                ));
+            }
             info!(
                 "copying snapshot `{}` to `{target_id}` in {}",
                 source.id,
@@ -200,7 +209,7 @@ async fn copy(
                 source_ref,
                 &target_id,
                 plan.kms_key_id.as_deref(),
-                &provenance::copy_stamps(&plan.tags, source, &target_id),
+                &tags,
             )
             .await
             {

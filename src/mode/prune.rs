@@ -158,6 +158,10 @@ mod replaced {
     /// requires.
     async fn remove(rds: &Rds, db: &Db, final_snapshot: &str, wait: Wait) -> anyhow::Result<()> {
         let reference = db.reference();
+        // A stopped cluster cannot be modified or emptied, and a busy DB
+        // cannot give a final snapshot: first make it fit (started, or
+        // waited for), then turn protection off.
+        let db = &db::ready_to_delete(rds, db, wait.timeout).await?;
         if db.settings().get(DELETION_PROTECTION) == Some(&Value::Flag(true)) {
             info!(
                 "turning off deletion protection of `{}` to delete it",
@@ -173,7 +177,7 @@ mod replaced {
         );
         // A cluster's instances, by its own list of them, go first: they
         // carry the swap's tags too (see `in_place`).
-        db::delete(rds, db, final_snapshot).await?;
+        db::delete(rds, db, final_snapshot, wait.timeout).await?;
         Ok(())
     }
 

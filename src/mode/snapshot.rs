@@ -12,7 +12,7 @@ use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::db::{self, Db};
 use crate::fleet::{Row, await_all, report};
 use crate::github::{Report, age, shown};
-use crate::model::{DbRef, Kind, Tag};
+use crate::model::{self, DbRef, Kind, Tag};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, RdsError, Snapshot};
 use crate::retention::{json_ids, prune};
@@ -368,11 +368,11 @@ fn snapshot_tags(plan: &SnapshotPlan, db: &Db, out: &mut Report) -> Vec<Tag> {
         .filter(|tag| !provenance::is_ours(tag))
         .cloned()
         .collect();
-    let (merged, left_out) = settings::merge_tags(&plan.tags, &theirs);
+    let (merged, left_out) = model::merge_tags(&plan.tags, &theirs);
     if !left_out.is_empty() {
         out.warn(format!(
             "RDS allows {} tags on a snapshot, so these tags of `{}` were not copied to it: {}",
-            settings::MAX_TAGS,
+            model::MAX_TAGS,
             db.id(),
             left_out.join(", ")
         ));

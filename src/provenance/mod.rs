@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 
 use crate::db::Db;
 use crate::github::{RunContext, shown};
-use crate::model::{Kind, RestoreTime, Tag, rfc3339, tag, tag_value};
+use crate::model::{self, Kind, RestoreTime, Tag, rfc3339, tag, tag_value};
 use crate::naming;
 pub use crate::naming::tag as key;
 use crate::rds::Snapshot;
@@ -156,8 +156,10 @@ pub fn replaced_stamps(at: DateTime<Utc>, run: &str) -> Vec<Tag> {
 /// A copy's tags: the source's (less AWS's own) and the user's, this
 /// action's ownership where the source lacks it, and the copy's own
 /// `copied-from` and `snapshot-id`, so the copy can be listed and pruned
-/// where it lands.
-pub fn copy_stamps(user: &[Tag], source: &Snapshot, target_id: &str) -> Vec<Tag> {
+/// where it lands. Within AWS's 50 ([`model::merge_tags`]): this action's
+/// tags and the user's are kept, and the source's other tags fill the room
+/// left, the last ones dropped first; the keys left out are returned.
+pub fn copy_stamps(user: &[Tag], source: &Snapshot, target_id: &str) -> (Vec<Tag>, Vec<String>) {
     let mut tags: Vec<Tag> = source
         .tags
         .iter()
@@ -174,7 +176,10 @@ pub fn copy_stamps(user: &[Tag], source: &Snapshot, target_id: &str) -> Vec<Tag>
     }
     tags.push(tag(key::COPIED_FROM, &source.arn));
     tags.push(tag(key::SNAPSHOT_ID, target_id));
-    tags
+    let (kept, theirs): (Vec<Tag>, Vec<Tag>) = tags
+        .into_iter()
+        .partition(|t| is_ours(t) || user.iter().any(|user| user.key == t.key));
+    model::merge_tags(&kept, &theirs)
 }
 
 /// Whether a tag is this action's bookkeeping, which is never copied from

@@ -561,7 +561,7 @@ fn a_swaps_tags_say_each_dbs_role_in_this_run() {
 fn a_copy_is_adopted_only_if_this_action_copied_it_from_this_source() {
     let source = ours("s");
     let stamped = snap("s-copy", "prod", &[]);
-    let tags = copy_stamps(&[tag("team", "db")], &source, "s-copy");
+    let (tags, _) = copy_stamps(&[tag("team", "db")], &source, "s-copy");
     let copy_of = |tags: Vec<Tag>| Snapshot {
         tags,
         ..stamped.clone()
@@ -596,7 +596,7 @@ fn copy_stamps_claim_a_foreign_source_for_this_action() {
         ],
     );
     assert_eq!(
-        copy_stamps(&[tag("team", "db")], &source, "mine"),
+        copy_stamps(&[tag("team", "db")], &source, "mine").0,
         [
             tag("team", "db"),
             tag(key::MANAGED_BY, key::MANAGED_BY_VALUE),
@@ -607,9 +607,37 @@ fn copy_stamps_claim_a_foreign_source_for_this_action() {
     );
     // A source of ours keeps its source-db tag (and its place).
     let ours = ours("s");
-    let stamped = copy_stamps(&[], &ours, "t");
+    let (stamped, _) = copy_stamps(&[], &ours, "t");
     assert_eq!(stamped[0], tag(key::MANAGED_BY, key::MANAGED_BY_VALUE));
     assert_eq!(stamped[1], tag(key::SOURCE_DB, "prod"));
+}
+
+// Regression: a source snapshot at 50 tags plus `copied-from` made 51,
+// and AWS refused the copy.
+#[test]
+fn copy_stamps_of_a_full_source_stay_within_fifty_dropping_its_last_tags_first() {
+    let mut full: Vec<(String, String)> = (0..47)
+        .map(|n| (format!("cost-{n}"), "1".to_owned()))
+        .collect();
+    full.push((key::MANAGED_BY.to_owned(), key::MANAGED_BY_VALUE.to_owned()));
+    full.push((key::SOURCE_DB.to_owned(), "prod".to_owned()));
+    full.push((key::SNAPSHOT_ID.to_owned(), "s".to_owned()));
+    let pairs: Vec<(&str, &str)> = full.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let source = snap("s", "prod", &pairs);
+    assert_eq!(source.tags.len(), crate::model::MAX_TAGS);
+    let (stamped, left_out) = copy_stamps(&[tag("team", "db")], &source, "s-copy");
+    assert_eq!(stamped.len(), crate::model::MAX_TAGS);
+    // The user's tag and this action's are all there.
+    for key in [
+        "team",
+        key::MANAGED_BY,
+        key::SOURCE_DB,
+        key::COPIED_FROM,
+        key::SNAPSHOT_ID,
+    ] {
+        assert!(stamped.iter().any(|t| t.key == key), "{key} was dropped");
+    }
+    assert_eq!(left_out, ["cost-45", "cost-46"]);
 }
 
 #[test]

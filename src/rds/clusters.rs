@@ -209,6 +209,18 @@ impl Rds {
             .for_op("ModifyDBCluster")
     }
 
+    /// Starts a stopped DB cluster (StartDBCluster); it goes `starting`,
+    /// then `available`.
+    pub async fn start_cluster(&self, id: &str) -> Result<(), RdsError> {
+        self.client
+            .start_db_cluster()
+            .db_cluster_identifier(id)
+            .send()
+            .await
+            .map(drop)
+            .for_op("StartDBCluster")
+    }
+
     /// Deletes a DB cluster (its instances must be gone or going), with a
     /// final cluster snapshot of that name.
     pub async fn delete_cluster(&self, id: &str, final_snapshot: &str) -> Result<(), RdsError> {

@@ -43,6 +43,14 @@ impl Moto {
         Self::start_with(&[])
     }
 
+    /// Starts the emulator with a real PostgreSQL server behind every
+    /// `postgres` instance and `aurora-postgresql` cluster
+    /// (`RDS_EMULATOR_REAL_DB=1`), so a test can read the rows a restore
+    /// brings back (see [`super::pg`]).
+    pub fn start_real_db() -> Moto {
+        Self::start_with(&[("RDS_EMULATOR_REAL_DB", "1")])
+    }
+
     /// Starts the emulator with extra environment (IAM enforcement, a
     /// snapshot quota, another time scale).
     pub fn start_with(env: &[(&str, &str)]) -> Moto {

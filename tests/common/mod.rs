@@ -5,12 +5,14 @@
 //! starts the built binary with the environment the GitHub runner gives a
 //! container action ([`step`]); and the DBs, clusters and snapshots a test
 //! starts from, made and read back independently of the action
-//! ([`fixture`]); and threads with a runtime each, for the suites that run
+//! ([`fixture`]); the rows behind a PostgreSQL endpoint of the emulator
+//! started with real data ([`pg`]); and threads with a runtime each, for the suites that run
 //! many steps at once ([`parallel`]).
 
 mod emulator;
 mod fixture;
 mod parallel;
+pub mod pg;
 mod proxy;
 mod step;
 

@@ -8,7 +8,7 @@ use anyhow::bail;
 use crate::config::Target;
 use crate::db::Db;
 use crate::github::Report;
-use crate::model::{Kind, Tag};
+use crate::model::{self, Kind, Tag};
 use crate::naming;
 use crate::provenance;
 use crate::rds::{Cluster, Instance, Rds};
@@ -155,12 +155,17 @@ pub(crate) async fn build(
             .filter(|tag| !provenance::is_ours(tag))
             .cloned()
             .collect();
-        let (merged, left_out) = settings::merge_tags(&tags, &theirs);
+        // Room is left for the tags an in-place rollback records on the DB
+        // it restores, and on it again once it is the app DB the next
+        // rollback replaces: the source's tags are the ones to give way.
+        let room = model::MAX_TAGS - super::in_place::SWAP_TAGS;
+        let (merged, left_out) = model::merge_tags_within(&tags, &theirs, room);
         if !left_out.is_empty() {
             out.warn(format!(
-                "RDS allows {} tags on a {}, so these tags of `{}` were not copied: {}",
-                settings::MAX_TAGS,
+                "RDS allows {} tags on a {}, and this action keeps {} of them for an in-place rollback's own, so these tags of `{}` were not copied: {}",
+                model::MAX_TAGS,
                 target.kind.noun(),
+                super::in_place::SWAP_TAGS,
                 source.id(),
                 left_out.join(", ")
             ));

@@ -16,7 +16,7 @@ use super::timeline::{Phase, table as timeline_table};
 use crate::config::{InPlace, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
-use crate::model::{DbRef, Kind, rfc3339};
+use crate::model::{self, DbRef, Kind, Tag, rfc3339};
 use crate::naming;
 use crate::provenance::{self, key};
 use crate::rds::{Rds, RdsError};
@@ -54,6 +54,39 @@ impl Names {
     fn role(&self, db: &Db) -> Option<Role> {
         provenance::swap_role(db.tags(), &self.app, &self.run)
     }
+}
+
+/// The swap's intent tags on a DB of `names` in `role`, with placeholder
+/// names and time: for counting keys, which are what take room.
+fn intent_tags(names: &Names, role: Role) -> Vec<Tag> {
+    provenance::swap_stamps(&names.app, &names.run, &names.temporary, "-", "-", role)
+}
+
+/// How many tags a swap records on the app DB (and, later, on the DB
+/// restored for it, once that is the app DB of the next rollback): RDS
+/// allows 50 tags on a resource ([`model::MAX_TAGS`]), so the restore
+/// leaves this much room on the DB it makes.
+pub(super) const SWAP_TAGS: usize = 8;
+
+/// The swap's tags must fit on the app DB (and on each instance of an app
+/// cluster, which gets the intent too) next to the user's own. Those are
+/// not ours to remove and ours are what make a re-run finish the swap, so
+/// a DB without the room is refused before anything changes.
+fn check_tag_room(names: &Names, db: &str, arn: &str, has: &[Tag]) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let mut adding = intent_tags(names, Role::Original);
+    adding.extend(provenance::replaced_stamps(now, &names.run));
+    let new = model::new_keys(has, &adding);
+    if has.len() + new > model::MAX_TAGS {
+        let over = has.len() + new - model::MAX_TAGS;
+        bail!(
+            "`{db}` has {} tags, and the in-place rollback records {new} more on it (the `{}*` tags that let a re-run finish the swap and `prune` find the replaced DB); RDS allows {} tags on a resource. Nothing was changed. Remove {over} of its tags (`aws rds remove-tags-from-resource --resource-name {arn} --tag-keys <key> ...`) and re-run this step, or restore without `in-place: true`",
+            has.len(),
+            key::PREFIX,
+            model::MAX_TAGS
+        );
+    }
+    Ok(())
 }
 
 /// One look at the three names: the DBs, and what the machine needs of them.
@@ -163,6 +196,14 @@ async fn preflight(
             names.app,
             app.status()
         );
+    }
+    check_tag_room(names, &names.app, app.arn(), app.tags())?;
+    if let Some(cluster) = app.as_cluster() {
+        for member in &cluster.members {
+            if let Some(instance) = db::describe(rds, &DbRef::instance(&member.id)).await? {
+                check_tag_room(names, &member.id, instance.arn(), instance.tags())?;
+            }
+        }
     }
     // A Blue/Green switchover renames the blue and green DBs itself
     // (blue-green-deployments-switching: the blue DBs get `-old1` names, the
@@ -631,5 +672,52 @@ impl Driver<'_> {
     fn timeline(&mut self, out: &mut Report) {
         self.close();
         out.tables.push(timeline_table(&self.phases));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names {
+            kind: Kind::Instance,
+            app: "prod".to_owned(),
+            temporary: "prod-rollback".to_owned(),
+            replaced: None,
+            run: "77".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_room_kept_is_what_a_swap_records() {
+        let intent = intent_tags(&names(), Role::Original);
+        assert_eq!(
+            intent.len() + provenance::replaced_stamps(Utc::now(), "77").len(),
+            SWAP_TAGS
+        );
+    }
+
+    // Regression: AddTagsToResource of the swap's tags was refused by AWS
+    // on an app DB with more than 42 tags, after the restore had run.
+    #[test]
+    fn an_app_db_without_room_for_the_swap_tags_is_refused_up_front() {
+        let full = |n: usize| -> Vec<Tag> {
+            (0..n)
+                .map(|i| model::tag(&format!("cost-{i}"), "1"))
+                .collect()
+        };
+        let arn = "arn:aws:rds:us-east-1:1:db:prod";
+        assert!(check_tag_room(&names(), "prod", arn, &full(42)).is_ok());
+        let error = check_tag_room(&names(), "prod", arn, &full(43))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("has 43 tags"), "{error}");
+        assert!(error.contains("Remove 1 of its tags"), "{error}");
+        assert!(error.contains(arn), "{error}");
+        // A re-run's tags overwrite themselves: only new keys count.
+        let mut again = full(42);
+        again.extend(intent_tags(&names(), Role::Original));
+        assert!(check_tag_room(&names(), "prod", arn, &again).is_ok());
     }
 }

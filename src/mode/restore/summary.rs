@@ -131,7 +131,12 @@ fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     let final_snapshot = if snapshot.is_some() {
         "--skip-final-snapshot".to_owned()
     } else {
-        format!("--final-db-snapshot-identifier {id}-final")
+        // Fitted to the identifier rules (a cluster snapshot's ID is at
+        // most 63 characters, so `<63-character id>-final` is refused).
+        format!(
+            "--final-db-snapshot-identifier {}",
+            naming::final_snapshot_id(id)
+        )
     };
     commands.push_str(&format!(
         "aws rds delete-{cli} --region {region} {flag} {id} {final_snapshot}\n"
@@ -388,6 +393,24 @@ mod tests {
         assert!(!text.contains("modify-db-instance"), "{text}");
         assert!(
             text.contains("--final-db-snapshot-identifier prod-rollback-final"),
+            "{text}"
+        );
+    }
+
+    // Regression: the printed final snapshot ID was `<id>-final` whatever
+    // its length, which RDS refuses past 63 characters for a cluster.
+    #[test]
+    fn the_printed_final_snapshot_id_fits_the_identifier_rules() {
+        let long = "a".repeat(63);
+        let mut db = instance(vec![tag(key::RESTORED_TO, "2026-11-23T02:48:30Z")], false);
+        if let Db::Instance(instance) = &mut db {
+            instance.id.clone_from(&long);
+        }
+        let text = rollback_markdown("eu-west-1", &db, now());
+        let fitted = naming::final_snapshot_id(&long);
+        assert!(fitted.len() <= 63, "{fitted}");
+        assert!(
+            text.contains(&format!("--final-db-snapshot-identifier {fitted}\n")),
             "{text}"
         );
     }
