@@ -6,7 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::timeline::Phase;
 use crate::db::Db;
-use crate::github::{Report, age, markdown_cell};
+use crate::github::{Report, age, markdown_cell, markdown_code};
 use crate::mode::console_url;
 use crate::model::{rfc3339, tag_value};
 use crate::naming::{self, tag as key};
@@ -21,7 +21,7 @@ pub(crate) fn rollback(region: &str, db: &Db, out: &mut Report) {
 fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     let tags = db.tags();
     let kind = db.kind();
-    let text = |value: &str| format!("`{}`", markdown_cell(value));
+    let text = markdown_code;
     let when = |time: &str| match DateTime::parse_from_rfc3339(time) {
         Ok(time) => format!(
             "{} ({} ago)",
@@ -166,7 +166,7 @@ const DNS_NOTE: &str = "The endpoint's name is the same as before, but behind it
 pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
     let kind = swapped.app.kind();
     let (app, old) = (swapped.app.id(), swapped.replaced.id());
-    let text = |value: &str| format!("`{}`", markdown_cell(value));
+    let text = markdown_code;
     let mut out = String::from("#### In-place rollback\n\n");
     out.push_str(&format!(
         "- {} {} now serves the restored data; its endpoint is unchanged{}.\n",
@@ -185,8 +185,8 @@ pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
     ));
     match swapped.downtime {
         Some((start, end)) => out.push_str(&format!(
-            "- Downtime: `{}` did not answer as an available DB for {} ({} .. {}){}.\n",
-            markdown_cell(app),
+            "- Downtime: {} did not answer as an available DB for {} ({} .. {}){}.\n",
+            markdown_code(app),
             match (end - start).num_milliseconds() {
                 ms if ms < 60_000 => format!("{:.1} s", ms as f64 / 1000.0),
                 _ => age(end - start),
