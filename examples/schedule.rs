@@ -8,6 +8,10 @@
 //! of 10-45 minutes (drawn evenly on a log scale), with `PercentProgress`
 //! rising steadily, sitting at 0 for 10-50% of the time before rising, or
 //! jumping from 0 to done (and restores, which report no progress at all).
+//!
+//! The action's first look is the answer of the call that started the
+//! operation (CreateDBSnapshot, a restore), which costs no describe; a
+//! waiter describes at once after it.
 
 use std::time::Duration;
 
@@ -110,7 +114,8 @@ fn ours(op: &Op, floor: Duration) -> Run {
             Err(()) => {
                 return Run {
                     late: answered - op.end(),
-                    calls: progress.looks,
+                    // The first look is the create's own answer, no call.
+                    calls: progress.looks - 1,
                 };
             }
             Ok(percent) => {

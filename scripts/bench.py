@@ -23,11 +23,12 @@ BIN, BEGAN = sys.argv[1], int(sys.argv[2])
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = sys.executable
 # At time scale 1 a snapshot takes `base + per GiB * allocated storage`
-# (tests/support/emulator/clock.py); these make 22, 53 and 97 GiB take 66,
-# 159 and 291 s, and source instances ready in 3 s. No length is a multiple
-# of 30 s, which would let a 30 s waiter look exactly at the end.
+# (tests/support/emulator/clock.py); these make 22, 53 and 104 GiB take 66,
+# 159 and 312 s, and source instances ready in 3 s. No length is a multiple
+# of 30 s, which would let a 30 s waiter look exactly at the end; the last
+# is over 5 minutes, where the calls goal applies.
 SECONDS = "db-snapshot-base=0,db-snapshot-per-gib=3,instance-creating=2,instance-backing-up=1"
-SIZES = {"s66": 22, "s159": 53, "s291": 97}
+SIZES = {"s66": 22, "s159": 53, "s312": 104}
 PER_GIB = 3
 ENV = {
     "AWS_REGION": "us-east-1",
@@ -138,17 +139,24 @@ def fleets(upstream, setup):
         walls[("action", n)] = (time.monotonic() - started, log)
     for thread in threads:
         thread.join()
-    print(f"{'N':>3} {'action: wall':>13} {'describes':>10} {'rounds':>7} | {'boto3: wall':>12} {'describes':>10}")
+    print(f"{'N':>3} {'action: wall':>13} {'describes':>10} {'all calls':>10} {'looks':>6} | "
+          f"{'boto3: wall':>12} {'describes':>10} {'all calls':>10}")
+    described = {}
     for n in FLEET:
         (a_wall, a_log), (b_wall, b_log) = walls[("action", n)], walls[("boto3", n)]
-        a_calls = [c for c in calls(a_log) if c["action"] == "DescribeDBSnapshots"]
-        rounds = sum(1 for line in open(os.path.join(work, f"fleet-{n}.err"))
-                     if "next look in" in line) + 1
-        b_calls = [c for c in calls(b_log) if c["action"] == "DescribeDBSnapshots"]
-        print(f"{n:>3} {a_wall:>12.1f}s {len(a_calls):>10} {rounds:>7} | {b_wall:>11.1f}s {len(b_calls):>10}")
+        a_all, b_all = calls(a_log), calls(b_log)
+        a_describes = [c for c in a_all if c["action"].startswith("Describe")]
+        b_describes = [c for c in b_all if c["action"].startswith("Describe")]
+        described[n] = len(a_describes)
+        # Each pause of the wait is followed by one look.
+        looks = sum(1 for line in open(os.path.join(work, f"fleet-{n}.err")) if "next look in" in line)
+        print(f"{n:>3} {a_wall:>12.1f}s {len(a_describes):>10} {len(a_all):>10} {looks:>6} | "
+              f"{b_wall:>11.1f}s {len(b_describes):>10} {len(b_all):>10}")
     one, fifty = walls[("action", 1)][0], walls[("action", FLEET[-1])][0]
     print(f"  the action's wall time for {FLEET[-1]} databases is {fifty / one:.2f}x that of one (goal: <= 1.1x);")
-    print("  its describes are the rounds of waiting plus one look-up per database before it starts")
+    for n in FLEET[1:]:
+        print(f"  its describe calls for {n} databases are {described[n] / described[1]:.2f}x one's (goal: <= 1.5x)")
+    print("  (describes: every Describe* call, set-up included; all calls: with the N creates and the quota check)")
     print()
 
 
@@ -244,18 +252,26 @@ def main():
         created = next(c["at"] for c in seen if c["action"] == "CreateDBSnapshot")
         looks = [c for c in seen if c["action"] == "DescribeDBSnapshots" and c["at"] > created]
         available = created + SIZES[name] * PER_GIB
-        rows[(who, name)] = (looks[-1]["at"] - available, len(looks), looks[-1]["at"] - created)
-    print(f"{'snapshot':<10} {'action: late':>13} {'calls':>6} | {'boto3 waiter (30 s): late':>26} {'calls':>6}")
+        rows[(who, name)] = (looks[-1]["at"] - available, len(looks), len(seen))
+    print(f"{'snapshot':<10} {'action: late':>13} {'looks':>6} {'all calls':>10} | "
+          f"{'boto3 waiter (30 s): late':>26} {'looks':>6} {'all calls':>10} | {'calls %':>7}")
     for name, size in SIZES.items():
         a, b = rows[("action", name)], rows[("boto3", name)]
-        print(f"{size * PER_GIB:>4} s     {a[0]:>12.1f}s {a[1]:>6} | {b[0]:>25.1f}s {b[1]:>6}")
+        print(f"{size * PER_GIB:>4} s     {a[0]:>12.1f}s {a[1]:>6} {a[2]:>10} | "
+              f"{b[0]:>25.1f}s {b[1]:>6} {b[2]:>10} | {100 * a[2] / b[2]:>6.0f}%")
     for who in ("action", "boto3"):
         late = sorted(rows[(who, name)][0] for name in SIZES)
-        total = sum(rows[(who, name)][1] for name in SIZES)
+        total = sum(rows[(who, name)][2] for name in SIZES)
         print(f"  {who}: median {statistics.median(late):.1f} s late, worst {late[-1]:.1f} s, "
-              f"{total} describe calls in all while waiting")
+              f"{total} calls in all, end to end")
+    long = [name for name, size in SIZES.items() if size * PER_GIB >= 300]
+    a_long = sum(rows[("action", name)][2] for name in long)
+    b_long = sum(rows[("boto3", name)][2] for name in long)
+    print(f"  on operations of 5 minutes or more the action made {a_long} calls end to end, the waiter "
+          f"{b_long}: {100 * a_long / b_long:.0f}% (goal: <= 50%)")
     print("  (late: from the moment the emulator's clock made the snapshot available to the describe call "
-          "that saw it; calls: DescribeDBSnapshots after the CreateDBSnapshot)")
+          "that saw it; looks: DescribeDBSnapshots after the CreateDBSnapshot; all calls: every call of the "
+          "step, set-up included, or the waiter's script's create and describes)")
     print()
 
     early = threading.Thread(target=early_late, args=(upstream, setup, results))

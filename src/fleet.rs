@@ -42,7 +42,8 @@ impl Row {
 
 /// Waits for every snapshot started, asking RDS once a round for all of
 /// them (one `DescribeDBSnapshots` and one `DescribeDBClusterSnapshots`
-/// with the IDs as a filter), however many there are.
+/// with the IDs as a filter), however many there are. The first round is
+/// what starting them answered: no describe follows the creates at once.
 pub async fn await_all(rows: &mut [Row], wait: Wait, rds: &Rds) -> anyhow::Result<()> {
     let started: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].started.is_ok())
@@ -60,14 +61,21 @@ pub async fn await_all(rows: &mut [Row], wait: Wait, rds: &Rds) -> anyhow::Resul
     if whats.is_empty() {
         return Ok(());
     }
+    // What the create answered (or the look-up that found the snapshot
+    // showed) is each one's first look.
+    let first: Vec<Option<Snapshot>> = started
+        .iter()
+        .map(|&i| rows[i].started.as_ref().ok().cloned())
+        .collect();
     let refs = &refs;
     let look = |pending: &[usize]| {
         let wanted: Vec<(Kind, String)> = pending.iter().map(|&i| refs[i].clone()).collect();
         async move { db::snapshots_by_ids(rds, &wanted).await }
     };
-    let results = crate::wait::until_all_available(&whats, Operation::Snapshot, wait.timeout, look)
-        .await
-        .context("waiting for the snapshots")?;
+    let results =
+        crate::wait::until_all_available(&whats, Operation::Snapshot, wait.timeout, first, look)
+            .await
+            .context("waiting for the snapshots")?;
     for (&i, result) in started.iter().zip(results) {
         rows[i].done = Some(result.map_err(|error| format!("{error:#}")));
     }

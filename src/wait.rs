@@ -359,12 +359,16 @@ pub trait Observed {
 }
 
 /// Looks at a resource until it is `available`, fails, or `timeout` passes,
-/// and returns the last look. `what` names it in log lines ("snapshot `x`");
-/// `operation` decides the schedule; the resource, its failure states. It is [`until_all_available`] for one resource.
+/// and returns the look that saw it so. `what` names it in log lines
+/// ("snapshot `x`"); `operation` decides the schedule; the resource, its
+/// failure states; `first` is what the call that started the operation
+/// answered, if that answer shows the operation's state (see
+/// [`until_all_available`]). It is [`until_all_available`] for one resource.
 pub async fn until_available<T, F, Fut>(
     what: &str,
     operation: Operation,
     timeout: Duration,
+    first: Option<T>,
     mut look: F,
 ) -> Result<T, WaitError>
 where
@@ -373,7 +377,7 @@ where
     Fut: Future<Output = Result<Option<T>, RdsError>>,
 {
     let whats = [what.to_owned()];
-    let results = until_all_available(&whats, operation, timeout, |_| {
+    let results = until_all_available(&whats, operation, timeout, vec![first], |_| {
         let one = look();
         async move { one.await.map(|found| vec![found]) }
     })
@@ -393,12 +397,22 @@ where
 /// whole round rather than each resource. The next round comes when the
 /// soonest of the pending ones is due by its own schedule ([`next_look`]).
 ///
+/// `first` holds, for each resource, what the call that started its
+/// operation answered (CreateDBSnapshot, CopyDBSnapshot, a restore), or
+/// what a describe just showed: that answer is the wait's first look, so
+/// no describe follows the call at once to learn the same thing, and the
+/// schedule starts from it. `None` where no such answer tells the state
+/// (a modify's answer still shows the DB as it was before): those are
+/// looked at in the first round. Each resource's result is the look that
+/// saw it end; nothing is described again after it.
+///
 /// The outer error is a failed look or a bad setting; each resource's own
 /// outcome is in the list, in the order of `whats`.
 pub async fn until_all_available<T, F, Fut>(
     whats: &[String],
     operation: Operation,
     timeout: Duration,
+    first: Vec<Option<T>>,
     mut look: F,
 ) -> Result<Vec<Result<T, WaitError>>, WaitError>
 where
@@ -430,10 +444,26 @@ where
         whats.len()
     ];
     let mut done: Vec<Option<Result<T, WaitError>>> = whats.iter().map(|_| None).collect();
+    let mut given = first;
+    given.resize_with(whats.len(), || None);
     loop {
         let pending: Vec<usize> = (0..whats.len()).filter(|&i| done[i].is_none()).collect();
         let asked = start.elapsed();
-        let found = look(&pending).await?;
+        // The answers already in hand (the first round only), and one look
+        // for the rest, if any are left.
+        let mut found: Vec<Option<T>> = pending.iter().map(|&i| given[i].take()).collect();
+        let unknown: Vec<usize> = pending
+            .iter()
+            .zip(&found)
+            .filter(|(_, found)| found.is_none())
+            .map(|(&i, _)| i)
+            .collect();
+        if !unknown.is_empty() {
+            let mut looked = look(&unknown).await?.into_iter();
+            for slot in found.iter_mut().filter(|slot| slot.is_none()) {
+                *slot = looked.next().flatten();
+            }
+        }
         let elapsed = start.elapsed();
         let just_created = elapsed < grace;
         for (&i, found) in pending.iter().zip(found) {
@@ -774,6 +804,7 @@ mod tests {
             &whats,
             Operation::Restore(Kind::Instance),
             Duration::from_secs(600),
+            Vec::new(),
             |pending: &[usize]| {
                 rounds += 1;
                 asked_for.push(pending.to_vec());
@@ -806,5 +837,54 @@ mod tests {
         // three resources polled on their own.
         assert_eq!(rounds, asked_for.len());
         assert!(start.elapsed() >= Duration::from_secs(90));
+    }
+
+    /// Issue 25: the create's answer is the first look, so the first
+    /// describe comes a pause later, and the look that saw the resource
+    /// available is the last call.
+    #[tokio::test(start_paused = true)]
+    async fn the_create_answer_is_the_first_look_and_nothing_is_looked_at_twice() {
+        let start = tokio::time::Instant::now();
+        let mut looked_at = Vec::new();
+        let done = until_available(
+            "snapshot `s`",
+            Operation::Snapshot,
+            Duration::from_secs(600),
+            Some(Fake { status: "creating" }),
+            || {
+                looked_at.push(start.elapsed());
+                let now = start.elapsed().as_secs_f64();
+                let status = if now >= 40.0 { "available" } else { "creating" };
+                async move { Ok(Some(Fake { status })) }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(done.status, "available");
+        assert_eq!(looked_at.first(), Some(&MIN_PAUSE), "{looked_at:?}");
+        assert!(
+            looked_at
+                .windows(2)
+                .all(|pair| pair[1] - pair[0] >= MIN_PAUSE),
+            "{looked_at:?}"
+        );
+        assert!(start.elapsed() >= Duration::from_secs(40));
+        // An answer that already shows it available needs no look at all.
+        let mut looks = 0;
+        until_available(
+            "snapshot `s`",
+            Operation::Snapshot,
+            Duration::from_secs(600),
+            Some(Fake {
+                status: "available",
+            }),
+            || {
+                looks += 1;
+                async { Ok(None::<Fake>) }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(looks, 0);
     }
 }

@@ -5,56 +5,10 @@
 //! what is missing, a clone, Backtrack with every refusal, the lifecycle
 //! modes on cluster snapshots, and a member named as an instance.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use aws_sdk_rds::types::{DbCluster, DbInstance};
-use common::{FaultProxy, Moto, Step, mutating, tags};
-
-/// Makes a production-like Aurora cluster (`tests/support/aurora.py`).
-fn aurora(moto: &Moto, id: &str, engine: &str, flags: &[&str]) -> serde_json::Value {
-    common::aurora::create(moto, id, engine, flags, None)
-}
-
-async fn cluster(moto: &Moto, id: &str) -> DbCluster {
-    moto.client()
-        .describe_db_clusters()
-        .db_cluster_identifier(id)
-        .send()
-        .await
-        .expect("describe the cluster")
-        .db_clusters()[0]
-        .clone()
-}
-
-async fn cluster_ids(moto: &Moto) -> Vec<String> {
-    let out = moto.client().describe_db_clusters().send().await.unwrap();
-    out.db_clusters()
-        .iter()
-        .filter_map(|c| c.db_cluster_identifier().map(str::to_owned))
-        .collect()
-}
-
-/// The cluster's DB instances, by ID.
-async fn members(moto: &Moto, id: &str) -> BTreeMap<String, DbInstance> {
-    let out = moto
-        .client()
-        .describe_db_instances()
-        .filters(
-            aws_sdk_rds::types::Filter::builder()
-                .name("db-cluster-id")
-                .values(id)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    out.db_instances()
-        .iter()
-        .map(|i| (i.db_instance_identifier().unwrap().to_owned(), i.clone()))
-        .collect()
-}
+use crate::common::{FaultProxy, Moto, Step, create_cluster, mutating, tags};
+use aws_sdk_rds::types::DbCluster;
 
 /// What a rollback cluster must share with its source, read back from the
 /// API independently of the action.
@@ -88,7 +42,7 @@ fn network_and_groups(db: &DbCluster) -> BTreeMap<&'static str, String> {
 #[tokio::test]
 async fn a_restored_aurora_postgresql_cluster_serves_like_its_source() {
     let moto = Moto::start();
-    let made = aurora(&moto, "shop", "aurora-postgresql", &[]);
+    let made = create_cluster(&moto, "shop", "aurora-postgresql", &[]);
     let snap = Step::new(&moto, "snapshot", "41")
         .with("db-cluster-identifier", "shop")
         .with("deploy-version", "v1.0.0")
@@ -139,8 +93,8 @@ async fn a_restored_aurora_postgresql_cluster_serves_like_its_source() {
         "{ran}"
     );
 
-    let source = cluster(&moto, "shop").await;
-    let restored = cluster(&moto, "shop-rollback").await;
+    let source = moto.cluster("shop").await;
+    let restored = moto.cluster("shop-rollback").await;
     assert_eq!(restored.status(), Some("available"));
     assert_eq!(
         network_and_groups(&restored),
@@ -160,7 +114,7 @@ async fn a_restored_aurora_postgresql_cluster_serves_like_its_source() {
     assert_eq!(restored.deletion_protection(), Some(true));
 
     // The cluster serves: a writer like the source's, a reader like its.
-    let new = members(&moto, "shop-rollback").await;
+    let new = moto.members("shop-rollback").await;
     assert_eq!(
         new.keys().collect::<Vec<_>>(),
         ["shop-rollback-instance-1", "shop-rollback-instance-2"]
@@ -227,7 +181,7 @@ async fn a_restored_aurora_postgresql_cluster_serves_like_its_source() {
     assert_eq!(mutating(&proxy), Vec::<String>::new(), "{again}");
     assert_eq!(again.output("endpoint"), ran.output("endpoint"));
     assert_eq!(
-        cluster_ids(&moto).await.len(),
+        moto.cluster_ids().await.len(),
         2,
         "a re-run made another cluster"
     );
@@ -238,8 +192,8 @@ async fn a_restored_aurora_postgresql_cluster_serves_like_its_source() {
 #[tokio::test]
 async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
     let moto = Moto::start();
-    aurora(&moto, "orders", "aurora-mysql", &["--readers", "2"]);
-    common::snapshot_cluster(&moto, "orders", "v3", "50");
+    create_cluster(&moto, "orders", "aurora-mysql", &["--readers", "2"]);
+    crate::common::snapshot_cluster(&moto, "orders", "v3", "50");
     // The first attempt: it got as far as the restore call (`wait: false`
     // stops there), and then, as a kill would leave it, its writer.
     let step = || {
@@ -249,7 +203,7 @@ async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
             .with("target-db-cluster-identifier", "orders-rb")
     };
     step().with("wait", "false").run().assert_ok();
-    common::aurora::wait_for_cluster(&moto.client(), "orders-rb").await;
+    crate::common::wait_for_cluster(&moto.client(), "orders-rb").await;
     moto.client()
         .create_db_instance()
         .db_instance_identifier("orders-rb-instance-1")
@@ -259,7 +213,7 @@ async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
         .send()
         .await
         .expect("the writer the first attempt created");
-    let writer_created = members(&moto, "orders-rb").await["orders-rb-instance-1"]
+    let writer_created = moto.members("orders-rb").await["orders-rb-instance-1"]
         .instance_create_time()
         .cloned();
 
@@ -271,7 +225,7 @@ async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
         .filter(|action| action != "ModifyDBCluster")
         .collect();
     assert_eq!(created, ["CreateDBInstance", "CreateDBInstance"], "{ran}");
-    let new = members(&moto, "orders-rb").await;
+    let new = moto.members("orders-rb").await;
     assert_eq!(
         new.keys().collect::<Vec<_>>(),
         [
@@ -298,7 +252,7 @@ async fn a_rerun_after_a_kill_creates_only_the_missing_instances() {
 #[tokio::test]
 async fn pitr_and_a_clone_of_an_aurora_mysql_cluster() {
     let moto = Moto::start();
-    aurora(&moto, "ledger", "aurora-mysql", &[]);
+    create_cluster(&moto, "ledger", "aurora-mysql", &[]);
     // The cluster's own window is checked, before anything is restored.
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 4, 0);
     let early = Step::new(&moto, "pitr", "60")
@@ -323,17 +277,14 @@ async fn pitr_and_a_clone_of_an_aurora_mysql_cluster() {
         .with("reader-count", "0")
         .run();
     ran.assert_ok();
-    let restored = cluster(&moto, "ledger-pitr").await;
+    let restored = moto.cluster("ledger-pitr").await;
     assert_eq!(restored.status(), Some("available"));
     assert_eq!(
         network_and_groups(&restored),
-        network_and_groups(&cluster(&moto, "ledger").await)
+        network_and_groups(&moto.cluster("ledger").await)
     );
     assert_eq!(
-        members(&moto, "ledger-pitr")
-            .await
-            .keys()
-            .collect::<Vec<_>>(),
+        moto.members("ledger-pitr").await.keys().collect::<Vec<_>>(),
         ["ledger-pitr-instance-1"]
     );
     assert!(!ran.output("restore-time").is_empty());
@@ -345,15 +296,15 @@ async fn pitr_and_a_clone_of_an_aurora_mysql_cluster() {
         .with("target-db-cluster-identifier", "ledger-drill")
         .run();
     clone.assert_ok();
-    let cloned = cluster(&moto, "ledger-drill").await;
+    let cloned = moto.cluster("ledger-drill").await;
     assert_eq!(cloned.status(), Some("available"));
     // A clone shares its source's clone group.
     assert!(cloned.clone_group_id().is_some(), "{cloned:?}");
     assert_eq!(
         cloned.clone_group_id(),
-        cluster(&moto, "ledger").await.clone_group_id()
+        moto.cluster("ledger").await.clone_group_id()
     );
-    assert_eq!(members(&moto, "ledger-drill").await.len(), 2);
+    assert_eq!(moto.members("ledger-drill").await.len(), 2);
 }
 
 async fn backtracks(moto: &Moto, cluster: &str) -> usize {
@@ -369,10 +320,10 @@ async fn backtracks(moto: &Moto, cluster: &str) -> usize {
 #[tokio::test]
 async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
     let moto = Moto::start();
-    aurora(&moto, "pay", "aurora-mysql", &[]);
+    create_cluster(&moto, "pay", "aurora-mysql", &[]);
     // A deploy's snapshot marks the time to go back to.
-    common::snapshot_cluster(&moto, "pay", "v9", "70");
-    let endpoint = cluster(&moto, "pay").await.endpoint().unwrap().to_owned();
+    crate::common::snapshot_cluster(&moto, "pay", "v9", "70");
+    let endpoint = moto.cluster("pay").await.endpoint().unwrap().to_owned();
     let step = || {
         Step::new(&moto, "backtrack", "71")
             .with("db-cluster-identifier", "pay")
@@ -389,7 +340,7 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
         ran.summary
     );
     assert_eq!(backtracks(&moto, "pay").await, 1);
-    assert_eq!(cluster(&moto, "pay").await.status(), Some("available"));
+    assert_eq!(moto.cluster("pay").await.status(), Some("available"));
     // The re-run finds its own Backtrack and does not rewind twice.
     let again = step().run();
     again.assert_ok();
@@ -403,9 +354,9 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
     );
 
     // Every refusal names the cause and the way out, and calls nothing.
-    aurora(&moto, "pg", "aurora-postgresql", &[]);
-    aurora(&moto, "nobt", "aurora-mysql", &["--no-backtrack"]);
-    aurora(&moto, "binlog", "aurora-mysql", &["--binlog"]);
+    create_cluster(&moto, "pg", "aurora-postgresql", &[]);
+    create_cluster(&moto, "nobt", "aurora-mysql", &["--no-backtrack"]);
+    create_cluster(&moto, "binlog", "aurora-mysql", &["--binlog"]);
     let now = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for (db, time, expected) in [
@@ -449,9 +400,9 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
 #[tokio::test]
 async fn the_lifecycle_modes_work_on_cluster_snapshots() {
     let moto = Moto::start_with(&[("RDS_EMULATOR_MANUAL_CLUSTER_SNAPSHOT_QUOTA", "4")]);
-    aurora(&moto, "inv", "aurora-postgresql", &["--readers", "0"]);
+    create_cluster(&moto, "inv", "aurora-postgresql", &["--readers", "0"]);
     let ids: Vec<String> = (1..=3)
-        .map(|n| common::snapshot_cluster(&moto, "inv", &format!("v{n}"), &format!("8{n}")))
+        .map(|n| crate::common::snapshot_cluster(&moto, "inv", &format!("v{n}"), &format!("8{n}")))
         .collect();
     // Someone else's cluster snapshot of the same cluster: never touched.
     moto.client()
@@ -549,7 +500,7 @@ async fn the_lifecycle_modes_work_on_cluster_snapshots() {
 #[tokio::test]
 async fn a_member_named_as_an_instance_is_its_cluster_where_that_is_unambiguous() {
     let moto = Moto::start();
-    aurora(&moto, "crm", "aurora-postgresql", &["--readers", "0"]);
+    create_cluster(&moto, "crm", "aurora-postgresql", &["--readers", "0"]);
     let snap = Step::new(&moto, "snapshot", "100")
         .with("db-instance-identifier", "crm-a")
         .with("deploy-version", "v1")
@@ -609,7 +560,7 @@ async fn a_member_named_as_an_instance_is_its_cluster_where_that_is_unambiguous(
 async fn a_long_cluster_name_and_version_still_give_a_valid_cluster_snapshot_id() {
     let moto = Moto::start();
     let name = format!("analytics-{}", "w".repeat(50));
-    aurora(&moto, &name, "aurora-postgresql", &["--readers", "0"]);
+    create_cluster(&moto, &name, "aurora-postgresql", &["--readers", "0"]);
     let ran = Step::new(&moto, "snapshot", "123456789012")
         .with("db-cluster-identifier", &name)
         .with(

@@ -3,30 +3,9 @@
 //! restore that names nothing gets AWS's defaults (the default subnet group,
 //! security group, parameter and option groups, no monitoring).
 
-mod common;
-
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 
-use common::{FaultProxy, Moto, Step, mutating, python_path, snapshot, tags};
-
-/// Makes a production-like instance `db` (`tests/support/production.py`)
-/// and returns the IDs of what it made.
-fn production(moto: &Moto, db: &str) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/production.py");
-    let out = Command::new(python_path())
-        .arg(script)
-        .args([&moto.endpoint, db])
-        .output()
-        .expect("run production.py");
-    assert!(
-        out.status.success(),
-        "production.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("production.py prints JSON")
-}
+use crate::common::{FaultProxy, Moto, Step, mutating, production, snapshot, tags};
 
 /// What a rollback copy must share with its source, as the API describes
 /// the instance (read here independently of the action).
@@ -111,7 +90,7 @@ fn modifies(proxy: &FaultProxy) -> usize {
         .count()
 }
 
-fn settings_output(ran: &common::Ran) -> Vec<serde_json::Value> {
+fn settings_output(ran: &crate::common::Ran) -> Vec<serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(ran.output("settings"))
         .expect("settings is JSON")
         .as_array()
@@ -277,7 +256,7 @@ async fn a_vanished_source_warns_and_a_wrong_vpc_fails_before_any_change() {
         .send()
         .await
         .unwrap();
-    common::wait_for_instance(&client, "prod", "available").await;
+    crate::common::wait_for_instance(&client, "prod", "available").await;
     client
         .delete_db_instance()
         .db_instance_identifier("prod")

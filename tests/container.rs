@@ -8,13 +8,11 @@
 //! sets `RDS_SNAPSHOT_ACTION_SKIP_CONTAINER` after printing why, and only
 //! outside CI.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Moto, REGION, declared_inputs, input_env, parse_file_commands};
+use crate::common::{Moto, REGION, declared_inputs, input_env, parse_file_commands};
 
 const IMAGE: &str = "rds-snapshot-action:container-test";
 /// The Dockerfile's final stage copies the build stage's `/out/` to `/`.

@@ -2,11 +2,9 @@
 //! does not answer, retries that explain a slow step, and no SDK `Debug`
 //! dump anywhere unless asked for with `RDS_SNAPSHOT_ACTION_LOG=debug`.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{FaultProxy, Moto, Ran, Step, free_port};
+use crate::common::{FaultProxy, Moto, Ran, Step, free_port};
 
 /// Text that only the SDK's `Debug` forms print.
 const DEBUG_MARKERS: &[&str] = &[

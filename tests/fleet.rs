@@ -4,12 +4,10 @@
 //! late for what a `wait: false` step started early; `list` and `prune`
 //! take several DBs too.
 
-mod common;
-
-use common::{FaultProxy, Moto, Step, aurora};
+use crate::common::{FaultProxy, Moto, Step, create_cluster};
 
 /// The IDs (keys) and statuses of the `snapshots-by-db` output.
-fn by_db(ran: &common::Ran) -> serde_json::Map<String, serde_json::Value> {
+fn by_db(ran: &crate::common::Ran) -> serde_json::Map<String, serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(ran.output("snapshots-by-db"))
         .unwrap()
         .as_object()
@@ -26,7 +24,7 @@ fn count(proxy: &FaultProxy, action: &str) -> usize {
 }
 
 /// The rounds of waiting a step logged: each pause, and the last look.
-fn rounds(ran: &common::Ran) -> usize {
+fn rounds(ran: &crate::common::Ran) -> usize {
     ran.stderr
         .lines()
         .filter(|l| l.contains("next look in"))
@@ -41,13 +39,7 @@ async fn several_dbs_are_snapshotted_together_with_one_describe_a_round() {
     for db in dbs {
         moto.create_db(db).await;
     }
-    aurora::create(
-        &moto,
-        "ledger",
-        "aurora-postgresql",
-        &["--readers", "0"],
-        None,
-    );
+    create_cluster(&moto, "ledger", "aurora-postgresql", &["--readers", "0"]);
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
     let ran = Step::new(&moto, "snapshot", "300")
         .via(&proxy.endpoint)
@@ -97,7 +89,11 @@ async fn several_dbs_are_snapshotted_together_with_one_describe_a_round() {
         .with("deploy-version", "v5")
         .run();
     again.assert_ok();
-    assert_eq!(common::mutating(&proxy), Vec::<String>::new(), "{again}");
+    assert_eq!(
+        crate::common::mutating(&proxy),
+        Vec::<String>::new(),
+        "{again}"
+    );
 }
 
 #[tokio::test]
@@ -206,4 +202,68 @@ async fn list_and_prune_take_several_dbs() {
     assert_eq!(deleted.len(), 2, "{prune}");
     assert_eq!(moto.snapshot_ids("a").await.len(), 1);
     assert_eq!(moto.snapshot_ids("b").await.len(), 1);
+}
+
+/// Issue 25: the calls of a fleet of 10, counted through the proxy, against
+/// one DB's: the DBs and their snapshots are looked up in one call each
+/// before the start (the quota check's look-up is the adoption check too),
+/// no look follows a create at once (its answer is the first state), and
+/// every round of waiting is one DescribeDBSnapshots whatever the number.
+#[tokio::test]
+async fn a_fleet_of_10_costs_the_calls_of_one_db_plus_its_creates() {
+    let moto = Moto::start();
+    let fleet: Vec<String> = (0..10).map(|i| format!("fleet{i}")).collect();
+    for db in fleet.iter().chain([&"solo".to_owned()]) {
+        moto.create_db(db).await;
+    }
+    let calls = |ids: &str, run: &str| {
+        let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
+        let ran = Step::new(&moto, "snapshot", run)
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", ids)
+            .with("deploy-version", "v25")
+            .run();
+        ran.assert_ok();
+        // Each pause is followed by one look: the pauses are the looks.
+        let looks = ran.stderr.matches("next look in").count();
+        (proxy.requests(), looks, ran)
+    };
+    let (ten, ten_looks, ran) = calls(&fleet.join(","), "2501");
+    let kinds = |requests: &[(String, Option<String>)], action: &str| {
+        requests
+            .iter()
+            .filter(|(called, _)| called == action)
+            .count()
+    };
+    assert_eq!(kinds(&ten, "CreateDBSnapshot"), 10, "{ran}");
+    assert_eq!(kinds(&ten, "DescribeDBInstances"), 1, "{ran}");
+    // One look-up before the start, then one call a round.
+    assert!(
+        ten_looks >= 1,
+        "the snapshots were never waited for:\n{ran}"
+    );
+    assert_eq!(
+        kinds(&ten, "DescribeDBSnapshots"),
+        1 + ten_looks,
+        "{ten_looks} looks:\n{ran}"
+    );
+    let (one, one_looks, ran) = calls("solo", "2502");
+    assert_eq!(kinds(&one, "DescribeDBInstances"), 1, "{ran}");
+    assert_eq!(
+        kinds(&one, "DescribeDBSnapshots"),
+        1 + one_looks,
+        "{one_looks} looks:\n{ran}"
+    );
+    // Beyond the creates, 10 DBs cost what one does, give or take the
+    // rounds (the snapshots end at slightly different times).
+    let describes = |requests: &[(String, Option<String>)]| {
+        requests
+            .iter()
+            .filter(|(called, _)| called.starts_with("Describe"))
+            .count()
+    };
+    assert!(
+        describes(&ten) * 2 <= describes(&one) * 3,
+        "10 DBs: {ten:?}\none DB: {one:?}"
+    );
 }

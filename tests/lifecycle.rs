@@ -1,13 +1,11 @@
 //! list, prune, delete, copy and the quota guard, run as the GitHub runner
 //! runs the action, against the strict emulator.
 
-mod common;
-
-use common::{Moto, Step, wait_for_instance};
+use crate::common::{Moto, Step, wait_for_instance};
 
 /// Snapshots `db` through the action in run `run` for `version`.
 fn snapshot(moto: &Moto, db: &str, version: &str, run: &str) -> String {
-    let id = common::snapshot(moto, db, version, run);
+    let id = crate::common::snapshot(moto, db, version, run);
     // Creation times order snapshots; moto keeps them to the second.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     id
@@ -306,7 +304,7 @@ async fn copy_to_another_region_carries_the_tags_and_rerun_adopts() {
         .unwrap()
         .db_snapshots()[0]
         .clone();
-    let tags = common::tags(copy.tag_list());
+    let tags = crate::common::tags(copy.tag_list());
     assert_eq!(tags["rds-snapshot-action:deploy-version"], "v1.2.3");
     assert_eq!(
         tags["rds-snapshot-action:managed-by"],
@@ -441,7 +439,7 @@ async fn a_copy_made_outside_the_action_with_our_tags_is_never_ours() {
         .send()
         .await
         .expect("a copy with the tags copied");
-    common::wait_for_snapshot(&moto.client(), "compliance-copy").await;
+    crate::common::wait_for_snapshot(&moto.client(), "compliance-copy").await;
     let tags = moto.snapshot_tags("compliance-copy").await;
     assert_eq!(
         tags["rds-snapshot-action:managed-by"],

@@ -1,8 +1,6 @@
 //! Each mode run as the GitHub runner runs the action, against the strict emulator.
 
-mod common;
-
-use common::{Moto, Step};
+use crate::common::{Moto, Step};
 
 #[tokio::test]
 async fn snapshot_is_named_and_tagged_after_the_deploy() {
@@ -174,7 +172,7 @@ async fn restore_latest_makes_a_new_instance_and_leaves_the_source_alone() {
     // No class was given, so RDS keeps the source's.
     assert_eq!(target.db_instance_class(), Some("db.t3.micro"));
     assert_eq!(target.deletion_protection(), Some(true));
-    let tags = common::tags(target.tag_list());
+    let tags = crate::common::tags(target.tag_list());
     assert_eq!(tags["rds-snapshot-action:restored-from"], newest);
     assert_eq!(tags["rds-snapshot-action:source-db"], "prod");
     assert_eq!(moto.instance("prod").await, source_before);
@@ -296,7 +294,7 @@ async fn pitr_latest_restores_and_reports_the_time() {
     assert!(time >= before && time <= chrono::Utc::now(), "{ran}");
     assert_eq!(ran.output("db-instance-identifier"), "prod-pitr");
     assert_eq!(ran.output("status"), "available");
-    let tags = common::tags(moto.instance("prod-pitr").await.tag_list());
+    let tags = crate::common::tags(moto.instance("prod-pitr").await.tag_list());
     assert_eq!(tags["rds-snapshot-action:source-db"], "prod");
     assert_eq!(tags["rds-snapshot-action:restore-time"], "latest");
     // A re-run of the job adopts the instance and reports the same time.

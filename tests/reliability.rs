@@ -9,48 +9,17 @@
 //! instance scenario (default 50), `RELIABILITY_CLUSTER_RUNS` per cluster
 //! scenario (default 20; see [`Scenario::runs`]).
 
-mod common;
-
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{FaultProxy, Moto, Step, aurora};
+use crate::common::{
+    FaultProxy, Moto, Step, block_on, cluster_snapshot_ids, create_cluster, in_parallel,
+    own_cluster_snapshot,
+};
 use rds_snapshot_action::config::Mode;
 use rds_snapshot_action::model::Kind;
 use rds_snapshot_action::naming;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
-
-/// Runs `job(0..count)` on `workers` threads; results in index order.
-fn in_parallel<T: Send>(count: usize, workers: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= count {
-                        break;
-                    }
-                    let result = job(i);
-                    results.lock().unwrap().push((i, result));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, result)| result).collect()
-}
 
 /// One mode on one kind of DB, with the world it needs and the world it
 /// must leave. Every mode the action has is a scenario on an RDS DB instance
@@ -196,18 +165,18 @@ impl Scenario {
         // snapshot's tag says which deploy it preceded.
         let tag = (self.mode == Mode::Backtrack).then(|| version(n));
         match self.kind {
-            Kind::Instance if tuned => common::create_tuned_db(&moto.client(), &db).await,
+            Kind::Instance if tuned => crate::common::create_tuned_db(&moto.client(), &db).await,
             Kind::Instance => moto.create_db(&db).await,
             Kind::Cluster => {
                 let engine = engine(self.mode, n);
-                aurora::create(moto, &db, engine, &[], None);
+                create_cluster(moto, &db, engine, &[]);
             }
         }
         for k in 0..self.snapshots() {
             match self.kind {
                 Kind::Instance => moto.own_snapshot(&db, &snap(n, k), tag.as_deref()).await,
                 Kind::Cluster => {
-                    aurora::own_snapshot(&moto.client(), &db, &snap(n, k), tag.as_deref()).await
+                    own_cluster_snapshot(&moto.client(), &db, &snap(n, k), tag.as_deref()).await
                 }
             }
         }
@@ -337,7 +306,7 @@ fn sorted(mut list: Vec<String>) -> Vec<String> {
 async fn snapshot_ids(moto: &Moto, kind: Kind, db: &str) -> Vec<String> {
     match kind {
         Kind::Instance => moto.snapshot_ids(db).await,
-        Kind::Cluster => aurora::snapshot_ids(&moto.client(), db).await,
+        Kind::Cluster => cluster_snapshot_ids(&moto.client(), db).await,
     }
 }
 
@@ -397,7 +366,7 @@ async fn world(moto: &Moto, kind: Kind, n: usize) -> World {
                 .filter_map(|s| s.db_snapshot_identifier().map(str::to_owned))
                 .collect(),
         ),
-        Kind::Cluster => aurora::snapshot_ids(&west, &db).await,
+        Kind::Cluster => cluster_snapshot_ids(&west, &db).await,
     };
     let mut unavailable = Vec::new();
     let mut clusters = Vec::new();

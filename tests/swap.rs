@@ -5,67 +5,13 @@
 //! random points followed by a re-run, the cleanup of replaced DBs, and the
 //! pre-flight refusals before any mutating call.
 
-mod common;
-
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::common::{FaultProxy, Moto, Step, create_cluster, mutating, production, tags};
 use aws_sdk_rds::types::DbInstance;
-use common::{FaultProxy, Moto, Step, mutating, python_path, tags};
 
 const ROLE: &str = "rds-snapshot-action:swap-role";
-
-/// Makes a production-like instance (`tests/support/production.py`).
-fn production(moto: &Moto, id: &str) -> serde_json::Value {
-    support(moto, "production.py", &[id])
-}
-
-fn aurora(moto: &Moto, id: &str) -> serde_json::Value {
-    common::aurora::create(moto, id, "aurora-postgresql", &[], None)
-}
-
-fn support(moto: &Moto, script: &str, args: &[&str]) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/support")
-        .join(script);
-    let out = Command::new(python_path())
-        .arg(script)
-        .arg(&moto.endpoint)
-        .args(args)
-        .output()
-        .expect("run the setup script");
-    assert!(
-        out.status.success(),
-        "setup failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the setup script prints JSON")
-}
-
-async fn instance(moto: &Moto, id: &str) -> Option<DbInstance> {
-    moto.client()
-        .describe_db_instances()
-        .db_instance_identifier(id)
-        .send()
-        .await
-        .ok()
-        .and_then(|out| out.db_instances().first().cloned())
-}
-
-/// Every DB instance by ID, with its resource ID (which a rename keeps).
-async fn instances(moto: &Moto) -> BTreeMap<String, DbInstance> {
-    moto.client()
-        .describe_db_instances()
-        .send()
-        .await
-        .expect("describe instances")
-        .db_instances()
-        .iter()
-        .map(|db| (db.db_instance_identifier().unwrap().to_owned(), db.clone()))
-        .collect()
-}
 
 fn role(db: &DbInstance) -> Option<String> {
     tags(db.tag_list()).get(ROLE).cloned()
@@ -83,8 +29,8 @@ fn in_place(moto: &Moto, db: &str, snapshot: &str, run: &str) -> Step {
 async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
     let moto = Moto::start();
     let made = production(&moto, "shop");
-    let before = instance(&moto, "shop").await.unwrap();
-    let snapshot = common::snapshot(&moto, "shop", "v1", "70");
+    let before = moto.find_instance("shop").await.unwrap();
+    let snapshot = crate::common::snapshot(&moto, "shop", "v1", "70");
     let ran = in_place(&moto, "shop", &snapshot, "71").run();
     ran.assert_ok();
     let replaced = ran.output("replaced-db-instance-identifier").to_owned();
@@ -97,8 +43,9 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
     assert_eq!(ran.output("endpoint"), endpoint, "the app's address");
 
     // `shop` is the restored copy; the original is kept under its new name.
-    let now = instance(&moto, "shop").await.unwrap();
-    let old = instance(&moto, &replaced)
+    let now = moto.find_instance("shop").await.unwrap();
+    let old = moto
+        .find_instance(&replaced)
         .await
         .expect("the replaced DB is kept");
     assert_ne!(now.dbi_resource_id(), before.dbi_resource_id());
@@ -131,7 +78,7 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
     );
     assert_eq!(now.monitoring_interval(), Some(60));
     assert_eq!(
-        instances(&moto).await.len(),
+        moto.instances().await.len(),
         2,
         "nothing else is left behind"
     );
@@ -140,7 +87,7 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
     let seconds: f64 = ran.output("downtime-seconds").parse().unwrap();
     println!(
         "downtime on the emulator (time scale {}): {seconds} s, {} .. {}",
-        common::TIME_SCALE,
+        crate::common::TIME_SCALE,
         ran.output("downtime-start"),
         ran.output("downtime-end")
     );
@@ -166,7 +113,7 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
     again.assert_ok();
     assert_eq!(again.output("replaced-db-instance-identifier"), replaced);
     assert_eq!(mutating(&proxy), Vec::<String>::new(), "a no-op re-run");
-    let after = instance(&moto, "shop").await.unwrap();
+    let after = moto.find_instance("shop").await.unwrap();
     assert_eq!(
         after.dbi_resource_id(),
         now.dbi_resource_id(),
@@ -177,9 +124,9 @@ async fn an_instance_is_rolled_back_in_place_and_keeps_its_endpoint() {
 #[tokio::test]
 async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
     let moto = Moto::start();
-    aurora(&moto, "orders");
-    let snapshot = common::snapshot_cluster(&moto, "orders", "v1", "80");
-    let before = cluster(&moto, "orders").await.unwrap();
+    create_cluster(&moto, "orders", "aurora-postgresql", &[]);
+    let snapshot = crate::common::snapshot_cluster(&moto, "orders", "v1", "80");
+    let before = moto.find_cluster("orders").await.unwrap();
     let ran = Step::new(&moto, "restore", "81")
         .with("db-cluster-identifier", "orders")
         .with("snapshot-identifier", &snapshot)
@@ -189,8 +136,9 @@ async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
     let replaced = ran.output("replaced-db-cluster-identifier").to_owned();
     assert_eq!(ran.output("db-cluster-identifier"), "orders");
     assert_eq!(ran.output("endpoint"), before.endpoint().unwrap());
-    let now = cluster(&moto, "orders").await.unwrap();
-    let old = cluster(&moto, &replaced)
+    let now = moto.find_cluster("orders").await.unwrap();
+    let old = moto
+        .find_cluster(&replaced)
         .await
         .expect("the replaced cluster is kept");
     assert_eq!(
@@ -227,16 +175,6 @@ async fn an_aurora_cluster_is_rolled_back_in_place_with_its_instances() {
     );
 }
 
-async fn cluster(moto: &Moto, id: &str) -> Option<aws_sdk_rds::types::DbCluster> {
-    moto.client()
-        .describe_db_clusters()
-        .db_cluster_identifier(id)
-        .send()
-        .await
-        .ok()
-        .and_then(|out| out.db_clusters().first().cloned())
-}
-
 /// The DB the app would reach at `shop` and where the original went, after
 /// a step: every instance, by resource ID, must still exist.
 async fn assert_nothing_lost(
@@ -244,7 +182,8 @@ async fn assert_nothing_lost(
     original: &str,
     prefix: &str,
 ) -> BTreeMap<String, DbInstance> {
-    let all: BTreeMap<String, DbInstance> = instances(moto)
+    let all: BTreeMap<String, DbInstance> = moto
+        .instances()
         .await
         .into_iter()
         .filter(|(id, _)| id.starts_with(prefix))
@@ -273,7 +212,7 @@ async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
     for (n, (rule, restored)) in cases.iter().enumerate() {
         let db = format!("shop{n}");
         moto.create_db(&db).await;
-        let original = instance(&moto, &db).await.unwrap();
+        let original = moto.find_instance(&db).await.unwrap();
         let original_id = original.dbi_resource_id().unwrap().to_owned();
         moto.own_snapshot(&db, &format!("{db}-snap"), None).await;
         let proxy = FaultProxy::start_with_rules(&moto.endpoint, 0.0, 1, 0, rule);
@@ -284,7 +223,7 @@ async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
         failed.assert_failed();
         let error = failed.error();
         assert!(error.contains("injected refusal"), "{rule}: {error}");
-        let Some(at_id) = instance(&moto, &db).await else {
+        let Some(at_id) = moto.find_instance(&db).await else {
             panic!("{rule}: `<id>` does not answer after the undo:\n{failed}");
         };
         assert_eq!(
@@ -295,7 +234,7 @@ async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
         assert_eq!(at_id.db_instance_status(), Some("available"));
         let temporary = format!("{db}-rollback-r{run}");
         assert_eq!(
-            instance(&moto, &temporary).await.is_some(),
+            moto.find_instance(&temporary).await.is_some(),
             *restored,
             "{rule}"
         );
@@ -317,7 +256,7 @@ async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
         let again = in_place(&moto, &db, &format!("{db}-snap"), &run).run();
         again.assert_ok();
         let replaced = again.output("replaced-db-instance-identifier");
-        let old = instance(&moto, replaced).await.unwrap();
+        let old = moto.find_instance(replaced).await.unwrap();
         assert_eq!(old.dbi_resource_id(), Some(original_id.as_str()), "{rule}");
         assert_nothing_lost(&moto, &original_id, &db).await;
     }
@@ -325,7 +264,7 @@ async fn a_refusal_at_each_step_is_undone_and_a_re_run_finishes_the_swap() {
 
 /// Where a killed swap stood, from what the names show: for the figures.
 async fn stage(moto: &Moto, db: &str, run: &str) -> &'static str {
-    let all = instances(moto).await;
+    let all = moto.instances().await;
     let temporary = format!("{db}-rollback-r{run}");
     let at_id = all.get(db);
     let replaced = all
@@ -375,10 +314,10 @@ async fn a_swap_killed_anywhere_is_finished_by_a_re_run() {
                 .collect();
             let client = moto.client();
             for id in &ids {
-                common::create_db_no_wait(&client, id).await;
+                crate::common::create_db_no_wait(&client, id).await;
             }
             for id in &ids {
-                common::wait_for_instance(&client, id, "available").await;
+                crate::common::wait_for_instance(&client, id, "available").await;
                 moto.own_snapshot(id, &format!("{id}-snap"), None).await;
             }
             let mut rng = seed ^ (worker as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
@@ -389,7 +328,7 @@ async fn a_swap_killed_anywhere_is_finished_by_a_re_run() {
                 rng ^= rng << 17;
                 // Anywhere from the restore's start to just past the end.
                 let at = full.mul_f64(0.1 + (rng % 1000) as f64 / 1000.0);
-                let original = instance(&moto, id).await.unwrap();
+                let original = moto.find_instance(id).await.unwrap();
                 let original_id = original.dbi_resource_id().unwrap().to_owned();
                 let run = format!("{}", 500 + worker * 100 + n);
                 let step = in_place(&moto, id, &format!("{id}-snap"), &run);
@@ -405,11 +344,12 @@ async fn a_swap_killed_anywhere_is_finished_by_a_re_run() {
                 let stood = stage(&moto, id, &run).await;
                 let again = in_place(&moto, id, &format!("{id}-snap"), &run).run();
                 again.assert_ok();
-                let at_id = instance(&moto, id).await.expect("`<id>` serves");
+                let at_id = moto.find_instance(id).await.expect("`<id>` serves");
                 assert_eq!(at_id.db_instance_status(), Some("available"), "{id}");
                 assert_eq!(role(&at_id).as_deref(), Some("restored"), "{id}: swapped");
                 let replaced = again.output("replaced-db-instance-identifier");
-                let old = instance(&moto, replaced)
+                let old = moto
+                    .find_instance(replaced)
                     .await
                     .expect("the original is kept");
                 assert_eq!(old.dbi_resource_id(), Some(original_id.as_str()), "{id}");
@@ -449,7 +389,7 @@ async fn prune_removes_only_the_dbs_this_action_replaced_with_a_final_snapshot()
     ran.assert_ok();
     let replaced = ran.output("replaced-db-instance-identifier").to_owned();
     // A look-alike name without our tags is never touched.
-    common::create_db(&moto.client(), "cart-replaced-20200101000000").await;
+    crate::common::create_db(&moto.client(), "cart-replaced-20200101000000").await;
     let prune = |dry: &str, age: &str| {
         Step::new(&moto, "prune", "62")
             .with("db-instance-identifier", "cart")
@@ -465,7 +405,7 @@ async fn prune_removes_only_the_dbs_this_action_replaced_with_a_final_snapshot()
     dry.assert_ok();
     assert_eq!(dry.output("deleted-replaced"), "[]");
     assert!(dry.summary.contains("would be deleted"), "{}", dry.summary);
-    assert!(instance(&moto, &replaced).await.is_some());
+    assert!(moto.find_instance(&replaced).await.is_some());
     let done = prune("false", "1s");
     done.assert_ok();
     assert_eq!(done.output("deleted-replaced"), format!("[\"{replaced}\"]"));
@@ -475,11 +415,14 @@ async fn prune_removes_only_the_dbs_this_action_replaced_with_a_final_snapshot()
         "a final snapshot before the deletion"
     );
     assert_eq!(
-        instance(&moto, "cart").await.unwrap().db_instance_status(),
+        moto.find_instance("cart")
+            .await
+            .unwrap()
+            .db_instance_status(),
         Some("available")
     );
     assert!(
-        instance(&moto, "cart-replaced-20200101000000")
+        moto.find_instance("cart-replaced-20200101000000")
             .await
             .is_some()
     );
@@ -490,7 +433,8 @@ async fn refusals_come_before_any_mutating_call() {
     let moto = Moto::start();
     moto.create_db("blue").await;
     moto.own_snapshot("blue", "blue-snap", None).await;
-    let arn = instance(&moto, "blue")
+    let arn = moto
+        .find_instance("blue")
         .await
         .unwrap()
         .db_instance_arn()

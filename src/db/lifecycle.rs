@@ -57,16 +57,19 @@ pub async fn restore(
 
 /// Looks at a DB until it is available after `operation`, fails, or
 /// `timeout` (the user's `wait-timeout`) passes; the operation sets the
-/// schedule of the looks. A cluster's VPC is not looked up on each look
-/// (see [`with_vpc`]).
+/// schedule of the looks, and `first` is the answer of the call that
+/// started it where that answer shows its state (a restore's does; a
+/// modify's still shows the DB as it was). A cluster's VPC is not looked
+/// up on each look (see [`with_vpc`]).
 pub async fn until_available(
     rds: &Rds,
     db: &DbRef,
     operation: Operation,
     timeout: Duration,
+    first: Option<Db>,
 ) -> Result<Db, WaitError> {
     let what = db.to_string();
-    wait::until_available(&what, operation, timeout, || look(rds, db)).await
+    wait::until_available(&what, operation, timeout, first, || look(rds, db)).await
 }
 
 async fn look(rds: &Rds, db: &DbRef) -> Result<Option<Db>, RdsError> {

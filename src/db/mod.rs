@@ -181,6 +181,48 @@ pub async fn describe(rds: &Rds, db: &DbRef) -> Result<Option<Db>, RdsError> {
     })
 }
 
+/// The DBs named, each of its kind, in the order asked (`None` for one RDS
+/// does not list): one `DescribeDBInstances` and one `DescribeDBClusters`
+/// with the IDs as a filter, whatever their number; one of a kind is
+/// looked up by its identifier. Unlike [`describe`], a cluster's VPC is not
+/// read (no caller of this needs it).
+pub async fn describe_many(rds: &Rds, wanted: &[DbRef]) -> Result<Vec<Option<Db>>, RdsError> {
+    let mut found: Vec<Db> = Vec::new();
+    for kind in [Kind::Instance, Kind::Cluster] {
+        let ids: Vec<String> = wanted
+            .iter()
+            .filter(|db| db.kind == kind)
+            .map(|db| db.id.clone())
+            .collect();
+        match (kind, ids.as_slice()) {
+            (_, []) => {}
+            (Kind::Instance, [one]) => found.extend(rds.instance(one).await?.map(Db::Instance)),
+            (Kind::Cluster, [one]) => found.extend(rds.cluster(one).await?.map(Db::Cluster)),
+            (Kind::Instance, _) => found.extend(
+                rds.instances_with_ids(&ids)
+                    .await?
+                    .into_iter()
+                    .map(Db::Instance),
+            ),
+            (Kind::Cluster, _) => found.extend(
+                rds.clusters_with_ids(&ids)
+                    .await?
+                    .into_iter()
+                    .map(Db::Cluster),
+            ),
+        }
+    }
+    Ok(wanted
+        .iter()
+        .map(|db| {
+            found
+                .iter()
+                .find(|d| d.kind() == db.kind && d.id().eq_ignore_ascii_case(&db.id))
+                .cloned()
+        })
+        .collect())
+}
+
 /// A snapshot of a DB of this kind, or `None`.
 pub async fn snapshot(rds: &Rds, kind: Kind, id: &str) -> Result<Option<Snapshot>, RdsError> {
     match kind {

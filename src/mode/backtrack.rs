@@ -318,9 +318,10 @@ async fn until_done(rds: &Rds, cluster: &str, id: &str, wait: Wait) -> anyhow::R
             .find(|backtrack| backtrack.id == id);
         Ok::<_, RdsError>(Some(Progress(found)))
     };
-    let Progress(done) = wait::until_available(&what, Operation::Backtrack, wait.timeout, look)
-        .await
-        .with_context(|| format!("waiting for {what}"))?;
+    let Progress(done) =
+        wait::until_available(&what, Operation::Backtrack, wait.timeout, None, look)
+            .await
+            .with_context(|| format!("waiting for {what}"))?;
     let done = done.unwrap_or_else(|| unreachable!("a completed Backtrack is listed"));
     let rewound = DbRef::cluster(cluster);
     db::until_available(
@@ -328,6 +329,7 @@ async fn until_done(rds: &Rds, cluster: &str, id: &str, wait: Wait) -> anyhow::R
         &rewound,
         Operation::Modify(Kind::Cluster),
         wait.timeout,
+        None,
     )
     .await
     .with_context(|| format!("waiting for DB cluster `{cluster}` after its Backtrack"))?;

@@ -62,9 +62,15 @@ async fn finish_snapshot(
     }
     let id = snapshot.id.clone();
     let kind = snapshot.of;
-    crate::wait::until_available(what, crate::wait::Operation::Snapshot, wait.timeout, || {
-        db::snapshot(rds, kind, &id)
-    })
+    // The create's (or copy's) answer is the first look.
+    let first = Some(snapshot);
+    crate::wait::until_available(
+        what,
+        crate::wait::Operation::Snapshot,
+        wait.timeout,
+        first,
+        || db::snapshot(rds, kind, &id),
+    )
     .await
     .with_context(|| format!("waiting for {what}"))
 }
@@ -72,18 +78,22 @@ async fn finish_snapshot(
 /// The source DB of a step, with the fix in the error when it does not
 /// exist.
 async fn source_db(rds: &Rds, db: &DbRef) -> anyhow::Result<Db> {
-    db::describe(rds, db).await?.ok_or_else(|| {
-        anyhow::anyhow!(
-            "{db} does not exist in region {}; check input `{}` and the region (input `aws-region`){}",
-            rds.region(),
-            db.kind.input(),
-            if db.kind == Kind::Instance {
-                "; for an Aurora cluster, set `db-cluster-identifier`"
-            } else {
-                ""
-            }
-        )
-    })
+    db::describe(rds, db)
+        .await?
+        .ok_or_else(|| no_such_db(db, rds.region()))
+}
+
+/// A source DB that does not exist, with the fix.
+fn no_such_db(db: &DbRef, region: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{db} does not exist in region {region}; check input `{}` and the region (input `aws-region`){}",
+        db.kind.input(),
+        if db.kind == Kind::Instance {
+            "; for an Aurora cluster, set `db-cluster-identifier`"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Where `db-instance-identifier` names an Aurora cluster member, the
@@ -95,16 +105,24 @@ async fn as_cluster_if_member(rds: &Rds, db: &DbRef, out: &mut Report) -> anyhow
     if db.kind != Kind::Instance {
         return Ok(db.clone());
     }
-    match rds.instance(&db.id).await? {
-        Some(instance) if instance.cluster_id.is_some() => {
-            let cluster = instance.cluster_id.unwrap_or_default();
+    let found = rds.instance(&db.id).await?.map(Db::Instance);
+    Ok(cluster_if_member(db, found.as_ref(), out))
+}
+
+/// [`as_cluster_if_member`] from a look already made at `db` (`found`).
+fn cluster_if_member(db: &DbRef, found: Option<&Db>, out: &mut Report) -> DbRef {
+    match found
+        .and_then(Db::as_instance)
+        .and_then(|instance| instance.cluster_id.as_deref())
+    {
+        Some(cluster) if db.kind == Kind::Instance => {
             out.warn(format!(
                 "input `db-instance-identifier` `{}` is an instance of Aurora DB cluster `{cluster}`, and Aurora is snapshotted and restored by cluster, so this step works on the cluster `{cluster}`; set `db-cluster-identifier: {cluster}` instead to say so",
                 db.id
             ));
-            Ok(DbRef::cluster(cluster))
+            DbRef::cluster(cluster)
         }
-        _ => Ok(db.clone()),
+        _ => db.clone(),
     }
 }
 

@@ -163,7 +163,7 @@ mod replaced {
             );
             db::protect(rds, &reference, false).await?;
             let (operation, timeout) = unprotect_wait(&reference, wait);
-            db::until_available(rds, &reference, operation, timeout).await?;
+            db::until_available(rds, &reference, operation, timeout, None).await?;
         }
         info!(
             "deleting `{}` after a final snapshot `{final_snapshot}`",

@@ -7,12 +7,12 @@ use tracing::info;
 
 use futures_util::future::join_all;
 
-use super::{as_cluster_if_member, console_url, source_db};
+use super::{cluster_if_member, console_url, no_such_db};
 use crate::config::{Retention, SnapshotPlan, Wait};
 use crate::db::{self, Db};
 use crate::fleet::{Row, await_all, report};
 use crate::github::{Report, age, shown};
-use crate::model::{Kind, Tag};
+use crate::model::{DbRef, Kind, Tag};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, RdsError, Snapshot};
 use crate::retention::{json_ids, prune};
@@ -38,17 +38,19 @@ pub async fn run(
             format!("{given} (as given; the tag holds `{stored}`)"),
         );
     }
+    // The DBs and their snapshots, looked up once for all of them.
+    let found = look_up(plans, rds, out).await?;
     // With several DBs the quota is checked once for all of them, since
     // each would see the same free room.
     let many = plans.len() > 1;
     if many {
-        guard_fleet_quota(plans, rds, out).await?;
+        guard_fleet_quota(&found, rds, out).await?;
     }
     // Every snapshot is started at once; each DB's part of the step keeps
     // its own report until they are all back.
-    let starts = join_all(plans.iter().map(|plan| async move {
+    let starts = join_all(found.into_iter().map(|found| async move {
         let mut report = Report::default();
-        let started = start(plan, !many, rds, &mut report).await;
+        let started = start(found, !many, rds, &mut report).await;
         (report, started)
     }))
     .await;
@@ -93,31 +95,93 @@ pub async fn run(
     report(&rows, rds.region(), out, many)
 }
 
-/// Starts one DB's snapshot, or adopts this run's: resolves a cluster
-/// member to its cluster, checks the source and (`guard`) the quota,
-/// prunes first if asked, and creates it.
+/// One DB of the step, as the look-ups before any start found it.
+struct Found {
+    /// Its plan; a cluster member stands for its cluster.
+    plan: anyhow::Result<SnapshotPlan>,
+    /// The DB (the cluster, for a member).
+    source: Option<Db>,
+    /// The snapshot with the step's ID, if one exists already.
+    existing: Option<Snapshot>,
+}
+
+/// Looks every DB of the step up, and the snapshots they would get, with
+/// one call per kind for all of them (one `DescribeDBInstances`, one
+/// `DescribeDBSnapshots`, whatever their number): the same answers serve
+/// the member check, the source's state, the adoption of an earlier
+/// attempt's snapshot and the fleet's quota check. A cluster member named
+/// as an instance stands for its cluster: RDS refuses CreateDBSnapshot on
+/// it, and a snapshot of its cluster is what a rollback needs (its cluster
+/// costs one more call).
+async fn look_up(
+    plans: &[SnapshotPlan],
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Vec<Found>> {
+    let named: Vec<DbRef> = plans.iter().map(|plan| plan.db.clone()).collect();
+    let sources = db::describe_many(rds, &named).await?;
+    let mut found: Vec<Found> = plans
+        .iter()
+        .zip(sources)
+        .map(|(plan, source)| {
+            let db = cluster_if_member(&plan.db, source.as_ref(), out);
+            if db == plan.db {
+                Found {
+                    plan: Ok(plan.clone()),
+                    source,
+                    existing: None,
+                }
+            } else {
+                Found {
+                    plan: plan.of_cluster(&db.id).map_err(anyhow::Error::from),
+                    source: None,
+                    existing: None,
+                }
+            }
+        })
+        .collect();
+    let members: Vec<usize> = (0..plans.len())
+        .filter(|&i| matches!(&found[i].plan, Ok(plan) if plan.db != plans[i].db))
+        .collect();
+    let clusters: Vec<DbRef> = members
+        .iter()
+        .filter_map(|&i| Some(found[i].plan.as_ref().ok()?.db.clone()))
+        .collect();
+    for (&i, cluster) in members.iter().zip(db::describe_many(rds, &clusters).await?) {
+        found[i].source = cluster;
+    }
+    let wanted: Vec<(usize, (Kind, String))> = found
+        .iter()
+        .enumerate()
+        .filter_map(|(i, found)| {
+            let plan = found.plan.as_ref().ok()?;
+            Some((i, (plan.db.kind, plan.snapshot_id.clone())))
+        })
+        .collect();
+    let ids: Vec<(Kind, String)> = wanted.iter().map(|(_, id)| id.clone()).collect();
+    for ((i, _), existing) in wanted.iter().zip(db::snapshots_by_ids(rds, &ids).await?) {
+        found[*i].existing = existing;
+    }
+    Ok(found)
+}
+
+/// Starts one DB's snapshot, or adopts this run's: checks the source and
+/// (`guard`) the quota, prunes first if asked, and creates it.
 async fn start(
-    plan: &SnapshotPlan,
+    found: Found,
     guard: bool,
     rds: &Rds,
     out: &mut Report,
 ) -> anyhow::Result<(SnapshotPlan, Snapshot)> {
-    // A cluster member named as an instance: RDS refuses CreateDBSnapshot
-    // on it, and a snapshot of its cluster is what a rollback needs.
-    let resolved = as_cluster_if_member(rds, &plan.db, out).await?;
-    let plan = if resolved == plan.db {
-        plan.clone()
-    } else {
-        plan.of_cluster(&resolved.id)?
-    };
+    let plan = found.plan?;
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set(plan.db.kind.input(), plan.db.id.clone());
-    let snapshot = match db::snapshot(rds, plan.db.kind, &plan.snapshot_id).await? {
+    let snapshot = match found.existing {
         Some(existing) => adopt(existing, &plan)?,
         None => {
             // The source first: a typo in `db-instance-identifier`, or a
             // stopped instance, must not cost any old snapshot.
-            let db = snapshottable(rds, &plan).await?;
+            let db = snapshottable(found.source, &plan, rds.region())?;
             let trouble = match plan.prune_keep_last {
                 Some(keep) => prune_first(&plan, keep, rds, out).await,
                 None => None,
@@ -154,8 +218,8 @@ async fn start(
 /// only `available` and `storage-optimization` (API_CreateDBSnapshot), and
 /// CreateDBClusterSnapshot only an `available` cluster
 /// (InvalidDBClusterStateFault, API_CreateDBClusterSnapshot).
-async fn snapshottable(rds: &Rds, plan: &SnapshotPlan) -> anyhow::Result<Db> {
-    let db = source_db(rds, &plan.db).await?;
+fn snapshottable(source: Option<Db>, plan: &SnapshotPlan, region: &str) -> anyhow::Result<Db> {
+    let db = source.ok_or_else(|| no_such_db(&plan.db, region))?;
     let ready: &[&str] = match plan.db.kind {
         Kind::Instance => &["available", "storage-optimization"],
         Kind::Cluster => &["available"],
@@ -205,22 +269,14 @@ async fn prune_first(
 
 /// The quota check for several DBs at once: per kind, the snapshots that do
 /// not exist yet (a re-run adopts the others) must all fit.
-async fn guard_fleet_quota(
-    plans: &[SnapshotPlan],
-    rds: &Rds,
-    out: &mut Report,
-) -> anyhow::Result<()> {
-    let wanted: Vec<(Kind, String)> = plans
-        .iter()
-        .map(|plan| (plan.db.kind, plan.snapshot_id.clone()))
-        .collect();
-    let existing = db::snapshots_by_ids(rds, &wanted).await?;
+async fn guard_fleet_quota(found: &[Found], rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     for kind in [Kind::Instance, Kind::Cluster] {
-        let new: Vec<&str> = plans
+        let new: Vec<&str> = found
             .iter()
-            .zip(&existing)
-            .filter(|(plan, found)| plan.db.kind == kind && found.is_none())
-            .map(|(plan, _)| plan.db.id.as_str())
+            .filter(|found| found.existing.is_none())
+            .filter_map(|found| found.plan.as_ref().ok())
+            .filter(|plan| plan.db.kind == kind)
+            .map(|plan| plan.db.id.as_str())
             .collect();
         if new.is_empty() {
             continue;

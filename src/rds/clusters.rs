@@ -25,6 +25,33 @@ impl Rds {
         Ok(found(result)?.and_then(|output| output.db_clusters().first().map(cluster)))
     }
 
+    /// The DB clusters with these IDs, across all result pages: one
+    /// DescribeDBClusters with a `db-cluster-id` filter ("Accepts DB
+    /// cluster identifiers and DB cluster ARNs", API_DescribeDBClusters),
+    /// in filters of at most [`Rds::FILTER_VALUES`] values.
+    pub async fn clusters_with_ids(&self, ids: &[String]) -> Result<Vec<Cluster>, RdsError> {
+        let mut clusters = Vec::new();
+        for chunk in ids.chunks(Self::FILTER_VALUES) {
+            let found = self
+                .client
+                .describe_db_clusters()
+                .filters(
+                    types::Filter::builder()
+                        .name("db-cluster-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .for_op("DescribeDBClusters")?;
+            clusters.extend(found.iter().map(cluster));
+        }
+        Ok(clusters)
+    }
+
     /// Every DB cluster in the region, across all result pages.
     pub async fn all_clusters(&self) -> Result<Vec<Cluster>, RdsError> {
         let all = self

@@ -30,6 +30,33 @@ impl Rds {
             .ok_or_else(|| self.not_found("DB instance", id))
     }
 
+    /// The DB instances with these IDs, across all result pages: one
+    /// DescribeDBInstances with a `db-instance-id` filter ("Accepts DB
+    /// instance identifiers and DB instance ARNs", API_DescribeDBInstances),
+    /// in filters of at most [`Rds::FILTER_VALUES`] values.
+    pub async fn instances_with_ids(&self, ids: &[String]) -> Result<Vec<Instance>, RdsError> {
+        let mut instances = Vec::new();
+        for chunk in ids.chunks(Self::FILTER_VALUES) {
+            let found = self
+                .client
+                .describe_db_instances()
+                .filters(
+                    aws_sdk_rds::types::Filter::builder()
+                        .name("db-instance-id")
+                        .set_values(Some(chunk.to_vec()))
+                        .build(),
+                )
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .for_op("DescribeDBInstances")?;
+            instances.extend(found.iter().map(instance));
+        }
+        Ok(instances)
+    }
+
     /// Every DB instance in the region, across all result pages.
     pub async fn all_instances(&self) -> Result<Vec<Instance>, RdsError> {
         let all = self

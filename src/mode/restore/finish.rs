@@ -17,7 +17,7 @@ use super::build::Build;
 use crate::config::Wait;
 use crate::db::{self, Db, state};
 use crate::github::{Report, Table, shown};
-use crate::model::Kind;
+use crate::model::{DbRef, Kind};
 use crate::rds::{Cluster, Instance, NewDb, Rds, RdsError};
 use crate::settings::{self, Carry, Field, Value};
 use crate::wait::{self, Observed, Operation, Seen, Verdict, WaitError};
@@ -36,7 +36,16 @@ pub(super) async fn finish(
     out.set(kind.input(), db.id().to_owned());
     out.set("status", db.status().to_owned());
     let (db, instances) = if wait.enabled {
-        let available = until_available(rds, &db, Operation::Restore(kind), wait).await?;
+        // The restore's answer (or the adopted DB as just described) is
+        // the wait's first look.
+        let available = until_available(
+            rds,
+            &db.reference(),
+            Operation::Restore(kind),
+            wait,
+            Some(db.clone()),
+        )
+        .await?;
         let reconciled = reconcile(rds, available, build, wait, out).await?;
         let (db, instances) = members(rds, reconciled, build, wait).await?;
         (db::with_vpc(rds, db).await?, instances)
@@ -151,15 +160,16 @@ fn member_tables(
     }
 }
 
-/// Waits for a new DB after `operation` (a restore, or a modify).
+/// Waits for a new DB after `operation` (a restore, or a modify), from
+/// `first` if its answer shows the state.
 async fn until_available(
     rds: &Rds,
-    db: &Db,
+    reference: &DbRef,
     operation: Operation,
     wait: Wait,
+    first: Option<Db>,
 ) -> anyhow::Result<Db> {
-    let reference = db.reference();
-    db::until_available(rds, &reference, operation, wait.timeout)
+    db::until_available(rds, reference, operation, wait.timeout, first)
         .await
         .with_context(|| format!("waiting for {reference}"))
 }
@@ -211,7 +221,16 @@ async fn reconcile(
             });
         }
     }
-    let refreshed = until_available(rds, &db, Operation::Modify(db.kind()), wait).await?;
+    // A modify's answer still shows the DB as it was: the first look is a
+    // describe.
+    let refreshed = until_available(
+        rds,
+        &db.reference(),
+        Operation::Modify(db.kind()),
+        wait,
+        None,
+    )
+    .await?;
     still_old(
         &build.carry.after,
         refreshed.settings(),
@@ -384,7 +403,7 @@ async fn until_serving(rds: &Rds, id: &str, build: &Build, wait: Wait) -> anyhow
     );
     // The instances are what is left to wait for once the cluster is up.
     let operation = Operation::Restore(Kind::Instance);
-    match wait::until_available(&what, operation, wait.timeout, look).await {
+    match wait::until_available(&what, operation, wait.timeout, None, look).await {
         Ok(serving) => Ok(serving),
         Err(WaitError::Failed { .. }) => {
             let which = match look().await {

@@ -1,0 +1,137 @@
+//! The fault-injecting proxy (`tests/support/fault_proxy.py`) and what it
+//! saw.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{free_port, python_path};
+
+/// The fault-injecting proxy (`tests/support/fault_proxy.py`) in front of
+/// moto, killed when dropped.
+pub struct FaultProxy {
+    child: Child,
+    pub endpoint: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl FaultProxy {
+    /// Faults at `rate` (0.0 to 1.0), chosen by `seed`; every answer
+    /// delayed by `delay_ms`.
+    pub fn start(upstream: &str, rate: f64, seed: u64, delay_ms: u64) -> FaultProxy {
+        Self::start_with_rules(upstream, rate, seed, delay_ms, "")
+    }
+
+    /// As [`FaultProxy::start`], and `rules` (`Action[+Parameter]#N`,
+    /// comma-separated; `#*` for every one) refuse the Nth matching request once each, with an
+    /// error the SDK does not retry.
+    pub fn start_with_rules(
+        upstream: &str,
+        rate: f64,
+        seed: u64,
+        delay_ms: u64,
+        rules: &str,
+    ) -> FaultProxy {
+        Self::spawn(upstream, rate, seed, delay_ms, rules, &[])
+    }
+
+    /// A proxy whose `rules` refusals answer with AWS error `code` and
+    /// `message` (any text: the hostile tests put payloads in it).
+    pub fn answering(upstream: &str, rules: &str, code: &str, message: &str) -> FaultProxy {
+        Self::spawn(
+            upstream,
+            0.0,
+            0,
+            0,
+            rules,
+            &[("FAULT_PROXY_CODE", code), ("FAULT_PROXY_MESSAGE", message)],
+        )
+    }
+
+    fn spawn(
+        upstream: &str,
+        rate: f64,
+        seed: u64,
+        delay_ms: u64,
+        rules: &str,
+        env: &[(&str, &str)],
+    ) -> FaultProxy {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("requests.jsonl");
+        let python = python_path();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fault_proxy.py");
+        let child = Command::new(python)
+            .arg(script)
+            .args([
+                port.to_string(),
+                upstream.to_owned(),
+                rate.to_string(),
+                seed.to_string(),
+                log.display().to_string(),
+                delay_ms.to_string(),
+                rules.to_owned(),
+            ])
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the fault proxy starts");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the fault proxy did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        FaultProxy {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// Every request seen so far: its API action and the fault injected
+    /// (`None` when it was passed through untouched).
+    pub fn requests(&self) -> Vec<(String, Option<String>)> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| {
+                let entry: serde_json::Value = serde_json::from_str(line).expect("a log line");
+                (
+                    entry["action"].as_str().unwrap_or_default().to_owned(),
+                    entry["fault"].as_str().map(str::to_owned),
+                )
+            })
+            .collect()
+    }
+
+    /// Forgets the requests seen so far.
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The mutating calls the proxy saw, in order.
+pub fn mutating(proxy: &FaultProxy) -> Vec<String> {
+    proxy
+        .requests()
+        .into_iter()
+        .map(|(action, _)| action)
+        .filter(|action| is_mutating(action))
+        .collect()
+}
+
+/// Whether an RDS or KMS API action changes anything.
+pub fn is_mutating(action: &str) -> bool {
+    !(action.starts_with("Describe") || action.starts_with("List") || action.is_empty())
+}
