@@ -114,15 +114,7 @@ impl Outputs {
     /// are shown as `\n` so every output stays on its own line.
     pub fn to_lines(&self) -> String {
         self.iter()
-            .map(|(name, value)| {
-                format!(
-                    "{name}={}\n",
-                    value
-                        .replace('\\', "\\\\")
-                        .replace('\n', "\\n")
-                        .replace('\r', "\\r")
-                )
-            })
+            .map(|(name, value)| format!("{name}={}\n", inert(&value.replace('\\', "\\\\"))))
             .collect()
     }
 
@@ -139,7 +131,7 @@ impl Outputs {
                 (name.to_owned(), value)
             })
             .collect();
-        serde_json::Value::Object(map).to_string()
+        json_inert(&serde_json::Value::Object(map).to_string())
     }
 }
 
@@ -244,12 +236,66 @@ pub fn append(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("writing to {}", path.display()))
 }
 
+/// Makes text from anywhere (the user, AWS, our own messages) inert on one
+/// runner line. The runner reads every line a container action prints, on
+/// stdout and stderr alike, as a possible workflow command: `::name::` at the
+/// start of a line (after whitespace) and the legacy `##[name]` anywhere in it
+/// (actions/runner `ActionCommand.TryParseV2` and `TryParse`). So line breaks
+/// and other control characters are shown as escapes (`\n`, `\u{1b}`), never
+/// passed, and `##[` is written `##\[`. This is the one escaping every line we
+/// print goes through: [`LogWriter`] for the log, [`escape_data`] for
+/// workflow commands.
+pub fn inert(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            '[' if out.ends_with("##") => out.push_str("\\["),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Characters a line must not carry as they are: C0 and C1 controls (ESC
+/// starts terminal sequences, NEL and CR end lines for some readers), the
+/// Unicode line and paragraph separators, and the bidirectional overrides
+/// that make shown text read differently from what it is.
+fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON text made [`inert`] without changing what it means: JSON already
+/// escapes C0 controls, and the other unsafe characters and the `[` of `##[`
+/// (which can only occur inside a string) become `\uXXXX` escapes.
+fn json_inert(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_unsafe(c) || (c == '[' && out.ends_with("##")) {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Escapes the message of a workflow command the way the runner unescapes
-/// it, so a value cannot end the command line and start another.
+/// it (`%`, CR and LF), so a multi-line message stays one command, and then
+/// makes the rest [`inert`].
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    inert(
+        &text
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A"),
+    )
 }
 
 /// An `::error::` line for the runner.
@@ -260,6 +306,48 @@ pub fn error_command(message: &str) -> String {
 /// A `::warning::` line for the runner.
 pub fn warning_command(message: &str) -> String {
     format!("::warning::{}", escape_data(message))
+}
+
+/// Where the log goes: stderr, one [`inert`] line per event. The runner
+/// parses stderr for commands as it does stdout, and a log event carries
+/// AWS's error texts and the user's values, so a newline or `##[` in them
+/// must not reach the runner as it is. Give it to
+/// `tracing_subscriber::fmt().with_writer(..)`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LogWriter;
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogWriter {
+    type Writer = LogLine;
+
+    fn make_writer(&'a self) -> LogLine {
+        LogLine(Vec::new())
+    }
+}
+
+/// One log event being written; it goes out as one line when dropped.
+#[derive(Debug)]
+pub struct LogLine(Vec<u8>);
+
+impl std::io::Write for LogLine {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for LogLine {
+    fn drop(&mut self) {
+        let text = String::from_utf8_lossy(&self.0);
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        if !text.is_empty() {
+            // A log line that cannot be written has nowhere else to go.
+            let _ = writeln!(std::io::stderr().lock(), "{}", inert(text));
+        }
+    }
 }
 
 /// A duration as a person reads it: the two largest units.
@@ -281,28 +369,110 @@ pub fn shown(value: &str) -> String {
     format!("{value:?}")
 }
 
-/// Makes text safe for one cell of a markdown table in the job summary:
-/// HTML is escaped, and pipes and line breaks cannot end the cell or row.
+/// Makes text safe for one cell of a markdown table in the job summary (see
+/// [`markdown`]); a pipe cannot end the cell, even inside a code span.
 pub fn markdown_cell(text: &str) -> String {
+    markdown(text, true)
+}
+
+/// Makes text from anywhere safe as markdown in the job summary, keeping
+/// what our messages mean by it: a `` `code` `` span stays a code span (its
+/// content is shown literally, so it needs no escaping but the pipe in a
+/// table); elsewhere HTML is escaped, markdown's punctuation is
+/// backslash-escaped, and a word GitHub would turn into a link by itself
+/// (`https://…`, `www.…`, an address with `@`) is shown as code instead. Line
+/// breaks become spaces; other control characters are dropped.
+pub fn markdown(text: &str, in_table: bool) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c })
+        .filter(|&c| !is_unsafe(c))
+        .collect();
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '|' => out.push_str("&#124;"),
-            '`' => out.push_str("&#96;"),
-            '*' | '_' | '[' | ']' | '\\' | '#' | '!' | '~' => {
-                out.push('\\');
-                out.push(c);
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let Some(open) = rest.find('`') else {
+            plain_markdown(rest, in_table, &mut out);
+            break;
+        };
+        plain_markdown(&rest[..open], in_table, &mut out);
+        let after = &rest[open + 1..];
+        match after.find('`') {
+            Some(close) if !after[..close].trim().is_empty() => {
+                code_span(&after[..close], in_table, &mut out);
+                rest = &after[close + 1..];
             }
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => {}
-            c => out.push(c),
+            // A lone or empty pair of backticks is text.
+            _ => {
+                out.push_str("\\`");
+                rest = after;
+            }
         }
     }
     out
+}
+
+/// Any text as one code span outside a table, shown literally: a fence of
+/// more backticks than the text holds in a row (CommonMark, "Code spans"),
+/// line breaks as spaces, other control characters dropped.
+pub fn markdown_code(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c })
+        .filter(|&c| !is_unsafe(c))
+        .collect();
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // A space keeps a backtick at either end from joining the fence; one is
+    // stripped from each side when rendered.
+    let pad = if text.starts_with('`') || text.ends_with('`') || text.trim().is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// A code span around text without backticks.
+fn code_span(code: &str, in_table: bool, out: &mut String) {
+    out.push('`');
+    if in_table {
+        // GitHub's tables split cells on `|` before reading code spans, and
+        // take `\|` as a pipe inside them (GFM spec, "Tables").
+        out.push_str(&code.replace('|', "\\|"));
+    } else {
+        out.push_str(code);
+    }
+    out.push('`');
+}
+
+/// Markdown text outside code spans (it holds no backticks).
+fn plain_markdown(text: &str, in_table: bool, out: &mut String) {
+    for (n, word) in text.split(' ').enumerate() {
+        if n > 0 {
+            out.push(' ');
+        }
+        let lower = word.to_ascii_lowercase();
+        // GFM's autolink extension links these without any markup.
+        if lower.contains("://") || lower.contains("www.") || word.contains('@') {
+            code_span(word, in_table, out);
+            continue;
+        }
+        for c in word.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '|' => out.push_str("\\|"),
+                '*' | '_' | '[' | ']' | '\\' | '#' | '!' | '~' | '(' | ')' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
 }
 
 /// The job summary for a step: a heading, the error (if any) as one line
@@ -311,7 +481,7 @@ pub fn markdown_cell(text: &str) -> String {
 pub fn summary(title: &str, error: Option<&str>, rows: &[(&str, String)]) -> String {
     let mut out = format!("### {}\n\n", markdown_cell(title));
     if let Some(error) = error {
-        let _ = write!(out, "**Error:** {}\n\n", markdown_cell(error));
+        let _ = write!(out, "**Error:** {}\n\n", markdown(error, false));
     }
     out.push_str("| | |\n|---|---|\n");
     for (name, value) in rows {
@@ -364,12 +534,56 @@ mod tests {
 
     #[test]
     fn summary_cells_cannot_inject_markup() {
-        let cell = markdown_cell("a|b\n<script>x</script> [l](u) `c`");
-        assert!(!cell.contains('|'));
-        assert!(!cell.contains('<'));
+        let cell = markdown_cell("a|b\n<script>x</script> [l](u) `c|d`");
         assert!(!cell.contains('\n'));
-        assert!(!cell.contains('`'));
-        assert!(cell.contains(r"\[l\](u)"), "{cell}");
+        assert!(!cell.contains('<'));
+        assert!(!cell.replace("\\|", "").contains('|'), "{cell}");
+        assert!(cell.contains(r"\[l\]\(u\)"), "{cell}");
+    }
+
+    // Regression: backticks were written `&#96;`, so our own `input` code
+    // spans showed as text with entities in the job summary.
+    #[test]
+    fn code_spans_stay_code_and_cannot_break_a_table() {
+        assert_eq!(
+            markdown_cell("input `mode` must be `a|b`"),
+            r"input `mode` must be `a\|b`"
+        );
+        assert_eq!(markdown("got `a|b`", false), "got `a|b`");
+        // An unpaired backtick is text, and cannot open a span.
+        assert_eq!(markdown_cell("a ` b"), r"a \` b");
+        assert_eq!(markdown_cell("``"), r"\`\`");
+    }
+
+    #[test]
+    fn any_text_can_be_one_code_span() {
+        assert_eq!(markdown_code("a_b <c>"), "`a_b <c>`");
+        assert_eq!(markdown_code("a`b``"), "``` a`b`` ```");
+        assert_eq!(markdown_code("x\ny"), "`x y`");
+    }
+
+    // Regression: a tag value `https://evil.example` became a link.
+    #[test]
+    fn bare_urls_are_shown_as_code_not_links() {
+        assert_eq!(
+            markdown_cell("v1 https://evil.example/x www.evil.example a@b.example"),
+            "v1 `https://evil.example/x` `www.evil.example` `a@b.example`"
+        );
+    }
+
+    #[test]
+    fn inert_text_cannot_start_or_carry_a_runner_command() {
+        assert_eq!(
+            inert("v1 ##[set-output name=x;]y\n::error::z\u{1b}[31m\u{2028}\u{85}"),
+            r"v1 ##\[set-output name=x;]y\n::error::z\u{1b}[31m\u{2028}\u{85}"
+        );
+        assert_eq!(inert("###[x"), r"###\[x");
+        assert_eq!(
+            error_command("a\n##[add-mask]b\u{1b}"),
+            r"::error::a%0A##\[add-mask]b\u{1b}"
+        );
+        let json = json_inert("{\"a\":\"##[x]\u{2028}\"}");
+        assert_eq!(json, r###"{"a":"##\u005bx]\u2028"}"###);
     }
 
     #[test]

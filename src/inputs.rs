@@ -206,18 +206,18 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "older-than",
         &[Mode::Prune],
-        "`prune`: delete snapshots older than this, for example `30d` (units `s`, `m`, `h`, `d`). Default: none.",
+        "`prune`: delete snapshots older than this, a number with its unit, for example `30d` (units `s`, `m`, `h`, `d`; a bare number is refused). Default: none.",
     ),
     input(
         "replaced-older-than",
         &[Mode::Prune],
-        "`prune`: also delete the DBs that an in-place rollback of `db-instance-identifier` (or `db-cluster-identifier`) replaced longer ago than this, for example `7d`: only those this action renamed and tagged as replaced, each with a final snapshot, its deletion protection turned off by this step. Default: none (replaced DBs are kept).",
+        "`prune`: also delete the DBs that an in-place rollback of `db-instance-identifier` (or `db-cluster-identifier`) replaced longer ago than this, a number with its unit, for example `7d` (units `s`, `m`, `h`, `d`; a bare number is refused): only those this action renamed and tagged as replaced, each with a final snapshot, its deletion protection turned off by this step. Default: none (replaced DBs are kept).",
     ),
     with_default(
         "dry-run",
         "false",
         &[Mode::Prune],
-        "`prune`: `true` to report what would be deleted and delete nothing. Default: `false`.",
+        "`prune`: `true` to report what would be deleted and delete nothing. Default: `false`. An empty value (an expression that evaluated to nothing) is refused, as for every input that defaults to `true` or `false`.",
     ),
     input(
         "prune-keep-last",
@@ -443,6 +443,15 @@ impl RawInputs {
         }
     }
 
+    /// Whether the input was given, and given blank, though it has a default.
+    /// The runner passes the default for an input left out, so a blank value
+    /// can only come from an expression that evaluated to nothing (such as
+    /// `${{ inputs.dry-run }}` on a run that has no such input).
+    pub fn is_blank(&self, name: &str) -> bool {
+        let spec = spec(name).unwrap_or_else(|| panic!("undeclared input `{name}`"));
+        !spec.default.is_empty() && self.given.get(spec.name).is_some_and(String::is_empty)
+    }
+
     /// Whether the user set a value other than the default. The runner
     /// passes declared defaults as if given, so a value equal to the default
     /// counts as not given.
@@ -634,6 +643,10 @@ mod tests {
         assert!(!raw.is_given("wait"));
         assert!(!raw.is_given("deletion-protection"));
         assert!(raw.is_given("mode"));
+        assert!(raw.is_blank("wait"));
+        assert!(!raw.is_blank("tags"));
+        assert!(!raw.is_blank("deletion-protection"));
+        assert!(!raw.is_blank("dry-run"));
     }
 
     #[test]

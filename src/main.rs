@@ -10,7 +10,7 @@ use rds_snapshot_action::{Step, run};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(github::LogWriter)
         .with_target(false)
         .without_time()
         .with_ansi(false)
@@ -106,7 +106,7 @@ fn fail(ctx: &RunContext, message: &str) -> ExitCode {
     if ctx.in_actions() {
         println!("{}", github::error_command(message));
     } else {
-        eprintln!("error: {message}");
+        eprintln!("error: {}", github::inert(message));
     }
     ExitCode::FAILURE
 }

@@ -6,6 +6,7 @@
 use crate::common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, create_cluster, is_mutating};
 
 mod cases;
+mod payloads;
 
 use cases::cases;
 
@@ -83,117 +84,6 @@ async fn every_bad_input_fails_with_one_clear_error_and_no_mutating_call() {
     }
     println!("{} bad-input cases, {} failed", cases.len(), failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-const PAYLOADS: &[&str] = &[
-    "x\ninjected-output=pwned",
-    "x\n::set-output name=injected::pwned",
-    "x\n::add-mask::everything",
-    "::stop-commands::pwned-token",
-    "x\r\n::warning::injected",
-    "ghadelimiter_00000000-0000-0000-0000-000000000000\ninjected=1",
-    "x%0A::error::injected",
-    "<img src=x onerror=alert(1)> | [click](javascript:alert(1)) **bold**",
-];
-
-/// Checks that nothing a step printed or wrote can act as an output or a
-/// workflow command of its own.
-fn assert_contained(ran: &crate::common::Ran, declared: &[String]) {
-    for key in ran.outputs.keys() {
-        assert!(declared.contains(key), "injected output `{key}`:\n{ran}");
-    }
-    for line in ran.stdout.lines().chain(ran.stderr.lines()) {
-        let line = line.trim_start();
-        if line.starts_with("::") {
-            assert!(
-                line.starts_with("::error::") || line.starts_with("::warning::"),
-                "a workflow command took effect: {line}\n{ran}"
-            );
-        }
-    }
-    assert!(
-        !ran.summary.contains("<img"),
-        "raw HTML in the summary:\n{}",
-        ran.summary
-    );
-    let unescaped_link = ran
-        .summary
-        .match_indices("](")
-        .any(|(at, _)| !ran.summary[..at].ends_with('\\'));
-    assert!(!unescaped_link, "a link in the summary:\n{}", ran.summary);
-}
-
-#[tokio::test]
-async fn injection_payloads_in_any_input_stay_inert() {
-    let moto = Moto::start();
-    world(&moto).await;
-    let declared: Vec<String> = rds_snapshot_action::inputs::OUTPUTS
-        .iter()
-        .map(|spec| spec.name.to_owned())
-        .collect();
-    let mut runs = 0;
-    for spec in rds_snapshot_action::inputs::INPUTS {
-        for payload in PAYLOADS {
-            for mode in ["snapshot", "restore", "pitr", "copy"] {
-                let mut step = Step::new(&moto, mode, "9002")
-                    .with("db-instance-identifier", "prod")
-                    .with("target-db-instance-identifier", "prod-inj")
-                    .with("snapshot-identifier", "prod-s0");
-                if mode == "snapshot" || mode == "pitr" {
-                    step = step.with("snapshot-identifier", "");
-                }
-                let ran = step.with(spec.name, payload).run();
-                runs += 1;
-                assert_contained(&ran, &declared);
-            }
-        }
-    }
-    // Nothing was created under an injected name.
-    assert!(
-        moto.instance_ids()
-            .await
-            .iter()
-            .all(|id| !id.contains("pwned"))
-    );
-    println!("{runs} runs with payloads in inputs; no output or command was injected");
-}
-
-#[tokio::test]
-async fn payloads_coming_back_from_aws_stay_inert() {
-    let moto = Moto::start();
-    moto.create_db("prod").await;
-    for (n, payload) in PAYLOADS.iter().enumerate() {
-        moto.own_snapshot("prod", &format!("prod-p{n}"), Some(payload))
-            .await;
-    }
-    let declared: Vec<String> = rds_snapshot_action::inputs::OUTPUTS
-        .iter()
-        .map(|spec| spec.name.to_owned())
-        .collect();
-    let ran = Step::new(&moto, "list", "9003")
-        .with("db-instance-identifier", "prod")
-        .run();
-    ran.assert_ok();
-    assert_contained(&ran, &declared);
-    // The values arrive whole, as data.
-    let listed: serde_json::Value = serde_json::from_str(ran.output("snapshots")).unwrap();
-    let mut versions: Vec<&str> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["deploy-version"].as_str().unwrap())
-        .collect();
-    versions.sort();
-    let mut expected = PAYLOADS.to_vec();
-    expected.sort();
-    assert_eq!(versions, expected);
-    // A restore by deploy version logs and tags with the payload version.
-    let restored = Step::new(&moto, "restore", "9004")
-        .with("deploy-version", "x")
-        .with("db-instance-identifier", "prod")
-        .with("target-db-instance-identifier", "prod-r")
-        .run();
-    assert_contained(&restored, &declared);
 }
 
 #[tokio::test]

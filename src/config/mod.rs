@@ -292,6 +292,41 @@ mod tests {
         assert!(error.to_string().contains("`true` or `false`; got `yes`"));
     }
 
+    // Regression: `dry-run: ${{ inputs.dry-run }}` on a scheduled run passes
+    // '', which read as the default `false`, and the step deleted for real.
+    #[test]
+    fn a_blank_boolean_with_a_default_is_refused() {
+        let prune = || {
+            RawInputs::default()
+                .with("mode", "prune")
+                .with("db-instance-identifier", "prod")
+                .with("keep-last", "3")
+        };
+        for blank in ["", "  "] {
+            let error = err(prune().with("dry-run", blank));
+            assert_eq!(error.input, "dry-run");
+            assert!(error.to_string().contains("is empty"), "{error}");
+        }
+        let error = err(snapshot().with("wait", ""));
+        assert_eq!(error.input, "wait");
+        // Left out, the default applies.
+        plan_of(prune());
+    }
+
+    // Regression: a bare number meant minutes on inputs that select what to
+    // delete.
+    #[test]
+    fn destructive_durations_refuse_a_bare_number() {
+        for input in ["older-than", "replaced-older-than"] {
+            let error = err(RawInputs::default()
+                .with("mode", "prune")
+                .with("db-instance-identifier", "prod")
+                .with(input, "30"));
+            assert_eq!(error.input, input);
+            assert!(error.to_string().contains("needs a unit"), "{error}");
+        }
+    }
+
     #[test]
     fn automated_snapshots_are_restorable_and_copyable_never_deletable() {
         let restore = plan_of(

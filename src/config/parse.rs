@@ -263,7 +263,17 @@ pub(super) fn list(text: &str) -> Vec<String> {
 
 /// Reads a boolean input: only `true` and `false`, as the runner's own
 /// inputs are spelled. `None` when not given and without a default.
+///
+/// A blank value for an input with a default is refused rather than read as
+/// the default: it comes from an expression that evaluated to nothing, and
+/// for `dry-run` the default is the side that deletes.
 pub(super) fn boolean(raw: &RawInputs, input: &'static str) -> Result<Option<bool>, InputError> {
+    if raw.is_blank(input) {
+        return Err(bad(
+            input,
+            "is empty; an empty value comes from an expression that evaluated to nothing (the default applies only when the input is left out): set `true` or `false`",
+        ));
+    }
     match raw.get(input) {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
@@ -297,6 +307,18 @@ pub fn duration(text: &str) -> Result<Duration, &'static str> {
     Ok(Duration::from_secs(seconds))
 }
 
+/// As [`duration`], but a bare number is refused. On an input that selects
+/// what to delete, `30` read as 30 minutes would delete far more than a user
+/// who meant days expects.
+pub fn duration_with_unit(text: &str) -> Result<Duration, &'static str> {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        return Err(
+            "needs a unit: `s` (seconds), `m` (minutes), `h` (hours) or `d` (days); a bare number is refused",
+        );
+    }
+    duration(text)
+}
+
 pub(super) fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
@@ -324,6 +346,21 @@ mod tests {
         assert!(duration("0m").is_err());
         assert!(duration("1.5h").is_err());
         assert!(duration("soon").is_err());
+    }
+
+    // Regression: `older-than: 30` selected snapshots older than 30 minutes.
+    #[test]
+    fn destructive_durations_need_a_unit() {
+        assert_eq!(
+            duration_with_unit("30d"),
+            Ok(Duration::from_secs(30 * 86_400))
+        );
+        let refused = duration_with_unit("30").unwrap_err();
+        assert!(
+            refused.contains("`s`") && refused.contains("`d` (days)"),
+            "{refused}"
+        );
+        assert!(duration_with_unit("0d").is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::parse::{boolean, count, duration, sources};
+use super::parse::{boolean, count, duration_with_unit, sources};
 use super::{InputError, bad};
 use crate::inputs::RawInputs;
 use crate::model::DbRef;
@@ -34,7 +34,7 @@ pub(super) fn prune_plan(raw: &RawInputs) -> Result<PrunePlan, InputError> {
     let dbs = sources(raw, "the DB instance whose snapshots to prune")?;
     let older_than = match raw.get("older-than") {
         None => None,
-        Some(value) => Some(duration(value).map_err(|problem| {
+        Some(value) => Some(duration_with_unit(value).map_err(|problem| {
             bad(
                 "older-than",
                 format!("{problem}; got `{value}`, for example `30d`"),
@@ -47,7 +47,7 @@ pub(super) fn prune_plan(raw: &RawInputs) -> Result<PrunePlan, InputError> {
     };
     let replaced_older_than = match raw.get("replaced-older-than") {
         None => None,
-        Some(value) => Some(duration(value).map_err(|problem| {
+        Some(value) => Some(duration_with_unit(value).map_err(|problem| {
             bad(
                 "replaced-older-than",
                 format!("{problem}; got `{value}`, for example `7d`"),

@@ -11,7 +11,7 @@ use tracing::info;
 use super::{as_cluster_if_member, owned_snapshots, source_db};
 use crate::config::{BacktrackPlan, BacktrackTo, Wait};
 use crate::db;
-use crate::github::{Report, shown};
+use crate::github::{Report, markdown_code, shown};
 use crate::model::{DbRef, Kind, plural, rfc3339};
 use crate::provenance;
 use crate::rds::{Backtrack, Cluster, Rds, RdsError};
@@ -358,17 +358,21 @@ async fn until_done(rds: &Rds, cluster: &str, id: &str, wait: Wait) -> anyhow::R
 /// The job summary: where the cluster is now, and what the rewind cost.
 fn summary(cluster: &Cluster, asked: DateTime<Utc>, done: &Backtrack) -> String {
     let landed = done.to.map_or_else(|| "unknown".to_owned(), rfc3339);
+    // The status and endpoint are AWS's text: shown as code, never as markup.
     let mut text = format!(
-        "#### Backtrack of `{}`\n\n- Asked for: {}\n- Rewound to: {landed} (status `{}`)\n",
-        cluster.id,
+        "#### Backtrack of {}\n\n- Asked for: {}\n- Rewound to: {landed} (status {})\n",
+        markdown_code(&cluster.id),
         rfc3339(asked),
-        done.status
+        markdown_code(&done.status)
     );
     if let Some(from) = done.from {
         text.push_str(&format!("- Rewound from: {}\n", rfc3339(from)));
     }
     if let Some(endpoint) = &cluster.endpoint {
-        text.push_str(&format!("- Endpoint (unchanged): `{endpoint}`\n"));
+        text.push_str(&format!(
+            "- Endpoint (unchanged): {}\n",
+            markdown_code(endpoint)
+        ));
     }
     text.push_str(
         "\n> [!WARNING]\n> A Backtrack drops every open connection of the cluster, and uncommitted transactions are lost; the application reconnects to the same endpoint. Every change written after the time rewound to is gone from the database.\n\n",
@@ -379,6 +383,31 @@ fn summary(cluster: &Cluster, asked: DateTime<Utc>, done: &Backtrack) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Regression: AWS's status and endpoint went into the summary as they
+    // came, so a backtick in either ended the code span and the rest was
+    // markup.
+    #[test]
+    fn the_summary_shows_aws_status_and_endpoint_as_code() {
+        let cluster = Cluster {
+            id: "aurora".to_owned(),
+            endpoint: Some("x` <img src=y> [l](u) `".to_owned()),
+            ..Cluster::default()
+        };
+        let done = Backtrack {
+            id: "b".to_owned(),
+            status: "done`**bold**".to_owned(),
+            to: None,
+            from: None,
+            requested: None,
+        };
+        let text = summary(&cluster, at("2026-11-23T02:00:00Z"), &done);
+        assert!(text.contains("(status ``done`**bold**``)"), "{text}");
+        assert!(
+            text.contains("Endpoint (unchanged): `` x` <img src=y> [l](u) ` ``"),
+            "{text}"
+        );
+    }
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()

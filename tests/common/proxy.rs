@@ -25,7 +25,7 @@ impl FaultProxy {
     }
 
     /// As [`FaultProxy::start`], and `rules` (`Action[+Parameter]#N`,
-    /// comma-separated) refuse the Nth matching request once each, with an
+    /// comma-separated; `#*` for every one) refuse the Nth matching request once each, with an
     /// error the SDK does not retry.
     pub fn start_with_rules(
         upstream: &str,
@@ -33,6 +33,30 @@ impl FaultProxy {
         seed: u64,
         delay_ms: u64,
         rules: &str,
+    ) -> FaultProxy {
+        Self::spawn(upstream, rate, seed, delay_ms, rules, &[])
+    }
+
+    /// A proxy whose `rules` refusals answer with AWS error `code` and
+    /// `message` (any text: the hostile tests put payloads in it).
+    pub fn answering(upstream: &str, rules: &str, code: &str, message: &str) -> FaultProxy {
+        Self::spawn(
+            upstream,
+            0.0,
+            0,
+            0,
+            rules,
+            &[("FAULT_PROXY_CODE", code), ("FAULT_PROXY_MESSAGE", message)],
+        )
+    }
+
+    fn spawn(
+        upstream: &str,
+        rate: f64,
+        seed: u64,
+        delay_ms: u64,
+        rules: &str,
+        env: &[(&str, &str)],
     ) -> FaultProxy {
         let port = free_port();
         let dir = tempfile::tempdir().unwrap();
@@ -50,6 +74,7 @@ impl FaultProxy {
                 delay_ms.to_string(),
                 rules.to_owned(),
             ])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -20,7 +20,13 @@ Usage: fault_proxy.py PORT UPSTREAM_URL RATE SEED LOG_FILE [DELAY_MS] [RULES]
 DELAY_MS delays every answer (used to give a kill time to land).
 RULES, comma-separated `Action[+Parameter]#N`, refuse the Nth request of that
 API action (that carries that parameter, if given): `ModifyDBInstance+
-NewDBInstanceIdentifier#2` refuses the second rename, and only it.
+NewDBInstanceIdentifier#2` refuses the second rename, and only it; `#*`
+refuses every one.
+
+A refusal's error code and message are FAULT_PROXY_CODE and
+FAULT_PROXY_MESSAGE from the environment when set: the hostile tests put
+payloads there, as if AWS's error text carried them. The message is
+XML-escaped, so it reaches the client as it was given.
 """
 
 import http.client
@@ -32,6 +38,8 @@ import sys
 import threading
 import time
 import urllib.parse
+import os
+from xml.sax.saxutils import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, UPSTREAM, RATE, SEED, LOG = (
@@ -47,7 +55,11 @@ for rule in (sys.argv[7] if len(sys.argv) > 7 else "").split(","):
     if rule:
         match, nth = rule.rsplit("#", 1)
         action, _, parameter = match.partition("+")
-        RULES.append({"action": action, "parameter": parameter, "nth": int(nth), "seen": 0})
+        RULES.append(
+            {"action": action, "parameter": parameter, "nth": 0 if nth == "*" else int(nth), "seen": 0}
+        )
+REFUSAL_CODE = os.environ.get("FAULT_PROXY_CODE", "InvalidParameterCombination")
+REFUSAL_MESSAGE = os.environ.get("FAULT_PROXY_MESSAGE")
 FAULTS = ["throttle", "throttle-ex", "500", "503", "reset", "reset-after", "slow"]
 ERRORS = {
     "throttle": (400, "Throttling", "Rate exceeded"),
@@ -70,7 +82,7 @@ def ruled(action, form):
         for rule in RULES:
             if rule["action"] == action and (not rule["parameter"] or rule["parameter"] in form):
                 rule["seen"] += 1
-                if rule["seen"] == rule["nth"]:
+                if rule["nth"] in (0, rule["seen"]):
                     return True
     return False
 
@@ -125,8 +137,8 @@ class Proxy(BaseHTTPRequestHandler):
         if fault == "refused":
             payload = (
                 "<ErrorResponse><Error><Type>Sender</Type>"
-                "<Code>InvalidParameterCombination</Code>"
-                f"<Message>injected refusal of {action}</Message></Error>"
+                f"<Code>{escape(REFUSAL_CODE)}</Code>"
+                f"<Message>{escape(REFUSAL_MESSAGE or f'injected refusal of {action}')}</Message></Error>"
                 "<RequestId>fault-proxy</RequestId></ErrorResponse>"
             ).encode()
             return self.reply(400, [("Content-Type", "text/xml")], payload)

@@ -8,7 +8,7 @@ use super::timeline::Phase;
 use crate::db::Db;
 use crate::db::console_url;
 use crate::db::state::USABLE_STATES;
-use crate::github::{Report, age, markdown_cell};
+use crate::github::{Report, age, markdown_cell, markdown_code};
 use crate::model::rfc3339;
 use crate::naming;
 use crate::provenance;
@@ -23,7 +23,7 @@ pub(crate) fn rollback(region: &str, db: &Db, out: &mut Report) {
 fn rollback_markdown(region: &str, db: &Db, now: DateTime<Utc>) -> String {
     let tags = db.tags();
     let kind = db.kind();
-    let text = |value: &str| format!("`{}`", markdown_cell(value));
+    let text = markdown_code;
     let when = |time: &str| match DateTime::parse_from_rfc3339(time) {
         Ok(time) => format!(
             "{} ({} ago)",
@@ -181,7 +181,7 @@ const DNS_NOTE: &str = "The endpoint's name is the same as before, but behind it
 pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
     let kind = swapped.app.kind();
     let (app, old) = (swapped.app.id(), swapped.replaced.id());
-    let text = |value: &str| format!("`{}`", markdown_cell(value));
+    let text = markdown_code;
     let mut out = String::from("#### In-place rollback\n\n");
     out.push_str(&format!(
         "- {} {} now serves the restored data; its endpoint is unchanged{}.\n",
@@ -207,8 +207,8 @@ pub(crate) fn in_place(region: &str, swapped: &Swapped<'_>) -> String {
     ));
     match swapped.downtime {
         Some((start, end)) => out.push_str(&format!(
-            "- Downtime: `{}` did not answer as an available DB for {} ({} .. {}){}.\n",
-            markdown_cell(app),
+            "- Downtime: {} did not answer as an available DB for {} ({} .. {}){}.\n",
+            markdown_code(app),
             match (end - start).num_milliseconds() {
                 ms if ms < 60_000 => format!("{:.1} s", ms as f64 / 1000.0),
                 _ => age(end - start),
