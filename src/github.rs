@@ -465,7 +465,9 @@ fn plain_markdown(text: &str, in_table: bool, out: &mut String) {
                 '>' => out.push_str("&gt;"),
                 '"' => out.push_str("&quot;"),
                 '|' => out.push_str("\\|"),
-                '*' | '_' | '[' | ']' | '\\' | '#' | '!' | '~' | '(' | ')' => {
+                // Parentheses stay as they are: a link needs a `[` or `]`
+                // before them, and those are escaped.
+                '*' | '_' | '[' | ']' | '\\' | '#' | '!' | '~' => {
                     out.push('\\');
                     out.push(c);
                 }
@@ -538,7 +540,7 @@ mod tests {
         assert!(!cell.contains('\n'));
         assert!(!cell.contains('<'));
         assert!(!cell.replace("\\|", "").contains('|'), "{cell}");
-        assert!(cell.contains(r"\[l\]\(u\)"), "{cell}");
+        assert!(cell.contains(r"\[l\](u)"), "{cell}");
     }
 
     // Regression: backticks were written `&#96;`, so our own `input` code

@@ -357,6 +357,10 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
     create_cluster(&moto, "pg", "aurora-postgresql", &[]);
     create_cluster(&moto, "nobt", "aurora-mysql", &["--no-backtrack"]);
     create_cluster(&moto, "binlog", "aurora-mysql", &["--binlog"]);
+    // A time inside the new clusters' windows, which begin when each was
+    // made: wait until a whole second has passed since the last of them, so
+    // the time (cut to whole seconds) is not before its earliest backtrack.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     let now = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     for (db, time, expected) in [
