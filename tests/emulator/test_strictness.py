@@ -236,16 +236,16 @@ def test_copy_fails_when_its_source_is_deleted_mid_copy(rds, db, name, clock_sca
     assert seen[-1] == "failed"
 
 
-def test_at_most_five_copies_in_progress_and_one_source_waits(rds, db, name, clock_scale):
-    """USER_CopySnapshot: up to five copy requests in progress to one
+def test_at_most_twenty_copies_in_progress_and_one_source_waits(rds, db, name, clock_scale):
+    """USER_CopySnapshot: up to 20 DB snapshots copied at a time to one
     Region; a second copy of the same source waits for the first."""
     source = name("src")
     take_snapshot(rds, db, source)
     with clock_scale(0.01):
-        for n in range(5):
+        for n in range(20):
             rds.copy_db_snapshot(SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=name(f"c{n}"))
         with pytest.raises(ClientError) as error:
-            rds.copy_db_snapshot(SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=name("c5"))
+            rds.copy_db_snapshot(SourceDBSnapshotIdentifier=source, TargetDBSnapshotIdentifier=name("c20"))
     assert code(error) == "SnapshotQuotaExceeded"
     # The second copy is looked at first: while the first is still running
     # after that look, the second must have been pending at it.
@@ -255,7 +255,7 @@ def test_at_most_five_copies_in_progress_and_one_source_waits(rds, db, name, clo
         30,
     )
     assert all(second == "pending" for second, first in seen if first != "available")
-    for n in range(5):  # leave no copies running for the next tests
+    for n in range(20):  # leave no copies running for the next tests
         rds.delete_db_snapshot(DBSnapshotIdentifier=name(f"c{n}"))
 
 

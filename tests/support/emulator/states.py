@@ -143,7 +143,10 @@ def creating_cluster_snapshot(backend: Any, snapshot: DBClusterSnapshot) -> None
 
 # Copies in progress, by destination region: (snapshot, source, ends at).
 COPIES: dict[str, list[tuple[Any, Any, float]]] = {}
-COPIES_IN_PROGRESS_PER_REGION = 5
+# USER_CopySnapshot (the current English guide): "For each AWS account, you
+# can copy up to 20 DB snapshots at a time from one AWS Region to another."
+# Older translations of the guide still say five.
+COPIES_IN_PROGRESS_PER_REGION = 20
 
 
 def _in_progress(region: str) -> list[tuple[Any, Any, float]]:
