@@ -238,7 +238,10 @@ mod tune {
     /// predicted time in one pause.
     pub const TOWARDS: f64 = 0.8;
     /// Without progress: the first looks come this soon (a failure at once,
-    /// an adopted resource that is nearly done)...
+    /// an adopted resource that is nearly done), unless every look so far
+    /// read 0%: a snapshot or copy that has just started, whose start its
+    /// create call already showed, and which is no nearer its end for a
+    /// look five seconds later...
     pub const QUICK: [f64; 2] = [1.0, 2.0];
     /// ...then pauses grow to reach the usual range's start, and inside it
     /// come at this share of the time waited so far...
@@ -282,7 +285,11 @@ pub fn next_look(progress: &Progress, profile: Profile, floor: Duration) -> Dura
             now + (now - since).min(tune::TOWARDS * (estimate.end.1 - now))
         }
         Some(estimate) => predicted(estimate, now, unit),
-        None => now + without_progress(progress.looks, now, profile, unit),
+        None => {
+            let just_started = !progress.readings.is_empty()
+                && progress.readings.iter().all(|&(_, percent)| percent == 0);
+            now + without_progress(progress.looks, just_started, now, profile, unit)
+        }
     };
     Duration::from_secs_f64((at - now).max(unit))
 }
@@ -316,10 +323,12 @@ fn predicted(estimate: Estimate, now: f64, unit: f64) -> f64 {
 }
 
 /// The pause without progress, in seconds.
-fn without_progress(looks: u32, now: f64, profile: Profile, unit: f64) -> f64 {
+fn without_progress(looks: u32, just_started: bool, now: f64, profile: Profile, unit: f64) -> f64 {
     let scale = unit / MIN_PAUSE.as_secs_f64();
     let first = profile.usual.0.as_secs_f64() * scale;
-    if let Some(quick) = tune::QUICK.get(looks.saturating_sub(1) as usize) {
+    if let Some(quick) = tune::QUICK.get(looks.saturating_sub(1) as usize)
+        && !just_started
+    {
         return quick * unit;
     }
     if now < first {
@@ -639,6 +648,28 @@ mod tests {
         // ...then a share of the time waited, up to the longest pause.
         assert_eq!(at(6, 120.0 * 1.0), secs(60.0));
         assert_eq!(at(30, 3000.0), secs(30.0));
+    }
+
+    #[test]
+    fn a_snapshot_just_started_gets_no_quick_looks_but_an_adopted_one_does() {
+        let profile = Operation::Snapshot.profile();
+        let at = |readings: Vec<(Duration, i32)>| {
+            next_look(
+                &Progress {
+                    elapsed: secs(0.1),
+                    looks: 1,
+                    readings,
+                },
+                profile,
+                MIN_PAUSE,
+            )
+        };
+        // CreateDBSnapshot answered `creating` at 0%: the next look goes
+        // half the way to the usual range's start (a minute), not 5 s on.
+        assert_eq!(at(vec![(secs(0.0), 0)]), secs(29.95));
+        // An earlier attempt's snapshot, adopted at 95%: it may be done in
+        // seconds, so the quick looks stay.
+        assert_eq!(at(vec![(secs(0.0), 95)]), secs(5.0));
     }
 
     #[test]
