@@ -35,7 +35,7 @@ def create(rds, db_id: str, seconds: float = 60) -> None:
         if status == "available":
             return
         if time.monotonic() > deadline:
-            raise SystemExit(f"{db_id} is still {status} after {seconds:g} s")
+            raise TimeoutError(f"{db_id} is still {status} after {seconds:g} s")
         time.sleep(0.2)
 
 
@@ -51,7 +51,10 @@ def main() -> None:
     started = time.monotonic()
     # boto3 reads the keys from the environment; the region is passed
     # because botocore reads AWS_DEFAULT_REGION, not the runner's AWS_REGION.
-    create(boto3.client("rds", endpoint_url=endpoint, region_name=region), sys.argv[1])
+    try:
+        create(boto3.client("rds", endpoint_url=endpoint, region_name=region), sys.argv[1])
+    except TimeoutError as timeout:
+        sys.exit(f"source_db.py: {timeout}")
     print(f"{sys.argv[1]} is available ({time.monotonic() - started:.1f} s)", flush=True)
 
 
