@@ -94,6 +94,8 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
     let rds = match &plan.provenance_key {
         Some(key) => {
             keyed = rds.clone().with_provenance_key(key);
+            let makes = !matches!(plan.mode(), Mode::Prune | Mode::Delete);
+            seal::probe(&keyed, makes).await?;
             &keyed
         }
         None => rds,

@@ -5,7 +5,7 @@
 //! [`crate::rds::Rds::verify_mac`]); this module only joins the two.
 //! Without the key every function here answers at once, with no call.
 
-use anyhow::Context as _;
+use anyhow::{Context as _, anyhow};
 use chrono::{DateTime, Utc};
 
 use crate::db::Db;
@@ -91,4 +91,31 @@ pub async fn seal_snapshot(rds: &Rds, mut snapshot: Snapshot) -> anyhow::Result<
         snapshot.tags.push(mac);
     }
     Ok(snapshot)
+}
+
+/// Asks KMS once, before anything is changed, whether `provenance-key` can
+/// be used as this step will use it: to make MACs (`makes`: the modes that
+/// create) or only to check them (the modes that delete, which need no
+/// `kms:GenerateMac`). A key that does not exist, is not an enabled HMAC
+/// key, or is not allowed fails the step here, naming the input.
+pub async fn probe(rds: &Rds, makes: bool) -> anyhow::Result<()> {
+    let Some(key) = rds.provenance_key() else {
+        return Ok(());
+    };
+    const MESSAGE: &str = "rds-snapshot-action provenance-key check";
+    let (action, result) = if makes {
+        ("kms:GenerateMac", rds.generate_mac(MESSAGE).await.map(drop))
+    } else {
+        // Any MAC: one that does not verify is an answer, not an error.
+        (
+            "kms:VerifyMac",
+            rds.verify_mac(MESSAGE, "AA==").await.map(drop),
+        )
+    };
+    result.map_err(|error| {
+        anyhow!(
+            "input `provenance-key` `{key}` cannot be used in {}: {error}; nothing was changed. Give the ID, ARN or alias of a KMS key in that region with key spec HMAC_256 and key usage GENERATE_VERIFY_MAC, enabled, and allow this role `{action}` on it (docs/iam/provenance-key.json)",
+            rds.region()
+        )
+    })
 }

@@ -400,6 +400,33 @@ pub(super) fn cases() -> Vec<Case> {
                 "nothing was changed",
             ],
         ),
+        // Verified provenance: a key that is not one, or names nothing, is
+        // refused before the snapshot is started.
+        case(
+            "snapshot",
+            &[DB, ("provenance-key", "my key")],
+            &["input `provenance-key`", "`my key`", "`alias/my-key`"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("provenance-key", "alias/no-such-key")],
+            &[
+                "input `provenance-key` `alias/no-such-key` cannot be used in us-east-1",
+                "HMAC_256",
+                "nothing was changed",
+            ],
+        ),
+        case(
+            "delete",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("provenance-key", "alias/no-such-key"),
+            ],
+            &[
+                "input `provenance-key` `alias/no-such-key` cannot be used",
+                "`kms:VerifyMac`",
+            ],
+        ),
         case(
             "snapshot",
             &[DB, ("snapshot-identifier", "LATEST")],

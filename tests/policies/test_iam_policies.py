@@ -308,8 +308,11 @@ def test_the_evaluator_sees_an_unconditioned_tagging_statement():
     assert _may(found_then, FORGED_BILLING_DB)
 
 
-def test_the_provenance_key_statement_is_one_key_and_two_actions():
-    policy = _load("provenance-key")
-    [statement] = policy["Statement"]
-    assert sorted(statement["Action"]) == ["kms:GenerateMac", "kms:VerifyMac"]
-    assert ":key/" in statement["Resource"] and "*" not in statement["Resource"]
+def test_the_provenance_key_statements_name_one_key_and_only_creators_make_macs():
+    """The roles that create make and check MACs; the roles that delete
+    only check them, so a cleanup role cannot make a MAC for a forgery."""
+    creating, deleting = _load("provenance-key")["Statement"]
+    assert sorted(creating["Action"]) == ["kms:GenerateMac", "kms:VerifyMac"]
+    assert deleting["Action"] == ["kms:VerifyMac"]
+    for statement in (creating, deleting):
+        assert ":key/" in statement["Resource"] and "*" not in statement["Resource"]
