@@ -699,6 +699,7 @@ mod tests {
                 "older-than",
                 "replaced-older-than",
                 "dry-run",
+                "provenance-key",
                 "aws-region",
             ]
         );
