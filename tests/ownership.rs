@@ -291,3 +291,48 @@ async fn a_forged_billing_db_is_not_unprotected_or_deleted_with_the_key_and_a_ge
         "{ran}"
     );
 }
+
+#[tokio::test]
+async fn a_copy_made_with_the_key_is_sealed_and_wait_false_says_it_cannot_be() {
+    let moto = Moto::start();
+    create_db(&moto.client(), "prod").await;
+    let key = moto.hmac_key().await;
+    let made = Step::new(&moto, "snapshot", "2409")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", "v1")
+        .with("provenance-key", &key)
+        .run();
+    made.assert_ok();
+    let source = made.output("snapshot-identifier").to_owned();
+    let copy = Step::new(&moto, "copy", "2409")
+        .with("snapshot-identifier", &source)
+        .with("target-snapshot-identifier", "prod-v1-copy")
+        .with("provenance-key", &key)
+        .run();
+    copy.assert_ok();
+    let (source_mac, copy_mac) = (
+        moto.snapshot_tags(&source).await[MAC].clone(),
+        moto.snapshot_tags("prod-v1-copy").await[MAC].clone(),
+    );
+    // Its own MAC, not the source's copied along with the other tags.
+    assert_ne!(source_mac, copy_mac);
+    delete(&moto, "prod-v1-copy", Some(&key)).run().assert_ok();
+
+    let unwaited = Step::new(&moto, "snapshot", "2410")
+        .with("db-instance-identifier", "prod")
+        .with("deploy-version", "v2")
+        .with("wait", "false")
+        .with("provenance-key", &key)
+        .run();
+    unwaited.assert_ok();
+    assert!(
+        unwaited
+            .commands("warning")
+            .iter()
+            .any(|w| w
+                .contains("with `wait: false` a snapshot is not yet available, so it gets no MAC")),
+        "{unwaited}"
+    );
+    let id = unwaited.output("snapshot-identifier");
+    assert!(!moto.snapshot_tags(id).await.contains_key(MAC));
+}
