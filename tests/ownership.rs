@@ -336,3 +336,48 @@ async fn a_copy_made_with_the_key_is_sealed_and_wait_false_says_it_cannot_be() {
     let id = unwaited.output("snapshot-identifier");
     assert!(!moto.snapshot_tags(id).await.contains_key(MAC));
 }
+
+#[tokio::test]
+async fn an_aurora_cluster_a_rollback_replaced_with_the_key_is_sealed_and_pruned() {
+    let moto = Moto::start();
+    let key = moto.hmac_key().await;
+    crate::common::create_cluster(&moto, "ledger", "aurora-postgresql", &[]);
+    let snapshot = Step::new(&moto, "snapshot", "2411")
+        .with("db-cluster-identifier", "ledger")
+        .with("deploy-version", "v1")
+        .with("provenance-key", &key)
+        .run();
+    snapshot.assert_ok();
+    let ran = Step::new(&moto, "restore", "2412")
+        .with("db-cluster-identifier", "ledger")
+        .with(
+            "snapshot-identifier",
+            snapshot.output("snapshot-identifier"),
+        )
+        .with("in-place", "true")
+        .with("provenance-key", &key)
+        .run();
+    ran.assert_ok();
+    let replaced = ran.output("replaced-db-cluster-identifier").to_owned();
+    let cluster = moto
+        .find_cluster(&replaced)
+        .await
+        .expect("the replaced cluster");
+    assert!(
+        crate::common::tags(cluster.tag_list()).contains_key(MAC),
+        "{replaced}: {:?}",
+        cluster.tag_list()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let pruned = Step::new(&moto, "prune", "2413")
+        .with("db-cluster-identifier", "ledger")
+        .with("replaced-older-than", "1s")
+        .with("provenance-key", &key)
+        .run();
+    pruned.assert_ok();
+    assert_eq!(
+        pruned.output("deleted-replaced"),
+        format!("[\"{replaced}\"]"),
+        "{pruned}"
+    );
+}
