@@ -240,6 +240,18 @@ pub const INPUTS: &[InputSpec] = &[
         "`copy`: the KMS key (ID, ARN or alias) to encrypt the copy with, in the target region. Required to copy an encrypted snapshot to another region, and to share a snapshot encrypted with the default `aws/rds` key, which cannot be shared. Default: the source's key in the same region.",
     ),
     input(
+        "provenance-key",
+        &[
+            Mode::Snapshot,
+            Mode::Copy,
+            Mode::Restore,
+            Mode::Pitr,
+            Mode::Prune,
+            Mode::Delete,
+        ],
+        "Verified provenance: a KMS HMAC key (key spec `HMAC_256`, key usage `GENERATE_VERIFY_MAC`; its ID, ARN or alias, in the step's region). What this action makes gets a MAC of its ARN, creation time and tags (`kms:GenerateMac`), and `delete`, `prune` and `prune-keep-last` delete, unprotect or prune only what carries a MAC that verifies (`kms:VerifyMac`): our tags can be copied by anyone allowed to tag, the MAC only by a holder of the key. Give the same key to every step. Default: none (ownership is read from the tags, and the IAM policies keep tagging roles and deleting roles apart).",
+    ),
+    input(
         "share-with-account-ids",
         &[Mode::Copy],
         "`copy`: AWS account IDs (12 digits, separated by commas or newlines) to share the snapshot (or its copy) with, so they can restore or copy it. Default: none.",
@@ -687,6 +699,7 @@ mod tests {
                 "older-than",
                 "replaced-older-than",
                 "dry-run",
+                "provenance-key",
                 "aws-region",
             ]
         );

@@ -15,6 +15,8 @@
 //! - [`settings`]: the carry-over of the source's settings into a restore.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`wait`]: when to look next while waiting, and the polling loop.
+//! - [`seal`]: verified provenance (`provenance-key`): the MAC on what this
+//!   action makes, checked before anything is deleted.
 //! - [`retention`]: which of this action's snapshots the retention rules let go.
 //! - [`fleet`]: the snapshots of several DBs, waited for and reported together.
 //! - [`mode`]: one module per mode; no mode imports another.
@@ -30,6 +32,7 @@ pub mod naming;
 pub mod provenance;
 pub mod rds;
 pub mod retention;
+pub mod seal;
 pub mod settings;
 pub mod swap;
 pub mod wait;
@@ -87,6 +90,16 @@ pub async fn run(raw: &RawInputs, ctx: &RunContext, step: &mut Step) -> anyhow::
 /// Carries out a validated plan against an RDS client.
 pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let wait = plan.wait;
+    let keyed;
+    let rds = match &plan.provenance_key {
+        Some(key) => {
+            keyed = rds.clone().with_provenance_key(key);
+            let makes = !matches!(plan.mode(), Mode::Prune | Mode::Delete);
+            seal::probe(&keyed, makes).await?;
+            &keyed
+        }
+        None => rds,
+    };
     match &plan.action {
         Action::Snapshot(snapshot) => mode::snapshot::run(snapshot, wait, rds, out).await,
         Action::Restore(restore) => {

@@ -60,6 +60,10 @@ pub mod tag {
     /// only DBs that carry these and whose name is their `swap-replaced`.
     pub const REPLACED_AT: &str = "rds-snapshot-action:replaced-at";
     pub const REPLACED_BY_RUN: &str = "rds-snapshot-action:replaced-by-run";
+    /// With `provenance-key`: the KMS HMAC (base64) over the resource's
+    /// ARN, creation time and every other tag of ours, which only a
+    /// holder of `kms:GenerateMac` on the key can make.
+    pub const MAC: &str = "rds-snapshot-action:mac";
 }
 
 /// Why an identifier is not one RDS accepts; the text completes

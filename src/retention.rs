@@ -19,6 +19,7 @@ use crate::github::Table;
 use crate::model::{DbRef, plural, rfc3339};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, Snapshot};
+use crate::seal;
 
 /// What a prune selected and what it deleted.
 #[derive(Debug, Default)]
@@ -63,13 +64,27 @@ pub async fn prune(
     let db = source.id.as_str();
     let all = db::snapshots_of(rds, source).await?;
     let copying = running_copies(&all);
-    let snapshots: Vec<Snapshot> = all
+    let owned: Vec<Snapshot> = all
         .iter()
         .filter(|snapshot| provenance::snapshot(snapshot, SnapshotClaim::Of { db }).is_ok())
         .cloned()
         .collect();
-    let total = snapshots.len();
     let mut pruned = Pruned::default();
+    // With `provenance-key`, a snapshot whose MAC does not verify is not
+    // ours: it neither goes nor counts among the newest kept, so forged
+    // snapshots can push no real one out.
+    let mut snapshots = Vec::with_capacity(owned.len());
+    for snapshot in owned {
+        match provenance::sealed(
+            &snapshot.id,
+            "snapshot",
+            seal::check_snapshot(rds, &snapshot).await?,
+        ) {
+            Ok(()) => snapshots.push(snapshot),
+            Err(refusal) => pruned.held.push(refusal.to_string()),
+        }
+    }
+    let total = snapshots.len();
     let mut selected = Vec::new();
     for snapshot in select(snapshots, retention, now) {
         let row = |result: &str| {

@@ -54,6 +54,41 @@ async fn no_credentials_is_one_line_naming_configure_aws_credentials() {
     assert_no_debug_dump(&ran);
 }
 
+// Issue 24: a credential_process's stderr was copied into `::error::`.
+#[tokio::test]
+async fn a_failed_credential_process_is_named_without_its_output() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile ci]\ncredential_process = sh -c 'echo \"##[add-mask]x ::error::hunter2-token\" >&2; exit 3'\n",
+    )
+    .unwrap();
+    let ran = list(&moto)
+        .without_env("AWS_ACCESS_KEY_ID")
+        .without_env("AWS_SECRET_ACCESS_KEY")
+        .without_env("AWS_SESSION_TOKEN")
+        .env("AWS_CONFIG_FILE", &config.display().to_string())
+        .env("AWS_PROFILE", "ci")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(
+        error.contains("`credential_process` of AWS profile `ci`"),
+        "{ran}"
+    );
+    assert!(error.contains("exit status: 3"), "{ran}");
+    assert!(error.contains("run that command by hand"), "{ran}");
+    for (place, text) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
+        assert!(
+            !text.contains("hunter2"),
+            "the process's stderr is in {place}:\n{ran}"
+        );
+    }
+    assert_no_debug_dump(&ran);
+}
+
 #[tokio::test]
 async fn an_endpoint_where_nothing_listens_fails_within_seconds_naming_it() {
     let moto = Moto::start();
@@ -69,6 +104,28 @@ async fn an_endpoint_where_nothing_listens_fails_within_seconds_naming_it() {
     assert!(error.contains(&nowhere), "{ran}");
     assert!(error.contains("connection refused"), "{ran}");
     assert_no_debug_dump(&ran);
+}
+
+// Issue 24: a password in AWS_ENDPOINT_URL was printed in this error.
+#[tokio::test]
+async fn an_endpoint_s_password_is_not_printed() {
+    let moto = Moto::start();
+    let port = free_port();
+    let ran = list(&moto)
+        .via(&format!("http://user:s3cret-pw@127.0.0.1:{port}"))
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(
+        error.contains(&format!("http://***@127.0.0.1:{port}")),
+        "{ran}"
+    );
+    for (place, text) in [("stdout", &ran.stdout), ("stderr", &ran.stderr)] {
+        assert!(
+            !text.contains("s3cret-pw"),
+            "the password is in {place}:\n{ran}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ mod lifecycle;
 mod mocked;
 mod modes;
 mod naming_props;
+mod ownership;
 mod realdata;
 mod reliability;
 mod swap;

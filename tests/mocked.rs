@@ -750,7 +750,10 @@ async fn a_shared_encrypted_snapshot_needs_a_key_and_its_own_region_before_any_c
     for (extra, expected) in [
         (None, "set input `kms-key-id`"),
         (
-            Some(("kms-key-id", "arn:aws:kms:us-west-2:123456789012:key/mine")),
+            Some((
+                "kms-key-id",
+                "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            )),
             "only be copied within its own region us-east-1",
         ),
     ] {

@@ -240,6 +240,46 @@ async fn restore_by_id_and_rerun_adopts() {
     assert!(error.contains("nothing was changed"), "{error}");
 }
 
+// Issue 24: a restore by snapshot ID ignored a `db-instance-identifier`
+// that did not exist or named another DB.
+#[tokio::test]
+async fn restore_by_id_checks_the_db_named_beside_it() {
+    let moto = Moto::start();
+    let (older, _) = two_snapshots(&moto, "prod").await;
+    moto.create_db("staging").await;
+    let restore = |db: &str| {
+        Step::new(&moto, "restore", "205")
+            .with("snapshot-identifier", &older)
+            .with("db-instance-identifier", db)
+            .with("target-db-instance-identifier", "prod-check")
+            .run()
+    };
+    let missing = restore("prdo");
+    missing.assert_failed();
+    let error = missing.error();
+    assert!(error.contains("`prdo` does not exist"), "{missing}");
+    assert!(
+        error.contains("input `db-instance-identifier`"),
+        "{missing}"
+    );
+    let other = restore("staging");
+    other.assert_failed();
+    let error = other.error();
+    assert!(
+        error.contains(&format!(
+            "`{older}` was taken of `prod`, not of DB instance `staging`"
+        )),
+        "{other}"
+    );
+    assert!(error.contains("nothing was changed"), "{other}");
+    assert_eq!(moto.instance_ids().await, vec!["prod", "staging"]);
+    restore("prod").assert_ok();
+    assert_eq!(
+        moto.instance_ids().await,
+        vec!["prod", "prod-check", "staging"]
+    );
+}
+
 #[tokio::test]
 async fn restore_into_an_instance_that_came_from_elsewhere_is_refused() {
     let moto = Moto::start();

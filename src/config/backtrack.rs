@@ -47,7 +47,7 @@ pub(super) fn backtrack_plan(
                 ),
             ));
         }
-        (Some("latest"), None) => {
+        (Some(time), None) if time.eq_ignore_ascii_case("latest") => {
             return Err(bad(
                 "restore-time",
                 "cannot be `latest` in mode `backtrack`, which rewinds to an earlier time: give an RFC 3339 time such as `2026-11-20T14:29:59Z`, or set `deploy-version` to rewind to just before that deploy's snapshot",

@@ -50,7 +50,8 @@ pub(super) fn snapshot_choice(
                 ),
             ));
         }
-        (Some("latest"), None) => SnapshotChoice::Latest,
+        // RDS identifiers are not case-sensitive, so neither is the keyword.
+        (Some(id), None) if id.eq_ignore_ascii_case("latest") => SnapshotChoice::Latest,
         (Some(arn), None) if arn.starts_with("arn:") => SnapshotChoice::Arn(snapshot_arn(arn)?),
         (Some(id), None) => SnapshotChoice::Id(snapshot_ref(id)?),
         (None, Some(version)) => SnapshotChoice::DeployVersion(version),

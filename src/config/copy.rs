@@ -2,7 +2,7 @@
 //! other accounts.
 
 use super::choice::snapshot_choice;
-use super::parse::{is_region, list, user_tags};
+use super::parse::{is_region, kms_key, list, user_tags};
 use super::{InputError, Mode, SnapshotChoice, bad};
 use crate::inputs::RawInputs;
 use crate::model::{DbRef, Tag};
@@ -61,7 +61,10 @@ pub(super) fn copy_plan(raw: &RawInputs) -> Result<CopyPlan, InputError> {
             ));
         }
     }
-    let kms_key_id = raw.get("kms-key-id").map(str::to_owned);
+    let kms_key_id = raw
+        .get("kms-key-id")
+        .map(|key| kms_key("kms-key-id", key))
+        .transpose()?;
     if target_region.is_none()
         && target_id.is_none()
         && kms_key_id.is_none()
@@ -82,4 +85,38 @@ pub(super) fn copy_plan(raw: &RawInputs) -> Result<CopyPlan, InputError> {
         share_with,
         tags: user_tags(raw)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse::kms_key;
+
+    // Issue 24: `kms-key-id` reached CopyDBSnapshot unchecked.
+    #[test]
+    fn kms_key_ids_arns_and_aliases_are_taken_and_nothing_else() {
+        for good in [
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+            "mrk-1234abcd12ab34cd56ef1234567890ab",
+            "arn:aws:kms:us-west-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws-cn:kms:cn-north-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+            "alias/dr-key",
+            "alias/team/rds_copies-2",
+            "arn:aws:kms:us-west-2:123456789012:alias/dr-key",
+        ] {
+            assert_eq!(kms_key("kms-key-id", good).unwrap(), good);
+        }
+        for bad in [
+            "my-key",
+            "alias/",
+            "alias/a b",
+            "1234abcd-12ab-34cd-56ef-1234567890",
+            "arn:aws:kms:us-west-2:123:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            "arn:aws:s3:::bucket",
+            "alias/x\n::error::y",
+        ] {
+            let error = kms_key("kms-key-id", bad).unwrap_err();
+            assert_eq!(error.input, "kms-key-id", "{bad}");
+            assert!(error.problem.contains(bad), "{bad}: {error}");
+        }
+    }
 }

@@ -10,7 +10,13 @@ use crate::naming;
 pub(super) fn delete_action(raw: &RawInputs, ctx: &RunContext) -> Result<Action, InputError> {
     Ok(Action::Delete {
         snapshot_id: match raw.get("snapshot-identifier") {
-            None | Some("latest") => {
+            None => {
+                return Err(bad(
+                    "snapshot-identifier",
+                    "is required in mode `delete` and must name one snapshot (not `latest`); use `mode: prune` to delete by age or count",
+                ));
+            }
+            Some(id) if id.eq_ignore_ascii_case("latest") => {
                 return Err(bad(
                     "snapshot-identifier",
                     "is required in mode `delete` and must name one snapshot (not `latest`); use `mode: prune` to delete by age or count",

@@ -72,6 +72,9 @@ pub struct Plan {
     /// `None`: the SDK's default chain (`AWS_REGION`, `AWS_DEFAULT_REGION`,
     /// the profile).
     pub region: Option<String>,
+    /// Input `provenance-key`: the KMS HMAC key whose MAC on a resource
+    /// proves this action made it (see [`crate::seal`]).
+    pub provenance_key: Option<String>,
     /// Inputs that were given but that this mode does not read.
     pub unused: Vec<&'static str>,
     /// Inputs this mode reads that have no effect on what it acts on (an
@@ -208,10 +211,17 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         ));
     }
     let unused = raw.unused(mode);
+    let provenance_key = match raw.get("provenance-key") {
+        Some(key) if mode.reads().contains(&"provenance-key") => {
+            Some(parse::kms_key("provenance-key", key)?)
+        }
+        _ => None,
+    };
     Ok(Plan {
         action,
         wait,
         region,
+        provenance_key,
         unused,
         ignored,
     })

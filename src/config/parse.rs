@@ -333,6 +333,52 @@ pub(super) fn is_region(region: &str) -> bool {
             .is_some_and(|last| last.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// A KMS key as CopyDBSnapshot and KMS's own calls take it: a key ID (a UUID, or `mrk-` and 32
+/// hex digits for a multi-Region key), a key ARN, an alias name
+/// (`alias/...`) or an alias ARN (API_CopyDBSnapshot, KmsKeyId; KMS's
+/// KeyId and AliasName patterns: `alias/` then `[a-zA-Z0-9/_-]+`).
+pub(super) fn kms_key(input: &'static str, value: &str) -> Result<String, InputError> {
+    let alias = |name: &str| {
+        name.strip_prefix("alias/").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest.len() <= 250
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+        })
+    };
+    let key = |id: &str| {
+        let hex = |part: &str| part.chars().all(|c| c.is_ascii_hexdigit());
+        let uuid = id.len() == 36
+            && id.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+            && hex(&id.replace('-', ""));
+        let multi_region = id
+            .strip_prefix("mrk-")
+            .is_some_and(|rest| rest.len() == 32 && hex(rest));
+        uuid || multi_region
+    };
+    let arn = |arn: &str| {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].starts_with("aws")
+            && parts[2] == "kms"
+            && !parts[3].is_empty()
+            && parts[4].len() == 12
+            && parts[4].chars().all(|c| c.is_ascii_digit())
+            && (parts[5].strip_prefix("key/").is_some_and(key) || alias(parts[5]))
+    };
+    if key(value) || alias(value) || arn(value) {
+        return Ok(value.to_owned());
+    }
+    Err(bad(
+        input,
+        format!(
+            "must be a KMS key ID (`1234abcd-12ab-34cd-56ef-1234567890ab`), a key ARN (`arn:aws:kms:us-west-2:123456789012:key/...`), or an alias (`alias/my-key`, or its ARN); got `{value}`"
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

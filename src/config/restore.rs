@@ -144,7 +144,7 @@ pub(super) fn pitr_plan(
                 "is required in mode `pitr`: give an RFC 3339 time such as `2026-11-20T14:29:59Z`, or `latest`",
             ));
         }
-        Some("latest") => RestoreTime::Latest,
+        Some(value) if value.eq_ignore_ascii_case("latest") => RestoreTime::Latest,
         Some(value) => RestoreTime::At(past_time(value, now, "or use `latest`")?),
     };
     let in_place = in_place(raw, Some(&source_db), run_id.as_deref())?;
@@ -352,6 +352,16 @@ fn target(
             format!("must be an RDS instance class such as `db.t3.micro`; got `{class}`"),
         ));
     }
+    for input in [
+        "db-subnet-group-name",
+        "db-parameter-group-name",
+        "db-cluster-parameter-group-name",
+        "option-group-name",
+    ] {
+        if let Some(name) = raw.get(input) {
+            group_name(input, name)?;
+        }
+    }
     let mut inputs = Settings::new();
     let text = |input| raw.get(input).map(|value| Value::Text(value.to_owned()));
     let given = [
@@ -398,6 +408,33 @@ fn target(
     })
 }
 
+/// A group name as RDS names groups: up to 255 characters, letters,
+/// digits and hyphens for the groups one creates (API_CreateDBParameterGroup,
+/// API_CreateOptionGroup), with the periods and colons of the engines'
+/// defaults (`default.postgres16`, `default:mysql-8-0`), and for a subnet
+/// group also underscores and spaces (API_CreateDBSubnetGroup). Whether the
+/// group exists is asked of RDS before the restore (`restore/build.rs`).
+fn group_name(input: &'static str, name: &str) -> Result<(), InputError> {
+    let subnet = input == "db-subnet-group-name";
+    let allowed = |c: char| {
+        c.is_ascii_alphanumeric() || "-.:".contains(c) || (subnet && (c == '_' || c == ' '))
+    };
+    if name.len() <= 255 && name.chars().all(allowed) {
+        return Ok(());
+    }
+    Err(bad(
+        input,
+        format!(
+            "must be the name of a group in this region: up to 255 letters, digits, hyphens, periods or colons{}, such as `prod-postgres16`; got `{name}`",
+            if subnet {
+                ", underscores or spaces"
+            } else {
+                ""
+            }
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::DateTime;
@@ -429,6 +466,15 @@ mod tests {
             ),
             SnapshotChoice::Latest
         );
+        // Identifiers are not case-sensitive in RDS, so neither is the keyword.
+        assert_eq!(
+            choice(
+                restore()
+                    .with("snapshot-identifier", "LATEST")
+                    .with("db-instance-identifier", "prod")
+            ),
+            SnapshotChoice::Latest
+        );
         assert_eq!(
             choice(
                 restore()
@@ -451,6 +497,46 @@ mod tests {
         );
     }
 
+    // Issue 24: group names reached the restore call unchecked.
+    #[test]
+    fn group_names_are_checked_before_any_call() {
+        let restore = || {
+            RawInputs::default()
+                .with("mode", "restore")
+                .with("snapshot-identifier", "snap-1")
+                .with("target-db-instance-identifier", "prod-rollback")
+        };
+        for input in [
+            "db-subnet-group-name",
+            "db-parameter-group-name",
+            "option-group-name",
+        ] {
+            for good in ["prod-pg16", "default.postgres16", "default:mysql-8-0"] {
+                assert!(
+                    plan(&restore().with(input, good), &ctx(), now()).is_ok(),
+                    "{input} {good}"
+                );
+            }
+            for bad in ["a,b", "pg/16", "x\u{1b}[31m", &"a".repeat(256)] {
+                let error = err(restore().with(input, bad));
+                assert_eq!(error.input, input, "{bad}");
+                assert!(error.problem.contains(&format!("`{bad}`")), "{error}");
+            }
+        }
+        assert!(
+            plan(
+                &restore().with("db-subnet-group-name", "my_subnets 1"),
+                &ctx(),
+                now()
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            err(restore().with("db-parameter-group-name", "my_params")).input,
+            "db-parameter-group-name"
+        );
+    }
+
     #[test]
     fn pitr_times() {
         let pitr = |time: &str| {
@@ -465,6 +551,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(time(pitr("latest")), RestoreTime::Latest);
+        assert_eq!(time(pitr("Latest")), RestoreTime::Latest);
         assert_eq!(
             time(pitr("2026-11-22T13:00:00+02:00")),
             RestoreTime::At(

@@ -99,10 +99,15 @@ fn snapshot_plan(
         None => RunStamp::Time(now),
     };
     let snapshot_id = match raw.get("snapshot-identifier") {
-        Some("latest") => {
+        // RDS folds identifiers to lower case, so `LATEST` would make a
+        // snapshot named `latest`, which restore and copy read as their
+        // keyword for the newest snapshot, never as this ID.
+        Some(id) if id.eq_ignore_ascii_case("latest") => {
             return Err(bad(
                 "snapshot-identifier",
-                "cannot be `latest` in mode `snapshot`; leave it empty to derive an ID from the deploy, or give a new snapshot ID",
+                format!(
+                    "cannot be `{id}` in mode `snapshot`: `latest`, in any case, is the keyword restore and copy use for the newest snapshot, so a snapshot by that name could never be chosen by ID; leave it empty to derive an ID from the deploy, or give another new snapshot ID"
+                ),
             ));
         }
         Some(id) => snapshot_id(id, db.kind)?,
@@ -143,6 +148,18 @@ mod tests {
     use crate::config::{Action, SnapshotChoice, plan};
     use crate::model::tag;
     use crate::naming::MAX_SNAPSHOT_ID;
+
+    // Issue 24: `LATEST` made a snapshot named `latest`, which restore and
+    // copy can never choose by ID.
+    #[test]
+    fn latest_in_any_case_is_refused_as_a_snapshot_id() {
+        for id in ["latest", "LATEST", "Latest"] {
+            let error = err(snapshot().with("snapshot-identifier", id));
+            assert_eq!(error.input, "snapshot-identifier", "{id}");
+            assert!(error.problem.contains(&format!("`{id}`")), "{error}");
+            assert!(error.problem.contains("keyword"), "{error}");
+        }
+    }
 
     #[test]
     fn snapshot_id_comes_from_db_version_and_run() {

@@ -13,6 +13,7 @@ use crate::model::{self, Kind};
 use crate::naming;
 use crate::provenance;
 use crate::rds::{Rds, RdsError, Snapshot};
+use crate::seal;
 
 pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> anyhow::Result<()> {
     let source_region = match &plan.choice {
@@ -85,6 +86,15 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
         bail!(
             "snapshot `{}` is encrypted, and a KMS key belongs to one region: set input `kms-key-id` to a KMS key in {target_region} to encrypt the copy with",
             source.id
+        );
+    }
+    // CopyDBSnapshot would refuse an unknown key only once the step has
+    // started; DescribeKey takes the same forms (ID, ARN, alias).
+    if let Some(key) = &plan.kms_key_id
+        && rds.in_region(target_region).kms_key_exists(key).await? == Some(false)
+    {
+        bail!(
+            "input `kms-key-id` `{key}` names no KMS key in {target_region} that this account can see; nothing was changed. A KMS key belongs to one region: give the ID, ARN or alias of a key in {target_region}"
         );
     }
     if !plan.share_with.is_empty() {
@@ -189,7 +199,17 @@ async fn copy(
         ),
         None => {
             let source_ref = if by_arn { &source.arn } else { &source.id };
-            let (tags, left_out) = provenance::copy_stamps(&plan.tags, source, &target_id);
+            let (mut tags, mut left_out) = provenance::copy_stamps(&plan.tags, source, &target_id);
+            // Room for the MAC of `provenance-key`, made once the copy is
+            // available: the source's own tags give way, as above.
+            if target_rds.provenance_key().is_some()
+                && tags.len() >= model::MAX_TAGS
+                && let Some(last) = tags.iter().rposition(|t| {
+                    !provenance::is_ours(t) && plan.tags.iter().all(|u| u.key != t.key)
+                })
+            {
+                left_out.insert(0, tags.remove(last).key);
+            }
             if !left_out.is_empty() {
                 out.warn(format!(
                     "RDS allows {} tags on a snapshot, so these tags of `{}` were not copied to `{target_id}`: {}",
@@ -238,7 +258,18 @@ async fn copy(
         }
     };
     let what = format!("the copy `{}` in {}", copy.id, target_rds.region());
-    finish_snapshot(target_rds, copy, &what, wait).await
+    let copy = finish_snapshot(target_rds, copy, &what, wait).await?;
+    if copy.status == "available" {
+        seal::seal_snapshot(target_rds, copy).await
+    } else {
+        if target_rds.provenance_key().is_some() {
+            out.warn(format!(
+                "input `provenance-key` is set, but the copy `{}` is not available yet (`wait: false`), so it gets no MAC, and `prune` and `delete` with that key will leave it alone",
+                copy.id
+            ));
+        }
+        Ok(copy)
+    }
 }
 
 /// One `:`-separated field of an ARN (already validated by the plan).

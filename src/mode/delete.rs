@@ -9,6 +9,7 @@ use crate::model::{DbRef, rfc3339};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::Rds;
 use crate::retention::json_ids;
+use crate::seal;
 
 pub async fn run(
     id: &str,
@@ -53,6 +54,7 @@ pub async fn run(
         return Ok(());
     };
     provenance::snapshot(&snapshot, SnapshotClaim::Delete { db })?;
+    provenance::sealed(id, "snapshot", seal::check_snapshot(rds, &snapshot).await?)?;
     if !matches!(snapshot.status.as_str(), "available" | "failed") {
         bail!(
             "snapshot `{id}` is `{}`; wait until it is `available`, then delete it",

@@ -85,6 +85,7 @@ mod replaced {
     use crate::naming;
     use crate::provenance;
     use crate::rds::Rds;
+    use crate::seal;
     use crate::settings::{DELETION_PROTECTION, Value};
     use crate::wait::Operation;
 
@@ -109,6 +110,17 @@ mod replaced {
                 continue;
             };
             let mut row = vec![db.id().to_owned(), rfc3339(at), String::new()];
+            // With `provenance-key`, the swap tags alone do not make it a
+            // DB a swap replaced: its MAC must verify before it is
+            // unprotected or deleted.
+            let what = db.kind().noun();
+            if let Err(refusal) = provenance::sealed(db.id(), what, seal::check_db(rds, &db).await?)
+            {
+                row[2] = "kept: its MAC does not verify (see the warning)".to_owned();
+                out.warn(refusal.to_string());
+                rows.push(row);
+                continue;
+            }
             if at >= cutoff {
                 row[2] = "kept: replaced too recently".to_owned();
                 rows.push(row);

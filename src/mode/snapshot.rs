@@ -16,6 +16,7 @@ use crate::model::{self, DbRef, Kind, Tag};
 use crate::provenance::{self, SnapshotClaim};
 use crate::rds::{Rds, RdsError, Snapshot};
 use crate::retention::{json_ids, prune};
+use crate::seal;
 use crate::settings::{self, Value};
 
 pub async fn run(
@@ -80,8 +81,14 @@ pub async fn run(
     }
     if wait.enabled {
         await_all(&mut rows, wait, rds).await?;
+        seal_all(&mut rows, rds).await;
     } else {
         info!("not waiting (`wait: false`); `mode: wait` waits for these later");
+        if rds.provenance_key().is_some() {
+            out.warn(
+                "input `provenance-key` is set, but with `wait: false` a snapshot is not yet available, so it gets no MAC, and `prune` and `delete` with that key will leave it alone; leave `wait` on for snapshots you want pruned",
+            );
+        }
     }
     let took = chrono::TimeDelta::from_std(started.elapsed()).unwrap_or_default();
     out.note(
@@ -93,6 +100,27 @@ pub async fn run(
         },
     );
     report(&rows, rds.region(), out, many)
+}
+
+/// With `provenance-key`, puts the MAC on each snapshot that is now
+/// available; a snapshot that could not get it fails its row (the
+/// snapshot itself is there, but `prune` and `delete` would refuse it).
+async fn seal_all(rows: &mut [Row], rds: &Rds) {
+    if rds.provenance_key().is_none() {
+        return;
+    }
+    for row in rows.iter_mut() {
+        let Some(Ok(snapshot)) = row.done.take() else {
+            continue;
+        };
+        row.done = Some(if snapshot.status == "available" {
+            seal::seal_snapshot(rds, snapshot.clone())
+                .await
+                .map_err(|error| format!("{error:#}"))
+        } else {
+            Ok(snapshot)
+        });
+    }
 }
 
 /// One DB of the step, as the look-ups before any start found it.

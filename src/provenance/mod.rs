@@ -16,6 +16,12 @@
 //! | a swap's replaced DB     | [`swap_stamps`], [`replaced_stamps`]        | [`replaced`] |
 //! | a copy of a snapshot     | [`copy_stamps`]                             | [`copy`]     |
 //!
+//! With `provenance-key`, a delete, an unprotect or a selection for
+//! pruning also asks [`sealed`]: the tags above can be put on anything by
+//! whoever may tag, but the MAC over a resource's ARN, creation time and
+//! tags ([`mac_message`]) only by a holder of the KMS key. The KMS calls
+//! are the client's; [`sealed`] judges their answer ([`Verified`]).
+//!
 //! Everything here is pure: it reads what RDS described, and calls nothing.
 
 use std::fmt;
@@ -46,6 +52,9 @@ pub enum NotOurs {
     OtherRun { by: Option<String> },
     /// A swap's replaced DB whose swap has not been recorded as finished.
     Unfinished,
+    /// It carries our tags, but `provenance-key` is set and its MAC is
+    /// missing or does not verify: the tags may have been put on by hand.
+    Unverified,
 }
 
 /// A "no" from one of the predicates: the reason, and the message a user
@@ -168,7 +177,7 @@ pub fn copy_stamps(user: &[Tag], source: &Snapshot, target_id: &str) -> (Vec<Tag
         .cloned()
         .collect();
     tags.extend(user.iter().cloned());
-    tags.retain(|t| t.key != key::COPIED_FROM && t.key != key::SNAPSHOT_ID);
+    tags.retain(|t| t.key != key::COPIED_FROM && t.key != key::SNAPSHOT_ID && t.key != key::MAC);
     if !owned(&tags) {
         tags.retain(|t| t.key != key::MANAGED_BY && t.key != key::SOURCE_DB);
         tags.push(tag(key::MANAGED_BY, key::MANAGED_BY_VALUE));
@@ -659,6 +668,69 @@ pub fn copy(existing: &Snapshot, source_arn: &str) -> Result<(), Refusal> {
         ));
     }
     Ok(())
+}
+
+// --------------------------------------------------- verified provenance
+
+/// What KMS said of a resource's MAC, as the client found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// `provenance-key` is set and `kms:VerifyMac` accepted the MAC.
+    Yes,
+    /// `provenance-key` is set, and the resource has no MAC tag.
+    Missing,
+    /// `provenance-key` is set, and the MAC does not verify: made with
+    /// another key, or over another resource's ARN, creation time or tags
+    /// (copied from another resource, or tags changed since).
+    Invalid,
+    /// No `provenance-key`: the tags alone decide.
+    NotChecked,
+}
+
+/// The message a resource's MAC is made over: the ARN (a MAC copied to
+/// another resource fails), the creation time (a resource deleted and made
+/// again under the same name fails), and every tag of ours but the MAC,
+/// sorted by key. JSON keeps the parts apart whatever they hold.
+pub fn mac_message(arn: &str, created: Option<DateTime<Utc>>, tags: &[Tag]) -> String {
+    let mut ours: Vec<(&str, &str)> = tags
+        .iter()
+        .filter(|t| is_ours(t) && t.key != key::MAC)
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect();
+    ours.sort_unstable();
+    serde_json::json!([
+        "rds-snapshot-action provenance 1",
+        arn,
+        created.map(rfc3339).unwrap_or_default(),
+        ours
+    ])
+    .to_string()
+}
+
+/// The MAC a resource carries (base64), if any.
+pub fn mac_of(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::MAC)
+}
+
+/// May this step delete (or unprotect, or prune) the resource `id`, a
+/// `what` ("snapshot", "DB instance"), as far as its MAC says; if not, why
+/// and what to do.
+pub fn sealed(id: &str, what: &str, verified: Verified) -> Result<(), Refusal> {
+    let problem = match verified {
+        Verified::Yes | Verified::NotChecked => return Ok(()),
+        Verified::Missing => format!("has no `{}` tag", key::MAC),
+        Verified::Invalid => format!(
+            "has a `{}` tag that KMS does not verify for it (made with another key, copied from another resource, or its tags changed since)",
+            key::MAC
+        ),
+    };
+    Err(Refusal::new(
+        NotOurs::Unverified,
+        format!(
+            "{what} `{id}` carries this action's tags but {problem}, so with input `provenance-key` set it is not taken as made by this action, and is left alone. Anyone allowed to tag can copy the tags; only a holder of the key can make the MAC. If this action did make it before `provenance-key` was set (or with `wait: false`), check it and delete it by hand, or remove its `{}*` tags",
+            key::PREFIX
+        ),
+    ))
 }
 
 #[cfg(test)]

@@ -706,3 +706,77 @@ fn retarget_names_the_cluster_and_the_snapshot_and_nothing_else() {
     retarget(&mut tags, "other", None);
     assert_eq!(tags[1], tag(key::SNAPSHOT_ID, "prod-v1"));
 }
+
+// ------------------------------------------------- verified provenance
+
+#[test]
+fn the_mac_message_binds_the_arn_the_time_and_our_tags_only() {
+    let arn = "arn:aws:rds:us-east-1:1:snapshot:prod-v1";
+    let created = Some(at("2026-11-22T12:00:00Z"));
+    let tags = vec![
+        tag(key::SOURCE_DB, "prod"),
+        tag(key::MANAGED_BY, key::MANAGED_BY_VALUE),
+        tag("team", "db"),
+    ];
+    let message = mac_message(arn, created, &tags);
+    assert_eq!(
+        message,
+        r#"["rds-snapshot-action provenance 1","arn:aws:rds:us-east-1:1:snapshot:prod-v1","2026-11-22T12:00:00Z",[["rds-snapshot-action:managed-by","rds-snapshot-action"],["rds-snapshot-action:source-db","prod"]]]"#
+    );
+    // The order of the tags, the user's tags and the MAC itself do not count.
+    let mut reordered: Vec<Tag> = tags.iter().rev().cloned().collect();
+    reordered.push(tag("cost-centre", "42"));
+    reordered.push(tag(key::MAC, "bWFj"));
+    assert_eq!(mac_message(arn, created, &reordered), message);
+    // Another resource, another time, or a tag of ours changed: another message.
+    let other_arn = "arn:aws:rds:us-east-1:1:snapshot:hand-made";
+    assert_ne!(mac_message(other_arn, created, &tags), message);
+    assert_ne!(
+        mac_message(arn, Some(at("2026-11-22T12:00:01Z")), &tags),
+        message
+    );
+    assert_ne!(mac_message(arn, None, &tags), message);
+    let mut changed = tags.clone();
+    changed.push(tag(key::RUN_ID, "9"));
+    assert_ne!(mac_message(arn, created, &changed), message);
+    // A value cannot pose as a boundary between the parts.
+    let sly = vec![tag(key::SOURCE_DB, r#"prod"],["x"#)];
+    assert!(mac_message(arn, created, &sly).contains(r#"prod\"],[\"x"#));
+}
+
+#[test]
+fn sealed_refuses_a_missing_or_invalid_mac_only_when_checked() {
+    assert_eq!(sealed("s", "snapshot", Verified::Yes), Ok(()));
+    assert_eq!(sealed("s", "snapshot", Verified::NotChecked), Ok(()));
+    for fact in [Verified::Missing, Verified::Invalid] {
+        let refusal = sealed("hand-made", "snapshot", fact).unwrap_err();
+        assert_eq!(refusal.why, NotOurs::Unverified);
+        let text = refusal.to_string();
+        assert!(
+            text.starts_with("snapshot `hand-made` carries this action's tags but "),
+            "{text}"
+        );
+        assert!(text.contains("input `provenance-key`"), "{text}");
+        assert!(text.contains("delete it by hand"), "{text}");
+    }
+    assert!(
+        sealed("billing-db", "DB instance", Verified::Missing)
+            .unwrap_err()
+            .to_string()
+            .contains("has no `rds-snapshot-action:mac` tag")
+    );
+    assert!(
+        sealed("billing-db", "DB instance", Verified::Invalid)
+            .unwrap_err()
+            .to_string()
+            .contains("copied from another resource")
+    );
+}
+
+#[test]
+fn a_copy_never_carries_its_source_s_mac() {
+    let mut source = ours("s");
+    source.tags.push(tag(key::MAC, "c291cmNl"));
+    let (tags, _) = copy_stamps(&[], &source, "s-copy");
+    assert_eq!(tag_value(&tags, key::MAC), None);
+}

@@ -17,7 +17,9 @@ impl Rds {
             .send()
             .await
             .for_op("DescribeDBParameterGroups");
-        Ok(found(result)?.is_some())
+        // AWS answers an unknown name with DBParameterGroupNotFound; an empty
+        // list is taken the same way.
+        Ok(found(result)?.is_some_and(|output| !output.db_parameter_groups().is_empty()))
     }
 
     /// Whether an option group exists.
@@ -65,6 +67,27 @@ impl Rds {
             .key_metadata()
             .and_then(|key| key.key_manager())
             .map(|manager| *manager == aws_sdk_kms::types::KeyManagerType::Aws))
+    }
+
+    /// Whether KMS knows a key by this ID, ARN or alias in this region.
+    /// `None` without a KMS client.
+    pub async fn kms_key_exists(&self, key_id: &str) -> Result<Option<bool>, RdsError> {
+        let Some(kms) = &self.kms else {
+            return Ok(None);
+        };
+        let result = kms.describe_key().key_id(key_id).send().await;
+        match result {
+            Ok(_) => Ok(Some(true)),
+            // DescribeKey's "the specified entity or resource could not be
+            // found" (API_DescribeKey, Errors: NotFoundException).
+            Err(error)
+                if aws_sdk_kms::error::ProvideErrorMetadata::code(&error)
+                    == Some("NotFoundException") =>
+            {
+                Ok(Some(false))
+            }
+            Err(error) => Err(Err::<(), _>(error).for_op("DescribeKey").unwrap_err()),
+        }
     }
 
     /// Adds (or overwrites) tags on a resource by ARN.

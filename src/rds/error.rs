@@ -178,7 +178,7 @@ pub(super) fn found<T>(result: Result<T, RdsError>) -> Result<Option<T>, RdsErro
 /// The IAM action that allows an API operation.
 fn permission(op: &str) -> String {
     match op {
-        "DescribeKey" => "kms:DescribeKey".to_owned(),
+        "DescribeKey" | "GenerateMac" | "VerifyMac" => format!("kms:{op}"),
         op => format!("rds:{op}"),
     }
 }
@@ -213,7 +213,7 @@ fn endpoint_in_use() -> (String, &'static str) {
             && !value.trim().is_empty()
         {
             return (
-                format!("`{value}` (from {name})"),
+                format!("`{}` (from {name})", without_userinfo(&value)),
                 match name {
                     "AWS_ENDPOINT_URL" => {
                         "; fix AWS_ENDPOINT_URL, or unset it to use AWS's own endpoint"
@@ -227,6 +227,25 @@ fn endpoint_in_use() -> (String, &'static str) {
         "of the region (`rds.<region>.amazonaws.com`)".to_owned(),
         "; check the runner's network (proxy, DNS, egress rules) and input `aws-region`",
     )
+}
+
+/// The address with any `user:password@` before the host shown as `***@`:
+/// a URL's userinfo is a credential, and this text reaches the log.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_owned(),
+    };
+    match scheme {
+        Some(scheme) => format!("{scheme}://{authority}{path}"),
+        None => format!("{authority}{path}"),
+    }
 }
 
 #[cfg(test)]
@@ -433,6 +452,27 @@ mod tests {
             "{error}"
         );
         assert!(!error.is_transient());
+    }
+
+    #[test]
+    fn an_endpoint_s_userinfo_is_not_shown() {
+        let cases = [
+            (
+                "http://user:s3cret@10.0.0.1:4566",
+                "http://***@10.0.0.1:4566",
+            ),
+            (
+                "https://s3cret@host/path?q=a@b",
+                "https://***@host/path?q=a@b",
+            ),
+            ("http://a:b@c@host:1/", "http://***@host:1/"),
+            ("user:s3cret@host", "***@host"),
+            ("http://127.0.0.1:4566", "http://127.0.0.1:4566"),
+            ("http://host/p@th", "http://host/p@th"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(without_userinfo(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //!   each call;
 //! - the calls, by family: [`instances`], [`clusters`] (with Backtrack),
 //!   [`snapshots`] (of both), and [`account`] (groups, tags, Blue/Green);
+//! - [`kms`]: the MACs of verified provenance (`provenance-key`);
 //! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail
 //!   fast) and logged.
 //!
@@ -25,6 +26,7 @@ mod error;
 #[cfg(test)]
 mod fixtures;
 mod instances;
+mod kms;
 mod resources;
 pub mod retry;
 mod setters;
@@ -50,6 +52,10 @@ pub struct Rds {
     client: Client,
     kms: Option<aws_sdk_kms::Client>,
     region: String,
+    /// `provenance-key`, with KMS in the step's own region: the key is
+    /// regional, so a MAC is made and checked there even for a resource in
+    /// another region (a copy's).
+    provenance: Option<(String, Option<aws_sdk_kms::Client>)>,
 }
 
 impl Rds {
@@ -100,12 +106,24 @@ impl Rds {
             client,
             kms: None,
             region,
+            provenance: None,
         }
     }
 
     pub fn with_kms(mut self, kms: aws_sdk_kms::Client) -> Self {
         self.kms = Some(kms);
         self
+    }
+
+    /// Makes and checks MACs with this KMS key (input `provenance-key`).
+    pub fn with_provenance_key(mut self, key: &str) -> Self {
+        self.provenance = Some((key.to_owned(), self.kms.clone()));
+        self
+    }
+
+    /// The key of input `provenance-key`, if set.
+    pub fn provenance_key(&self) -> Option<&str> {
+        self.provenance.as_ref().map(|(key, _)| key.as_str())
     }
 
     /// The same account and configuration in another region.
@@ -123,6 +141,7 @@ impl Rds {
         });
         Rds {
             kms,
+            provenance: self.provenance.clone(),
             ..Rds::new(client)
         }
     }
@@ -157,11 +176,62 @@ async fn check_credentials(config: &aws_config::SdkConfig) -> anyhow::Result<()>
             anyhow::bail!("no AWS credentials were found; {HOW}")
         }
         Err(error) => {
+            let text = retry::one_line(&error);
+            if let Some(status) = credential_process_failure(&text) {
+                // What the process wrote to stderr is not ours to print: it
+                // may hold a secret or a runner command. It stays behind
+                // the debug level, as the SDK's own trace keeps it.
+                tracing::debug!("credentials: {error:?}");
+                let profile = std::env::var("AWS_PROFILE")
+                    .ok()
+                    .filter(|p| !p.trim().is_empty())
+                    .unwrap_or_else(|| "default".to_owned());
+                anyhow::bail!(
+                    "could not load AWS credentials: the `credential_process` of AWS profile `{profile}` failed ({status}); its error output is not shown, since it can hold secrets; run that command by hand in the same environment to see why, and check the profile's `credential_process` line in the AWS config file (AWS_CONFIG_FILE, or ~/.aws/config)"
+                );
+            }
             tracing::debug!("credentials: {error:?}");
-            anyhow::bail!(
-                "could not load AWS credentials: {}; {HOW}",
-                retry::one_line(&error)
-            )
+            anyhow::bail!("could not load AWS credentials: {text}; {HOW}")
         }
+    }
+}
+
+/// Whether the credentials error is a `credential_process` that failed, and
+/// then how it ended, without what it wrote (aws-config puts the process's
+/// whole stderr, or its unparsable stdout, into the error's text).
+fn credential_process_failure(text: &str) -> Option<String> {
+    if let Some((_, rest)) = text.split_once("external process exited with code ") {
+        let status = rest
+            .split_once(". Stderr:")
+            .map_or(rest, |(status, _)| status);
+        return Some(format!("it exited with {}", status.trim()));
+    }
+    if text.contains("from external process, could not parse response") {
+        return Some("its output is not valid credentials JSON".to_owned());
+    }
+    if text.contains("from external process") {
+        return Some("it could not be run or its output could not be read".to_owned());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::credential_process_failure;
+
+    #[test]
+    fn a_credential_process_failure_keeps_its_status_and_drops_its_output() {
+        let text = "the credential provider was not properly configured: Error retrieving credentials: external process exited with code exit status: 3. Stderr: ::error::token=abc";
+        assert_eq!(
+            credential_process_failure(text).as_deref(),
+            Some("it exited with exit status: 3")
+        );
+        let text = "Error retrieving credentials from external process, could not parse response: secret-ish";
+        let status = credential_process_failure(text).unwrap();
+        assert!(!status.contains("secret"), "{status}");
+        assert_eq!(
+            credential_process_failure("no credentials in the environment"),
+            None
+        );
     }
 }

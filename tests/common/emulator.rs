@@ -84,6 +84,40 @@ impl Moto {
         self.client_in(REGION)
     }
 
+    /// A KMS client of the emulator, in the tests' region.
+    pub fn kms(&self) -> aws_sdk_kms::Client {
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+            .region(aws_sdk_kms::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_kms::config::Credentials::new(
+                "AKIAIOSFODNN7EXAMPLE",
+                SECRET,
+                None,
+                None,
+                "tests",
+            ))
+            .build();
+        aws_sdk_kms::Client::from_conf(config)
+    }
+
+    /// A new KMS HMAC key (`HMAC_256`, `GENERATE_VERIFY_MAC`), by ARN: what
+    /// input `provenance-key` takes.
+    pub async fn hmac_key(&self) -> String {
+        self.kms()
+            .create_key()
+            .key_spec(aws_sdk_kms::types::KeySpec::Hmac256)
+            .key_usage(aws_sdk_kms::types::KeyUsageType::GenerateVerifyMac)
+            .send()
+            .await
+            .expect("create an HMAC key")
+            .key_metadata()
+            .expect("key metadata")
+            .arn()
+            .expect("key ARN")
+            .to_owned()
+    }
+
     /// An RDS client for another region of the emulator.
     pub fn client_in(&self, region: &str) -> Client {
         let config = aws_sdk_rds::Config::builder()

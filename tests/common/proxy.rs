@@ -131,7 +131,13 @@ pub fn mutating(proxy: &FaultProxy) -> Vec<String> {
         .collect()
 }
 
-/// Whether an RDS or KMS API action changes anything.
+/// Whether an RDS or KMS API action changes anything. KMS's JSON protocol
+/// names the action with its service prefix (`TrentService.DescribeKey`);
+/// `GenerateMac` and `VerifyMac` compute and change nothing.
 pub fn is_mutating(action: &str) -> bool {
-    !(action.starts_with("Describe") || action.starts_with("List") || action.is_empty())
+    let action = action.strip_prefix("TrentService.").unwrap_or(action);
+    !(action.starts_with("Describe")
+        || action.starts_with("List")
+        || matches!(action, "GenerateMac" | "VerifyMac")
+        || action.is_empty())
 }

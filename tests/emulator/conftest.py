@@ -63,6 +63,11 @@ def ec2(endpoint: str) -> Any:
     return boto3.client("ec2", **client_kwargs(endpoint))
 
 
+@pytest.fixture(scope="session")
+def kms(endpoint: str) -> Any:
+    return boto3.client("kms", **client_kwargs(endpoint))
+
+
 @pytest.fixture
 def name() -> Any:
     """Makes identifiers unique across the shared server: `name("db")`."""

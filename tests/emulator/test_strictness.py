@@ -415,6 +415,20 @@ def test_restore_with_a_parameter_group_of_another_family_is_refused(rds, db, na
 # --- catalog.py ----------------------------------------------------------------------
 
 
+def test_a_parameter_group_that_does_not_exist_is_not_found(rds, name):
+    """API_DescribeDBParameterGroups, Errors: DBParameterGroupNotFound when the
+    name refers to no group (moto answers an empty list)."""
+    with pytest.raises(ClientError) as error:
+        rds.describe_db_parameter_groups(DBParameterGroupName=name("nope"))
+    assert code(error) == "DBParameterGroupNotFound"
+    made = name("pg")
+    rds.create_db_parameter_group(DBParameterGroupName=made, DBParameterGroupFamily="postgres16", Description="x")
+    groups = rds.describe_db_parameter_groups(DBParameterGroupName=made)["DBParameterGroups"]
+    assert [g["DBParameterGroupName"] for g in groups] == [made]
+    assert rds.describe_db_parameter_groups(DBParameterGroupName="default.postgres16")["DBParameterGroups"]
+
+
+
 def test_engine_versions_orderable_classes_and_default_groups_exist(rds):
     """API DescribeDBEngineVersions, DescribeOrderableDBInstanceOptions; the
     default DB parameter, cluster parameter and option groups

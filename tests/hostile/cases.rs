@@ -328,6 +328,110 @@ pub(super) fn cases() -> Vec<Case> {
                 "such as `sg-0123456789abcdef0`",
             ],
         ),
+        // Issue 24: names and keys reached the mutating call unchecked.
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("db-parameter-group-name", "pg,16"),
+            ],
+            &[
+                "input `db-parameter-group-name`",
+                "`pg,16`",
+                "such as `prod-postgres16`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("db-parameter-group-name", "no-such-params"),
+            ],
+            &[
+                "DB parameter group `no-such-params`, which does not exist",
+                "Set input `db-parameter-group-name`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("option-group-name", "no-such-options"),
+            ],
+            &[
+                "option group `no-such-options`, which does not exist",
+                "Set input `option-group-name`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("db-subnet-group-name", "no-such-subnets"),
+            ],
+            &[
+                "DB subnet group `no-such-subnets`, which does not exist",
+                "Set input `db-subnet-group-name`",
+            ],
+        ),
+        // Issue 24: a restore by ID ignored the DB named beside it.
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("db-instance-identifier", "nope"),
+            ],
+            &["`nope` does not exist", "input `db-instance-identifier`"],
+        ),
+        case(
+            "restore",
+            &[
+                TARGET,
+                ("snapshot-identifier", "prod-s0"),
+                ("db-instance-identifier", "taken"),
+            ],
+            &[
+                "`prod-s0` was taken of `prod`, not of DB instance `taken`",
+                "nothing was changed",
+            ],
+        ),
+        // Verified provenance: a key that is not one, or names nothing, is
+        // refused before the snapshot is started.
+        case(
+            "snapshot",
+            &[DB, ("provenance-key", "my key")],
+            &["input `provenance-key`", "`my key`", "`alias/my-key`"],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("provenance-key", "alias/no-such-key")],
+            &[
+                "input `provenance-key` `alias/no-such-key` cannot be used in us-east-1",
+                "HMAC_256",
+                "nothing was changed",
+            ],
+        ),
+        case(
+            "delete",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("provenance-key", "alias/no-such-key"),
+            ],
+            &[
+                "input `provenance-key` `alias/no-such-key` cannot be used",
+                "`kms:VerifyMac`",
+            ],
+        ),
+        case(
+            "snapshot",
+            &[DB, ("snapshot-identifier", "LATEST")],
+            &["input `snapshot-identifier`", "`LATEST`", "keyword"],
+        ),
         case(
             "restore",
             &[
@@ -489,6 +593,27 @@ pub(super) fn cases() -> Vec<Case> {
                 ("target-region", "west"),
             ],
             &["input `target-region`", "`west`", "such as `us-west-2`"],
+        ),
+        case(
+            "copy",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("target-region", "us-west-2"),
+                ("kms-key-id", "my key"),
+            ],
+            &["input `kms-key-id`", "`my key`", "`alias/my-key`"],
+        ),
+        case(
+            "copy",
+            &[
+                ("snapshot-identifier", "prod-s0"),
+                ("target-region", "us-west-2"),
+                ("kms-key-id", "alias/no-such-key"),
+            ],
+            &[
+                "input `kms-key-id` `alias/no-such-key` names no KMS key in us-west-2",
+                "nothing was changed",
+            ],
         ),
         case(
             "copy",

@@ -20,6 +20,7 @@ use crate::model::{self, DbRef, Kind, Tag, rfc3339};
 use crate::naming;
 use crate::provenance::{self, key};
 use crate::rds::{Rds, RdsError};
+use crate::seal;
 use crate::settings::{DELETION_PROTECTION, Value};
 use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
 use crate::wait;
@@ -66,7 +67,7 @@ fn intent_tags(names: &Names, role: Role) -> Vec<Tag> {
 /// restored for it, once that is the app DB of the next rollback): RDS
 /// allows 50 tags on a resource ([`model::MAX_TAGS`]), so the restore
 /// leaves this much room on the DB it makes.
-pub(super) const SWAP_TAGS: usize = 8;
+pub(super) const SWAP_TAGS: usize = 9;
 
 /// The swap's tags must fit on the app DB (and on each instance of an app
 /// cluster, which gets the intent too) next to the user's own. Those are
@@ -76,6 +77,9 @@ fn check_tag_room(names: &Names, db: &str, arn: &str, has: &[Tag]) -> anyhow::Re
     let now = Utc::now();
     let mut adding = intent_tags(names, Role::Original);
     adding.extend(provenance::replaced_stamps(now, &names.run));
+    // The MAC of `provenance-key` (counted whether or not it is set: one
+    // tag of room is cheap, and a later step may set it).
+    adding.push(model::tag(key::MAC, "-"));
     let new = model::new_keys(has, &adding);
     if has.len() + new > model::MAX_TAGS {
         let over = has.len() + new - model::MAX_TAGS;
@@ -587,12 +591,22 @@ impl Driver<'_> {
         if let Some(replaced) = &look.replaced
             && provenance::replaced_at(replaced.tags()).is_none()
         {
-            self.rds
-                .add_tags(
-                    replaced.arn(),
-                    &provenance::replaced_stamps(Utc::now(), &self.names.run),
-                )
-                .await?;
+            // With `provenance-key`, the replaced DB's MAC goes on with
+            // the stamps, over its name now and all its tags of ours:
+            // `prune` unprotects and deletes it only if that verifies.
+            let mut stamps = provenance::replaced_stamps(Utc::now(), &self.names.run);
+            if let Some(mac) = seal::mac_tag(
+                self.rds,
+                replaced.arn(),
+                replaced.created(),
+                replaced.tags(),
+                &stamps,
+            )
+            .await?
+            {
+                stamps.push(mac);
+            }
+            self.rds.add_tags(replaced.arn(), &stamps).await?;
         }
         Ok(())
     }
@@ -693,13 +707,15 @@ mod tests {
     fn the_room_kept_is_what_a_swap_records() {
         let intent = intent_tags(&names(), Role::Original);
         assert_eq!(
-            intent.len() + provenance::replaced_stamps(Utc::now(), "77").len(),
+            // and the MAC of `provenance-key`
+            intent.len() + provenance::replaced_stamps(Utc::now(), "77").len() + 1,
             SWAP_TAGS
         );
     }
 
     // Regression: AddTagsToResource of the swap's tags was refused by AWS
-    // on an app DB with more than 42 tags, after the restore had run.
+    // on an app DB with more than 42 tags, after the restore had run (41
+    // since the MAC of `provenance-key` is counted too).
     #[test]
     fn an_app_db_without_room_for_the_swap_tags_is_refused_up_front() {
         let full = |n: usize| -> Vec<Tag> {
@@ -708,15 +724,15 @@ mod tests {
                 .collect()
         };
         let arn = "arn:aws:rds:us-east-1:1:db:prod";
-        assert!(check_tag_room(&names(), "prod", arn, &full(42)).is_ok());
-        let error = check_tag_room(&names(), "prod", arn, &full(43))
+        assert!(check_tag_room(&names(), "prod", arn, &full(41)).is_ok());
+        let error = check_tag_room(&names(), "prod", arn, &full(42))
             .unwrap_err()
             .to_string();
-        assert!(error.contains("has 43 tags"), "{error}");
+        assert!(error.contains("has 42 tags"), "{error}");
         assert!(error.contains("Remove 1 of its tags"), "{error}");
         assert!(error.contains(arn), "{error}");
         // A re-run's tags overwrite themselves: only new keys count.
-        let mut again = full(42);
+        let mut again = full(41);
         again.extend(intent_tags(&names(), Role::Original));
         assert!(check_tag_room(&names(), "prod", arn, &again).is_ok());
     }

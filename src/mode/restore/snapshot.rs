@@ -7,7 +7,7 @@ use anyhow::bail;
 use tracing::info;
 
 use super::{Adopted, Claim, New, Prepared};
-use crate::config::RestorePlan;
+use crate::config::{RestorePlan, SnapshotChoice};
 use crate::db::{self, Db};
 use crate::github::{Report, shown};
 use crate::mode::choose;
@@ -81,6 +81,11 @@ pub(super) async fn prepare(
         None => None,
     };
     let snapshot = choose(&plan.choice, source_db.as_ref(), Some(target.kind), rds).await?;
+    if let Some(db) = &source_db
+        && matches!(plan.choice, SnapshotChoice::Id(_) | SnapshotChoice::Arn(_))
+    {
+        check_named_source(rds, db, &snapshot, plan.in_place.is_some()).await?;
+    }
     let wanted = format!("snapshot `{}`", snapshot.id);
     out.set("snapshot-identifier", snapshot.id.clone());
     out.set("snapshot-arn", snapshot.arn.clone());
@@ -131,6 +136,52 @@ pub(super) async fn prepare(
         context,
         target,
     })))
+}
+
+/// A snapshot chosen by ID, where a source DB is named too: the DB must
+/// exist and be the snapshot's source. `latest` and `deploy-version` choose
+/// among that DB's snapshots; an ID names the snapshot itself, and the DB
+/// named beside it is then a promise about the snapshot (in place, it is
+/// the DB the restore replaces), so a typo or another DB's snapshot is
+/// refused here, before any change, rather than ignored.
+async fn check_named_source(
+    rds: &Rds,
+    db: &DbRef,
+    snapshot: &crate::rds::Snapshot,
+    in_place: bool,
+) -> anyhow::Result<()> {
+    crate::mode::source_db(rds, db).await?;
+    if snapshot.source_db.eq_ignore_ascii_case(&db.id) {
+        return Ok(());
+    }
+    let input = db.kind.input();
+    let (why, other_way) = if in_place {
+        (
+            format!(
+                "an in-place rollback replaces `{}` with the snapshot's data, so the snapshot must be of `{}`",
+                db.id, db.id
+            ),
+            format!(
+                "to restore `{}` beside it instead, leave `in-place` and input `{input}` out and set a `target-*-identifier`",
+                snapshot.id
+            ),
+        )
+    } else {
+        (
+            "a snapshot given by ID is restored as it is, and the DB named beside it must be its source".to_owned(),
+            format!(
+                "or leave input `{input}` empty to restore `{}` with its own source's settings",
+                snapshot.id
+            ),
+        )
+    };
+    bail!(
+        "{} `{}` was taken of `{}`, not of {db} named in input `{input}`: {why}; nothing was changed. Give a snapshot of `{}`, {other_way}",
+        snapshot.of.snapshot_noun(),
+        snapshot.id,
+        snapshot.source_db,
+        db.id,
+    )
 }
 
 /// The snapshot's source DB, if it still exists.

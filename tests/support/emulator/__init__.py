@@ -21,6 +21,8 @@ follows:
 - tagging:   at most 50 tags, AWS's key and value rules, NotFound for an ARN
              with nothing behind it
 - arns:      snapshots named by ARN (automated ones too) found as AWS finds them
+- kms:       GenerateMac and VerifyMac only with the key's own algorithm, and
+             only on an enabled key
 - realdata:  with RDS_EMULATOR_REAL_DB=1, a real PostgreSQL server behind
              every PostgreSQL instance and Aurora PostgreSQL cluster
              (pgserver.py runs them)
@@ -51,6 +53,7 @@ from . import realdata  # noqa: F401  (isort: skip)
 from . import deletes  # noqa: F401  (isort: skip)
 from . import tagging  # noqa: F401  (isort: skip)
 from . import arns  # noqa: F401  (isort: skip)
+from . import kms  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
 
 

@@ -15,6 +15,9 @@ AWS has, in every region:
   (USER_WorkingWithParamGroups: "RDS creates a default DB parameter group";
   USER_WorkingWithOptionGroups: "a default option group ... for each engine
   and major version"). Here they appear when first looked up by name.
+- DescribeDBParameterGroups of a name no group has: DBParameterGroupNotFound
+  ("DBParameterGroupName doesn't refer to an existing DB parameter group",
+  API_DescribeDBParameterGroups, Errors); moto answers an empty list.
 
 The catalog is a small, current subset: the engines and versions the
 action's tests use, not every version AWS lists.
@@ -27,7 +30,7 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.rds.models import DBClusterParameterGroup, DBParameterGroup, OptionGroup
 
-from .core import around, param
+from .core import AwsError, around, param
 from .refusals import option_group_major, parameter_group_family
 
 VERSIONS = {
@@ -135,6 +138,8 @@ def describe_db_parameter_groups(request: Any, call: Any) -> Any:
         groups[name] = DBParameterGroup(
             request.backend, name, f"Default parameter group for {family}", family
         )
+    if name and name not in groups:
+        raise AwsError("DBParameterGroupNotFoundFault", f"DB ParameterGroup not found: {name}")
     return call()
 
 
