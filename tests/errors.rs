@@ -129,24 +129,23 @@ async fn an_endpoint_s_password_is_not_printed() {
 }
 
 #[tokio::test]
-async fn a_bad_scheme_or_unknown_host_is_not_retried() {
+async fn a_bad_scheme_is_not_retried() {
     let moto = Moto::start();
-    for (endpoint, reason) in [
-        ("htp://127.0.0.1:4566", "unsupported scheme"),
-        ("http://no-such-host.invalid", "does not resolve"),
-    ] {
-        let started = Instant::now();
-        let ran = list(&moto).via(endpoint).run();
-        let took = started.elapsed();
-        ran.assert_failed();
-        // `htp://` took 74 s before.
-        assert!(took < Duration::from_secs(5), "{endpoint}: {took:?}\n{ran}");
-        let error = ran.error();
-        assert!(error.contains(endpoint), "{ran}");
-        assert!(error.contains(reason), "{ran}");
-        assert!(!ran.stderr.contains("retrying"), "{ran}");
-        assert_no_debug_dump(&ran);
-    }
+    // A host name that does not resolve is classified the same way; that is
+    // shown by the resolver's texts in `rds::retry`'s unit tests, since
+    // these tests send nothing beyond loopback, not even a DNS query.
+    let endpoint = "htp://127.0.0.1:4566";
+    let started = Instant::now();
+    let ran = list(&moto).via(endpoint).run();
+    let took = started.elapsed();
+    ran.assert_failed();
+    // `htp://` took 74 s before.
+    assert!(took < Duration::from_secs(5), "{endpoint}: {took:?}\n{ran}");
+    let error = ran.error();
+    assert!(error.contains(endpoint), "{ran}");
+    assert!(error.contains("unsupported scheme"), "{ran}");
+    assert!(!ran.stderr.contains("retrying"), "{ran}");
+    assert_no_debug_dump(&ran);
 }
 
 #[tokio::test]

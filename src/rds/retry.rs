@@ -238,3 +238,71 @@ impl Intercept for RetryLog {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error chain as hyper-util's connector builds it: the client's
+    /// error, then its source, and so on.
+    #[derive(Debug)]
+    struct Link(&'static str, Option<Box<Link>>);
+
+    impl std::fmt::Display for Link {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl StdError for Link {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            self.1
+                .as_deref()
+                .map(|link| link as &(dyn StdError + 'static))
+        }
+    }
+
+    fn connect(texts: &[&'static str]) -> Option<ConnectFailure> {
+        let chain = texts
+            .iter()
+            .rev()
+            .fold(None, |source, text| Some(Box::new(Link(text, source))));
+        connect_failure(chain.as_deref().expect("one text at least"))
+    }
+
+    // The integration tests reach only loopback, so a name that does not
+    // resolve is shown here, by the texts glibc's resolver gives, rather
+    // than by asking a DNS server.
+    #[test]
+    fn a_name_that_does_not_resolve_is_permanent_but_a_resolver_that_fails_is_not() {
+        let nxdomain = connect(&[
+            "client error (Connect)",
+            "dns error",
+            "failed to lookup address information: Name or service not known",
+        ]);
+        assert!(
+            matches!(&nxdomain, Some(ConnectFailure::Permanent(why)) if why == "the host name does not resolve"),
+            "{nxdomain:?}"
+        );
+        let resolver_down = connect(&[
+            "client error (Connect)",
+            "dns error",
+            "failed to lookup address information: Temporary failure in name resolution",
+        ]);
+        assert!(
+            matches!(&resolver_down, Some(ConnectFailure::Transient(_))),
+            "{resolver_down:?}"
+        );
+        let refused = connect(&[
+            "client error (Connect)",
+            "tcp connect error",
+            "Connection refused (os error 111)",
+        ]);
+        assert!(
+            matches!(&refused, Some(ConnectFailure::Transient(why)) if why == "connection refused"),
+            "{refused:?}"
+        );
+        // A reset after the connection was made is the SDK's to retry.
+        assert!(connect(&["connection reset by peer"]).is_none());
+    }
+}
