@@ -177,7 +177,7 @@ mod replaced {
         );
         // A cluster's instances, by its own list of them, go first: they
         // carry the swap's tags too (see `in_place`).
-        db::delete(rds, db, final_snapshot, wait.timeout).await?;
+        db::delete(rds, db, Some(final_snapshot), wait.timeout).await?;
         Ok(())
     }
 

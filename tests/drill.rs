@@ -1,0 +1,232 @@
+//! `mode: drill`, through the action's binary on the emulator with a real
+//! PostgreSQL server behind every PostgreSQL DB (`RDS_EMULATOR_REAL_DB=1`):
+//! the probe reads the snapshot's rows from the scratch DB (not the
+//! source's later ones), the scratch DB is gone when the step ends whether
+//! the drill passed or failed, a missed `rto-target` fails the step after
+//! the cleanup, and bad inputs stop the step before any AWS call.
+
+use std::collections::BTreeSet;
+
+use crate::common::{self, Moto, Ran, Step, pg};
+
+/// DB instance `id` with rows 1..=`rows` in `deploys`; its endpoint.
+async fn app_db(moto: &Moto, id: &str, rows: i32) -> (String, i32) {
+    moto.create_db(id).await;
+    let db = moto.instance(id).await;
+    let endpoint = db.endpoint().expect("an endpoint");
+    let (host, port) = (
+        endpoint.address().expect("an address").to_owned(),
+        endpoint.port().expect("a port"),
+    );
+    pg::write(&host, port, &(1..=rows).collect::<Vec<_>>()).await;
+    (host, port)
+}
+
+/// A drill step of DB instance `db` in run `run`, its report written under
+/// `temp`.
+fn drill(moto: &Moto, db: &str, run: &str, temp: &std::path::Path) -> Step {
+    Step::new(moto, "drill", run)
+        .with("db-instance-identifier", db)
+        .env("RUNNER_TEMP", &temp.display().to_string())
+        .env("GITHUB_ACTOR", "octocat")
+        .env("GITHUB_SERVER_URL", "https://github.com")
+}
+
+/// The DB instances and clusters whose name says they are drills.
+async fn drill_dbs(moto: &Moto) -> BTreeSet<String> {
+    let mut ids: BTreeSet<String> = moto.instance_ids().await.into_iter().collect();
+    ids.extend(moto.cluster_ids().await);
+    ids.into_iter()
+        .filter(|id| id.contains("-drill-"))
+        .collect()
+}
+
+fn report(ran: &Ran) -> serde_json::Value {
+    serde_json::from_str(ran.output("drill-report")).expect("drill-report is JSON")
+}
+
+#[tokio::test]
+async fn a_drill_reads_the_snapshots_42_rows_not_the_43rd_and_leaves_no_scratch_db() {
+    let moto = Moto::start_real_db();
+    let (host, port) = app_db(&moto, "shop", 42).await;
+    let snapshot = common::snapshot(&moto, "shop", "v1", "201");
+    pg::write(&host, port, &[43]).await;
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "shop", "202", temp.path())
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-username", pg::USER)
+        .with("probe-password", pg::PASSWORD)
+        .with("rto-target", "1h")
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), "42", "{ran}");
+    assert_eq!(ran.output("proof-level"), "3", "{ran}");
+    assert_eq!(ran.output("met-target"), "true", "{ran}");
+    assert_eq!(ran.output("snapshot-identifier"), snapshot);
+    assert_eq!(ran.output("drill-db-identifier"), "shop-drill-r202");
+    assert!(ran.output("rto-seconds").parse::<u64>().is_ok(), "{ran}");
+    // Gone when the step ends; the source untouched.
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    assert_eq!(pg::rows(&host, port).await, (1..=43).collect::<Vec<_>>());
+    assert_eq!(
+        moto.instance("shop").await.db_instance_status(),
+        Some("available")
+    );
+    // The password is only ever in the mask command.
+    let everywhere = format!(
+        "{}{}{}{:?}",
+        ran.stdout, ran.stderr, ran.summary, ran.outputs
+    );
+    let masks = ran.commands("add-mask");
+    assert_eq!(masks, [format!("::add-mask::{}", pg::PASSWORD)], "{ran}");
+    assert_eq!(everywhere.matches(pg::PASSWORD).count(), 1, "{ran}");
+    // The evidence, as output and as a file for upload-artifact.
+    let report = report(&ran);
+    assert_eq!(report["source"]["id"], "shop");
+    assert_eq!(report["snapshot"]["id"], snapshot.as_str());
+    assert_eq!(report["proof"]["probe"], "42");
+    assert_eq!(report["run"]["actor"], "octocat");
+    assert_eq!(
+        report["run"]["url"],
+        "https://github.com/acme/shop/actions/runs/202"
+    );
+    assert_eq!(report["result"], "passed");
+    let phases: Vec<&str> = report["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|phase| phase["phase"].as_str().unwrap())
+        .collect();
+    for phase in [
+        "started",
+        "restore accepted",
+        "creating",
+        "available",
+        "settings applied",
+        "serving",
+    ] {
+        assert!(phases.contains(&phase), "{phase} missing from {phases:?}");
+    }
+    let path = ran.output("drill-report-path");
+    assert!(
+        path.starts_with(&temp.path().display().to_string()),
+        "{path}"
+    );
+    let file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(file, report);
+    assert!(ran.summary.contains("```mermaid"), "{ran}");
+    assert!(ran.summary.contains("Drill: timeline"), "{ran}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_one_clear_error_and_the_scratch_db_is_still_removed() {
+    let moto = Moto::start_real_db();
+    app_db(&moto, "cart", 3).await;
+    common::snapshot(&moto, "cart", "v1", "211");
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "cart", "212", temp.path())
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-username", pg::USER)
+        .with("probe-password", "wrong-password-1")
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(error.contains("refused the login of `app`"), "{error}");
+    assert!(error.contains("probe-password"), "{error}");
+    assert!(!error.contains("wrong-password-1"), "{error}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    assert_eq!(report(&ran)["result"], "failed");
+    assert!(
+        report(&ran)["cleanup"]
+            .as_str()
+            .unwrap()
+            .starts_with("deleted"),
+        "{ran}"
+    );
+}
+
+#[tokio::test]
+async fn a_missed_rto_target_fails_the_step_after_the_cleanup() {
+    let moto = Moto::start_real_db();
+    app_db(&moto, "ledger", 3).await;
+    common::snapshot(&moto, "ledger", "v1", "221");
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "ledger", "222", temp.path())
+        .with("rto-target", "1s")
+        .run();
+    ran.assert_failed();
+    assert_eq!(ran.output("met-target"), "false", "{ran}");
+    assert_eq!(ran.output("proof-level"), "2", "{ran}");
+    let error = ran.error();
+    assert!(
+        error.contains("missed its recovery time objective"),
+        "{error}"
+    );
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+}
+
+#[tokio::test]
+async fn an_aurora_postgresql_cluster_drill_reads_its_snapshot_and_removes_the_cluster() {
+    let moto = Moto::start_real_db();
+    common::create_cluster(&moto, "orders", "aurora-postgresql", &[]);
+    let cluster = moto.cluster("orders").await;
+    let (writer, port) = (
+        cluster.endpoint().expect("a writer endpoint").to_owned(),
+        cluster.port().expect("a port"),
+    );
+    pg::write(&writer, port, &[1, 2]).await;
+    common::snapshot_cluster(&moto, "orders", "v1", "231");
+    pg::write(&writer, port, &[3]).await;
+    let temp = tempfile::tempdir().unwrap();
+    let ran = Step::new(&moto, "drill", "232")
+        .with("db-cluster-identifier", "orders")
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-username", pg::USER)
+        .with("probe-password", pg::PASSWORD)
+        .env("RUNNER_TEMP", &temp.path().display().to_string())
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), "2", "{ran}");
+    assert_eq!(ran.output("drill-db-identifier"), "orders-drill-r232");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    assert_eq!(pg::rows(&writer, port).await, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn hostile_drill_inputs_stop_the_step_before_any_aws_call() {
+    // Nothing listens here: an AWS call would fail as unreachable, not as
+    // an input error.
+    let moto = Moto::start();
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    let temp = tempfile::tempdir().unwrap();
+    for (input, value, says) in [
+        ("rto-target", "45", "needs a unit"),
+        ("keep-for", "4", "needs a unit"),
+        ("rto-target", "soon", "with a unit"),
+    ] {
+        let ran = drill(&moto, "shop", "241", temp.path())
+            .with(input, value)
+            .via(&dead)
+            .run();
+        ran.assert_failed();
+        let error = ran.error();
+        assert!(error.contains(&format!("input `{input}`")), "{error}");
+        assert!(error.contains(says), "{error}");
+    }
+    let ran = drill(&moto, "shop", "241", temp.path())
+        .with(
+            "probe-query",
+            "SELECT count(*) FROM orders; DROP TABLE orders",
+        )
+        .with("probe-username", "app")
+        .with("probe-password", "pw-242")
+        .via(&dead)
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(
+        error.contains("input `probe-query` must be one SQL statement; got 2"),
+        "{error}"
+    );
+}
