@@ -230,3 +230,40 @@ async fn hostile_drill_inputs_stop_the_step_before_any_aws_call() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn without_a_network_path_or_credentials_the_engines_log_proves_level_1() {
+    // The servers listen on no TCP address: the endpoint refuses this
+    // runner, as a DB in a private VPC does a GitHub-hosted one.
+    let moto = Moto::start_with(&[
+        ("RDS_EMULATOR_REAL_DB", "1"),
+        ("RDS_EMULATOR_PRIVATE_ENDPOINTS", "1"),
+    ]);
+    moto.create_db("vault").await;
+    common::snapshot(&moto, "vault", "v1", "251");
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "vault", "252", temp.path()).run();
+    ran.assert_ok();
+    assert_eq!(ran.output("proof-level"), "1", "{ran}");
+    let steps = report(&ran)["proof"]["steps"].to_string();
+    assert!(steps.contains("level 2 not reached"), "{steps}");
+    assert!(steps.contains("self-hosted runner in the VPC"), "{steps}");
+    assert!(
+        steps.contains("database system is ready to accept connections"),
+        "{steps}"
+    );
+    assert!(ran.summary.contains("Proof level reached: **1** of 3"), "{ran}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    // With a probe-query, the same unreachable endpoint is an error that
+    // says what to do.
+    let ran = drill(&moto, "vault", "253", temp.path())
+        .with("probe-query", "SELECT 1")
+        .with("probe-username", pg::USER)
+        .with("probe-password", pg::PASSWORD)
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(error.contains("cannot reach"), "{error}");
+    assert!(error.contains("level 1"), "{error}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+}

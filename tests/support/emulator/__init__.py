@@ -49,6 +49,7 @@ from . import aurora  # noqa: F401  (isort: skip)
 from . import catalog  # noqa: F401  (isort: skip)
 from . import realdata  # noqa: F401  (isort: skip)
 from . import deletes  # noqa: F401  (isort: skip)
+from . import logs  # noqa: F401  (isort: skip)
 from . import tagging  # noqa: F401  (isort: skip)
 from . import arns  # noqa: F401  (isort: skip)
 from .clock import CLOCK  # noqa: E402
