@@ -438,6 +438,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
         description: "`prune` with `replaced-older-than`: the replaced DBs deleted (each after a final snapshot), as a JSON array (`[]` with `dry-run: true`).",
     },
     OutputSpec {
+        name: "deleted-drills",
+        description: "`prune`: the expired scratch DBs of drills deleted (without a final snapshot), as a JSON array; set only when the DB has drill DBs.",
+    },
+    OutputSpec {
         name: "prune-candidates",
         description: "`prune`: the IDs the retention rules select, as a JSON array; with `dry-run: true`, what would be deleted.",
     },

@@ -252,7 +252,10 @@ async fn without_a_network_path_or_credentials_the_engines_log_proves_level_1() 
         steps.contains("database system is ready to accept connections"),
         "{steps}"
     );
-    assert!(ran.summary.contains("Proof level reached: **1** of 3"), "{ran}");
+    assert!(
+        ran.summary.contains("Proof level reached: **1** of 3"),
+        "{ran}"
+    );
     assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
     // With a probe-query, the same unreachable endpoint is an error that
     // says what to do.
@@ -266,4 +269,93 @@ async fn without_a_network_path_or_credentials_the_engines_log_proves_level_1() 
     assert!(error.contains("cannot reach"), "{error}");
     assert!(error.contains("level 1"), "{error}");
     assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+}
+
+#[tokio::test]
+async fn keep_for_leaves_the_scratch_db_until_prune_finds_it_expired() {
+    let moto = Moto::start_real_db();
+    app_db(&moto, "books", 2).await;
+    common::snapshot(&moto, "books", "v1", "261");
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "books", "262", temp.path())
+        .with("keep-for", "15s")
+        .run();
+    ran.assert_ok();
+    assert_eq!(
+        drill_dbs(&moto).await,
+        BTreeSet::from(["books-drill-r262".to_owned()]),
+        "{ran}"
+    );
+    assert!(
+        report(&ran)["cleanup"]
+            .as_str()
+            .unwrap()
+            .starts_with("kept until"),
+        "{ran}"
+    );
+    let prune = || {
+        Step::new(&moto, "prune", "263")
+            .with("db-instance-identifier", "books")
+            .with("keep-last", "10")
+            .run()
+    };
+    // Before it expires, prune keeps it; after, deletes it.
+    let early = prune();
+    early.assert_ok();
+    assert_eq!(early.output("deleted-drills"), "[]", "{early}");
+    // keep-for counts from the drill's start.
+    let until = report(&ran)["kept-until"].as_str().unwrap().to_owned();
+    let until = chrono::DateTime::parse_from_rfc3339(&until).unwrap();
+    let left = (until.to_utc() - chrono::Utc::now()).num_milliseconds();
+    assert!(left > 0, "expired before the first prune: {until}");
+    tokio::time::sleep(std::time::Duration::from_millis(left as u64 + 1_000)).await;
+    let late = prune();
+    late.assert_ok();
+    assert_eq!(
+        late.output("deleted-drills"),
+        r#"["books-drill-r262"]"#,
+        "{late}"
+    );
+    // The source and its snapshot are not drills and stay.
+    assert!(moto.instance_ids().await.contains(&"books".to_owned()));
+}
+
+#[tokio::test]
+async fn a_drill_killed_at_a_random_point_is_finished_by_its_re_run() {
+    let moto = Moto::start_real_db();
+    app_db(&moto, "crm", 5).await;
+    common::snapshot(&moto, "crm", "v1", "271");
+    let temp = tempfile::tempdir().unwrap();
+    let runs: u64 = std::env::var("DRILL_KILL_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(5);
+    for n in 0..runs {
+        let run = format!("{}", 272 + n);
+        let step = || {
+            drill(&moto, "crm", &run, temp.path())
+                .with("probe-query", "SELECT count(*) FROM deploys")
+                .with("probe-username", pg::USER)
+                .with("probe-password", pg::PASSWORD)
+        };
+        // Spread from before the restore call to the cleanup (a whole
+        // drill takes a few seconds here), a little off each time.
+        let mut child = step()
+            .command()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the step");
+        let at = 300 + (n * 1_500 + n * n * 137) % 7_000;
+        tokio::time::sleep(std::time::Duration::from_millis(at)).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        let ran = step().run();
+        ran.assert_ok();
+        assert_eq!(ran.output("probe"), "5", "killed at {at} ms:\n{ran}");
+        assert!(
+            drill_dbs(&moto).await.is_empty(),
+            "killed at {at} ms:\n{ran}"
+        );
+    }
 }
