@@ -359,3 +359,68 @@ async fn a_drill_killed_at_a_random_point_is_finished_by_its_re_run() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_probe_logs_in_with_a_secrets_manager_secret_in_rds_form() {
+    let moto = Moto::start_real_db();
+    app_db(&moto, "hr", 7).await;
+    common::snapshot(&moto, "hr", "v1", "281");
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new(common::REGION))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            common::SECRET,
+            None,
+            None,
+            "tests",
+        ))
+        .build();
+    let secrets = aws_sdk_secretsmanager::Client::from_conf(config);
+    let secret =
+        serde_json::json!({"username": pg::USER, "password": pg::PASSWORD, "engine": "postgres"});
+    let arn = secrets
+        .create_secret()
+        .name("drill-probe-login")
+        .secret_string(secret.to_string())
+        .send()
+        .await
+        .expect("create the secret")
+        .arn()
+        .expect("an ARN")
+        .to_owned();
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "hr", "282", temp.path())
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-secret-arn", &arn)
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), "7", "{ran}");
+    assert_eq!(ran.output("proof-level"), "3", "{ran}");
+    assert_eq!(
+        ran.commands("add-mask"),
+        [format!("::add-mask::{}", pg::PASSWORD)],
+        "{ran}"
+    );
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    // A secret that is not in RDS's form is an error that says so.
+    let other = secrets
+        .create_secret()
+        .name("not-a-login")
+        .secret_string("just a string")
+        .send()
+        .await
+        .expect("create the secret")
+        .arn()
+        .expect("an ARN")
+        .to_owned();
+    let ran = drill(&moto, "hr", "283", temp.path())
+        .with("probe-query", "SELECT 1")
+        .with("probe-secret-arn", &other)
+        .run();
+    ran.assert_failed();
+    let error = ran.error();
+    assert!(error.contains("`username` and `password`"), "{error}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+}

@@ -333,3 +333,89 @@ pub async fn log_says_ready(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// A one-connection server on loopback that reads `read` bytes and
+    /// answers `answer`.
+    async fn server(read: usize, answer: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut got = vec![0u8; read];
+            socket.read_exact(&mut got).await.unwrap();
+            if read == 8 {
+                // SSLRequest: length 8, code 80877103.
+                assert_eq!(got, [0, 0, 0, 8, 4, 210, 22, 47]);
+            }
+            socket.write_all(answer).await.unwrap();
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn postgresql_is_known_by_its_answer_to_the_ssl_request() {
+        let port = server(8, b"S").await;
+        let said = handshake("127.0.0.1", port, Family::Postgres).await;
+        assert_eq!(
+            said.unwrap(),
+            "PostgreSQL answered the SSLRequest: TLS offered"
+        );
+        let port = server(8, b"N").await;
+        assert!(
+            handshake("127.0.0.1", port, Family::Postgres)
+                .await
+                .unwrap()
+                .contains("no TLS")
+        );
+        let port = server(8, b"HTTP/1.1 400").await;
+        let error = handshake("127.0.0.1", port, Family::Postgres)
+            .await
+            .unwrap_err();
+        assert!(error.contains("not a PostgreSQL server"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn mysql_is_known_by_its_greeting() {
+        // Length 0x4a, sequence 0, protocol 10, "8.0.35\0".
+        let port = server(0, b"\x4a\x00\x00\x00\x0a8.0.35\x00").await;
+        assert!(
+            handshake("127.0.0.1", port, Family::Mysql)
+                .await
+                .unwrap()
+                .contains("protocol 10")
+        );
+        let port = server(0, b"\x17\x00\x00\x00\xff\x69\x04Host blocked").await;
+        let error = handshake("127.0.0.1", port, Family::Mysql)
+            .await
+            .unwrap_err();
+        assert!(error.contains("error packet"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_says_how_to_get_a_network_path_or_use_level_1() {
+        let port = {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let error = handshake("127.0.0.1", port, Family::Postgres)
+            .await
+            .unwrap_err();
+        assert!(error.contains("cannot reach 127.0.0.1"), "{error}");
+        assert!(error.contains("self-hosted runner in the VPC"), "{error}");
+        assert!(error.contains("level 1"), "{error}");
+    }
+
+    #[test]
+    fn engines_by_family() {
+        assert_eq!(Family::of("postgres"), Family::Postgres);
+        assert_eq!(Family::of("aurora-postgresql"), Family::Postgres);
+        assert_eq!(Family::of("aurora-mysql"), Family::Mysql);
+        assert_eq!(Family::of("mariadb"), Family::Mysql);
+        assert_eq!(Family::of("sqlserver-ex"), Family::Other);
+    }
+}
