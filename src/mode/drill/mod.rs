@@ -21,7 +21,7 @@ mod probe;
 use chrono::{DateTime, Utc};
 use tracing::info;
 
-use crate::config::{DrillPlan, Login, Wait};
+use crate::config::{DrillPlan, DrillRestore, Login, SnapshotChoice, Wait};
 use crate::db::{self, Db};
 use crate::github::{self, Report, shown};
 use crate::model::DbRef;
@@ -80,6 +80,16 @@ where
         scratch.kind.noun(),
         scratch.id
     );
+
+    // The newest snapshot and a point in time are the source's: it must
+    // exist (a named snapshot may outlive its DB).
+    let named_snapshot = matches!(
+        &plan.restore,
+        DrillRestore::Snapshot(restore) if matches!(restore.choice, SnapshotChoice::Id(_))
+    );
+    if !named_snapshot && db::describe(rds, &plan.source_db).await?.is_none() {
+        return Err(super::no_such_db(&plan.source_db, rds.region()));
+    }
 
     // An earlier attempt of this run may have got as far as deleting it.
     if let Some(existing) = db::describe(rds, &scratch).await?
