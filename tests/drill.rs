@@ -424,3 +424,52 @@ async fn the_probe_logs_in_with_a_secrets_manager_secret_in_rds_form() {
     assert!(error.contains("`username` and `password`"), "{error}");
     assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
 }
+
+#[tokio::test]
+async fn a_point_in_time_drill_restores_the_rows_up_to_its_time() {
+    let moto = Moto::start_real_db();
+    let (host, port) = app_db(&moto, "audit", 4).await;
+    // The restore calls take whole seconds: the second after commit 4,
+    // and commit 5 after it.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let written = chrono::Utc::now().timestamp();
+    let at = chrono::DateTime::from_timestamp(written, 0)
+        .unwrap()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    pg::write(&host, port, &[5]).await;
+    // A time is restorable once the source's LatestRestorableTime has
+    // passed it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let latest = async || {
+        moto.client()
+            .describe_db_instances()
+            .db_instance_identifier("audit")
+            .send()
+            .await
+            .expect("describe the source")
+            .db_instances()[0]
+            .latest_restorable_time()
+            .map(|time| time.secs())
+    };
+    while latest().await.is_none_or(|latest| latest < written) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "LatestRestorableTime {:?} did not reach {written}",
+            latest().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "audit", "291", temp.path())
+        .with("restore-time", &at)
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-username", pg::USER)
+        .with("probe-password", pg::PASSWORD)
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), "4", "{ran}");
+    assert!(report(&ran)["restore-time"].is_string(), "{ran}");
+    assert!(ran.summary.contains("Point in time"), "{ran}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    assert_eq!(pg::rows(&host, port).await, [1, 2, 3, 4, 5]);
+}
