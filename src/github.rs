@@ -28,6 +28,15 @@ pub struct RunContext {
     pub github_output: Option<PathBuf>,
     #[serde(default)]
     pub github_step_summary: Option<PathBuf>,
+    /// Who started the run, for a drill's report.
+    #[serde(default)]
+    pub github_actor: Option<String>,
+    /// `https://github.com` or a GitHub Enterprise server, for the run's URL.
+    #[serde(default)]
+    pub github_server_url: Option<String>,
+    /// The runner's temporary directory, where a drill writes its report.
+    #[serde(default)]
+    pub runner_temp: Option<PathBuf>,
 }
 
 impl RunContext {
@@ -38,7 +47,7 @@ impl RunContext {
     {
         let vars = vars
             .into_iter()
-            .filter(|(name, _)| name.starts_with("GITHUB_"));
+            .filter(|(name, _)| name.starts_with("GITHUB_") || name == "RUNNER_TEMP");
         envy::from_iter(vars).context("reading the GITHUB_* environment variables")
     }
 
@@ -301,6 +310,20 @@ pub fn escape_data(text: &str) -> String {
 /// An `::error::` line for the runner.
 pub fn error_command(message: &str) -> String {
     format!("::error::{}", escape_data(message))
+}
+
+/// The `::add-mask::` line that makes the runner hide `secret` wherever it
+/// would appear in the log from now on. The value is escaped only as the
+/// runner unescapes a command's data (`%`, CR, LF), so the value it masks
+/// is exactly `secret`.
+pub fn mask_command(secret: &str) -> String {
+    format!(
+        "::add-mask::{}",
+        secret
+            .replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A")
+    )
 }
 
 /// A `::warning::` line for the runner.

@@ -48,6 +48,20 @@ const WAITING: &[Mode] = &[
     Mode::Wait,
 ];
 
+/// The modes whose waits `wait-timeout` bounds: those that wait, and
+/// `drill`, which always waits.
+const TIMED: &[Mode] = &[
+    Mode::Snapshot,
+    Mode::Restore,
+    Mode::Pitr,
+    Mode::Copy,
+    Mode::Backtrack,
+    Mode::Wait,
+    Mode::Drill,
+];
+/// `drill` alone.
+const DRILL: &[Mode] = &[Mode::Drill];
+
 const fn input(name: &'static str, modes: &'static [Mode], description: &'static str) -> InputSpec {
     InputSpec {
         name,
@@ -82,7 +96,7 @@ const fn common(spec: InputSpec) -> InputSpec {
 pub const INPUTS: &[InputSpec] = &[
     InputSpec {
         name: "mode",
-        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance or Aurora cluster from a snapshot), `pitr` (a new one restored to a point in time, or an Aurora clone), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made), `copy` (a snapshot to another region, or shared with another account), `backtrack` (rewind an Aurora MySQL cluster in place) or `wait` (wait for the snapshots this run started with `wait: false`). Required.",
+        description: "What to do: `snapshot` (before a deploy), `restore` (a new DB instance or Aurora cluster from a snapshot), `pitr` (a new one restored to a point in time, or an Aurora clone), `list` (this action's snapshots of a DB), `prune` (delete this action's old snapshots by retention rules), `delete` (one snapshot this action made), `copy` (a snapshot to another region, or shared with another account), `backtrack` (rewind an Aurora MySQL cluster in place) `wait` (wait for the snapshots this run started with `wait: false`) or `drill` (restore the newest backup to a scratch DB, prove it serves, time it, delete it). Required.",
         default: "",
         required: true,
         // The subcommand itself on the command line, not a flag of one.
@@ -112,8 +126,9 @@ pub const INPUTS: &[InputSpec] = &[
             Mode::Delete,
             Mode::Copy,
             Mode::Wait,
+            Mode::Drill,
         ],
-        "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore` and `copy`: the snapshot to use, or `latest` for the newest available snapshot this action made of `db-instance-identifier`; `copy` also takes the ARN of a snapshot shared from another account. `delete`: the snapshot to delete. `wait`: the snapshots to wait for, separated by commas or newlines (Default: those this run started).",
+        "`snapshot`: the ID to give the new snapshot (Default: derived from the DB, the version and the workflow run, so a re-run adopts the same snapshot). `restore` and `copy`: the snapshot to use, or `latest` for the newest available snapshot this action made of `db-instance-identifier`; `copy` also takes the ARN of a snapshot shared from another account. `delete`: the snapshot to delete. `wait`: the snapshots to wait for, separated by commas or newlines (Default: those this run started). `drill`: the snapshot to drill (Default: the newest available snapshot this action made of the DB).",
     ),
     input(
         "target-db-instance-identifier",
@@ -143,8 +158,8 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     input(
         "restore-time",
-        &[Mode::Pitr, Mode::Backtrack],
-        "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time; it is checked against the source's restorable window before anything is restored. `backtrack`: the time to rewind to (or give `deploy-version` to rewind to when that deploy's snapshot was taken). Required for `pitr` and `backtrack`.",
+        &[Mode::Pitr, Mode::Backtrack, Mode::Drill],
+        "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time; it is checked against the source's restorable window before anything is restored. `backtrack`: the time to rewind to (or give `deploy-version` to rewind to when that deploy's snapshot was taken). `drill`: drill a point-in-time restore to this time (or `latest`) instead of a snapshot. Required for `pitr` and `backtrack`.",
     ),
     with_default(
         "carry-settings",
@@ -195,7 +210,13 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     input(
         "tags",
-        &[Mode::Snapshot, Mode::Restore, Mode::Pitr, Mode::Copy],
+        &[
+            Mode::Snapshot,
+            Mode::Restore,
+            Mode::Pitr,
+            Mode::Copy,
+            Mode::Drill,
+        ],
         "Extra tags for what this step creates (the snapshot, or the new DB instance), as `key=value` pairs separated by commas or newlines. Default: none; this action's own tags are always added.",
     ),
     input(
@@ -264,8 +285,8 @@ pub const INPUTS: &[InputSpec] = &[
     )),
     common(input(
         "wait-timeout",
-        WAITING,
-        "How long to wait, as a number with a unit (`45s`, `30m`, `2h`; a bare number means minutes). Default: `60m` for `snapshot`, `120m` for `restore` and `pitr`, `180m` for `copy`.",
+        TIMED,
+        "How long to wait, as a number with a unit (`45s`, `30m`, `2h`; a bare number means minutes). Default: `60m` for `snapshot`, `120m` for `restore` and `pitr`, `180m` for `copy`, `120m` for `drill` (each wait: the restore, and the delete).",
     )),
     with_default(
         "force",
@@ -275,8 +296,44 @@ pub const INPUTS: &[InputSpec] = &[
     ),
     input(
         "run-id",
-        &[Mode::Snapshot, Mode::Restore, Mode::Pitr, Mode::Wait],
+        &[
+            Mode::Snapshot,
+            Mode::Restore,
+            Mode::Pitr,
+            Mode::Wait,
+            Mode::Drill,
+        ],
         "The ID that makes a re-run adopt what the first attempt created instead of duplicating it. Default: `GITHUB_RUN_ID`; outside GitHub Actions set it to your CI's build ID (without one, each run makes a new snapshot ID from the current time).",
+    ),
+    input(
+        "probe-query",
+        DRILL,
+        "`drill`: one SQL statement to run on the scratch DB, for example `SELECT count(*) FROM orders`; its first row becomes the `probe` output (proof level 3). Needs `probe-username` and `probe-password`, or `probe-secret-arn`, and a network path from the runner to the DB (a self-hosted runner in its VPC). PostgreSQL engines. Default: none (proof by handshake, level 2, or by the engine's log, level 1).",
+    ),
+    input(
+        "probe-username",
+        DRILL,
+        "`drill`: the user `probe-query` logs in as (the scratch DB has the source's users). Default: none.",
+    ),
+    input(
+        "probe-password",
+        DRILL,
+        "`drill`: the password of `probe-username`; pass it from a secret (`${{ secrets.DB_PASSWORD }}`). It is masked in the log and never printed. Default: none.",
+    ),
+    input(
+        "probe-secret-arn",
+        DRILL,
+        "`drill`: instead of `probe-username` and `probe-password`, the ARN of a Secrets Manager secret in RDS's form (`{\"username\": ..., \"password\": ...}`), read with `secretsmanager:GetSecretValue`. Default: none.",
+    ),
+    input(
+        "rto-target",
+        DRILL,
+        "`drill`: the recovery time objective, a number with its unit such as `45m` (units `s`, `m`, `h`, `d`; a bare number is refused). A drill slower than this (from the step's start until the scratch DB serves) fails the step after the cleanup, and `met-target` is `false`. Default: none (measured, not judged).",
+    ),
+    input(
+        "keep-for",
+        DRILL,
+        "`drill`: keep the scratch DB this long for manual checks instead of deleting it at the end, a number with its unit such as `4h` (a bare number is refused); it is tagged with its expiry and `prune` deletes it once expired. Default: none (deleted when the step ends).",
     ),
     common(input(
         "aws-region",
@@ -393,8 +450,40 @@ pub const OUTPUTS: &[OutputSpec] = &[
         description: "`prune` with `replaced-older-than`: the replaced DBs deleted (each after a final snapshot), as a JSON array (`[]` with `dry-run: true`).",
     },
     OutputSpec {
+        name: "deleted-drills",
+        description: "`prune`: the expired scratch DBs of drills deleted (without a final snapshot), as a JSON array; set only when the DB has drill DBs.",
+    },
+    OutputSpec {
         name: "prune-candidates",
         description: "`prune`: the IDs the retention rules select, as a JSON array; with `dry-run: true`, what would be deleted.",
+    },
+    OutputSpec {
+        name: "drill-db-identifier",
+        description: "`drill`: the scratch DB instance or Aurora cluster the backup was restored into (`<db>-drill-r<run>`), deleted when the step ends unless `keep-for` is set.",
+    },
+    OutputSpec {
+        name: "proof-level",
+        description: "`drill`: the highest proof that the scratch DB serves: `3` (the `probe-query` ran), `2` (TCP and the engine's handshake from the runner), `1` (the engine's log shows it accepting connections), `0` (none).",
+    },
+    OutputSpec {
+        name: "probe",
+        description: "`drill`: the first row of `probe-query` (one column as its value, several as a JSON object).",
+    },
+    OutputSpec {
+        name: "rto-seconds",
+        description: "`drill`: seconds from the step's start until the scratch DB served (was proven at the highest level reached).",
+    },
+    OutputSpec {
+        name: "met-target",
+        description: "`drill`: `true` or `false`, whether `rto-seconds` is within `rto-target` (empty without `rto-target`).",
+    },
+    OutputSpec {
+        name: "drill-report",
+        description: "`drill`: the evidence as JSON: source, snapshot and its age, the timeline, the proof level and probe result, the RTO against the target, the cleanup, who ran it and the run's URL.",
+    },
+    OutputSpec {
+        name: "drill-report-path",
+        description: "`drill`: the file under `RUNNER_TEMP` holding `drill-report`, for `actions/upload-artifact`.",
     },
     OutputSpec {
         name: "status",

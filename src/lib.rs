@@ -14,6 +14,8 @@
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
+//! - [`timeline`]: the phases of a swap or a drill as they happened, and a drill's
+//!   record of the states a wait saw.
 //! - [`wait`]: when to look next while waiting, and the polling loop.
 //! - [`seal`]: verified provenance (`provenance-key`): the MAC on what this
 //!   action makes, checked before anything is deleted.
@@ -35,6 +37,7 @@ pub mod retention;
 pub mod seal;
 pub mod settings;
 pub mod swap;
+pub mod timeline;
 pub mod wait;
 
 use crate::config::{Action, Mode, Plan};
@@ -118,5 +121,19 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
             rerun,
         } => mode::delete::run(snapshot_id, db.as_ref(), *rerun, rds, out).await,
         Action::Copy(copy) => mode::copy::run(copy, wait, rds, out).await,
+        // The drill's scratch DB comes from the one restore pipeline,
+        // handed in here so that no mode imports another.
+        Action::Drill(drill) => {
+            let request = match &drill.restore {
+                config::DrillRestore::Snapshot(plan) => mode::restore::Request::Snapshot(plan),
+                config::DrillRestore::PointInTime(plan) => {
+                    mode::restore::Request::PointInTime(plan)
+                }
+            };
+            mode::drill::run(drill, wait, rds, out, async |report| {
+                mode::restore::restore_db(request, wait, rds, report).await
+            })
+            .await
+        }
     }
 }

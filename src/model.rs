@@ -243,10 +243,11 @@ pub enum Mode {
     Copy,
     Backtrack,
     Wait,
+    Drill,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Snapshot,
         Mode::Restore,
         Mode::Pitr,
@@ -256,6 +257,7 @@ impl Mode {
         Mode::Copy,
         Mode::Backtrack,
         Mode::Wait,
+        Mode::Drill,
     ];
 
     pub fn name(self) -> &'static str {
@@ -269,6 +271,7 @@ impl Mode {
             Mode::Copy => "copy",
             Mode::Backtrack => "backtrack",
             Mode::Wait => "wait",
+            Mode::Drill => "drill",
         }
     }
 
@@ -300,6 +303,9 @@ impl Mode {
             }
             Mode::Wait => {
                 "Wait for the snapshots this run started with `wait: false` (start early, wait late)"
+            }
+            Mode::Drill => {
+                "Prove the newest backup restores and serves: restore it to a scratch DB, probe it, time it, delete it"
             }
         }
     }

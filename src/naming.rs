@@ -64,6 +64,12 @@ pub mod tag {
     /// ARN, creation time and every other tag of ours, which only a
     /// holder of `kms:GenerateMac` on the key can make.
     pub const MAC: &str = "rds-snapshot-action:mac";
+    /// On a drill's scratch DB: the DB whose backup it tests, and when it
+    /// may be deleted by `prune` (RFC 3339): `keep-for` after the drill
+    /// started, or, without `keep-for`, once the step that made it can no
+    /// longer be running (a killed step's copy).
+    pub const DRILL_OF: &str = "rds-snapshot-action:drill-of";
+    pub const DRILL_EXPIRES: &str = "rds-snapshot-action:drill-expires";
 }
 
 /// Why an identifier is not one RDS accepts; the text completes
@@ -210,6 +216,17 @@ pub fn temporary_id(db: &str, run: &str) -> String {
         label => label,
     };
     fitted(db, &format!("rollback-r{label}"))
+}
+
+/// A drill's scratch DB: `<db>-drill-r<run>`, the same on every attempt of
+/// the run (a re-run adopts or finishes it), cut and hashed to fit 63
+/// characters.
+pub fn drill_id(db: &str, run: &str) -> String {
+    let label = match sanitise(run) {
+        label if label.is_empty() => format!("{:08x}", fnv1a(run.as_bytes()) as u32),
+        label => label,
+    };
+    fitted(db, &format!("drill-r{label}"))
 }
 
 /// The name an in-place rollback gives the DB it replaces:

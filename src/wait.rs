@@ -478,6 +478,10 @@ where
         for (&i, found) in pending.iter().zip(found) {
             let what = &whats[i];
             let seen = found.as_ref().map(Observed::seen);
+            if let Some(seen) = &seen {
+                // The first time each state is seen, for a drill's timeline.
+                crate::timeline::mark(&seen.status);
+            }
             progress[i].looks += 1;
             progress[i].elapsed = elapsed;
             if seen.is_none() && just_created {

@@ -22,10 +22,11 @@ fn aurora_world(moto: &Moto) {
     create_cluster(moto, "aurora-nobt", "aurora-mysql", &["--no-backtrack"]);
 }
 
-/// prod (with one snapshot of ours, one foreign), a stopped DB, and an
-/// instance `taken` this action did not make.
+/// prod (with one snapshot of ours, one foreign), a stopped DB, and
+/// instances `taken` and `prod-drill-r9001` (the name a drill of prod in
+/// the cases' run would use) this action did not make.
 async fn world(moto: &Moto) {
-    for db in ["prod", "stopped", "taken"] {
+    for db in ["prod", "stopped", "taken", "prod-drill-r9001"] {
         moto.create_db(db).await;
     }
     moto.client()

@@ -19,6 +19,7 @@ mod common;
 mod aurora;
 mod carry;
 mod container;
+mod drill;
 mod errors;
 mod fleet;
 mod hostile;

@@ -394,7 +394,7 @@ async fn bad_input_fails_before_any_call() {
     ran.assert_failed();
     assert_eq!(
         ran.error(),
-        "::error::input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack, wait; got `snapshop`"
+        "::error::input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack, wait, drill; got `snapshop`"
     );
     assert!(moto.snapshot_ids("prod").await.is_empty());
 }

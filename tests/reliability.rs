@@ -100,6 +100,10 @@ impl Scenario {
     fn applies(self) -> bool {
         match (self.mode, self.kind) {
             (Mode::Backtrack, Kind::Instance) => false,
+            // A drill connects to its scratch DB's endpoint, which the
+            // metadata-only emulator names with an AWS DNS name, off
+            // loopback; its kill and re-run is in `drill`, on real data.
+            (Mode::Drill, _) => false,
             (_, Kind::Instance | Kind::Cluster) => true,
         }
     }
@@ -134,7 +138,12 @@ impl Scenario {
     /// How many of this action's snapshots of the DB the world starts with.
     fn snapshots(self) -> usize {
         match self.mode {
-            Mode::Restore | Mode::List | Mode::Delete | Mode::Copy | Mode::Backtrack => 1,
+            Mode::Restore
+            | Mode::List
+            | Mode::Delete
+            | Mode::Copy
+            | Mode::Backtrack
+            | Mode::Drill => 1,
             Mode::Prune => 3,
             // `wait` finds the snapshot this run started in setup.
             Mode::Snapshot | Mode::Pitr | Mode::Wait => 0,
@@ -152,7 +161,8 @@ impl Scenario {
             | Mode::Delete
             | Mode::Copy
             | Mode::Backtrack
-            | Mode::Wait => None,
+            | Mode::Wait
+            | Mode::Drill => None,
         }
     }
 
@@ -192,7 +202,9 @@ impl Scenario {
         let existing = snapshot_ids(moto, self.kind, &db).await;
         let (snapshots, copies) = match self.mode {
             Mode::Snapshot | Mode::Wait => (vec![format!("{db}-v{n}-r{}", run_id(n))], vec![]),
-            Mode::Restore | Mode::Pitr | Mode::List | Mode::Backtrack => (existing, vec![]),
+            Mode::Restore | Mode::Pitr | Mode::List | Mode::Backtrack | Mode::Drill => {
+                (existing, vec![])
+            }
             Mode::Prune => (vec![newest(moto, self.kind, &db).await], vec![]),
             Mode::Delete => (vec![], vec![]),
             Mode::Copy => (existing.clone(), existing),
@@ -269,7 +281,7 @@ impl Scenario {
                 .with("target-region", "us-west-2"),
             Mode::Backtrack => step.with(source, &db).with("deploy-version", &version(n)),
             // Wait late: finds it by this run's tag.
-            Mode::Wait => step.with(source, &db),
+            Mode::Wait | Mode::Drill => step.with(source, &db),
         }
     }
 
@@ -287,6 +299,7 @@ impl Scenario {
             // (`backtracks` in the world checks it is that time), under a
             // request ID RDS makes up.
             Mode::Backtrack => vec!["restore-time", "backtracked-to", "backtrack-identifier"],
+            Mode::Drill => vec!["rto-seconds", "drill-report", "drill-report-path"],
             Mode::Snapshot | Mode::Restore | Mode::List | Mode::Copy | Mode::Wait => vec![],
         };
         if self.kind == Kind::Cluster {

@@ -14,6 +14,7 @@ mod backtrack;
 mod choice;
 mod copy;
 mod delete;
+mod drill;
 mod parse;
 mod prune;
 mod restore;
@@ -32,6 +33,7 @@ use crate::naming;
 pub use self::backtrack::{BacktrackPlan, BacktrackTo};
 pub use self::choice::SnapshotChoice;
 pub use self::copy::CopyPlan;
+pub use self::drill::{DrillPlan, DrillRestore, Login, Probe};
 pub use self::parse::duration;
 pub use self::prune::{PrunePlan, Retention};
 pub use self::restore::{InPlace, PitrPlan, RestorePlan, Target};
@@ -42,6 +44,7 @@ pub use crate::model::Mode;
 use self::backtrack::backtrack_plan;
 use self::copy::copy_plan;
 use self::delete::delete_action;
+use self::drill::drill_plan;
 use self::parse::{boolean, is_region, sources};
 use self::prune::prune_plan;
 use self::restore::{pitr_plan, restore_plan};
@@ -94,6 +97,7 @@ impl Plan {
             Action::Copy(_) => Mode::Copy,
             Action::Backtrack(_) => Mode::Backtrack,
             Action::Wait(_) => Mode::Wait,
+            Action::Drill(_) => Mode::Drill,
         }
     }
 }
@@ -120,6 +124,7 @@ pub enum Action {
     Copy(CopyPlan),
     Backtrack(BacktrackPlan),
     Wait(WaitPlan),
+    Drill(Box<DrillPlan>),
 }
 
 /// How long to wait for the result.
@@ -198,6 +203,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         Mode::Copy => Action::Copy(copy_plan(raw)?),
         Mode::Backtrack => Action::Backtrack(backtrack_plan(raw, now)?),
         Mode::Wait => Action::Wait(wait_plan(raw, run_id)?),
+        Mode::Drill => Action::Drill(Box::new(drill_plan(raw, ctx, run_id, now, wait.timeout)?)),
     };
     let in_place = match &action {
         Action::Restore(plan) => plan.in_place.is_some(),
@@ -234,7 +240,7 @@ fn mode_list() -> String {
 /// How long a step waits when `wait-timeout` is not given.
 fn default_timeout(mode: Mode) -> Duration {
     match mode {
-        Mode::Restore | Mode::Pitr => Duration::from_secs(120 * 60),
+        Mode::Restore | Mode::Pitr | Mode::Drill => Duration::from_secs(120 * 60),
         Mode::Copy => Duration::from_secs(180 * 60),
         _ => Duration::from_secs(60 * 60),
     }
@@ -291,7 +297,7 @@ mod tests {
         let error = err(RawInputs::default().with("mode", "snapshop"));
         assert_eq!(
             error.to_string(),
-            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack, wait; got `snapshop`"
+            "input `mode` must be one of snapshot, restore, pitr, list, prune, delete, copy, backtrack, wait, drill; got `snapshop`"
         );
     }
 

@@ -37,7 +37,7 @@ pub async fn restore(
     source: &Source,
     new: &NewDb<'_>,
 ) -> Result<Db, RdsError> {
-    match (kind, source) {
+    let accepted = match (kind, source) {
         (Kind::Instance, Source::Snapshot { id, .. }) => {
             rds.restore_from_snapshot(id, new).await.map(Db::Instance)
         }
@@ -52,7 +52,11 @@ pub async fn restore(
             .restore_cluster_to_time(db, *time, *clone, new)
             .await
             .map(Db::Cluster),
+    };
+    if accepted.is_ok() {
+        crate::timeline::mark("restore accepted");
     }
+    accepted
 }
 
 /// Looks at a DB until it is available after `operation`, fails, or
@@ -135,21 +139,22 @@ pub async fn window(rds: &Rds, source: &Db) -> anyhow::Result<(DateTime<Utc>, Da
     Ok((earliest, latest))
 }
 
-/// Deletes a DB after a final snapshot. It is first made fit for one (see
-/// [`ready_to_delete`], within `timeout`, the step's `wait-timeout`). A
-/// cluster's instances go first, as DeleteDBCluster requires: by the
-/// cluster's own list of them, and one already being deleted is no failure.
+/// Deletes a DB after a final snapshot (`None`: without one, for a
+/// drill's scratch copy of data that is still in its snapshot). It is
+/// first made fit for one (see [`ready_to_delete`], within `timeout`, the
+/// step's `wait-timeout`). A cluster's instances go first, as
+/// DeleteDBCluster requires: by the cluster's own list of them, and one
+/// already being deleted is no failure.
 pub async fn delete(
     rds: &Rds,
     db: &Db,
-    final_snapshot: &str,
+    final_snapshot: Option<&str>,
     timeout: Duration,
 ) -> anyhow::Result<()> {
     let db = ready_to_delete(rds, db, timeout).await?;
     match &db {
         Db::Instance(instance) => {
-            rds.delete_instance(&instance.id, Some(final_snapshot))
-                .await?;
+            rds.delete_instance(&instance.id, final_snapshot).await?;
         }
         Db::Cluster(cluster) => {
             // Aurora instances take no final snapshot of their own: the
@@ -165,6 +170,37 @@ pub async fn delete(
         }
     }
     Ok(())
+}
+
+/// Looks at a DB being deleted until RDS no longer lists it, or `timeout`
+/// passes. Deleting takes minutes; the pause grows with the time waited
+/// ([`gone_pause`]).
+pub async fn until_gone(rds: &Rds, db: &DbRef, timeout: Duration) -> anyhow::Result<()> {
+    let floor = wait::min_pause(std::env::var(wait::MIN_POLL_ENV).ok().as_deref())
+        .map_err(|problem| anyhow::anyhow!(problem))?;
+    let start = tokio::time::Instant::now();
+    tracing::info!("waiting until {db} is deleted");
+    loop {
+        let Some(found) = look(rds, db).await? else {
+            tracing::info!("{db} is deleted");
+            return Ok(());
+        };
+        let elapsed = start.elapsed();
+        if elapsed >= timeout {
+            bail!(
+                "{db} is still `{}` after {}; RDS goes on deleting it: check it in the console, or re-run this step to wait again",
+                found.status(),
+                wait::human(elapsed)
+            );
+        }
+        tokio::time::sleep(gone_pause(elapsed, floor).min(timeout - elapsed)).await;
+    }
+}
+
+/// The pause before the next look at a DB being deleted: a tenth of the
+/// time waited so far, from the floor up to 30 seconds.
+fn gone_pause(elapsed: Duration, floor: Duration) -> Duration {
+    (elapsed / 10).clamp(floor, Duration::from_secs(30).max(floor))
 }
 
 /// What a delete with a final snapshot must wait for first, from the DB's
@@ -243,6 +279,20 @@ mod tests {
 
     // Regression: members of a stopped cluster could not be deleted
     // (InvalidDBClusterStateFault, ignored), so DeleteDBCluster failed.
+    #[test]
+    fn the_look_at_a_deleting_db_slows_down_to_30_seconds() {
+        let floor = Duration::from_secs(2);
+        assert_eq!(gone_pause(Duration::ZERO, floor), floor);
+        assert_eq!(
+            gone_pause(Duration::from_secs(100), floor),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            gone_pause(Duration::from_secs(3600), floor),
+            Duration::from_secs(30)
+        );
+    }
+
     #[test]
     fn a_stopped_cluster_is_started_and_a_busy_db_waited_for_before_its_final_snapshot() {
         assert_eq!(before_delete(Kind::Cluster, "stopped"), BeforeDelete::Start);

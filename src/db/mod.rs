@@ -19,7 +19,9 @@ pub mod lifecycle;
 pub mod state;
 
 pub use facts::console_url;
-pub use lifecycle::{Source, delete, ready_to_delete, restore, until_available, window, with_vpc};
+pub use lifecycle::{
+    Source, delete, ready_to_delete, restore, until_available, until_gone, window, with_vpc,
+};
 
 use chrono::{DateTime, Utc};
 

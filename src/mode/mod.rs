@@ -7,6 +7,7 @@
 pub mod backtrack;
 pub mod copy;
 pub mod delete;
+pub mod drill;
 pub mod list;
 pub mod prune;
 pub mod restore;

@@ -1,7 +1,8 @@
 //! `mode: prune`: deletes this action's old snapshots of each DB named by
 //! retention rules (see [`crate::retention`] for which ones go, and which
-//! always stay), and the DBs in-place rollbacks replaced, once they are old
-//! enough (`replaced-older-than`).
+//! always stay), the DBs in-place rollbacks replaced, once they are old
+//! enough (`replaced-older-than`), and the drills' scratch DBs of each DB
+//! once expired (`keep-for` passed, or a killed drill's step over).
 
 use anyhow::bail;
 use chrono::Utc;
@@ -29,6 +30,15 @@ pub async fn run(plan: &PrunePlan, wait: Wait, rds: &Rds, out: &mut Report) -> a
             all.deleted.extend(pruned.deleted);
             all.held.extend(pruned.held);
             all.failed.extend(pruned.failed);
+        }
+        let failed = drills::prune(rds, &db, plan.dry_run, wait, Utc::now(), out).await?;
+        if !failed.is_empty() {
+            failures.push(format!(
+                "{} drill DB(s) of `{}` could not be deleted: {}",
+                failed.len(),
+                db.id,
+                failed.join("; ")
+            ));
         }
         if let Some(age) = plan.replaced_older_than {
             let failed =
@@ -67,6 +77,86 @@ pub async fn run(plan: &PrunePlan, wait: Wait, rds: &Rds, out: &mut Report) -> a
         bail!("{}. Re-run this step to try again", failures.join("; "));
     }
     Ok(())
+}
+
+/// The scratch DBs drills of a DB left: kept with `keep-for`, or left by a
+/// step that was killed. Selected by [`provenance::expired_drill`] alone,
+/// and deleted without a final snapshot: they are copies of a snapshot.
+mod drills {
+    use chrono::{DateTime, Utc};
+    use tracing::info;
+
+    use crate::config::Wait;
+    use crate::db;
+    use crate::github::{Report, Table};
+    use crate::model::{DbRef, rfc3339};
+    use crate::provenance;
+    use crate::rds::Rds;
+
+    /// Deletes the expired drill DBs of `of`; returns the failures, each
+    /// naming its DB. Says nothing where there are none.
+    pub async fn prune(
+        rds: &Rds,
+        of: &DbRef,
+        dry_run: bool,
+        wait: Wait,
+        now: DateTime<Utc>,
+        out: &mut Report,
+    ) -> anyhow::Result<Vec<String>> {
+        let mut rows = Vec::new();
+        let mut deleted = Vec::new();
+        let mut failed = Vec::new();
+        for db in db::all(rds, of.kind).await? {
+            if provenance::drill_of(db.tags()) != Some(of.id.as_str()) {
+                continue;
+            }
+            let expired = match provenance::expired_drill(&db, &of.id, now) {
+                Ok(at) => at,
+                Err(refusal) => {
+                    rows.push(vec![
+                        db.id().to_owned(),
+                        String::new(),
+                        format!("kept: {refusal}"),
+                    ]);
+                    continue;
+                }
+            };
+            let mut row = vec![db.id().to_owned(), rfc3339(expired), String::new()];
+            row[2] = if db.status() == "deleting" {
+                "already being deleted".to_owned()
+            } else if dry_run {
+                "would be deleted, without a final snapshot (dry run)".to_owned()
+            } else {
+                match db::delete(rds, &db, None, wait.timeout).await {
+                    Ok(()) => {
+                        deleted.push(db.id().to_owned());
+                        "deleting, without a final snapshot".to_owned()
+                    }
+                    Err(error) => {
+                        failed.push(format!("`{}`: {error:#}", db.id()));
+                        format!("NOT deleted: {error:#}")
+                    }
+                }
+            };
+            rows.push(row);
+        }
+        if rows.is_empty() {
+            return Ok(failed);
+        }
+        info!(
+            "{} drill DB(s) of `{}` found; {} deleted",
+            rows.len(),
+            of.id,
+            deleted.len()
+        );
+        out.set_json("deleted-drills", serde_json::Value::from(deleted.clone()));
+        out.tables.push(Table {
+            title: format!("Drill DBs of {}: {} deleted", of.id, deleted.len()),
+            headers: vec!["DB", "expired at", "result"],
+            rows,
+        });
+        Ok(failed)
+    }
 }
 
 /// The DBs an in-place rollback replaced: selected by this action's tags
@@ -189,7 +279,7 @@ mod replaced {
         );
         // A cluster's instances, by its own list of them, go first: they
         // carry the swap's tags too (see `in_place`).
-        db::delete(rds, db, final_snapshot, wait.timeout).await?;
+        db::delete(rds, db, Some(final_snapshot), wait.timeout).await?;
         Ok(())
     }
 

@@ -15,6 +15,7 @@
 //! | a restored DB (a target) | [`stamps`], [`restored_stamps`] or [`restored_to_stamps`] | [`target`] |
 //! | a swap's replaced DB     | [`swap_stamps`], [`replaced_stamps`]        | [`replaced`] |
 //! | a copy of a snapshot     | [`copy_stamps`]                             | [`copy`]     |
+//! | a drill's scratch DB     | [`stamps`], [`drill_stamps`]                | [`drill`], [`expired_drill`] |
 //!
 //! With `provenance-key`, a delete, an unprotect or a selection for
 //! pruning also asks [`sealed`]: the tags above can be put on anything by
@@ -644,6 +645,102 @@ pub fn replaced(db: &Db, of: &str) -> Result<DateTime<Utc>, Refusal> {
             format!("the swap that replaced `{id}` has not finished"),
         )
     })
+}
+
+// ------------------------------------------------------------ drill DBs
+
+/// A drill's scratch DB, beyond [`stamps`] and what its restore stamps:
+/// the DB whose backup it tests, and when `prune` may delete it.
+pub fn drill_stamps(of: &str, expires: DateTime<Utc>) -> Vec<Tag> {
+    vec![
+        tag(key::DRILL_OF, of),
+        tag(key::DRILL_EXPIRES, &rfc3339(expires)),
+    ]
+}
+
+/// The DB a drill's scratch DB tests the backup of, as its tag says.
+pub fn drill_of(tags: &[Tag]) -> Option<&str> {
+    tag_value(tags, key::DRILL_OF).filter(|_| owned(tags))
+}
+
+/// May run `run`'s drill of `of` delete `db` (its scratch DB, found under
+/// the scratch name); if not, why. Only a DB this action made as that very
+/// drill is ever deleted by it: made by this action, as a drill of `of`,
+/// by this run.
+pub fn drill(db: &Db, of: &str, run: Option<&str>) -> Result<(), Refusal> {
+    let tags = db.tags();
+    let id = db.id();
+    let why = if !owned(tags) {
+        NotOurs::Unmarked
+    } else if tag_value(tags, key::DRILL_OF) != Some(of) {
+        NotOurs::OtherSource {
+            of: tag_value(tags, key::DRILL_OF).map(str::to_owned),
+        }
+    } else if !same_run(tags, run) {
+        NotOurs::OtherRun {
+            by: run_id_of(tags).map(str::to_owned),
+        }
+    } else {
+        return Ok(());
+    };
+    let message = match &why {
+        NotOurs::Unmarked => format!("`{id}` was not created by this action"),
+        NotOurs::OtherSource { of: None } => {
+            format!("`{id}` was created by this action, but not as a drill")
+        }
+        NotOurs::OtherSource { of: Some(other) } => {
+            format!("`{id}` is a drill of {}, not of `{of}`", shown(other))
+        }
+        _ => format!(
+            "`{id}` is a drill of `{of}` by run {}, not by this run",
+            shown(run_id_of(tags).unwrap_or("(none)"))
+        ),
+    };
+    Err(Refusal::new(why, message))
+}
+
+/// May `prune` delete `db` as an expired drill DB of `of`, and when did it
+/// expire; if not, why. It must be this action's drill of `of`, and its
+/// expiry (`keep-for` after the drill, or the end of a killed step) must
+/// have passed by `now`.
+/// What every drill's scratch DB name holds ([`naming::drill_id`]).
+const DRILL_NAME: &str = "-drill-r";
+
+pub fn expired_drill(db: &Db, of: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Refusal> {
+    let tags = db.tags();
+    let id = db.id();
+    if !owned(tags) || tag_value(tags, key::DRILL_OF) != Some(of) {
+        return Err(Refusal::new(
+            NotOurs::Unmarked,
+            format!("`{id}` is not this action's drill of `{of}`"),
+        ));
+    }
+    // Tags alone can be forged by whoever may tag a DB (see the README,
+    // "Security: who can delete what"); a name cannot be given to a DB
+    // without modifying it. The drill and prune policies allow deletion
+    // only of DBs named like a drill's scratch DB, and so does this.
+    if !id.contains(DRILL_NAME) {
+        return Err(Refusal::new(
+            NotOurs::Unmarked,
+            format!(
+                "`{id}` carries drill tags but is not named like a drill's scratch DB (`<db>{DRILL_NAME}<run>`)"
+            ),
+        ));
+    }
+    let expires = tag_value(tags, key::DRILL_EXPIRES)
+        .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+        .map(|at| at.to_utc());
+    match expires {
+        Some(at) if at <= now => Ok(at),
+        Some(at) => Err(Refusal::new(
+            NotOurs::Unfinished,
+            format!("`{id}` is kept until {}", rfc3339(at)),
+        )),
+        None => Err(Refusal::new(
+            NotOurs::Unfinished,
+            format!("`{id}` has no expiry tag"),
+        )),
+    }
 }
 
 // ----------------------------------------------------------------- copies

@@ -780,3 +780,58 @@ fn a_copy_never_carries_its_source_s_mac() {
     let (tags, _) = copy_stamps(&[], &source, "s-copy");
     assert_eq!(tag_value(&tags, key::MAC), None);
 }
+
+/// A drill deletes only its own scratch DB: made by this action, as a
+/// drill of this source, by this run; prune only an expired one.
+#[test]
+fn a_drill_deletes_only_this_runs_drill_of_its_source_and_prune_only_expired_ones() {
+    let expires = at("2026-11-22T16:00:00Z");
+    let mut tags: Vec<(&str, &str)> = vec![
+        (key::MANAGED_BY, key::MANAGED_BY_VALUE),
+        (key::RUN_ID, "777"),
+    ];
+    let stamps = drill_stamps("shop", expires);
+    let stamped: Vec<(&str, &str)> = stamps
+        .iter()
+        .map(|t| (t.key.as_str(), t.value.as_str()))
+        .collect();
+    tags.extend(stamped);
+    let scratch = db("shop-drill-r777", &tags);
+    assert_eq!(drill(&scratch, "shop", Some("777")), Ok(()));
+    assert_eq!(drill_of(scratch.tags()), Some("shop"));
+    let refused = |db: &Db, of: &str, run: &str| drill(db, of, Some(run)).unwrap_err().why;
+    assert!(matches!(
+        refused(&scratch, "shop", "778"),
+        NotOurs::OtherRun { .. }
+    ));
+    assert!(matches!(
+        refused(&scratch, "billing", "777"),
+        NotOurs::OtherSource { .. }
+    ));
+    // The same name and tags without the ownership tag: not ours.
+    let foreign = db("shop-drill-r777", &tags[1..]);
+    assert_eq!(refused(&foreign, "shop", "777"), NotOurs::Unmarked);
+    assert_eq!(drill_of(foreign.tags()), None);
+    // A restore of this run that is not a drill is never deleted as one.
+    let rollback = db("shop-drill-r777", &tags[..2]);
+    assert!(matches!(
+        refused(&rollback, "shop", "777"),
+        NotOurs::OtherSource { of: None }
+    ));
+    // Prune: by expiry, whatever the run.
+    assert!(expired_drill(&scratch, "shop", at("2026-11-22T15:59:59Z")).is_err());
+    assert_eq!(
+        expired_drill(&scratch, "shop", at("2026-11-22T16:00:00Z")),
+        Ok(expires)
+    );
+    assert!(expired_drill(&scratch, "billing", at("2026-11-23T00:00:00Z")).is_err());
+    assert!(expired_drill(&foreign, "shop", at("2026-11-23T00:00:00Z")).is_err());
+    // Every drill tag forged onto a DB that is not named as a scratch DB.
+    let forged = db("billing-db", &tags);
+    assert_eq!(
+        expired_drill(&forged, "shop", at("2026-11-23T00:00:00Z"))
+            .unwrap_err()
+            .why,
+        NotOurs::Unmarked
+    );
+}

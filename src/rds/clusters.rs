@@ -222,13 +222,18 @@ impl Rds {
     }
 
     /// Deletes a DB cluster (its instances must be gone or going), with a
-    /// final cluster snapshot of that name.
-    pub async fn delete_cluster(&self, id: &str, final_snapshot: &str) -> Result<(), RdsError> {
+    /// final cluster snapshot of that name, or without one (`None`: a
+    /// drill's scratch copy).
+    pub async fn delete_cluster(
+        &self,
+        id: &str,
+        final_snapshot: Option<&str>,
+    ) -> Result<(), RdsError> {
         self.client
             .delete_db_cluster()
             .db_cluster_identifier(id)
-            .final_db_snapshot_identifier(final_snapshot)
-            .skip_final_snapshot(false)
+            .set_final_db_snapshot_identifier(final_snapshot.map(str::to_owned))
+            .skip_final_snapshot(final_snapshot.is_none())
             .send()
             .await
             .map(drop)

@@ -215,4 +215,48 @@ impl Rds {
             .map(drop)
             .for_op("DeleteDBInstance")
     }
+
+    /// A DB instance's log files, each with when it was last written (ms
+    /// since the epoch).
+    pub async fn log_files(&self, id: &str) -> Result<Vec<(String, i64)>, RdsError> {
+        let answer = self
+            .client
+            .describe_db_log_files()
+            .db_instance_identifier(id)
+            .send()
+            .await
+            .for_op("DescribeDBLogFiles")?;
+        Ok(answer
+            .describe_db_log_files()
+            .iter()
+            .filter_map(|file| {
+                file.log_file_name()
+                    .map(|name| (name.to_owned(), file.last_written().unwrap_or_default()))
+            })
+            .collect())
+    }
+
+    /// One portion of a log file from `marker` (the start without one):
+    /// its text, the marker of what follows, and whether more is there.
+    pub async fn log_portion(
+        &self,
+        id: &str,
+        file: &str,
+        marker: Option<&str>,
+    ) -> Result<(String, Option<String>, bool), RdsError> {
+        let answer = self
+            .client
+            .download_db_log_file_portion()
+            .db_instance_identifier(id)
+            .log_file_name(file)
+            .set_marker(Some(marker.unwrap_or("0").to_owned()))
+            .send()
+            .await
+            .for_op("DownloadDBLogFilePortion")?;
+        Ok((
+            answer.log_file_data().unwrap_or_default().to_owned(),
+            answer.marker().map(str::to_owned),
+            answer.additional_data_pending().unwrap_or(false),
+        ))
+    }
 }

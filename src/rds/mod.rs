@@ -51,6 +51,8 @@ pub fn retry_config() -> aws_config::retry::RetryConfig {
 pub struct Rds {
     client: Client,
     kms: Option<aws_sdk_kms::Client>,
+    /// Secrets Manager, for a drill's `probe-secret-arn` only.
+    secrets: Option<aws_sdk_secretsmanager::Client>,
     region: String,
     /// `provenance-key`, with KMS in the step's own region: the key is
     /// regional, so a MAC is made and checked there even for a resource in
@@ -93,7 +95,13 @@ impl Rds {
             .retry_classifier(classifier)
             .interceptor(RetryLog)
             .build();
-        Ok(Self::new(Client::from_conf(rds)).with_kms(aws_sdk_kms::Client::from_conf(kms)))
+        let secrets = aws_sdk_secretsmanager::config::Builder::from(&config)
+            .interceptor(RetryLog)
+            .build();
+        let mut rds =
+            Self::new(Client::from_conf(rds)).with_kms(aws_sdk_kms::Client::from_conf(kms));
+        rds.secrets = Some(aws_sdk_secretsmanager::Client::from_conf(secrets));
+        Ok(rds)
     }
 
     pub fn new(client: Client) -> Self {
@@ -105,6 +113,7 @@ impl Rds {
         Rds {
             client,
             kms: None,
+            secrets: None,
             region,
             provenance: None,
         }
@@ -148,6 +157,43 @@ impl Rds {
 
     pub fn region(&self) -> &str {
         &self.region
+    }
+
+    /// The user name and password in Secrets Manager secret `arn`, in
+    /// RDS's form (`{"username": ..., "password": ...}`, the form RDS
+    /// itself keeps a managed master password in). The password is never
+    /// part of an error.
+    pub async fn secret_login(&self, arn: &str) -> anyhow::Result<(String, String)> {
+        let Some(secrets) = &self.secrets else {
+            anyhow::bail!("no Secrets Manager client to read `{arn}` with");
+        };
+        let answer = secrets
+            .get_secret_value()
+            .secret_id(arn)
+            .send()
+            .await
+            .map_err(|error| {
+                use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;
+                anyhow::anyhow!(
+                    "reading secret `{arn}` (GetSecretValue) failed: {}{}; check input `probe-secret-arn` and that the role may call secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)",
+                    error.code().unwrap_or("error"),
+                    error.message().map(|m| format!(": {m}")).unwrap_or_default()
+                )
+            })?;
+        #[derive(serde::Deserialize)]
+        struct Login {
+            username: String,
+            password: String,
+        }
+        let login: Login = answer
+            .secret_string()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "secret `{arn}` is not a JSON object with `username` and `password` strings (RDS's form for DB credentials); check input `probe-secret-arn`"
+                )
+            })?;
+        Ok((login.username, login.password))
     }
 
     fn not_found(&self, what: &'static str, id: &str) -> RdsError {

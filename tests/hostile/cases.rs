@@ -864,5 +864,62 @@ pub(super) fn cases() -> Vec<Case> {
                 "check input `db-cluster-identifier`",
             ],
         ),
+        case(
+            "drill",
+            &[DB, ("rto-target", "45")],
+            &["input `rto-target`", "needs a unit", "`45`", "`45m`"],
+        ),
+        case(
+            "drill",
+            &[DB, ("keep-for", "4")],
+            &["input `keep-for`", "needs a unit", "`4`", "`4h`"],
+        ),
+        case(
+            "drill",
+            &[
+                DB,
+                (
+                    "probe-query",
+                    "SELECT count(*) FROM orders; DROP TABLE orders",
+                ),
+                ("probe-username", "app"),
+                ("probe-password", "pw"),
+            ],
+            &["input `probe-query` must be one SQL statement; got 2"],
+        ),
+        case(
+            "drill",
+            &[DB, ("probe-query", "SELECT 1")],
+            &["input `probe-username`", "are required with `probe-query`"],
+        ),
+        case(
+            "drill",
+            &[DB, ("probe-secret-arn", "db-login")],
+            &[
+                "input `probe-secret-arn`",
+                "Secrets Manager secret ARN",
+                "`db-login`",
+            ],
+        ),
+        case(
+            "drill",
+            &[DB, ("wait", "false")],
+            &["input `wait` must be `true` in mode `drill`"],
+        ),
+        case(
+            "drill",
+            &[("db-instance-identifier", "missing")],
+            &["`missing` does not exist in region us-east-1"],
+        ),
+        // A DB this action did not make holds the scratch DB's name: it is
+        // neither adopted nor deleted.
+        case(
+            "drill",
+            &[DB],
+            &[
+                "`prod-drill-r9001` already exists",
+                "it was not created by this action",
+            ],
+        ),
     ]
 }

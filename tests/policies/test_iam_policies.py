@@ -259,8 +259,10 @@ def test_no_role_that_deletes_may_add_our_tags_anywhere():
     a DB, and its explicit Deny goes with its statements into any role they
     are merged into."""
     deleting = [m for m in MODES if _deletes(_load(m))]
-    assert deleting == ["delete", "prune"]
-    for mode in deleting:
+    assert deleting == ["delete", "drill", "prune"]
+    # drill tags and deletes its own scratch DBs, by name: see
+    # test_a_drill_tags_and_deletes_only_what_is_named_as_its_scratch_db.
+    for mode in ("delete", "prune"):
         policy = _load(mode)
         for request in (FORGED_SNAPSHOT, FORGED_BILLING_DB,
                         _tagging(HAND_MADE_SNAPSHOT, ["rds-snapshot-action:managed-by"])):
@@ -316,3 +318,28 @@ def test_the_provenance_key_statements_name_one_key_and_only_creators_make_macs(
     assert deleting["Action"] == ["kms:VerifyMac"]
     for statement in (creating, deleting):
         assert ":key/" in statement["Resource"] and "*" not in statement["Resource"]
+
+
+def test_a_drill_tags_and_deletes_only_what_is_named_as_its_scratch_db():
+    """A drill must tag the scratch DB it restores and delete it after, so
+    its role both tags and deletes. Both are confined to DBs named
+    `<db>-drill-r<run>`: a name an existing DB cannot be given without
+    modifying that DB, which the role may not. So it can neither forge our
+    tags onto another DB or snapshot, nor delete one that a tagger forged.
+    prune deletes expired drill DBs under the same names, and the code
+    checks the name too (provenance::expired_drill)."""
+    drill = _load("drill")
+    scratch = "arn:aws:rds:us-east-1:123456789012:db:shop-drill-r777"
+    drill_keys = ["rds-snapshot-action:managed-by", "rds-snapshot-action:drill-of",
+                  "rds-snapshot-action:drill-expires"]
+    assert _may(drill, _tagging(scratch, drill_keys))
+    assert _may(drill, ("rds:DeleteDBInstance", scratch,
+                        {"aws:ResourceTag/rds-snapshot-action:drill-of": "shop"}))
+    for forged in (FORGED_SNAPSHOT, FORGED_BILLING_DB, _tagging(BILLING_DB, drill_keys)):
+        assert not _may(drill, forged), forged
+    tagged_billing = {"aws:ResourceTag/rds-snapshot-action:drill-of": "shop",
+                      "aws:ResourceTag/rds-snapshot-action:managed-by": "rds-snapshot-action"}
+    for policy in ("drill", "prune"):
+        for action in ("rds:DeleteDBInstance", "rds:ModifyDBInstance"):
+            assert not _may(_load(policy), (action, BILLING_DB, tagged_billing)), (policy, action)
+    assert _may(_load("prune"), ("rds:DeleteDBInstance", scratch, tagged_billing))

@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use tracing::info;
 
 use super::summary;
-use super::timeline::{Phase, table as timeline_table};
 use crate::config::{InPlace, Wait};
 use crate::db::{self, Db};
 use crate::github::Report;
@@ -23,6 +22,7 @@ use crate::rds::{Rds, RdsError};
 use crate::seal;
 use crate::settings::{DELETION_PROTECTION, Value};
 use crate::swap::{self, Goal, Name, Role, Seen, Step, World};
+use crate::timeline::{Phase, table as timeline_table};
 use crate::wait;
 
 /// The names of one swap.
@@ -685,7 +685,8 @@ impl Driver<'_> {
     /// The timeline as a table, whatever the outcome.
     fn timeline(&mut self, out: &mut Report) {
         self.close();
-        out.tables.push(timeline_table(&self.phases));
+        out.tables
+            .push(timeline_table("In-place rollback: timeline", &self.phases));
     }
 }
 

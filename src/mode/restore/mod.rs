@@ -21,7 +21,6 @@ mod in_place;
 mod point_in_time;
 mod snapshot;
 mod summary;
-mod timeline;
 
 use anyhow::Context as _;
 use tracing::info;
@@ -80,6 +79,19 @@ pub async fn run(
     let restored = restore(request, wait, rds, out).await?;
     summary::rollback(rds.region(), &restored, out);
     Ok(())
+}
+
+/// The pipeline without a rollback's summary: restores into the target (or
+/// adopts this run's earlier restore there), waits, carries the settings,
+/// and returns the new DB. A drill's scratch DB is made with it (`lib`
+/// hands it to `mode::drill`, which imports no other mode).
+pub async fn restore_db(
+    request: Request<'_>,
+    wait: Wait,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<Db> {
+    restore(request, wait, rds, out).await
 }
 
 /// What a source found at the target and chose, for the rest of the flow.

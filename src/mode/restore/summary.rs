@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::timeline::Phase;
 use crate::db::Db;
 use crate::db::console_url;
 use crate::db::state::USABLE_STATES;
@@ -12,6 +11,7 @@ use crate::github::{Report, age, markdown_cell, markdown_code};
 use crate::model::rfc3339;
 use crate::naming;
 use crate::provenance;
+use crate::timeline::Phase;
 
 /// Adds the rollback section for a DB made by `restore` or `pitr`. What was
 /// restored is read from the DB's own tags, so an adopted one (a re-run) is

