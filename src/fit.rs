@@ -105,10 +105,9 @@ pub fn misfit(name: &str, value: &str, facts: &Facts) -> Option<String> {
         None => None,
     };
     match name {
-        settings::DB_PARAMETER_GROUP => group_family(
-            facts.parameter_groups.get(value),
-            "DB parameter group",
-        ),
+        settings::DB_PARAMETER_GROUP => {
+            group_family(facts.parameter_groups.get(value), "DB parameter group")
+        }
         settings::DB_CLUSTER_PARAMETER_GROUP => group_family(
             facts.cluster_parameter_groups.get(value),
             "DB cluster parameter group",
@@ -248,7 +247,10 @@ pub fn since(
     }
     for (name, label) in [
         (settings::DB_PARAMETER_GROUP, "parameter group"),
-        (settings::DB_CLUSTER_PARAMETER_GROUP, "cluster parameter group"),
+        (
+            settings::DB_CLUSTER_PARAMETER_GROUP,
+            "cluster parameter group",
+        ),
         (settings::OPTION_GROUP, "option group"),
         (settings::DB_INSTANCE_CLASS, "class"),
     ] {
@@ -361,15 +363,26 @@ mod tests {
         assert_eq!(basis.get(settings::DB_PARAMETER_GROUP), None);
         assert_eq!(fallbacks.len(), 1);
         assert!(fallbacks[0].why.contains("`gone` no longer exists"));
-        assert!(fallbacks[0].why.contains("the source's current DB parameter group `app-pg16` is of family"));
-        assert!(fallbacks[0].warning("as at the snapshot").contains("the engine's default"));
+        assert!(
+            fallbacks[0]
+                .why
+                .contains("the source's current DB parameter group `app-pg16` is of family")
+        );
+        assert!(
+            fallbacks[0]
+                .warning("as at the snapshot")
+                .contains("the engine's default")
+        );
         // A source still on a fitting group keeps it.
         current.insert(settings::DB_PARAMETER_GROUP, text("app-pg15"));
         let (basis, fallbacks) = choose(Some(&recorded), Some(&current), &facts());
         assert_eq!(basis[settings::DB_PARAMETER_GROUP], text("app-pg15"));
         let warning = fallbacks[0].warning("as at the snapshot");
         assert!(warning.contains("`gone` (as at the snapshot)"), "{warning}");
-        assert!(warning.contains("the source's current `app-pg15`"), "{warning}");
+        assert!(
+            warning.contains("the source's current `app-pg15`"),
+            "{warning}"
+        );
     }
 
     #[test]
@@ -388,7 +401,10 @@ mod tests {
     fn an_input_that_does_not_fit_is_named() {
         let inputs = Settings::from([(settings::DB_PARAMETER_GROUP, text("app-pg16"))]);
         let error = input_misfit(&inputs, settings::FIELDS, &facts()).unwrap();
-        assert!(error.starts_with("input `db-parameter-group-name` `app-pg16` cannot be used"), "{error}");
+        assert!(
+            error.starts_with("input `db-parameter-group-name` `app-pg16` cannot be used"),
+            "{error}"
+        );
         let fine = Settings::from([(settings::DB_PARAMETER_GROUP, text("app-pg15"))]);
         assert_eq!(input_misfit(&fine, settings::FIELDS, &facts()), None);
     }
@@ -416,7 +432,12 @@ mod tests {
             "{line}"
         );
         assert_eq!(
-            since((Some("15.4"), Some("15.4")), &at_snapshot(), &at_snapshot(), &used),
+            since(
+                (Some("15.4"), Some("15.4")),
+                &at_snapshot(),
+                &at_snapshot(),
+                &used
+            ),
             None
         );
     }

@@ -79,6 +79,14 @@ impl Db {
         }
     }
 
+    /// The engine version it runs.
+    pub fn engine_version(&self) -> Option<&str> {
+        match self {
+            Db::Instance(db) => db.engine_version.as_deref(),
+            Db::Cluster(db) => db.engine_version.as_deref(),
+        }
+    }
+
     /// The VPC of its DB subnet group.
     pub fn vpc_id(&self) -> Option<&str> {
         match self {

@@ -30,7 +30,6 @@
 use std::fmt;
 
 use crate::model::{Tag, tag};
-use crate::naming::tag as key;
 use crate::settings::{self, Settings, Value};
 
 /// The key of part `k` is this prefix followed by `k`.
@@ -92,7 +91,10 @@ pub fn encode(record: &Record, max_parts: usize) -> (Vec<Tag>, Vec<&'static str>
     let max_parts = max_parts.min(MAX_PARTS);
     let mut entries: Vec<(Option<&'static str>, String)> = Vec::new();
     if let Some(version) = &record.engine_version {
-        entries.push((None, format!("{ENGINE_VERSION}=t{}", escape(version, false))));
+        entries.push((
+            None,
+            format!("{ENGINE_VERSION}=t{}", escape(version, false)),
+        ));
     }
     for (name, code) in CODES {
         if let Some(value) = record.settings.get(name) {
@@ -314,6 +316,7 @@ pub fn is_part(tag: &Tag) -> bool {
 mod tests {
     use super::*;
     use crate::naming::check_tag_value;
+    use crate::naming::tag as key;
 
     fn text(value: &str) -> Value {
         Value::Text(value.to_owned())
@@ -443,7 +446,13 @@ mod tests {
         assert_eq!(decode(&twice), Err(Unreadable::Parts));
         let later = [tag(&format!("{PART_PREFIX}1"), "v2.1.1@pg=tx")];
         assert_eq!(decode(&later), Err(Unreadable::Format("v2".to_owned())));
-        for value in ["v1.1.1@pg", "v1.1.1@pg=q1", "v1.1.1@pg=t+4", "v1.1.1@ma=b2", "nope"] {
+        for value in [
+            "v1.1.1@pg",
+            "v1.1.1@pg=q1",
+            "v1.1.1@pg=t+4",
+            "v1.1.1@ma=b2",
+            "nope",
+        ] {
             let broken = [tag(&format!("{PART_PREFIX}1"), value)];
             assert!(decode(&broken).is_err(), "{value}");
         }

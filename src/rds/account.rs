@@ -20,6 +20,120 @@ impl Rds {
         Ok(found(result)?.is_some())
     }
 
+    /// A DB parameter group's family; `None` if there is no such group
+    /// (an empty family where RDS does not report one).
+    pub async fn parameter_group_family(&self, name: &str) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_parameter_groups()
+            .db_parameter_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeDBParameterGroups");
+        Ok(found(result)?.and_then(|output| {
+            output.db_parameter_groups().first().map(|group| {
+                group
+                    .db_parameter_group_family()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        }))
+    }
+
+    /// A DB cluster parameter group's family; `None` if there is no such
+    /// group.
+    pub async fn cluster_parameter_group_family(
+        &self,
+        name: &str,
+    ) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_cluster_parameter_groups()
+            .db_cluster_parameter_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeDBClusterParameterGroups");
+        Ok(found(result)?.and_then(|output| {
+            output.db_cluster_parameter_groups().first().map(|group| {
+                group
+                    .db_parameter_group_family()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        }))
+    }
+
+    /// An option group's engine and major engine version; `None` if there
+    /// is no such group.
+    pub async fn option_group_version(
+        &self,
+        name: &str,
+    ) -> Result<Option<(String, String)>, RdsError> {
+        let result = self
+            .client
+            .describe_option_groups()
+            .option_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeOptionGroups");
+        Ok(found(result)?.and_then(|output| {
+            output.option_groups_list().first().map(|group| {
+                (
+                    group.engine_name().unwrap_or_default().to_owned(),
+                    group.major_engine_version().unwrap_or_default().to_owned(),
+                )
+            })
+        }))
+    }
+
+    /// The DBParameterGroupFamily of an engine version, as
+    /// DescribeDBEngineVersions reports it; `None` if RDS lists no such
+    /// version.
+    pub async fn engine_family(
+        &self,
+        engine: &str,
+        version: &str,
+    ) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_engine_versions()
+            .engine(engine)
+            .engine_version(version)
+            .send()
+            .await
+            .for_op("DescribeDBEngineVersions");
+        Ok(found(result)?.and_then(|output| {
+            output
+                .db_engine_versions()
+                .iter()
+                .find(|found| found.engine_version() == Some(version))
+                .or(output.db_engine_versions().first())
+                .and_then(|found| found.db_parameter_group_family())
+                .map(str::to_owned)
+        }))
+    }
+
+    /// Whether an engine version can run on an instance class
+    /// (DescribeOrderableDBInstanceOptions with all three as filters: any
+    /// option listed means it is offered).
+    pub async fn class_offered(
+        &self,
+        engine: &str,
+        version: &str,
+        class: &str,
+    ) -> Result<bool, RdsError> {
+        let output = self
+            .client
+            .describe_orderable_db_instance_options()
+            .engine(engine)
+            .engine_version(version)
+            .db_instance_class(class)
+            .send()
+            .await
+            .for_op("DescribeOrderableDBInstanceOptions")?;
+        Ok(!output.orderable_db_instance_options().is_empty())
+    }
+
     /// Whether an option group exists.
     pub async fn option_group_exists(&self, name: &str) -> Result<bool, RdsError> {
         let result = self

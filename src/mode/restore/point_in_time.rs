@@ -60,6 +60,7 @@ pub(super) async fn prepare(
             target,
             restore: Restore::ToPointInTime,
             recorded_vpc: None,
+            at: None,
         })));
     }
 
@@ -94,6 +95,7 @@ pub(super) async fn prepare(
     Ok(Prepared::New(Box::new(New {
         source: Some(source),
         recorded_vpc: None,
+        at: None,
         call: db::Source::PointInTime {
             db: source_id,
             time: plan.time,
