@@ -29,6 +29,7 @@ mod modes;
 mod naming_props;
 mod realdata;
 mod reliability;
+mod rollback_after_change;
 mod swap;
 
 /// `Cargo.toml` turns off test auto-discovery so that these files are

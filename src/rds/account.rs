@@ -115,23 +115,33 @@ impl Rds {
 
     /// Whether an engine version can run on an instance class
     /// (DescribeOrderableDBInstanceOptions with all three as filters: any
-    /// option listed means it is offered).
+    /// option listed means it is offered). `None` when RDS lists no class
+    /// at all for the version, which then cannot be judged.
     pub async fn class_offered(
         &self,
         engine: &str,
         version: &str,
         class: &str,
-    ) -> Result<bool, RdsError> {
-        let output = self
-            .client
-            .describe_orderable_db_instance_options()
-            .engine(engine)
-            .engine_version(version)
-            .db_instance_class(class)
-            .send()
+    ) -> Result<Option<bool>, RdsError> {
+        let ask = |class: Option<&str>| {
+            self.client
+                .describe_orderable_db_instance_options()
+                .engine(engine)
+                .engine_version(version)
+                .set_db_instance_class(class.map(str::to_owned))
+                .max_records(20)
+                .send()
+        };
+        let output = ask(Some(class))
             .await
             .for_op("DescribeOrderableDBInstanceOptions")?;
-        Ok(!output.orderable_db_instance_options().is_empty())
+        if !output.orderable_db_instance_options().is_empty() {
+            return Ok(Some(true));
+        }
+        let any = ask(None)
+            .await
+            .for_op("DescribeOrderableDBInstanceOptions")?;
+        Ok((!any.orderable_db_instance_options().is_empty()).then_some(false))
     }
 
     /// Whether an option group exists.

@@ -163,7 +163,7 @@ pub(crate) async fn build(
             };
             carry.how.insert(
                 fallback.setting,
-                How::Fallback(format!("`{}` {}; {used}", fallback.first, fallback.why)),
+                How::Fallback(format!("{}; {used}", fallback.why)),
             );
         }
         if let Some(at) = at.filter(|at| at.recorded)
@@ -343,8 +343,9 @@ async fn facts(
     // A cluster's class is its instances'.
     if kind == Kind::Instance {
         for class in wanted.classes {
-            let offered = rds.class_offered(&at.engine, &at.version, &class).await?;
-            facts.classes.insert(class, offered);
+            if let Some(offered) = rds.class_offered(&at.engine, &at.version, &class).await? {
+                facts.classes.insert(class, offered);
+            }
         }
     }
     Ok(facts)

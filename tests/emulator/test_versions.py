@@ -1,0 +1,100 @@
+"""versions.py: engine upgrades as ModifyDBInstance allows them, and the
+restores and creates AWS refuses for an engine version (a parameter group of
+another family, an option group of another major version, a class the
+version is not offered on): InvalidParameterCombination, as AWS answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from helpers import code, create_instance, instance, take_snapshot, wait_instance
+
+
+def _groups(rds: Any, name: Any) -> tuple[str, str]:
+    old, new = name("pg15"), name("pg16")
+    rds.create_db_parameter_group(DBParameterGroupName=old, DBParameterGroupFamily="postgres15", Description="x")
+    rds.create_db_parameter_group(DBParameterGroupName=new, DBParameterGroupFamily="postgres16", Description="x")
+    return old, new
+
+
+def _upgraded(rds: Any, name: Any) -> tuple[str, str, str, str]:
+    """A 15.4 instance on its own group, snapshotted, then upgraded to 16.4."""
+    old, new = _groups(rds, name)
+    db = name("app")
+    create_instance(rds, db, EngineVersion="15.4", DBParameterGroupName=old)
+    wait_instance(rds, db)
+    snap = name("before")
+    take_snapshot(rds, db, snap)
+    rds.modify_db_instance(
+        DBInstanceIdentifier=db, EngineVersion="16.4", AllowMajorVersionUpgrade=True,
+        DBParameterGroupName=new, ApplyImmediately=True,
+    )  # fmt: skip
+    wait_instance(rds, db)
+    return db, snap, old, new
+
+
+def test_a_new_instance_gets_the_default_option_group_of_its_major_version(rds, name):
+    db = name("db")
+    create_instance(rds, db, EngineVersion="15.4")
+    assert instance(rds, db)["OptionGroupMemberships"][0]["OptionGroupName"] == "default:postgres-15"
+
+
+def test_a_major_upgrade_needs_the_flag_and_a_parameter_group_of_the_new_family(rds, name):
+    old, new = _groups(rds, name)
+    db = name("app")
+    create_instance(rds, db, EngineVersion="15.4", DBParameterGroupName=old)
+    wait_instance(rds, db)
+    for extra in ({}, {"AllowMajorVersionUpgrade": True}, {"DBParameterGroupName": new}):
+        with pytest.raises(ClientError) as error:
+            rds.modify_db_instance(DBInstanceIdentifier=db, EngineVersion="16.4", ApplyImmediately=True, **extra)
+        assert code(error) == "InvalidParameterCombination", extra
+    with pytest.raises(ClientError) as error:
+        rds.modify_db_instance(DBInstanceIdentifier=db, EngineVersion="14.13", ApplyImmediately=True)
+    assert code(error) == "InvalidParameterCombination"
+    assert instance(rds, db)["EngineVersion"] == "15.4"
+    rds.modify_db_instance(
+        DBInstanceIdentifier=db, EngineVersion="16.4", AllowMajorVersionUpgrade=True,
+        DBParameterGroupName=new, ApplyImmediately=True,
+    )  # fmt: skip
+    wait_instance(rds, db)
+    upgraded = instance(rds, db)
+    assert upgraded["EngineVersion"] == "16.4"
+    assert upgraded["DBParameterGroups"][0]["DBParameterGroupName"] == new
+    assert upgraded["OptionGroupMemberships"][0]["OptionGroupName"] == "default:postgres-16"
+
+
+def test_restoring_the_old_snapshot_with_todays_groups_is_refused_and_with_its_own_accepted(rds, name):
+    """The rollback bug: the restore of a 15.4 snapshot handed the upgraded
+    instance's parameter group, option group or class."""
+    db, snap, old, new = _upgraded(rds, name)
+    assert rds.describe_db_snapshots(DBSnapshotIdentifier=snap)["DBSnapshots"][0]["EngineVersion"] == "15.4"
+    for extra in (
+        {"DBParameterGroupName": new},
+        {"OptionGroupName": "default:postgres-16"},
+        {"DBInstanceClass": "db.m8g.large"},
+    ):
+        with pytest.raises(ClientError) as error:
+            rds.restore_db_instance_from_db_snapshot(DBInstanceIdentifier=name("r"), DBSnapshotIdentifier=snap, **extra)
+        assert code(error) == "InvalidParameterCombination", extra
+    back = name("back")
+    rds.restore_db_instance_from_db_snapshot(
+        DBInstanceIdentifier=back, DBSnapshotIdentifier=snap, DBParameterGroupName=old,
+        OptionGroupName="default:postgres-15", DBInstanceClass="db.m6g.large",
+    )  # fmt: skip
+    restored = instance(rds, back)
+    assert restored["EngineVersion"] == "15.4"
+
+
+def test_a_class_is_offered_only_on_the_versions_the_catalog_lists_it_for(rds, name):
+    def classes(version: str) -> set[str]:
+        options = rds.describe_orderable_db_instance_options(Engine="postgres", EngineVersion=version)
+        return {o["DBInstanceClass"] for o in options["OrderableDBInstanceOptions"]}
+
+    assert "db.m8g.large" not in classes("15.4")
+    assert "db.m8g.large" in classes("16.4")
+    with pytest.raises(ClientError) as error:
+        create_instance(rds, name("db"), EngineVersion="15.4", DBInstanceClass="db.m8g.large")
+    assert code(error) == "InvalidParameterCombination"
+    create_instance(rds, name("db"), EngineVersion="16.4", DBInstanceClass="db.m8g.large")

@@ -1,0 +1,145 @@
+"""Engine versions: upgrades, and what each version can be created with.
+
+moto takes any EngineVersion in ModifyDBInstance, and any instance class in a
+restore or create. AWS does not:
+
+- ModifyDBInstance, EngineVersion: a version RDS does not offer for the
+  engine is InvalidParameterCombination ("Cannot find upgrade path from X to
+  Y"); an older one too (RDS does not downgrade). AllowMajorVersionUpgrade:
+  "This parameter must be set to true when specifying a value for the
+  EngineVersion parameter that is a different major version than the DB
+  instance's current version", else InvalidParameterCombination ("The
+  AllowMajorVersionUpgrade flag must be present when upgrading to a new major
+  version."). A major upgrade needs a DB parameter group of the new family:
+  one given must be of it (the same InvalidParameterCombination as a
+  restore, see refusals.check_groups), and without one, an instance on a
+  default group moves to the new version's default, while a custom group of
+  the old family is refused (USER_UpgradeDBInstance.PostgreSQL.MajorVersion:
+  "If you use a custom DB parameter group ... specify a default DB parameter
+  group for the new DB engine version or create your own custom DB parameter
+  group"). The default option group follows to the new major version's
+  (USER_UpgradeDBInstance.Upgrading: option groups are per major version).
+- CreateDBInstance without OptionGroupName: the default option group of the
+  engine's major version, `default:postgres-15` for 15.4 (moto names it
+  after the whole version).
+- RestoreDBInstanceFromDBSnapshot, RestoreDBInstanceToPointInTime and
+  CreateDBInstance with a class the engine version is not offered on
+  (DescribeOrderableDBInstanceOptions lists none): InvalidParameterCombination,
+  "RDS does not support creating a DB instance with the following
+  combination: DBInstanceClass=..., Engine=..., EngineVersion=...,
+  LicenseModel=...", as AWS answers it. Only versions in the catalog are
+  judged, so older tests' versions are not refused for being unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.rds.models import DBInstanceClustered
+
+from .catalog import VERSIONS, offered
+from .core import AwsError, around, flag, param, result_object
+from .defaults import default_option_group
+from .refusals import option_group_major, parameter_group_family
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in str(version).split("."))
+
+
+def check_class(engine: str, version: str, cls: str | None) -> None:
+    if not cls or str(version) not in VERSIONS.get(engine, []):
+        return
+    if not offered(engine, str(version), cls):
+        license_model = "postgresql-license" if "postgres" in engine else "general-public-license"
+        raise AwsError(
+            "InvalidParameterCombination",
+            "RDS does not support creating a DB instance with the following combination: "
+            f"DBInstanceClass={cls}, Engine={engine}, EngineVersion={version}, "
+            f"LicenseModel={license_model}. For supported combinations of instance class "
+            "and database engine version, see the documentation.",
+        )
+
+
+@around("RestoreDBInstanceFromDBSnapshot")
+def restore_class_offered(request: Any, call: Any) -> Any:
+    snapshot = request.backend.get_db_snapshot(param(request, "DBSnapshotIdentifier"))
+    cls = param(request, "DBInstanceClass") or snapshot.database.db_instance_class
+    check_class(snapshot.engine, param(request, "EngineVersion") or snapshot.engine_version, cls)
+    return call()
+
+
+@around("RestoreDBInstanceToPointInTime")
+def pitr_class_offered(request: Any, call: Any) -> Any:
+    source = request.backend.describe_db_instances(param(request, "SourceDBInstanceIdentifier"))[0]
+    cls = param(request, "DBInstanceClass") or source.db_instance_class
+    check_class(source.engine, source.engine_version, cls)
+    return call()
+
+
+@around("CreateDBInstance")
+def create_class_offered(request: Any, call: Any) -> Any:
+    engine = param(request, "Engine")
+    version = param(request, "EngineVersion")
+    cluster_id = param(request, "DBClusterIdentifier")
+    if cluster_id:
+        cluster = request.backend.describe_db_clusters(cluster_id)[0]
+        version = cluster.engine_version
+    if engine and version:
+        check_class(engine, version, param(request, "DBInstanceClass"))
+    result = call()
+    db = result_object(result, "DBInstance")
+    if param(request, "OptionGroupName") is None and not isinstance(db, DBInstanceClustered):
+        db.option_group_name = default_option_group(db.engine, db.engine_version)
+        db.option_group_supplied = False
+    return result
+
+
+@around("ModifyDBInstance")
+def modify_engine_version(request: Any, call: Any) -> Any:
+    wanted = param(request, "EngineVersion")
+    db = request.backend.databases.get(param(request, "DBInstanceIdentifier"))
+    if not wanted or db is None or isinstance(db, DBInstanceClustered) or str(wanted) == str(db.engine_version):
+        return call()
+    engine, current = db.engine, str(db.engine_version)
+    if str(wanted) not in VERSIONS.get(engine, []) or _key(wanted) < _key(current):
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"Cannot find upgrade path from {current} to {wanted}.",
+        )
+    major = parameter_group_family(engine, wanted) != parameter_group_family(engine, current)
+    if major and not flag(request, "AllowMajorVersionUpgrade"):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.",
+        )
+    family = parameter_group_family(engine, wanted)
+    given = param(request, "DBParameterGroupName")
+    name = given or db.db_parameter_group_name
+    group = request.backend.db_parameter_groups.get(name) if name else None
+    custom = name and not str(name).startswith("default.")
+    if custom and group is not None and group.family and group.family != family:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"The parameter group {name} with DBParameterGroupFamily {group.family} can't be used "
+            f"for this instance. Use a parameter group with DBParameterGroupFamily {family}.",
+        )
+    option = param(request, "OptionGroupName")
+    new_major = option_group_major(engine, wanted)
+    if option and not str(option).startswith("default:"):
+        found = request.backend.option_groups.get(option)
+        if found is not None and str(found.major_engine_version) != new_major:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"The option group {option} is for {found.engine_name} {found.major_engine_version}, not {engine} {new_major}.",
+            )
+    moves_default_option = not option and str(db.option_group_name or "").startswith("default:")
+    if given is None and not custom:
+        # The default group of the new family: moto derives it from the
+        # version once no name is stored.
+        db.db_parameter_group_name = None
+    result = call()
+    if moves_default_option:
+        db.option_group_name = default_option_group(engine, str(wanted))
+        result_object(result, "DBInstance").option_group_name = db.option_group_name
+    return result
