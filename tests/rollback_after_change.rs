@@ -8,6 +8,7 @@
 //! (tests/emulator/test_versions.py shows each refusal).
 
 use aws_sdk_rds::Client;
+use chrono::Timelike as _;
 
 use crate::common::{FaultProxy, Moto, Ran, Step, mutating, snapshot, wait_for_instance};
 
@@ -15,6 +16,15 @@ use crate::common::{FaultProxy, Moto, Ran, Step, mutating, snapshot, wait_for_in
 /// the action before deploy v3.0.0 (run 1), then upgraded by the deploy to
 /// 16.4 on `app-pg16` and class `db.m8g.large`. Returns the snapshot's ID.
 async fn upgraded_after_snapshot(moto: &Moto, client: &Client) -> String {
+    upgraded_after_snapshot_at(moto, client).await.0
+}
+
+/// As [`upgraded_after_snapshot`], with a time (whole seconds) after the
+/// snapshot and before the upgrade.
+async fn upgraded_after_snapshot_at(
+    moto: &Moto,
+    client: &Client,
+) -> (String, chrono::DateTime<chrono::Utc>) {
     for (name, family) in [("app-pg15", "postgres15"), ("app-pg16", "postgres16")] {
         client
             .create_db_parameter_group()
@@ -41,6 +51,11 @@ async fn upgraded_after_snapshot(moto: &Moto, client: &Client) -> String {
         .expect("create a 15.4 instance");
     wait_for_instance(client, "app", "available").await;
     let id = snapshot(moto, "app", "v3.0.0", "1");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let between = chrono::Utc::now()
+        .with_nanosecond(0)
+        .expect("a whole second");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     client
         .modify_db_instance()
         .db_instance_identifier("app")
@@ -53,7 +68,7 @@ async fn upgraded_after_snapshot(moto: &Moto, client: &Client) -> String {
         .await
         .expect("the deploy upgrades the instance to 16.4");
     wait_for_instance(client, "app", "available").await;
-    id
+    (id, between)
 }
 
 async fn described(client: &Client, id: &str) -> (String, String, String, String) {
@@ -278,5 +293,53 @@ async fn a_class_the_old_version_is_not_offered_on_falls_back_and_a_bad_input_is
     assert!(
         ran.error().contains("not offered on class `db.m8g.large`"),
         "{ran}"
+    );
+}
+
+#[tokio::test]
+async fn pitr_to_before_the_upgrade_uses_the_settings_recorded_as_of_that_time() {
+    let moto = Moto::start();
+    let client = moto.client();
+    let (_, between) = upgraded_after_snapshot_at(&moto, &client).await;
+    // The restorable window reaches the time once the backups caught up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let latest = client
+            .describe_db_instances()
+            .db_instance_identifier("app")
+            .send()
+            .await
+            .expect("describe")
+            .db_instances()[0]
+            .latest_restorable_time()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), 0));
+        if latest.is_some_and(|latest| latest >= between) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "window: {latest:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let ran = Step::new(&moto, "pitr", "8")
+        .with("db-instance-identifier", "app")
+        .with(
+            "restore-time",
+            &between.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
+        .with("target-db-instance-identifier", "app-pitr")
+        .run();
+    ran.assert_ok();
+    assert_eq!(
+        described(&client, "app-pitr").await,
+        (
+            "15.4".to_owned(),
+            "app-pg15".to_owned(),
+            "default:postgres-15".to_owned(),
+            "db.m6g.large".to_owned()
+        ),
+        "{ran}"
+    );
+    assert_eq!(
+        row(&ran, "DBParameterGroupName")["how"],
+        "restore call, as at the snapshot"
     );
 }

@@ -79,6 +79,14 @@ impl Db {
         }
     }
 
+    /// Its engine (`postgres`, `aurora-mysql`, ...).
+    pub fn engine(&self) -> &str {
+        match self {
+            Db::Instance(db) => &db.engine,
+            Db::Cluster(db) => &db.engine,
+        }
+    }
+
     /// The engine version it runs.
     pub fn engine_version(&self) -> Option<&str> {
         match self {

@@ -98,3 +98,37 @@ def test_a_class_is_offered_only_on_the_versions_the_catalog_lists_it_for(rds, n
         create_instance(rds, name("db"), EngineVersion="15.4", DBInstanceClass="db.m8g.large")
     assert code(error) == "InvalidParameterCombination"
     create_instance(rds, name("db"), EngineVersion="16.4", DBInstanceClass="db.m8g.large")
+
+
+def test_a_point_in_time_restore_from_before_an_upgrade_is_of_the_old_version(rds, name):
+    """versions.py / refusals.version_at: the version of the time restored
+    to, and its groups judged against it."""
+    from datetime import datetime, timezone
+    import time as clock
+
+    old, new = _groups(rds, name)
+    db = name("app")
+    create_instance(rds, db, EngineVersion="15.4", DBParameterGroupName=old, BackupRetentionPeriod=7)
+    wait_instance(rds, db)
+    clock.sleep(0.5)
+    before = datetime.now(timezone.utc)
+    clock.sleep(0.5)
+    rds.modify_db_instance(
+        DBInstanceIdentifier=db, EngineVersion="16.4", AllowMajorVersionUpgrade=True,
+        DBParameterGroupName=new, ApplyImmediately=True,
+    )  # fmt: skip
+    wait_instance(rds, db)
+    clock.sleep(0.5)
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_instance_to_point_in_time(
+            SourceDBInstanceIdentifier=db, TargetDBInstanceIdentifier=name("r"),
+            RestoreTime=before, DBParameterGroupName=new,
+        )  # fmt: skip
+    assert code(error) == "InvalidParameterCombination"
+    back = name("back")
+    rds.restore_db_instance_to_point_in_time(
+        SourceDBInstanceIdentifier=db, TargetDBInstanceIdentifier=back, RestoreTime=before, DBParameterGroupName=old
+    )
+    restored = instance(rds, back)
+    assert restored["EngineVersion"] == "15.4"
+    assert restored["OptionGroupMemberships"][0]["OptionGroupName"] == "default:postgres-15"

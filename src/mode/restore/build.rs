@@ -4,14 +4,16 @@
 //! planned like the source's ([`members`]).
 
 use anyhow::bail;
+use chrono::{DateTime, Utc};
+use tracing::info;
 
 use crate::config::Target;
-use crate::db::Db;
+use crate::db::{self, Db};
 use crate::fit::{self, Facts};
 use crate::github::Report;
 use crate::model::{self, Kind, Tag};
 use crate::naming;
-use crate::provenance::{self, recorded};
+use crate::provenance::{self, SnapshotClaim, recorded};
 use crate::rds::{Cluster, Instance, Rds, Snapshot};
 use crate::settings::{self, Carry, How, Restore, Settings, Value};
 
@@ -57,6 +59,56 @@ impl AtSnapshot {
             settings,
             recorded,
         })
+    }
+
+    /// The DB `source` as of `time`, for a point-in-time restore: the
+    /// settings recorded on the newest of this action's snapshots of it
+    /// taken at or before that time. Without one, its settings of today,
+    /// checked against its engine version of today (so an input that does
+    /// not fit is refused before any change).
+    pub async fn as_of(
+        rds: &Rds,
+        source: &Db,
+        time: DateTime<Utc>,
+    ) -> anyhow::Result<Option<AtSnapshot>> {
+        let snapshots = db::snapshots_of(rds, &source.reference()).await?;
+        let newest = snapshots
+            .iter()
+            .filter(|snapshot| {
+                provenance::snapshot(snapshot, SnapshotClaim::Of { db: source.id() }).is_ok()
+            })
+            .filter(|snapshot| snapshot.created.is_some_and(|created| created <= time))
+            .filter_map(|snapshot| match recorded::decode(&snapshot.tags) {
+                Ok(Some(record)) => Some((snapshot, record)),
+                _ => None,
+            })
+            .max_by_key(|(snapshot, _)| snapshot.created);
+        let Some((snapshot, record)) = newest else {
+            return Ok(source.engine_version().map(|version| AtSnapshot {
+                engine: source.engine().to_owned(),
+                version: version.to_owned(),
+                settings: None,
+                recorded: false,
+            }));
+        };
+        let Some(version) = record
+            .engine_version
+            .or_else(|| source.engine_version().map(str::to_owned))
+        else {
+            return Ok(None);
+        };
+        info!(
+            "the settings of `{}` as of {} are those recorded on snapshot `{}` (engine {version})",
+            source.id(),
+            model::rfc3339(time),
+            snapshot.id
+        );
+        Ok(Some(AtSnapshot {
+            engine: source.engine().to_owned(),
+            version,
+            settings: Some(record.settings),
+            recorded: true,
+        }))
     }
 }
 
