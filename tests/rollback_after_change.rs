@@ -343,3 +343,90 @@ async fn pitr_to_before_the_upgrade_uses_the_settings_recorded_as_of_that_time()
         "restore call, as at the snapshot"
     );
 }
+
+#[tokio::test]
+async fn an_aurora_postgresql_rollback_after_an_upgrade_uses_the_groups_at_the_snapshot() {
+    let moto = Moto::start();
+    let client = moto.client();
+    for major in ["15", "16"] {
+        client
+            .create_db_cluster_parameter_group()
+            .db_cluster_parameter_group_name(format!("orders-c{major}"))
+            .db_parameter_group_family(format!("aurora-postgresql{major}"))
+            .description("orders")
+            .send()
+            .await
+            .unwrap();
+        client
+            .create_db_parameter_group()
+            .db_parameter_group_name(format!("orders-i{major}"))
+            .db_parameter_group_family(format!("aurora-postgresql{major}"))
+            .description("orders")
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .create_db_cluster()
+        .db_cluster_identifier("orders")
+        .engine("aurora-postgresql")
+        .engine_version("15.4")
+        .master_username("app")
+        .master_user_password("not-a-real-password")
+        .db_cluster_parameter_group_name("orders-c15")
+        .backup_retention_period(7)
+        .send()
+        .await
+        .expect("create a 15.4 cluster");
+    crate::common::wait_for_cluster(&client, "orders").await;
+    client
+        .create_db_instance()
+        .db_instance_identifier("orders-1")
+        .db_cluster_identifier("orders")
+        .engine("aurora-postgresql")
+        .db_instance_class("db.r6g.large")
+        .db_parameter_group_name("orders-i15")
+        .send()
+        .await
+        .expect("its writer");
+    wait_for_instance(&client, "orders-1", "available").await;
+    crate::common::snapshot_cluster(&moto, "orders", "v3.0.0", "1");
+    client
+        .modify_db_cluster()
+        .db_cluster_identifier("orders")
+        .engine_version("16.4")
+        .allow_major_version_upgrade(true)
+        .db_cluster_parameter_group_name("orders-c16")
+        .db_instance_parameter_group_name("orders-i16")
+        .apply_immediately(true)
+        .send()
+        .await
+        .expect("the deploy upgrades the cluster to 16.4");
+    crate::common::wait_for_cluster(&client, "orders").await;
+
+    let ran = Step::new(&moto, "restore", "2")
+        .with("db-cluster-identifier", "orders")
+        .with("deploy-version", "v3.0.0")
+        .with("target-db-cluster-identifier", "orders-rollback")
+        .run();
+    ran.assert_ok();
+    let cluster = moto.cluster("orders-rollback").await;
+    assert_eq!(cluster.engine_version(), Some("15.4"), "{ran}");
+    assert_eq!(cluster.db_cluster_parameter_group(), Some("orders-c15"));
+    let members = moto.members("orders-rollback").await;
+    assert!(!members.is_empty(), "{ran}");
+    for member in members.values() {
+        assert_eq!(
+            member.db_parameter_groups()[0].db_parameter_group_name(),
+            Some("orders-i15"),
+            "{ran}"
+        );
+    }
+    assert!(
+        ran.summary
+            .contains("engine 15.4 → 16.4 since this snapshot")
+            && ran.summary.contains("`orders-c15` → `orders-c16`"),
+        "{}",
+        ran.summary
+    );
+}

@@ -16,7 +16,7 @@ use crate::model::{self, DbRef, Kind, Tag};
 use crate::provenance::{self, SnapshotClaim, recorded};
 use crate::rds::{Rds, RdsError, Snapshot};
 use crate::retention::{json_ids, prune};
-use crate::settings::{self, Value};
+use crate::settings::{self, Settings, Value};
 
 pub async fn run(
     plans: &[SnapshotPlan],
@@ -362,10 +362,25 @@ async fn guard_quota(
 /// Ours include the settings a restore will need, as they are now
 /// ([`provenance::recorded`]): after a deploy that upgrades the engine, the
 /// DB's settings are of the new version, which the snapshot cannot take.
-fn snapshot_tags(plan: &SnapshotPlan, db: &Db, out: &mut Report) -> Vec<Tag> {
+/// For a cluster, its writer's parameter group and class are recorded too.
+fn snapshot_tags(
+    plan: &SnapshotPlan,
+    db: &Db,
+    writer: Option<&Settings>,
+    out: &mut Report,
+) -> Vec<Tag> {
+    let members = writer
+        .map(|writer| {
+            [settings::DB_PARAMETER_GROUP, settings::DB_INSTANCE_CLASS]
+                .into_iter()
+                .filter_map(|name| Some((name, writer.get(name)?.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
     let record = recorded::Record {
         engine_version: db.engine_version().map(str::to_owned),
         settings: db.settings().clone(),
+        members,
     };
     let room = model::MAX_TAGS.saturating_sub(plan.tags.len());
     let (parts, left_out) = recorded::encode(&record, room);
@@ -412,7 +427,16 @@ async fn create(
         plan.db,
         shown(db.status())
     );
-    let tags = snapshot_tags(plan, db, out);
+    let writer = match db.as_cluster() {
+        Some(cluster) => {
+            let instances = rds.cluster_instances(&cluster.id).await?;
+            cluster
+                .writer()
+                .and_then(|id| instances.into_iter().find(|instance| instance.id == id))
+        }
+        None => None,
+    };
+    let tags = snapshot_tags(plan, db, writer.as_ref().map(|w| &w.settings), out);
     match db::create_snapshot(rds, &plan.db, &plan.snapshot_id, &tags).await {
         Ok(snapshot) => Ok(snapshot),
         // Another attempt of the same run got there first.

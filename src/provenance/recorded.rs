@@ -83,6 +83,8 @@ pub struct Record {
     /// The engine version the DB ran when the snapshot was taken.
     pub engine_version: Option<String>,
     pub settings: Settings,
+    /// For an Aurora cluster, its writer's settings (codes prefixed `m`).
+    pub members: Settings,
 }
 
 /// The tags that record `record` in at most `max_parts` tags, and the
@@ -99,6 +101,11 @@ pub fn encode(record: &Record, max_parts: usize) -> (Vec<Tag>, Vec<&'static str>
     for (name, code) in CODES {
         if let Some(value) = record.settings.get(name) {
             entries.push((Some(*name), format!("{code}={}", encode_value(value))));
+        }
+    }
+    for (name, code) in CODES {
+        if let Some(value) = record.members.get(name) {
+            entries.push((Some(*name), format!("m{code}={}", encode_value(value))));
         }
     }
     let mut left_out = Vec::new();
@@ -265,6 +272,10 @@ pub fn decode(tags: &[Tag]) -> Result<Option<Record>, Unreadable> {
             record.engine_version = Some(unescape(payload).ok_or_else(bad)?);
             continue;
         }
+        let (member, code) = match code.strip_prefix('m') {
+            Some(short) if code.len() == 3 => (true, short),
+            _ => (false, code),
+        };
         let Some((name, _)) = CODES.iter().find(|(_, known)| *known == code) else {
             continue;
         };
@@ -286,7 +297,11 @@ pub fn decode(tags: &[Tag]) -> Result<Option<Record>, Unreadable> {
             ),
             _ => return Err(bad()),
         };
-        record.settings.insert(name, value);
+        if member {
+            record.members.insert(name, value);
+        } else {
+            record.settings.insert(name, value);
+        }
     }
     Ok(Some(record))
 }
@@ -343,6 +358,7 @@ mod tests {
                 ),
                 (settings::MAINTENANCE_WINDOW, text("sun:03:00-sun:03:30")),
             ]),
+            members: Settings::new(),
         }
     }
 
@@ -355,7 +371,11 @@ mod tests {
 
     #[test]
     fn a_record_round_trips_through_valid_tags() {
-        let record = production();
+        let mut record = production();
+        record.members = Settings::from([
+            (settings::DB_PARAMETER_GROUP, text("app-aurora-pg15")),
+            (settings::DB_INSTANCE_CLASS, text("db.r6g.large")),
+        ]);
         let (tags, left_out) = encode(&record, MAX_PARTS);
         assert!(left_out.is_empty(), "{left_out:?}");
         assert_eq!(tags.len(), 1, "{tags:?}");
@@ -424,6 +444,7 @@ mod tests {
                 ),
                 (settings::CA_CERTIFICATE, text("   ")),
             ]),
+            members: Settings::from([(settings::DB_INSTANCE_CLASS, text("db.x@y"))]),
         };
         let (tags, _) = encode(&record, MAX_PARTS);
         valid(&tags);

@@ -132,3 +132,59 @@ def test_a_point_in_time_restore_from_before_an_upgrade_is_of_the_old_version(rd
     restored = instance(rds, back)
     assert restored["EngineVersion"] == "15.4"
     assert restored["OptionGroupMemberships"][0]["OptionGroupName"] == "default:postgres-15"
+
+
+def test_aurora_restores_and_instances_take_groups_of_the_snapshots_version_only(rds, name):
+    """versions.py, Aurora: the cluster restore's cluster parameter group and
+    its instances' parameter groups must be of the restored version's family;
+    a major ModifyDBCluster needs AllowMajorVersionUpgrade."""
+    from helpers import create_cluster, wait_cluster
+
+    groups = {}
+    for major in ("15", "16"):
+        groups[major] = (name(f"c{major}"), name(f"i{major}"))
+        rds.create_db_cluster_parameter_group(
+            DBClusterParameterGroupName=groups[major][0], DBParameterGroupFamily=f"aurora-postgresql{major}",
+            Description="x",
+        )  # fmt: skip
+        rds.create_db_parameter_group(
+            DBParameterGroupName=groups[major][1], DBParameterGroupFamily=f"aurora-postgresql{major}", Description="x"
+        )
+    cluster = name("cl")
+    create_cluster(rds, cluster, EngineVersion="15.4", DBClusterParameterGroupName=groups["15"][0])
+    wait_cluster(rds, cluster)
+    snap = name("cs")
+    rds.create_db_cluster_snapshot(DBClusterIdentifier=cluster, DBClusterSnapshotIdentifier=snap)
+    from helpers import cluster_snapshot, watch
+
+    watch(lambda: cluster_snapshot(rds, snap)["Status"], lambda s: s == "available")
+    with pytest.raises(ClientError) as error:
+        rds.modify_db_cluster(DBClusterIdentifier=cluster, EngineVersion="16.4", ApplyImmediately=True)
+    assert code(error) == "InvalidParameterCombination"
+    rds.modify_db_cluster(
+        DBClusterIdentifier=cluster, EngineVersion="16.4", AllowMajorVersionUpgrade=True,
+        DBClusterParameterGroupName=groups["16"][0], ApplyImmediately=True,
+    )  # fmt: skip
+    wait_cluster(rds, cluster)
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_cluster_from_snapshot(
+            DBClusterIdentifier=name("r"), SnapshotIdentifier=snap, Engine="aurora-postgresql",
+            DBClusterParameterGroupName=groups["16"][0],
+        )  # fmt: skip
+    assert code(error) == "InvalidParameterCombination"
+    back = name("back")
+    rds.restore_db_cluster_from_snapshot(
+        DBClusterIdentifier=back, SnapshotIdentifier=snap, Engine="aurora-postgresql",
+        DBClusterParameterGroupName=groups["15"][0],
+    )  # fmt: skip
+    wait_cluster(rds, back)
+    with pytest.raises(ClientError) as error:
+        rds.create_db_instance(
+            DBInstanceIdentifier=name("w"), DBClusterIdentifier=back, Engine="aurora-postgresql",
+            DBInstanceClass="db.r6g.large", DBParameterGroupName=groups["16"][1],
+        )  # fmt: skip
+    assert code(error) == "InvalidParameterCombination"
+    rds.create_db_instance(
+        DBInstanceIdentifier=name("w"), DBClusterIdentifier=back, Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large", DBParameterGroupName=groups["15"][1],
+    )  # fmt: skip

@@ -28,6 +28,8 @@ pub(crate) struct AtSnapshot {
     pub settings: Option<Settings>,
     /// Whether `settings` were recorded by this action's `snapshot`.
     pub recorded: bool,
+    /// For a cluster, its writer's settings as recorded.
+    pub members: Option<Settings>,
 }
 
 impl AtSnapshot {
@@ -36,8 +38,12 @@ impl AtSnapshot {
     pub fn of(snapshot: &Snapshot, out: &mut Report) -> Option<AtSnapshot> {
         let engine = snapshot.engine.clone()?;
         let version = snapshot.engine_version.clone()?;
+        let mut members = None;
         let (settings, recorded) = match recorded::decode(&snapshot.tags) {
-            Ok(Some(record)) => (Some(record.settings), true),
+            Ok(Some(record)) => {
+                members = (!record.members.is_empty()).then_some(record.members);
+                (Some(record.settings), true)
+            }
             unread => {
                 if let Err(why) = unread {
                     out.warn(format!(
@@ -58,6 +64,7 @@ impl AtSnapshot {
             version,
             settings,
             recorded,
+            members,
         })
     }
 
@@ -89,6 +96,7 @@ impl AtSnapshot {
                 version: version.to_owned(),
                 settings: None,
                 recorded: false,
+                members: None,
             }));
         };
         let Some(version) = record
@@ -108,6 +116,7 @@ impl AtSnapshot {
             version,
             settings: Some(record.settings),
             recorded: true,
+            members: (!record.members.is_empty()).then_some(record.members),
         }))
     }
 }
@@ -348,7 +357,14 @@ pub(crate) async fn build(
     }
     // A cluster restore makes no instances; the build plans them.
     let members = if is_cluster {
-        members(rds, target, source.as_ref().and_then(Db::as_cluster)).await?
+        members(
+            rds,
+            target,
+            source.as_ref().and_then(Db::as_cluster),
+            at,
+            out,
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -410,6 +426,8 @@ async fn members(
     rds: &Rds,
     target: &Target,
     source: Option<&Cluster>,
+    at: Option<&AtSnapshot>,
+    out: &mut Report,
 ) -> anyhow::Result<Vec<MemberBuild>> {
     let instances = match source {
         Some(cluster) => rds.cluster_instances(&cluster.id).await?,
@@ -439,16 +457,81 @@ async fn members(
                 .or(writer.as_ref())
                 .cloned()
         };
+        let current = mirror.as_ref().map(|instance| &instance.settings);
+        // The instances' parameter groups and class are judged against the
+        // restored version, as the cluster's are: the writer's at the
+        // snapshot first, then the mirrored instance's of today.
+        let fitted = match at {
+            Some(at) => {
+                let first = if target.carry {
+                    at.members.as_ref()
+                } else {
+                    None
+                };
+                let facts = facts(
+                    rds,
+                    Kind::Instance,
+                    at,
+                    &[first, current, Some(&target.inputs)],
+                )
+                .await?;
+                if let Some(error) =
+                    fit::input_misfit(&target.inputs, settings::MEMBER_FIELDS, &facts)
+                {
+                    bail!(error);
+                }
+                let (basis, fallbacks) = fit::choose(first, current, &facts);
+                if target.carry {
+                    for fallback in fallbacks
+                        .iter()
+                        .filter(|f| !target.inputs.contains_key(f.setting))
+                    {
+                        out.warn(format!(
+                            "the new cluster's instance `{}`: {}",
+                            naming::member_id(&target.id, n + 1),
+                            fallback.warning(if first.is_some() {
+                                "as at the snapshot"
+                            } else {
+                                "the source instance's"
+                            })
+                        ));
+                    }
+                }
+                Some((basis, fallbacks))
+            }
+            None => None,
+        };
         let mut carry = settings::plan(
             settings::MEMBER_FIELDS,
-            mirror.as_ref().map(|instance| &instance.settings),
+            fitted.as_ref().map(|(basis, _)| basis).or(current),
             &target.inputs,
             target.carry,
             Restore::FromSnapshot,
         );
+        if let (Some((_, fallbacks)), true) = (&fitted, target.carry) {
+            for fallback in fallbacks
+                .iter()
+                .filter(|f| !target.inputs.contains_key(f.setting))
+            {
+                let used = match &fallback.used {
+                    Some(used) => format!("the source instance's current `{used}` is used"),
+                    None => "the engine's default is used".to_owned(),
+                };
+                carry.how.insert(
+                    fallback.setting,
+                    How::Fallback(format!("{}; {used}", fallback.why)),
+                );
+            }
+        }
         // CreateDBInstance requires a class, which RDS has no default for:
         // with `carry-settings: false` the mirrored instance's is used, as
         // an instance restore keeps its snapshot's.
+        if let Some(How::Fallback(why)) = carry.how.get(settings::DB_INSTANCE_CLASS) {
+            bail!(
+                "the new cluster `{}` needs DB instances, and no class known for them fits: {why}; nothing was changed. Set input `db-instance-class` to a class the snapshot's engine version is offered on",
+                target.id
+            );
+        }
         if !carry.call.contains_key(settings::DB_INSTANCE_CLASS) {
             match mirror
                 .as_ref()

@@ -33,6 +33,12 @@ restore or create. AWS does not:
   the version of that time, and is judged against it (refusals.version_at).
   The API reference does not say which version such a restore gets; the data
   of that time is the old version's, which only that version can read.
+- Aurora: RestoreDBClusterFromSnapshot / ToPointInTime with a DB cluster
+  parameter group of another family, and CreateDBInstance into a cluster
+  with a DB parameter group of another family than the cluster's version:
+  InvalidParameterCombination. ModifyDBCluster to a new major version needs
+  AllowMajorVersionUpgrade and moves the instances to
+  DBInstanceParameterGroupName (API_ModifyDBCluster).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from typing import Any
 
 from moto.rds.models import DBInstanceClustered
 
+from .aurora import aurora_family
 from .catalog import VERSIONS, offered
 from .core import AwsError, around, flag, param, result_object
 from .defaults import default_option_group
@@ -158,4 +165,86 @@ def modify_engine_version(request: Any, call: Any) -> Any:
     if moves_default_option:
         db.option_group_name = default_option_group(engine, str(wanted))
         result_object(result, "DBInstance").option_group_name = db.option_group_name
+    return result
+
+
+# --- Aurora: a cluster restore, and its instances, of the snapshot's version -----
+
+
+def _refuse_family(name: str, found: str | None, engine: str, version: str) -> None:
+    """As check_class, only versions in the catalog are judged (moto's own
+    default versions, which older tests' clusters run, are not)."""
+    if str(version) not in VERSIONS.get(engine, []):
+        return
+    wanted = aurora_family(engine, str(version))
+    if found and found != wanted:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"The parameter group {name} with DBParameterGroupFamily {found} can't be used for "
+            f"this instance. Use a parameter group with DBParameterGroupFamily {wanted}.",
+        )
+
+
+def _cluster_group_fits(request: Any, engine: str, version: str) -> None:
+    """RestoreDBClusterFromSnapshot / RestoreDBClusterToPointInTime,
+    DBClusterParameterGroupName: a group of the restored version's family
+    (the same InvalidParameterCombination as an instance restore)."""
+    name = param(request, "DBClusterParameterGroupName")
+    group = request.backend.db_cluster_parameter_groups.get(name) if name else None
+    if group is not None:
+        _refuse_family(name, group.db_parameter_group_family, engine, str(version))
+
+
+@around("RestoreDBClusterFromSnapshot")
+def cluster_restore_groups_fit(request: Any, call: Any) -> Any:
+    snapshot = request.backend.get_db_cluster_snapshot(param(request, "SnapshotIdentifier"))
+    version = param(request, "EngineVersion") or snapshot.cluster.engine_version
+    _cluster_group_fits(request, snapshot.cluster.engine, version)
+    return call()
+
+
+@around("RestoreDBClusterToPointInTime")
+def cluster_pitr_groups_fit(request: Any, call: Any) -> Any:
+    source = request.backend.describe_db_clusters(param(request, "SourceDBClusterIdentifier"))[0]
+    _cluster_group_fits(request, source.engine, source.engine_version)
+    return call()
+
+
+@around("CreateDBInstance")
+def member_groups_fit(request: Any, call: Any) -> Any:
+    """An instance of a cluster takes a DB parameter group of the cluster's
+    version's family (CreateDBInstance, DBParameterGroupName)."""
+    cluster_id = param(request, "DBClusterIdentifier")
+    name = param(request, "DBParameterGroupName")
+    if cluster_id and name:
+        cluster = request.backend.describe_db_clusters(cluster_id)[0]
+        group = request.backend.db_parameter_groups.get(name)
+        if group is not None:
+            _refuse_family(name, group.family, cluster.engine, str(cluster.engine_version))
+    return call()
+
+
+@around("ModifyDBCluster")
+def modify_cluster_engine_version(request: Any, call: Any) -> Any:
+    """ModifyDBCluster, AllowMajorVersionUpgrade: needed for a new major
+    version, with a DB cluster parameter group of its family where a custom
+    one is named (API_ModifyDBCluster; the instances' groups go in
+    DBInstanceParameterGroupName)."""
+    wanted = param(request, "EngineVersion")
+    cluster = request.backend.clusters.get(param(request, "DBClusterIdentifier"))
+    if not wanted or cluster is None or str(wanted) == str(cluster.engine_version):
+        return call()
+    major = aurora_family(cluster.engine, str(wanted)) != aurora_family(cluster.engine, str(cluster.engine_version))
+    if major and not flag(request, "AllowMajorVersionUpgrade"):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The AllowMajorVersionUpgrade flag must be present when upgrading to a new major version.",
+        )
+    _cluster_group_fits(request, cluster.engine, str(wanted))
+    members = param(request, "DBInstanceParameterGroupName")
+    result = call()
+    if members:
+        for db in request.backend.databases.values():
+            if getattr(db, "db_cluster_identifier", None) == cluster.db_cluster_identifier:
+                db.db_parameter_group_name = members
     return result
