@@ -152,7 +152,10 @@ pub(crate) struct MemberBuild {
 /// Plans a new DB's settings from its source and the inputs, and checks,
 /// before any mutating call, that RDS can meet them: the carried groups
 /// still exist, and the new DB lands in the source's VPC. `recorded_vpc` is
-/// the VPC a snapshot records, for a source that is gone.
+/// the VPC a snapshot records, for a source that is gone. With `at` (the DB
+/// as the snapshot, or the time restored to, holds it) the settings of that
+/// time come first, and each group and class is checked against its engine
+/// version ([`fit::choose`]), falling back where it does not fit.
 pub(crate) async fn build(
     rds: &Rds,
     target: &Target,
