@@ -466,11 +466,16 @@ async fn members(
         // snapshot first, then the mirrored instance's of today.
         let fitted = match at {
             Some(at) => {
-                let first = if target.carry {
-                    at.members.as_ref()
-                } else {
-                    None
-                };
+                // The writer's are recorded: a reader takes its parameter
+                // group, and keeps its own class.
+                let recorded = at.members.as_ref().filter(|_| target.carry).map(|writer| {
+                    let mut first = writer.clone();
+                    if n > 0 {
+                        first.remove(settings::DB_INSTANCE_CLASS);
+                    }
+                    first
+                });
+                let first = recorded.as_ref();
                 let facts = facts(
                     rds,
                     Kind::Instance,
