@@ -186,6 +186,8 @@ mod tests {
             kind: "manual".to_owned(),
             of: Kind::Instance,
             engine: None,
+            engine_version: None,
+            option_group: None,
             copied_from: None,
         }
     }

@@ -13,6 +13,7 @@
 //!   status means, the facts per kind).
 //! - [`rds`]: the only module that calls RDS.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
+//! - [`fit`]: which settings fit the engine version a restore brings back.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`timeline`]: the phases of a swap or a drill as they happened, and a drill's
 //!   record of the states a wait saw.
@@ -25,6 +26,7 @@
 
 pub mod config;
 pub mod db;
+pub mod fit;
 pub mod fleet;
 pub mod github;
 pub mod inputs;

@@ -279,6 +279,8 @@ mod tests {
             kind: "manual".to_owned(),
             of: crate::model::Kind::Instance,
             engine: None,
+            engine_version: None,
+            option_group: None,
             copied_from: None,
         }
     }

@@ -232,6 +232,12 @@ pub enum How {
     Input(&'static str),
     /// Left to RDS's default, and why.
     NotCarried(String),
+    /// Copied into the restore call as it was when the snapshot was taken
+    /// (the source has changed since).
+    AtSnapshot,
+    /// The value at the snapshot does not fit the restored engine version,
+    /// and why; what was used instead.
+    Fallback(String),
 }
 
 impl fmt::Display for How {
@@ -244,6 +250,8 @@ impl fmt::Display for How {
             }
             How::Input(input) => write!(f, "input `{input}`"),
             How::NotCarried(why) => write!(f, "not carried: {why}"),
+            How::AtSnapshot => f.write_str("restore call, as at the snapshot"),
+            How::Fallback(why) => write!(f, "fallback: {why}"),
         }
     }
 }

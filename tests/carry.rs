@@ -268,6 +268,48 @@ async fn a_vanished_source_warns_and_a_wrong_vpc_fails_before_any_change() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
+    // The snapshot records the settings the source had: the restore needs
+    // no source to land where it was.
+    let recorded = Step::new(&moto, "restore", "12")
+        .with("snapshot-identifier", &id)
+        .with("target-db-instance-identifier", "prod-recorded")
+        .run();
+    recorded.assert_ok();
+    let restored = carried(&moto, "prod-recorded").await;
+    assert_eq!(
+        restored["vpc"],
+        format!("Some({:?})", ids["vpc"].as_str().unwrap()),
+        "{recorded}"
+    );
+    assert_eq!(
+        restored["subnet group"],
+        format!("Some({:?})", ids["subnet_group"].as_str().unwrap())
+    );
+
+    // A snapshot from before the action recorded settings: the source's
+    // are gone with it.
+    let arn = client
+        .describe_db_snapshots()
+        .db_snapshot_identifier(&id)
+        .send()
+        .await
+        .unwrap()
+        .db_snapshots()[0]
+        .db_snapshot_arn()
+        .unwrap()
+        .to_owned();
+    client
+        .remove_tags_from_resource()
+        .resource_name(arn)
+        .set_tag_keys(Some(
+            (1..=5)
+                .map(|k| format!("rds-snapshot-action:settings-{k}"))
+                .collect(),
+        ))
+        .send()
+        .await
+        .unwrap();
+
     // Without a subnet group it would land in the default VPC, not the one
     // the snapshot records: refused, nothing changed.
     proxy.clear();

@@ -31,6 +31,7 @@ mod naming_props;
 mod ownership;
 mod realdata;
 mod reliability;
+mod rollback_after_change;
 mod swap;
 
 /// `Cargo.toml` turns off test auto-discovery so that these files are

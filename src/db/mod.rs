@@ -81,6 +81,22 @@ impl Db {
         }
     }
 
+    /// Its engine (`postgres`, `aurora-mysql`, ...).
+    pub fn engine(&self) -> &str {
+        match self {
+            Db::Instance(db) => &db.engine,
+            Db::Cluster(db) => &db.engine,
+        }
+    }
+
+    /// The engine version it runs.
+    pub fn engine_version(&self) -> Option<&str> {
+        match self {
+            Db::Instance(db) => db.engine_version.as_deref(),
+            Db::Cluster(db) => db.engine_version.as_deref(),
+        }
+    }
+
     /// The VPC of its DB subnet group.
     pub fn vpc_id(&self) -> Option<&str> {
         match self {

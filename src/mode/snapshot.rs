@@ -13,11 +13,11 @@ use crate::db::{self, Db};
 use crate::fleet::{Row, await_all, report};
 use crate::github::{Report, age, shown};
 use crate::model::{self, DbRef, Kind, Tag};
-use crate::provenance::{self, SnapshotClaim};
+use crate::provenance::{self, SnapshotClaim, recorded};
 use crate::rds::{Rds, RdsError, Snapshot};
 use crate::retention::{json_ids, prune};
 use crate::seal;
-use crate::settings::{self, Value};
+use crate::settings::{self, Settings, Value};
 
 pub async fn run(
     plans: &[SnapshotPlan],
@@ -386,9 +386,44 @@ async fn guard_quota(
 /// call carries none (USER_Tagging, "Copying tags to DB instance
 /// snapshots"), and ours always carries some, so the cost-allocation and
 /// backup-selection tags teams rely on would be lost.
-fn snapshot_tags(plan: &SnapshotPlan, db: &Db, out: &mut Report) -> Vec<Tag> {
+///
+/// Ours include the settings a restore will need, as they are now
+/// ([`provenance::recorded`]): after a deploy that upgrades the engine, the
+/// DB's settings are of the new version, which the snapshot cannot take.
+/// For a cluster, its writer's parameter group and class are recorded too.
+fn snapshot_tags(
+    plan: &SnapshotPlan,
+    db: &Db,
+    writer: Option<&Settings>,
+    out: &mut Report,
+) -> Vec<Tag> {
+    let members = writer
+        .map(|writer| {
+            [settings::DB_PARAMETER_GROUP, settings::DB_INSTANCE_CLASS]
+                .into_iter()
+                .filter_map(|name| Some((name, writer.get(name)?.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let record = recorded::Record {
+        engine_version: db.engine_version().map(str::to_owned),
+        settings: db.settings().clone(),
+        members,
+    };
+    let room = model::MAX_TAGS.saturating_sub(plan.tags.len());
+    let (parts, left_out) = recorded::encode(&record, room);
+    if !left_out.is_empty() {
+        out.warn(format!(
+            "RDS allows {} tags on a snapshot, and with the `tags` given there was no room to record {} of `{}` on it; a rollback from it uses the DB's settings of that time instead. Give fewer `tags` to record them",
+            model::MAX_TAGS,
+            left_out.join(", "),
+            db.id()
+        ));
+    }
+    let mut ours = plan.tags.clone();
+    ours.extend(parts);
     if db.settings().get(settings::COPY_TAGS) != Some(&Value::Flag(true)) {
-        return plan.tags.clone();
+        return ours;
     }
     let theirs: Vec<Tag> = db
         .tags()
@@ -396,7 +431,7 @@ fn snapshot_tags(plan: &SnapshotPlan, db: &Db, out: &mut Report) -> Vec<Tag> {
         .filter(|tag| !provenance::is_ours(tag))
         .cloned()
         .collect();
-    let (merged, left_out) = model::merge_tags(&plan.tags, &theirs);
+    let (merged, left_out) = model::merge_tags(&ours, &theirs);
     if !left_out.is_empty() {
         out.warn(format!(
             "RDS allows {} tags on a snapshot, so these tags of `{}` were not copied to it: {}",
@@ -420,7 +455,16 @@ async fn create(
         plan.db,
         shown(db.status())
     );
-    let tags = snapshot_tags(plan, db, out);
+    let writer = match db.as_cluster() {
+        Some(cluster) => {
+            let instances = rds.cluster_instances(&cluster.id).await?;
+            cluster
+                .writer()
+                .and_then(|id| instances.into_iter().find(|instance| instance.id == id))
+        }
+        None => None,
+    };
+    let tags = snapshot_tags(plan, db, writer.as_ref().map(|w| &w.settings), out);
     match db::create_snapshot(rds, &plan.db, &plan.snapshot_id, &tags).await {
         Ok(snapshot) => Ok(snapshot),
         // Another attempt of the same run got there first.

@@ -25,6 +25,8 @@
 //!
 //! Everything here is pure: it reads what RDS described, and calls nothing.
 
+pub mod recorded;
+
 use std::fmt;
 
 use chrono::{DateTime, Utc};

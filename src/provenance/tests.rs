@@ -124,6 +124,8 @@ fn snap(id: &str, of: &str, tags: &[(&str, &str)]) -> Snapshot {
         kind: "manual".to_owned(),
         of: Kind::Instance,
         engine: None,
+        engine_version: None,
+        option_group: None,
         copied_from: None,
     }
 }

@@ -22,6 +22,130 @@ impl Rds {
         Ok(found(result)?.is_some_and(|output| !output.db_parameter_groups().is_empty()))
     }
 
+    /// A DB parameter group's family; `None` if there is no such group
+    /// (an empty family where RDS does not report one).
+    pub async fn parameter_group_family(&self, name: &str) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_parameter_groups()
+            .db_parameter_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeDBParameterGroups");
+        Ok(found(result)?.and_then(|output| {
+            output.db_parameter_groups().first().map(|group| {
+                group
+                    .db_parameter_group_family()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        }))
+    }
+
+    /// A DB cluster parameter group's family; `None` if there is no such
+    /// group.
+    pub async fn cluster_parameter_group_family(
+        &self,
+        name: &str,
+    ) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_cluster_parameter_groups()
+            .db_cluster_parameter_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeDBClusterParameterGroups");
+        Ok(found(result)?.and_then(|output| {
+            output.db_cluster_parameter_groups().first().map(|group| {
+                group
+                    .db_parameter_group_family()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        }))
+    }
+
+    /// An option group's engine and major engine version; `None` if there
+    /// is no such group.
+    pub async fn option_group_version(
+        &self,
+        name: &str,
+    ) -> Result<Option<(String, String)>, RdsError> {
+        let result = self
+            .client
+            .describe_option_groups()
+            .option_group_name(name)
+            .send()
+            .await
+            .for_op("DescribeOptionGroups");
+        Ok(found(result)?.and_then(|output| {
+            output.option_groups_list().first().map(|group| {
+                (
+                    group.engine_name().unwrap_or_default().to_owned(),
+                    group.major_engine_version().unwrap_or_default().to_owned(),
+                )
+            })
+        }))
+    }
+
+    /// The DBParameterGroupFamily of an engine version, as
+    /// DescribeDBEngineVersions reports it; `None` if RDS lists no such
+    /// version.
+    pub async fn engine_family(
+        &self,
+        engine: &str,
+        version: &str,
+    ) -> Result<Option<String>, RdsError> {
+        let result = self
+            .client
+            .describe_db_engine_versions()
+            .engine(engine)
+            .engine_version(version)
+            .send()
+            .await
+            .for_op("DescribeDBEngineVersions");
+        Ok(found(result)?.and_then(|output| {
+            output
+                .db_engine_versions()
+                .iter()
+                .find(|found| found.engine_version() == Some(version))
+                .or(output.db_engine_versions().first())
+                .and_then(|found| found.db_parameter_group_family())
+                .map(str::to_owned)
+        }))
+    }
+
+    /// Whether an engine version can run on an instance class
+    /// (DescribeOrderableDBInstanceOptions with all three as filters: any
+    /// option listed means it is offered). `None` when RDS lists no class
+    /// at all for the version, which then cannot be judged.
+    pub async fn class_offered(
+        &self,
+        engine: &str,
+        version: &str,
+        class: &str,
+    ) -> Result<Option<bool>, RdsError> {
+        let ask = |class: Option<&str>| {
+            self.client
+                .describe_orderable_db_instance_options()
+                .engine(engine)
+                .engine_version(version)
+                .set_db_instance_class(class.map(str::to_owned))
+                .max_records(20)
+                .send()
+        };
+        let output = ask(Some(class))
+            .await
+            .for_op("DescribeOrderableDBInstanceOptions")?;
+        if !output.orderable_db_instance_options().is_empty() {
+            return Ok(Some(true));
+        }
+        let any = ask(None)
+            .await
+            .for_op("DescribeOrderableDBInstanceOptions")?;
+        Ok((!any.orderable_db_instance_options().is_empty()).then_some(false))
+    }
+
     /// Whether an option group exists.
     pub async fn option_group_exists(&self, name: &str) -> Result<bool, RdsError> {
         let result = self

@@ -30,6 +30,7 @@ pub(super) fn instance(db: &types::DbInstance) -> Instance {
             .and_then(|group| group.vpc_id())
             .map(str::to_owned),
         engine: db.engine().unwrap_or_default().to_owned(),
+        engine_version: db.engine_version().map(str::to_owned),
         cluster_id: db.db_cluster_identifier().map(str::to_owned),
         renaming_to: db
             .pending_modified_values()
@@ -152,6 +153,8 @@ pub(super) fn snapshot(snap: &types::DbSnapshot) -> Snapshot {
         kind: snap.snapshot_type().unwrap_or_default().to_owned(),
         of: Kind::Instance,
         engine: snap.engine().map(str::to_owned),
+        engine_version: snap.engine_version().map(str::to_owned),
+        option_group: snap.option_group_name().map(str::to_owned),
         copied_from: snap
             .source_db_snapshot_identifier()
             .filter(|arn| !arn.is_empty())
@@ -181,6 +184,7 @@ pub(super) fn cluster(db: &types::DbCluster) -> Cluster {
         arn: db.db_cluster_arn().unwrap_or_default().to_owned(),
         status: db.status().unwrap_or("unknown").to_owned(),
         engine: db.engine().unwrap_or_default().to_owned(),
+        engine_version: db.engine_version().map(str::to_owned),
         endpoint: db.endpoint().map(str::to_owned),
         reader_endpoint: db.reader_endpoint().map(str::to_owned),
         port: db.port(),
@@ -291,6 +295,8 @@ pub(super) fn cluster_snapshot(snap: &types::DbClusterSnapshot) -> Snapshot {
         kind: snap.snapshot_type().unwrap_or_default().to_owned(),
         of: Kind::Cluster,
         engine: snap.engine().map(str::to_owned),
+        engine_version: snap.engine_version().map(str::to_owned),
+        option_group: None,
         copied_from: snap
             .source_db_cluster_snapshot_arn()
             .filter(|arn| !arn.is_empty())
@@ -627,6 +633,8 @@ mod tests {
                 kind: "manual".to_owned(),
                 of: Kind::Instance,
                 engine: Some("postgres".to_owned()),
+                engine_version: None,
+                option_group: None,
                 copied_from: Some(
                     "arn:aws:rds:us-east-1:123456789012:snapshot:prod-snap".to_owned()
                 ),

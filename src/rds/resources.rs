@@ -23,6 +23,7 @@ pub struct Instance {
     /// The VPC of its DB subnet group.
     pub vpc_id: Option<String>,
     pub engine: String,
+    pub engine_version: Option<String>,
     /// The Aurora cluster it belongs to, if it is a cluster member.
     pub cluster_id: Option<String>,
     /// The new name of a rename RDS has accepted but not finished
@@ -40,6 +41,7 @@ pub struct Cluster {
     pub arn: String,
     pub status: String,
     pub engine: String,
+    pub engine_version: Option<String>,
     /// The writer endpoint.
     pub endpoint: Option<String>,
     pub reader_endpoint: Option<String>,
@@ -120,6 +122,10 @@ pub struct Snapshot {
     pub of: Kind,
     /// The engine of the DB it was taken of (a cluster restore needs it).
     pub engine: Option<String>,
+    /// The engine version it restores (the DB's when it was taken).
+    pub engine_version: Option<String>,
+    /// The option group it records (DB snapshots only).
+    pub option_group: Option<String>,
     /// `SourceDBSnapshotIdentifier`: the ARN this snapshot was copied from.
     /// AWS fills it only for a cross-Region or cross-account copy
     /// (DBSnapshot in the API reference), so a same-Region copy's source is

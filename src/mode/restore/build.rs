@@ -4,15 +4,122 @@
 //! planned like the source's ([`members`]).
 
 use anyhow::bail;
+use chrono::{DateTime, Utc};
+use tracing::info;
 
 use crate::config::Target;
-use crate::db::Db;
+use crate::db::{self, Db};
+use crate::fit::{self, Facts};
 use crate::github::Report;
 use crate::model::{self, Kind, Tag};
 use crate::naming;
-use crate::provenance;
-use crate::rds::{Cluster, Instance, Rds};
-use crate::settings::{self, Carry, How, Restore, Value};
+use crate::provenance::{self, SnapshotClaim, recorded};
+use crate::rds::{Cluster, Instance, Rds, Snapshot};
+use crate::settings::{self, Carry, How, Restore, Settings, Value};
+
+/// The DB as a snapshot holds it: the engine version a restore brings
+/// back, and the settings it had then.
+#[derive(Debug, Clone)]
+pub(crate) struct AtSnapshot {
+    pub engine: String,
+    pub version: String,
+    /// The settings recorded on the snapshot; for one this action did not
+    /// make, what the snapshot itself says (its option group).
+    pub settings: Option<Settings>,
+    /// Whether `settings` were recorded by this action's `snapshot`.
+    pub recorded: bool,
+    /// For a cluster, its writer's settings as recorded.
+    pub members: Option<Settings>,
+}
+
+impl AtSnapshot {
+    /// What `snapshot` says of its DB; `None` if it does not say its engine
+    /// version, which nothing can be checked against.
+    pub fn of(snapshot: &Snapshot, out: &mut Report) -> Option<AtSnapshot> {
+        let engine = snapshot.engine.clone()?;
+        let version = snapshot.engine_version.clone()?;
+        let mut members = None;
+        let (settings, recorded) = match recorded::decode(&snapshot.tags) {
+            Ok(Some(record)) => {
+                members = (!record.members.is_empty()).then_some(record.members);
+                (Some(record.settings), true)
+            }
+            unread => {
+                if let Err(why) = unread {
+                    out.warn(format!(
+                        "the settings recorded on snapshot `{}` cannot be read ({why}); the rollback is judged by the snapshot's own fields and the source's settings instead",
+                        snapshot.id
+                    ));
+                }
+                let own: Settings = snapshot
+                    .option_group
+                    .iter()
+                    .map(|group| (settings::OPTION_GROUP, Value::Text(group.clone())))
+                    .collect();
+                ((!own.is_empty()).then_some(own), false)
+            }
+        };
+        Some(AtSnapshot {
+            engine,
+            version,
+            settings,
+            recorded,
+            members,
+        })
+    }
+
+    /// The DB `source` as of `time`, for a point-in-time restore: the
+    /// settings recorded on the newest of this action's snapshots of it
+    /// taken at or before that time. Without one, its settings of today,
+    /// checked against its engine version of today (so an input that does
+    /// not fit is refused before any change).
+    pub async fn as_of(
+        rds: &Rds,
+        source: &Db,
+        time: DateTime<Utc>,
+    ) -> anyhow::Result<Option<AtSnapshot>> {
+        let snapshots = db::snapshots_of(rds, &source.reference()).await?;
+        let newest = snapshots
+            .iter()
+            .filter(|snapshot| {
+                provenance::snapshot(snapshot, SnapshotClaim::Of { db: source.id() }).is_ok()
+            })
+            .filter(|snapshot| snapshot.created.is_some_and(|created| created <= time))
+            .filter_map(|snapshot| match recorded::decode(&snapshot.tags) {
+                Ok(Some(record)) => Some((snapshot, record)),
+                _ => None,
+            })
+            .max_by_key(|(snapshot, _)| snapshot.created);
+        let Some((snapshot, record)) = newest else {
+            return Ok(source.engine_version().map(|version| AtSnapshot {
+                engine: source.engine().to_owned(),
+                version: version.to_owned(),
+                settings: None,
+                recorded: false,
+                members: None,
+            }));
+        };
+        let Some(version) = record
+            .engine_version
+            .or_else(|| source.engine_version().map(str::to_owned))
+        else {
+            return Ok(None);
+        };
+        info!(
+            "the settings of `{}` as of {} are those recorded on snapshot `{}` (engine {version})",
+            source.id(),
+            model::rfc3339(time),
+            snapshot.id
+        );
+        Ok(Some(AtSnapshot {
+            engine: source.engine().to_owned(),
+            version,
+            settings: Some(record.settings),
+            recorded: true,
+            members: (!record.members.is_empty()).then_some(record.members),
+        }))
+    }
+}
 
 /// A new DB built like its source: where its settings come from, the
 /// instances a cluster gets, and every tag.
@@ -26,6 +133,11 @@ pub(crate) struct Build {
     /// A cluster's DB instances, the writer first; empty for an instance.
     pub members: Vec<MemberBuild>,
     pub tags: Vec<Tag>,
+    /// What changed since the snapshot, for the summary.
+    pub since: Option<String>,
+    /// The engine version the restore goes back to, and the source's now,
+    /// where they differ.
+    pub engine_back: Option<(String, String)>,
 }
 
 /// One DB instance of a new cluster.
@@ -40,23 +152,97 @@ pub(crate) struct MemberBuild {
 /// Plans a new DB's settings from its source and the inputs, and checks,
 /// before any mutating call, that RDS can meet them: the carried groups
 /// still exist, and the new DB lands in the source's VPC. `recorded_vpc` is
-/// the VPC a snapshot records, for a source that is gone.
+/// the VPC a snapshot records, for a source that is gone. With `at` (the DB
+/// as the snapshot, or the time restored to, holds it) the settings of that
+/// time come first, and each group and class is checked against its engine
+/// version ([`fit::choose`]), falling back where it does not fit.
 pub(crate) async fn build(
     rds: &Rds,
     target: &Target,
     source: Option<Db>,
     restore: Restore,
     recorded_vpc: Option<&str>,
+    at: Option<&AtSnapshot>,
     out: &mut Report,
 ) -> anyhow::Result<Build> {
     let fields = settings::fields(target.kind);
-    let carry = settings::plan(
-        fields,
-        source.as_ref().map(Db::settings),
-        &target.inputs,
-        target.carry,
-        restore,
-    );
+    let current = source.as_ref().map(Db::settings);
+    let mut fitted = None;
+    let mut since = None;
+    let mut engine_back = None;
+    if let Some(at) = at {
+        let facts = facts(
+            rds,
+            target.kind,
+            at,
+            &[at.settings.as_ref(), current, Some(&target.inputs)],
+        )
+        .await?;
+        if let Some(error) = fit::input_misfit(&target.inputs, fields, &facts) {
+            bail!(error);
+        }
+        let first = if target.carry {
+            at.settings.as_ref()
+        } else {
+            None
+        };
+        let (basis, fallbacks) = fit::choose(first, current, &facts);
+        let label = if at.recorded {
+            "as at the snapshot"
+        } else {
+            "the source's; the snapshot records no settings"
+        };
+        if target.carry {
+            for fallback in &fallbacks {
+                if !target.inputs.contains_key(fallback.setting) {
+                    out.warn(fallback.warning(label));
+                }
+            }
+        }
+        let now_version = source.as_ref().and_then(Db::engine_version);
+        if let Some(now) = now_version
+            && now != at.version
+        {
+            engine_back = Some((at.version.clone(), now.to_owned()));
+        }
+        if let (Some(then), Some(now)) = (at.settings.as_ref(), current) {
+            since = fit::since((Some(&at.version), now_version), then, now, &basis);
+        } else if let Some(now) = now_version.filter(|now| *now != at.version) {
+            since = Some(format!("engine {} → {now} since this snapshot", at.version));
+        }
+        if at.settings.is_some() || current.is_some() {
+            fitted = Some((basis, fallbacks));
+        }
+    }
+    let basis = fitted.as_ref().map(|(basis, _)| basis).or(current);
+    let mut carry = settings::plan(fields, basis, &target.inputs, target.carry, restore);
+    if let (Some((_, fallbacks)), true) = (&fitted, target.carry) {
+        for fallback in fallbacks {
+            if target.inputs.contains_key(fallback.setting) {
+                continue;
+            }
+            let used = match &fallback.used {
+                Some(used) => format!("the source's current `{used}` is used"),
+                None => "the engine's default is used".to_owned(),
+            };
+            carry.how.insert(
+                fallback.setting,
+                How::Fallback(format!("{}; {used}", fallback.why)),
+            );
+        }
+        if let Some(at) = at.filter(|at| at.recorded)
+            && let Some(then) = &at.settings
+        {
+            for (name, value) in then {
+                if carry.how.get(name) == Some(&How::RestoreCall)
+                    && carry.call.get(name) == Some(value)
+                    && current.and_then(|now| now.get(name)) != Some(value)
+                {
+                    carry.how.insert(name, How::AtSnapshot);
+                }
+            }
+        }
+    }
     let how = |name: &str| match carry.how.get(name) {
         Some(How::Input(input)) => format!("input `{input}` names"),
         _ => "the source's".to_owned(),
@@ -120,7 +306,7 @@ pub(crate) async fn build(
         );
     }
     let is_cluster = target.kind == Kind::Cluster;
-    if source.is_none() && target.carry {
+    if source.is_none() && basis.is_none() && target.carry {
         let not_carried: Vec<&str> = fields
             .iter()
             .chain(if is_cluster {
@@ -174,7 +360,14 @@ pub(crate) async fn build(
     }
     // A cluster restore makes no instances; the build plans them.
     let members = if is_cluster {
-        members(rds, target, source.as_ref().and_then(Db::as_cluster)).await?
+        members(
+            rds,
+            target,
+            source.as_ref().and_then(Db::as_cluster),
+            at,
+            out,
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -185,7 +378,48 @@ pub(crate) async fn build(
         carry,
         members,
         tags,
+        since,
+        engine_back,
     })
+}
+
+/// What RDS says of the engine version `at` restores and of each group and
+/// class a restore might use with it: every call a describe, before any
+/// mutating one.
+async fn facts(
+    rds: &Rds,
+    kind: Kind,
+    at: &AtSnapshot,
+    candidates: &[Option<&Settings>],
+) -> anyhow::Result<Facts> {
+    let wanted = fit::wanted(candidates);
+    let mut facts = Facts {
+        engine: at.engine.clone(),
+        version: at.version.clone(),
+        family: rds.engine_family(&at.engine, &at.version).await?,
+        ..Facts::default()
+    };
+    for group in wanted.parameter_groups {
+        let family = rds.parameter_group_family(&group).await?;
+        facts.parameter_groups.insert(group, family);
+    }
+    for group in wanted.cluster_parameter_groups {
+        let family = rds.cluster_parameter_group_family(&group).await?;
+        facts.cluster_parameter_groups.insert(group, family);
+    }
+    for group in wanted.option_groups {
+        let version = rds.option_group_version(&group).await?;
+        facts.option_groups.insert(group, version);
+    }
+    // A cluster's class is its instances'.
+    if kind == Kind::Instance {
+        for class in wanted.classes {
+            if let Some(offered) = rds.class_offered(&at.engine, &at.version, &class).await? {
+                facts.classes.insert(class, offered);
+            }
+        }
+    }
+    Ok(facts)
 }
 
 /// Plans a new cluster's instances: a writer like the source's writer, and
@@ -195,6 +429,8 @@ async fn members(
     rds: &Rds,
     target: &Target,
     source: Option<&Cluster>,
+    at: Option<&AtSnapshot>,
+    out: &mut Report,
 ) -> anyhow::Result<Vec<MemberBuild>> {
     let instances = match source {
         Some(cluster) => rds.cluster_instances(&cluster.id).await?,
@@ -224,16 +460,86 @@ async fn members(
                 .or(writer.as_ref())
                 .cloned()
         };
+        let current = mirror.as_ref().map(|instance| &instance.settings);
+        // The instances' parameter groups and class are judged against the
+        // restored version, as the cluster's are: the writer's at the
+        // snapshot first, then the mirrored instance's of today.
+        let fitted = match at {
+            Some(at) => {
+                // The writer's are recorded: a reader takes its parameter
+                // group, and keeps its own class.
+                let recorded = at.members.as_ref().filter(|_| target.carry).map(|writer| {
+                    let mut first = writer.clone();
+                    if n > 0 {
+                        first.remove(settings::DB_INSTANCE_CLASS);
+                    }
+                    first
+                });
+                let first = recorded.as_ref();
+                let facts = facts(
+                    rds,
+                    Kind::Instance,
+                    at,
+                    &[first, current, Some(&target.inputs)],
+                )
+                .await?;
+                if let Some(error) =
+                    fit::input_misfit(&target.inputs, settings::MEMBER_FIELDS, &facts)
+                {
+                    bail!(error);
+                }
+                let (basis, fallbacks) = fit::choose(first, current, &facts);
+                if target.carry {
+                    for fallback in fallbacks
+                        .iter()
+                        .filter(|f| !target.inputs.contains_key(f.setting))
+                    {
+                        out.warn(format!(
+                            "the new cluster's instance `{}`: {}",
+                            naming::member_id(&target.id, n + 1),
+                            fallback.warning(if first.is_some() {
+                                "as at the snapshot"
+                            } else {
+                                "the source instance's"
+                            })
+                        ));
+                    }
+                }
+                Some((basis, fallbacks))
+            }
+            None => None,
+        };
         let mut carry = settings::plan(
             settings::MEMBER_FIELDS,
-            mirror.as_ref().map(|instance| &instance.settings),
+            fitted.as_ref().map(|(basis, _)| basis).or(current),
             &target.inputs,
             target.carry,
             Restore::FromSnapshot,
         );
+        if let (Some((_, fallbacks)), true) = (&fitted, target.carry) {
+            for fallback in fallbacks
+                .iter()
+                .filter(|f| !target.inputs.contains_key(f.setting))
+            {
+                let used = match &fallback.used {
+                    Some(used) => format!("the source instance's current `{used}` is used"),
+                    None => "the engine's default is used".to_owned(),
+                };
+                carry.how.insert(
+                    fallback.setting,
+                    How::Fallback(format!("{}; {used}", fallback.why)),
+                );
+            }
+        }
         // CreateDBInstance requires a class, which RDS has no default for:
         // with `carry-settings: false` the mirrored instance's is used, as
         // an instance restore keeps its snapshot's.
+        if let Some(How::Fallback(why)) = carry.how.get(settings::DB_INSTANCE_CLASS) {
+            bail!(
+                "the new cluster `{}` needs DB instances, and no class known for them fits: {why}; nothing was changed. Set input `db-instance-class` to a class the snapshot's engine version is offered on",
+                target.id
+            );
+        }
         if !carry.call.contains_key(settings::DB_INSTANCE_CLASS) {
             match mirror
                 .as_ref()

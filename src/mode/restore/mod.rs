@@ -34,7 +34,7 @@ use crate::provenance::{self, TargetClaim};
 use crate::rds::{NewDb, Rds, RdsError, Snapshot};
 use crate::settings::Restore;
 
-use build::{Build, build};
+use build::{AtSnapshot, Build, build};
 use finish::finish;
 
 /// What the step restores from.
@@ -110,6 +110,8 @@ struct Adopted {
     restore: Restore,
     /// The VPC a snapshot records, for a source that is gone.
     recorded_vpc: Option<String>,
+    /// The DB as the snapshot holds it.
+    at: Option<AtSnapshot>,
 }
 
 /// A restore to start: the target with its provenance tags, the source DB
@@ -118,6 +120,7 @@ struct New {
     target: Target,
     source: Option<Db>,
     recorded_vpc: Option<String>,
+    at: Option<AtSnapshot>,
     call: db::Source,
     /// What the target was meant to be, for the error when another DB
     /// holds its name.
@@ -191,8 +194,19 @@ async fn restore(
                 source,
                 restore,
                 recorded_vpc,
+                at,
             } = *adopted;
-            let build = build(rds, &target, source, restore, recorded_vpc.as_deref(), out).await?;
+            let build = build(
+                rds,
+                &target,
+                source,
+                restore,
+                recorded_vpc.as_deref(),
+                at.as_ref(),
+                out,
+            )
+            .await?;
+            told(request, &build, named, out);
             return finish(rds, existing, &build, named, wait, out).await;
         }
         Prepared::New(new) => new,
@@ -203,9 +217,11 @@ async fn restore(
         new.source,
         carried(&new.call),
         new.recorded_vpc.as_deref(),
+        new.at.as_ref(),
         out,
     )
     .await?;
+    told(request, &build, named, out);
     if let Some(refusal) = new.refuse {
         anyhow::bail!(refusal);
     }
@@ -228,6 +244,20 @@ async fn restore(
     )
     .await
     .with_context(|| new.context.clone())
+}
+
+/// What the summary and the warnings say of a restore that goes back to
+/// another engine version: what changed since the snapshot, and for an
+/// in-place rollback, that the application goes back to the old version.
+fn told(request: Request<'_>, build: &Build, named: &str, out: &mut Report) {
+    if let Some(since) = &build.since {
+        out.note("since the snapshot", since.clone());
+    }
+    if let (Some(_), Some((then, now))) = (request.in_place(), &build.engine_back) {
+        out.warn(format!(
+            "in place, `{named}` goes back to engine {then} (it runs {now} now): the application behind it must work with {then}, and the upgrade to {now} has to be made again once the cause of the rollback is fixed"
+        ));
+    }
 }
 
 /// The source of a restore into a new DB of `target` kind. A DB instance

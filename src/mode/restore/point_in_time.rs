@@ -6,7 +6,7 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::{Adopted, Claim, New, Prepared, for_target};
+use super::{Adopted, AtSnapshot, Claim, New, Prepared, for_target};
 use crate::config::PitrPlan;
 use crate::db;
 use crate::github::{Report, shown};
@@ -15,6 +15,7 @@ use crate::model::{DbRef, RestoreTime, rfc3339};
 use crate::provenance::{self, TargetClaim};
 use crate::rds::Rds;
 use crate::settings::Restore;
+use chrono::DateTime;
 
 /// Resolves the source, looks at the target, and picks the time inside
 /// the source's restorable window. Only this run's own restore is adopted
@@ -54,12 +55,20 @@ pub(super) async fn prepare(
             shown(time)
         );
         out.set("restore-time", time.to_owned());
+        let source = db::describe(rds, &source_ref).await?;
+        let at = match (&source, DateTime::parse_from_rfc3339(time)) {
+            (Some(source), Ok(time)) if !plan.clone => {
+                AtSnapshot::as_of(rds, source, time.to_utc()).await?
+            }
+            _ => None,
+        };
         return Ok(Prepared::Adopt(Box::new(Adopted {
-            source: db::describe(rds, &source_ref).await?,
+            source,
             existing,
             target,
             restore: Restore::ToPointInTime,
             recorded_vpc: None,
+            at,
         })));
     }
 
@@ -79,6 +88,12 @@ pub(super) async fn prepare(
     out.set("restore-time", rfc3339(time));
 
     target.tags.extend(provenance::restored_to_stamps(time));
+    // A clone shares the source's storage as it is now.
+    let at = if plan.clone {
+        None
+    } else {
+        AtSnapshot::as_of(rds, &source, time).await?
+    };
     let source_id = source.id().to_owned();
     let announce = format!(
         "{what}: `{source_id}` at {} ({}) as new {} `{}`",
@@ -94,6 +109,7 @@ pub(super) async fn prepare(
     Ok(Prepared::New(Box::new(New {
         source: Some(source),
         recorded_vpc: None,
+        at,
         call: db::Source::PointInTime {
             db: source_id,
             time: plan.time,

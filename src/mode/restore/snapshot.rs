@@ -6,7 +6,7 @@
 use anyhow::bail;
 use tracing::info;
 
-use super::{Adopted, Claim, New, Prepared};
+use super::{Adopted, AtSnapshot, Claim, New, Prepared};
 use crate::config::{RestorePlan, SnapshotChoice};
 use crate::db::{self, Db};
 use crate::github::{Report, shown};
@@ -67,7 +67,9 @@ pub(super) async fn prepare(
             out.set("snapshot-arn", snapshot.arn.clone());
         }
         let source_db = provenance::source_db(existing.tags()).unwrap_or_default();
+        let at = snapshot.as_ref().and_then(|s| AtSnapshot::of(s, out));
         return Ok(Prepared::Adopt(Box::new(Adopted {
+            at,
             source: source_of(rds, target.kind, source_db).await?,
             recorded_vpc: snapshot.and_then(|s| s.vpc_id),
             existing: existing.clone(),
@@ -122,6 +124,7 @@ pub(super) async fn prepare(
     Ok(Prepared::New(Box::new(New {
         source,
         recorded_vpc: snapshot.vpc_id.clone(),
+        at: AtSnapshot::of(&snapshot, out),
         call: db::Source::Snapshot {
             id: snapshot.id.clone(),
             engine,

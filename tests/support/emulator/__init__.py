@@ -16,6 +16,8 @@ follows:
              in an available cluster, cluster-owned settings refused on members
 - catalog:   DescribeDBEngineVersions, DescribeOrderableDBInstanceOptions,
              the engines' default parameter and option groups
+- versions:  engine upgrades as ModifyDBInstance allows them, classes a
+             version is not offered on refused, default option groups
 - deletes:   final snapshot rules, a final snapshot that takes its time,
              no second delete, a cluster's automated backups go with it
 - tagging:   at most 50 tags, AWS's key and value rules, NotFound for an ARN
@@ -49,6 +51,7 @@ from . import refusals  # noqa: F401  (isort: skip)
 from . import backtrack  # noqa: F401  (isort: skip)
 from . import aurora  # noqa: F401  (isort: skip)
 from . import catalog  # noqa: F401  (isort: skip)
+from . import versions  # noqa: F401  (isort: skip)
 from . import realdata  # noqa: F401  (isort: skip)
 from . import deletes  # noqa: F401  (isort: skip)
 from . import logs  # noqa: F401  (isort: skip)

@@ -46,11 +46,26 @@ DEFAULT_VERSION = {
     "aurora-mysql": "8.0.mysql_aurora.3.05.2",
 }
 CLASSES = {
-    "postgres": ["db.t3.micro", "db.t3.medium", "db.t4g.micro", "db.m5.large", "db.m6g.large", "db.r6g.large"],
+    "postgres": [
+        "db.t3.micro", "db.t3.medium", "db.t4g.micro", "db.m5.large", "db.m6g.large", "db.r6g.large", "db.m8g.large",
+    ],
     "mysql": ["db.t3.micro", "db.t3.medium", "db.t4g.micro", "db.m5.large", "db.m6g.large", "db.r6g.large"],
     "aurora-postgresql": ["db.t4g.medium", "db.r6g.large", "db.r6g.xlarge", "db.serverless"],
     "aurora-mysql": ["db.t3.medium", "db.t4g.medium", "db.r6g.large", "db.serverless"],
 }
+
+# Classes offered only on some versions of an engine: the Graviton4 classes
+# came with newer minor versions (RDS user guide, "Supported DB engines for DB
+# instance classes": db.m8g for PostgreSQL 17.1, 16.5, 15.9 and higher), so a
+# 15.4 instance cannot be made on one while a 16.4 one can (rounded here to
+# the catalog's versions).
+ONLY_ON = {("postgres", "db.m8g.large"): {"16.4", "17.2"}}
+
+
+def offered(engine: str, version: str, cls: str) -> bool:
+    """Whether DescribeOrderableDBInstanceOptions lists `cls` for the version."""
+    only = ONLY_ON.get((engine, cls))
+    return cls in CLASSES.get(engine, []) and (only is None or version in only)
 
 
 def _family(engine: str, version: str) -> str:
@@ -106,7 +121,7 @@ def describe_orderable_db_instance_options(request: Any, call: Any) -> Any:
         if version and v != version:
             continue
         for cls in CLASSES[engine]:
-            if wanted_class and cls != wanted_class:
+            if wanted_class and cls != wanted_class or not offered(engine, v, cls):
                 continue
             options.append(
                 {

@@ -37,6 +37,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from moto.rds.models import DBInstanceClustered
@@ -265,8 +266,26 @@ def restore_groups_fit(request: Any, call: Any) -> Any:
     return call()
 
 
+def version_at(request: Any, db: Any) -> str:
+    """The engine version `db` ran at the time a point-in-time restore
+    asks for: a restore brings back the data and engine of that time, so one
+    from before a major upgrade is of the old version (versions.py keeps
+    each upgrade's time and the version before it in `emu_versions`)."""
+    history = getattr(db, "emu_versions", [])
+    raw = param(request, "RestoreTime")
+    if raw is None or not history:
+        return str(db.engine_version)
+    wanted = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    if wanted.tzinfo is None:
+        wanted = wanted.replace(tzinfo=timezone.utc)
+    for upgraded, before in history:
+        if wanted < upgraded:
+            return before
+    return str(db.engine_version)
+
+
 @around("RestoreDBInstanceToPointInTime")
 def pitr_groups_fit(request: Any, call: Any) -> Any:
     source = _instance(request, "SourceDBInstanceIdentifier")
-    check_groups(request, source.engine, source.engine_version)
+    check_groups(request, source.engine, version_at(request, source))
     return call()
