@@ -218,6 +218,7 @@ pub fn input_misfit(
 ) -> Option<String> {
     for field in fields {
         if let (Some(input), Some(Value::Text(value))) = (field.input, inputs.get(field.name))
+            && !missing(field.name, value, facts)
             && let Some(why) = misfit(field.name, value, facts)
         {
             return Some(format!(
@@ -227,6 +228,20 @@ pub fn input_misfit(
         }
     }
     None
+}
+
+/// Whether `value` names a group the account does not have. An input that
+/// does is left to the groups' existence check, which says so in the
+/// words of a name that never existed, rather than "no longer exists".
+fn missing(name: &str, value: &str, facts: &Facts) -> bool {
+    match name {
+        settings::DB_PARAMETER_GROUP => matches!(facts.parameter_groups.get(value), Some(None)),
+        settings::DB_CLUSTER_PARAMETER_GROUP => {
+            matches!(facts.cluster_parameter_groups.get(value), Some(None))
+        }
+        settings::OPTION_GROUP => matches!(facts.option_groups.get(value), Some(None)),
+        _ => false,
+    }
 }
 
 /// What changed since the snapshot, for the summary: the engine version
