@@ -318,7 +318,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "probe-password",
         DRILL,
-        "`drill`: the password of `probe-username`; pass it from a secret (`${{ secrets.DB_PASSWORD }}`). It is masked in the log and never printed. Default: none.",
+        "`drill`: the password of `probe-username`; pass it from a secret (the `secrets` context, for example `secrets.DB_PASSWORD`). It is masked in the log and never printed. Default: none.",
     ),
     input(
         "probe-secret-arn",

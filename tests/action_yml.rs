@@ -17,6 +17,16 @@ fn action_yml_matches_the_input_tables() {
         actual == expected,
         "action.yml is out of date: run `UPDATE_ACTION_YML=1 cargo test --test action_yml`"
     );
+    // The runner reads an action's metadata as a template: an expression
+    // in a description or default is refused ("expressions are not allowed
+    // here"), and the action does not run at all.
+    for (n, line) in actual.lines().enumerate() {
+        assert!(
+            !line.contains("${{"),
+            "action.yml line {}: an expression where the runner allows none: {line}",
+            n + 1
+        );
+    }
 }
 
 // Regression: the README's restore example drew the missing-run-ID warning.
