@@ -10,16 +10,9 @@ use crate::model::Tag;
 impl Rds {
     /// Whether a DB parameter group exists.
     pub async fn parameter_group_exists(&self, name: &str) -> Result<bool, RdsError> {
-        let result = self
-            .client
-            .describe_db_parameter_groups()
-            .db_parameter_group_name(name)
-            .send()
-            .await
-            .for_op("DescribeDBParameterGroups");
-        // AWS answers an unknown name with DBParameterGroupNotFound; an empty
-        // list is taken the same way.
-        Ok(found(result)?.is_some_and(|output| !output.db_parameter_groups().is_empty()))
+        // One look serves both questions: the group exists when it has
+        // a family entry (`None`: no such group; AWS answers an unknown name with DBParameterGroupNotFound, and an empty list is taken the same way).
+        Ok(self.parameter_group_family(name).await?.is_some())
     }
 
     /// A DB parameter group's family; `None` if there is no such group
@@ -148,14 +141,9 @@ impl Rds {
 
     /// Whether an option group exists.
     pub async fn option_group_exists(&self, name: &str) -> Result<bool, RdsError> {
-        let result = self
-            .client
-            .describe_option_groups()
-            .option_group_name(name)
-            .send()
-            .await
-            .for_op("DescribeOptionGroups");
-        Ok(found(result)?.is_some_and(|output| !output.option_groups_list().is_empty()))
+        // One look serves both questions: the group exists when it has
+        // an engine entry (`None`: no such group).
+        Ok(self.option_group_version(name).await?.is_some())
     }
 
     /// The VPC of a DB subnet group; `None` if there is no such group.

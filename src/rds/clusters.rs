@@ -242,14 +242,9 @@ impl Rds {
 
     /// Whether a DB cluster parameter group exists.
     pub async fn cluster_parameter_group_exists(&self, name: &str) -> Result<bool, RdsError> {
-        let result = self
-            .client
-            .describe_db_cluster_parameter_groups()
-            .db_cluster_parameter_group_name(name)
-            .send()
-            .await
-            .for_op("DescribeDBClusterParameterGroups");
-        Ok(found(result)?.is_some_and(|output| !output.db_cluster_parameter_groups().is_empty()))
+        // One look serves both questions: the group exists when it has
+        // a family entry (`None`: no such group).
+        Ok(self.cluster_parameter_group_family(name).await?.is_some())
     }
 
     /// A parameter's value in a DB cluster parameter group, as RDS reports
