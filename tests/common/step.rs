@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use super::{MIN_POLL, Moto, REGION, SECRET, SESSION_TOKEN};
 
@@ -39,7 +41,14 @@ pub struct Step {
     env: BTreeMap<String, String>,
     args: Vec<String>,
     dir: tempfile::TempDir,
+    limit: Duration,
 }
+
+/// How long a step may run before the test stops it and fails, showing
+/// what it printed so far: a step that hangs fails its own test, at once
+/// and with its log, rather than holding the whole suite until CI gives up
+/// on it.
+pub const STEP_LIMIT: Duration = Duration::from_secs(600);
 
 /// What a step left behind.
 #[derive(Debug)]
@@ -142,7 +151,15 @@ impl Step {
             env,
             args: Vec::new(),
             dir,
+            limit: STEP_LIMIT,
         }
+    }
+
+    /// Fails the test if the step runs longer than `limit` (default
+    /// [`STEP_LIMIT`]).
+    pub fn limit(mut self, limit: Duration) -> Step {
+        self.limit = limit;
+        self
     }
 
     /// Sets an input, as `with:` does.
@@ -200,23 +217,70 @@ impl Step {
 
     pub fn run(&self) -> Ran {
         let mut command = self.command();
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = command.output().expect("run rds-snapshot-action");
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let started = Instant::now();
+        let mut child = command.spawn().expect("run rds-snapshot-action");
+        // Each pipe is read to its end on a thread of its own; both end
+        // when the step exits. The child is reaped (or killed) here, so its
+        // pid cannot have been reused by the time it is killed.
+        let (done, ended) = mpsc::channel();
+        let drain = |mut pipe: Box<dyn std::io::Read + Send>, stream: usize| {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = pipe.read_to_end(&mut bytes);
+                let _ = done.send((stream, bytes));
+            });
+        };
+        drain(Box::new(child.stdout.take().expect("stdout")), 0);
+        drain(Box::new(child.stderr.take().expect("stderr")), 1);
+        let deadline = started + self.limit;
+        let mut streams = [Vec::new(), Vec::new()];
+        let mut open = 2;
+        while open > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match ended.recv_timeout(left) {
+                Ok((stream, bytes)) => {
+                    streams[stream] = bytes;
+                    open -= 1;
+                }
+                Err(_) => break,
+            }
+        }
+        let status = if open == 0 {
+            Some(child.wait().expect("wait for rds-snapshot-action"))
+        } else {
+            let _ = child.kill();
+            let _ = child.wait();
+            while open > 0 {
+                let Ok((stream, bytes)) = ended.recv_timeout(Duration::from_secs(5)) else {
+                    break;
+                };
+                streams[stream] = bytes;
+                open -= 1;
+            }
+            None
+        };
+        let [stdout, stderr] = streams;
         let read =
             |name: &str| std::fs::read_to_string(self.dir.path().join(name)).unwrap_or_default();
         let outputs = parse_file_commands(&read("set_output"))
             .unwrap_or_else(|error| panic!("GITHUB_OUTPUT is malformed: {error}"));
         let ran = Ran {
-            code: status.code().unwrap_or(-1),
+            code: status.and_then(|status| status.code()).unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
             outputs,
             summary: read("step_summary"),
         };
         let shown = format!("{ran}");
+        assert!(
+            status.is_some(),
+            "the step ran for {:?}, past its limit of {:?}, and was stopped; its inputs {:?}\n{ran}",
+            started.elapsed(),
+            self.limit,
+            self.with
+        );
         assert!(
             !shown.contains(SECRET) && !shown.contains(SESSION_TOKEN),
             "a credential leaked:\n{ran}"
