@@ -168,6 +168,11 @@ async fn a_rollback_after_an_engine_upgrade_restores_with_the_settings_at_the_sn
             "{check}: {asked:?}"
         );
     }
+    // Each group is described once: `app-pg15` (at the snapshot) and
+    // `app-pg16` (the source's now), and the one chosen is not asked again
+    // whether it exists.
+    let count = |action: &str| asked.iter().filter(|a| *a == action).count();
+    assert_eq!(count("DescribeDBParameterGroups"), 2, "{asked:?}");
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! and checked before any mutating call ([`build`]); a cluster's instances
 //! planned like the source's ([`members`]).
 
+use std::collections::BTreeMap;
+
 use anyhow::bail;
 use chrono::{DateTime, Utc};
 use tracing::info;
@@ -14,7 +16,7 @@ use crate::github::Report;
 use crate::model::{self, Kind, Tag};
 use crate::naming;
 use crate::provenance::{self, SnapshotClaim, recorded};
-use crate::rds::{Cluster, Instance, Rds, Snapshot};
+use crate::rds::{Cluster, Instance, Rds, RdsError, Snapshot};
 use crate::settings::{self, Carry, How, Restore, Settings, Value};
 
 /// The DB as a snapshot holds it: the engine version a restore brings
@@ -170,15 +172,18 @@ pub(crate) async fn build(
     let mut fitted = None;
     let mut since = None;
     let mut engine_back = None;
+    let mut looked = None;
     if let Some(at) = at {
-        let facts = facts(
-            rds,
-            target.kind,
-            at,
-            &[at.settings.as_ref(), current, Some(&target.inputs)],
-        )
-        .await?;
-        if let Some(error) = fit::input_misfit(&target.inputs, fields, &facts) {
+        let facts = looked.insert(
+            facts(
+                rds,
+                target.kind,
+                at,
+                &[at.settings.as_ref(), current, Some(&target.inputs)],
+            )
+            .await?,
+        );
+        if let Some(error) = fit::input_misfit(&target.inputs, fields, facts) {
             bail!(error);
         }
         let first = if target.carry {
@@ -186,7 +191,7 @@ pub(crate) async fn build(
         } else {
             None
         };
-        let (basis, fallbacks) = fit::choose(first, current, &facts);
+        let (basis, fallbacks) = fit::choose(first, current, facts);
         let label = if at.recorded {
             "as at the snapshot"
         } else {
@@ -251,8 +256,14 @@ pub(crate) async fn build(
         Some(Value::Text(value)) => Some(value.as_str()),
         _ => None,
     };
+    let looked = looked.as_ref();
     if let Some(group) = text(settings::DB_PARAMETER_GROUP)
-        && !rds.parameter_group_exists(group).await?
+        && !exists(
+            looked.map(|facts| &facts.parameter_groups),
+            group,
+            rds.parameter_group_exists(group),
+        )
+        .await?
     {
         bail!(
             "{} DB parameter group `{group}`, which does not exist in {}; nothing was changed. Set input `db-parameter-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
@@ -263,7 +274,12 @@ pub(crate) async fn build(
     // The engines' `default.*` groups are AWS's own and always there.
     if let Some(group) = text(settings::DB_CLUSTER_PARAMETER_GROUP)
         && !group.starts_with("default.")
-        && !rds.cluster_parameter_group_exists(group).await?
+        && !exists(
+            looked.map(|facts| &facts.cluster_parameter_groups),
+            group,
+            rds.cluster_parameter_group_exists(group),
+        )
+        .await?
     {
         bail!(
             "{} DB cluster parameter group `{group}`, which does not exist in {}; nothing was changed. Set input `db-cluster-parameter-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
@@ -273,7 +289,12 @@ pub(crate) async fn build(
     }
     if let Some(group) = text(settings::OPTION_GROUP)
         && !group.starts_with("default:")
-        && !rds.option_group_exists(group).await?
+        && !exists(
+            looked.map(|facts| &facts.option_groups),
+            group,
+            rds.option_group_exists(group),
+        )
+        .await?
     {
         bail!(
             "{} option group `{group}`, which does not exist in {}; nothing was changed. Set input `option-group-name` to an existing group (or `carry-settings: false` for the engine's default)",
@@ -383,6 +404,19 @@ pub(crate) async fn build(
     })
 }
 
+/// Whether a group exists: from what [`facts`] already read of it, else
+/// asked with `ask` (a describe, sent only when awaited).
+async fn exists<T>(
+    looked: Option<&BTreeMap<String, Option<T>>>,
+    group: &str,
+    ask: impl Future<Output = Result<bool, RdsError>>,
+) -> Result<bool, RdsError> {
+    match looked.and_then(|looked| looked.get(group)) {
+        Some(found) => Ok(found.is_some()),
+        None => ask.await,
+    }
+}
+
 /// What RDS says of the engine version `at` restores and of each group and
 /// class a restore might use with it: every call a describe, before any
 /// mutating one.
@@ -464,6 +498,7 @@ async fn members(
         // The instances' parameter groups and class are judged against the
         // restored version, as the cluster's are: the writer's at the
         // snapshot first, then the mirrored instance's of today.
+        let mut looked = None;
         let fitted = match at {
             Some(at) => {
                 // The writer's are recorded: a reader takes its parameter
@@ -476,19 +511,21 @@ async fn members(
                     first
                 });
                 let first = recorded.as_ref();
-                let facts = facts(
-                    rds,
-                    Kind::Instance,
-                    at,
-                    &[first, current, Some(&target.inputs)],
-                )
-                .await?;
+                let facts = looked.insert(
+                    facts(
+                        rds,
+                        Kind::Instance,
+                        at,
+                        &[first, current, Some(&target.inputs)],
+                    )
+                    .await?,
+                );
                 if let Some(error) =
-                    fit::input_misfit(&target.inputs, settings::MEMBER_FIELDS, &facts)
+                    fit::input_misfit(&target.inputs, settings::MEMBER_FIELDS, facts)
                 {
                     bail!(error);
                 }
-                let (basis, fallbacks) = fit::choose(first, current, &facts);
+                let (basis, fallbacks) = fit::choose(first, current, facts);
                 if target.carry {
                     for fallback in fallbacks
                         .iter()
@@ -561,7 +598,12 @@ async fn members(
         }
         if let Some(Value::Text(group)) = carry.call.get(settings::DB_PARAMETER_GROUP)
             && !group.starts_with("default.")
-            && !rds.parameter_group_exists(group).await?
+            && !exists(
+                looked.as_ref().map(|facts: &Facts| &facts.parameter_groups),
+                group,
+                rds.parameter_group_exists(group),
+            )
+            .await?
         {
             bail!(
                 "the new cluster's instance would get DB parameter group `{group}`, which does not exist in {}; nothing was changed. Set input `db-parameter-group-name` to an existing group",
