@@ -41,6 +41,21 @@ def test_a_new_instance_gets_the_default_option_group_of_its_major_version(rds, 
     assert instance(rds, db)["OptionGroupMemberships"][0]["OptionGroupName"] == "default:postgres-15"
 
 
+def test_a_new_instance_without_a_version_gets_the_engines_default_and_its_groups(rds, name):
+    db = name("db")
+    create_instance(rds, db)
+    default = rds.describe_db_engine_versions(Engine="postgres", DefaultOnly=True)["DBEngineVersions"][0]
+    made = instance(rds, db)
+    assert made["EngineVersion"] == default["EngineVersion"]
+    major = default["EngineVersion"].split(".")[0]
+    option_group = made["OptionGroupMemberships"][0]["OptionGroupName"]
+    assert option_group == f"default:postgres-{major}"
+    assert rds.describe_option_groups(OptionGroupName=option_group)["OptionGroupsList"]
+    parameter_group = made["DBParameterGroups"][0]["DBParameterGroupName"]
+    family = rds.describe_db_parameter_groups(DBParameterGroupName=parameter_group)["DBParameterGroups"][0]
+    assert family["DBParameterGroupFamily"] == default["DBParameterGroupFamily"]
+
+
 def test_a_major_upgrade_needs_the_flag_and_a_parameter_group_of_the_new_family(rds, name):
     old, new = _groups(rds, name)
     db = name("app")

@@ -19,6 +19,11 @@ restore or create. AWS does not:
   group for the new DB engine version or create your own custom DB parameter
   group"). The default option group follows to the new major version's
   (USER_UpgradeDBInstance.Upgrading: option groups are per major version).
+- CreateDBInstance without EngineVersion: the engine's default version
+  (API_CreateDBInstance, EngineVersion: "The version number of the database
+  engine to use"; DescribeDBEngineVersions with DefaultOnly names it), not
+  moto's fixed 9.3.3 for PostgreSQL, which RDS no longer offers and whose
+  default option group the catalog has none of.
 - CreateDBInstance without OptionGroupName: the default option group of the
   engine's major version, `default:postgres-15` for 15.4 (moto names it
   after the whole version).
@@ -49,7 +54,7 @@ from typing import Any
 from moto.rds.models import DBInstanceClustered
 
 from .aurora import aurora_family
-from .catalog import VERSIONS, offered
+from .catalog import DEFAULT_VERSION, VERSIONS, offered
 from .core import AwsError, around, flag, param, result_object
 from .defaults import default_option_group
 from .refusals import option_group_major, parameter_group_family, version_at
@@ -107,6 +112,8 @@ def create_class_offered(request: Any, call: Any) -> Any:
     if cluster_id:
         cluster = request.backend.describe_db_clusters(cluster_id)[0]
         version = cluster.engine_version
+    elif engine in DEFAULT_VERSION and not version:
+        version = request.params["EngineVersion"] = DEFAULT_VERSION[engine]
     if engine and version:
         check_class(engine, version, param(request, "DBInstanceClass"))
     result = call()
