@@ -1,10 +1,12 @@
 //! The strict emulator as a child process on a free loopback port, and RDS
 //! clients that talk to it.
 
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use aws_sdk_rds::Client;
 
@@ -31,11 +33,46 @@ pub fn python_path() -> PathBuf {
     path
 }
 
+/// A loopback port no one listened on when asked. Only for an address
+/// that must refuse connections: a server the tests start takes port 0 and
+/// says which port it got ([`served_endpoint`]), since a port chosen here can
+/// be taken by another process before the server binds it.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free loopback port")
+}
+
+/// The `http://127.0.0.1:PORT` a server started with port 0 says it serves
+/// on, in the first line it prints (`... on http://127.0.0.1:PORT ...`);
+/// panics, naming `what`, if it exits or says nothing within `within`. The
+/// rest of what it prints is read and dropped, so it never blocks on a full
+/// pipe.
+pub fn served_endpoint(child: &mut Child, what: &str, within: Duration) -> String {
+    let stdout = child.stdout.take().expect("the server's stdout is piped");
+    let (said, heard) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout);
+        let mut first = String::new();
+        let _ = lines.read_line(&mut first);
+        let _ = said.send(first);
+        let _ = std::io::copy(&mut lines.into_inner().take(u64::MAX), &mut std::io::sink());
+    });
+    let first = heard
+        .recv_timeout(within)
+        .unwrap_or_else(|_| panic!("the {what} did not say where it serves within {within:?}"));
+    let at = first.find("http://").unwrap_or_else(|| {
+        panic!(
+            "the {what} did not start: {first:?} (status {:?})",
+            child.try_wait()
+        )
+    });
+    first[at..]
+        .split_whitespace()
+        .next()
+        .expect("an address")
+        .to_owned()
 }
 
 impl Moto {
@@ -54,29 +91,17 @@ impl Moto {
     /// Starts the emulator with extra environment (IAM enforcement, a
     /// snapshot quota, another time scale).
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
-        let port = free_port();
-        let child = Command::new(python_path())
-            .args(["-m", "emulator", &port.to_string()])
+        let mut child = Command::new(python_path())
+            .args(["-m", "emulator", "0"])
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support"))
             .env("RDS_EMULATOR_TIME_SCALE", TIME_SCALE)
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("the emulator starts");
-        let moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the emulator did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto
+        let endpoint = served_endpoint(&mut child, "emulator", Duration::from_secs(60));
+        Moto { child, endpoint }
     }
 
     /// An RDS client for setting up and inspecting the emulator.

@@ -1,12 +1,11 @@
 //! The fault-injecting proxy (`tests/support/fault_proxy.py`) and what it
 //! saw.
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{free_port, python_path};
+use super::{python_path, served_endpoint};
 
 /// The fault-injecting proxy (`tests/support/fault_proxy.py`) in front of
 /// moto, killed when dropped.
@@ -58,15 +57,14 @@ impl FaultProxy {
         rules: &str,
         env: &[(&str, &str)],
     ) -> FaultProxy {
-        let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("requests.jsonl");
         let python = python_path();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/fault_proxy.py");
-        let child = Command::new(python)
+        let mut child = Command::new(python)
             .arg(script)
             .args([
-                port.to_string(),
+                "0".to_owned(),
                 upstream.to_owned(),
                 rate.to_string(),
                 seed.to_string(),
@@ -75,18 +73,14 @@ impl FaultProxy {
                 rules.to_owned(),
             ])
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the fault proxy starts");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the fault proxy did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let endpoint = served_endpoint(&mut child, "fault proxy", Duration::from_secs(30));
         FaultProxy {
             child,
-            endpoint: format!("http://127.0.0.1:{port}"),
+            endpoint,
             log,
             _dir: dir,
         }

@@ -38,9 +38,11 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def endpoint() -> Iterator[str]:
-    port = free_port()
-    server = emulator.start(port)
-    yield f"http://127.0.0.1:{port}"
+    # Port 0: the server takes a free port itself, which no other process
+    # can take between choosing it and binding it.
+    server = emulator.start(0)
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
     server.stop()
 
 

@@ -17,6 +17,8 @@ and, at a given rate, answers in AWS's place with a fault instead:
                SDK does not retry, so the caller sees the call fail once
 
 Usage: fault_proxy.py PORT UPSTREAM_URL RATE SEED LOG_FILE [DELAY_MS] [RULES]
+PORT 0 takes a free port; the first line printed is `fault proxy on
+http://127.0.0.1:PORT`, with the port served.
 DELAY_MS delays every answer (used to give a kill time to land).
 RULES, comma-separated `Action[+Parameter]#N`, refuse the Nth request of that
 API action (that carries that parameter, if given): `ModifyDBInstance+
@@ -175,4 +177,6 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-Server(("127.0.0.1", PORT), Proxy).serve_forever()
+server = Server(("127.0.0.1", PORT), Proxy)
+print(f"fault proxy on http://127.0.0.1:{server.server_address[1]}", flush=True)
+server.serve_forever()

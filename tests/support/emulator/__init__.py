@@ -79,12 +79,31 @@ def _recording_outside_the_checkout() -> None:
 _recording_outside_the_checkout()
 
 
+class _Server(ThreadedMotoServer):
+    """moto's threaded server, but one that cannot bind its port says so:
+    moto's own waits forever for a server that never started."""
+
+    bind_error: BaseException | None = None
+
+    def _server_entry(self) -> None:
+        try:
+            super()._server_entry()
+        except BaseException as error:
+            if not self._server_ready_event.is_set():
+                self.bind_error = error
+                self._server_ready_event.set()
+            raise
+
+
 def start(port: int, host: str = "127.0.0.1") -> ThreadedMotoServer:
-    """Serves the emulator on host:port from a background thread."""
+    """Serves the emulator on host:port from a background thread; port 0
+    takes a free one, which `server.get_host_and_port()` tells."""
     # One line a request would drown the tests' own output.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server = _Server(ip_address=host, port=port, verbose=False)
     server.start()
+    if server.bind_error is not None:
+        raise OSError(f"the emulator cannot serve on {host}:{port}: {server.bind_error}")
     stop = server.stop
 
     def stop_everything() -> None:

@@ -1,4 +1,8 @@
-"""`python -m emulator PORT [HOST]`: the strict RDS emulator in the foreground."""
+"""`python -m emulator PORT [HOST]`: the strict RDS emulator in the foreground.
+
+PORT 0 takes a free port. The first line printed names the address served,
+`RDS emulator on http://HOST:PORT (...)`: whoever started it reads the port
+from there, rather than choosing one that another process may take first."""
 
 import signal
 import sys
@@ -12,7 +16,11 @@ def main() -> None:
         sys.exit("usage: python -m emulator PORT [HOST]   (HOST defaults to 127.0.0.1)")
     port = int(sys.argv[1])
     host = sys.argv[2] if len(sys.argv) == 3 else "127.0.0.1"
-    server = start(port, host)
+    try:
+        server = start(port, host)
+    except OSError as error:
+        sys.exit(str(error))
+    host, port = server.get_host_and_port()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -47,9 +47,10 @@ DEFAULT_VERSION = {
 }
 CLASSES = {
     "postgres": [
-        "db.t3.micro", "db.t3.medium", "db.t4g.micro", "db.m5.large", "db.m6g.large", "db.r6g.large", "db.m8g.large",
+        "db.t3.micro", "db.t3.small", "db.t3.medium", "db.t4g.micro", "db.m5.large", "db.m6g.large", "db.r6g.large",
+        "db.m8g.large",
     ],
-    "mysql": ["db.t3.micro", "db.t3.medium", "db.t4g.micro", "db.m5.large", "db.m6g.large", "db.r6g.large"],
+    "mysql": ["db.t3.micro", "db.t3.small", "db.t3.medium", "db.t4g.micro", "db.m5.large", "db.m6g.large", "db.r6g.large"],
     "aurora-postgresql": ["db.t4g.medium", "db.r6g.large", "db.r6g.xlarge", "db.serverless"],
     "aurora-mysql": ["db.t3.medium", "db.t4g.medium", "db.r6g.large", "db.serverless"],
 }
