@@ -139,6 +139,9 @@ pub struct Fallback {
     pub setting: &'static str,
     /// The value it had first (at the snapshot, or the source's).
     pub first: String,
+    /// Whether `first` came from the first settings (at the snapshot); if
+    /// not, they held none for it, and it is the source's current value.
+    pub from_first: bool,
     /// What the restore uses instead; `None`: the engine's default.
     pub used: Option<String>,
     /// Why the first value (and the source's, where tried) does not fit.
@@ -146,10 +149,16 @@ pub struct Fallback {
 }
 
 impl Fallback {
-    /// The warning, naming both values.
+    /// The warning, naming both values; `first` says where a value from
+    /// the first settings came from.
     pub fn warning(&self, first: &str) -> String {
+        let from = if self.from_first {
+            first
+        } else {
+            "the source's current"
+        };
         format!(
-            "{} `{}` ({first}) cannot be used: {}; the rollback uses {} instead",
+            "{} `{}` ({from}) cannot be used: {}; the rollback uses {} instead",
             self.setting,
             self.first,
             self.why,
@@ -199,9 +208,11 @@ pub fn choose(
             Some(used) => basis.insert(name, Value::Text(used.clone())),
             None => basis.remove(name),
         };
+        let from_first = first.is_some_and(|first| first.contains_key(name));
         fallbacks.push(Fallback {
             setting: name,
             first: value,
+            from_first,
             used,
             why,
         });
@@ -357,6 +368,13 @@ mod tests {
         assert_eq!(basis.get(settings::OPTION_GROUP), None);
         assert_eq!(basis.get(settings::DB_INSTANCE_CLASS), None);
         assert_eq!(basis[settings::DB_SUBNET_GROUP], text("prod-new"));
+        // Nothing was recorded: each value is named as the source's.
+        assert!(
+            fallbacks[0].warning("as at the snapshot").starts_with(
+                "DBParameterGroupName `app-pg16` (the source's current) cannot be used"
+            ),
+            "{fallbacks:?}"
+        );
         let why: Vec<&str> = fallbacks.iter().map(|f| f.why.as_str()).collect();
         assert_eq!(
             why,

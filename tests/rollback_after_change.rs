@@ -349,10 +349,15 @@ async fn pitr_to_before_the_upgrade_uses_the_settings_recorded_as_of_that_time()
     );
 }
 
-#[tokio::test]
-async fn an_aurora_postgresql_rollback_after_an_upgrade_uses_the_groups_at_the_snapshot() {
-    let moto = Moto::start();
-    let client = moto.client();
+/// Aurora PostgreSQL cluster `orders` on 15.4 with cluster parameter group
+/// `orders-c15` and writer `orders-1` on `orders-i15`, snapshotted by the
+/// action before deploy v3.0.0 (run 1), then upgraded by the deploy to 16.4
+/// on `orders-c16` and `orders-i16`. Returns a time (whole seconds) after
+/// the snapshot and before the upgrade.
+async fn aurora_upgraded_after_snapshot(
+    moto: &Moto,
+    client: &Client,
+) -> chrono::DateTime<chrono::Utc> {
     for major in ["15", "16"] {
         client
             .create_db_cluster_parameter_group()
@@ -383,7 +388,7 @@ async fn an_aurora_postgresql_rollback_after_an_upgrade_uses_the_groups_at_the_s
         .send()
         .await
         .expect("create a 15.4 cluster");
-    crate::common::wait_for_cluster(&client, "orders").await;
+    crate::common::wait_for_cluster(client, "orders").await;
     client
         .create_db_instance()
         .db_instance_identifier("orders-1")
@@ -394,8 +399,13 @@ async fn an_aurora_postgresql_rollback_after_an_upgrade_uses_the_groups_at_the_s
         .send()
         .await
         .expect("its writer");
-    wait_for_instance(&client, "orders-1", "available").await;
-    crate::common::snapshot_cluster(&moto, "orders", "v3.0.0", "1");
+    wait_for_instance(client, "orders-1", "available").await;
+    crate::common::snapshot_cluster(moto, "orders", "v3.0.0", "1");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let between = chrono::Utc::now()
+        .with_nanosecond(0)
+        .expect("a whole second");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     client
         .modify_db_cluster()
         .db_cluster_identifier("orders")
@@ -407,7 +417,39 @@ async fn an_aurora_postgresql_rollback_after_an_upgrade_uses_the_groups_at_the_s
         .send()
         .await
         .expect("the deploy upgrades the cluster to 16.4");
-    crate::common::wait_for_cluster(&client, "orders").await;
+    crate::common::wait_for_cluster(client, "orders").await;
+    between
+}
+
+/// The cluster's and its instances' settings: engine version, cluster
+/// parameter group, and each member's DB parameter group.
+async fn cluster_described(moto: &Moto, id: &str) -> (String, String, Vec<String>) {
+    let cluster = moto.cluster(id).await;
+    let members = moto.members(id).await;
+    assert!(!members.is_empty(), "`{id}` has no instances");
+    (
+        cluster.engine_version().unwrap_or_default().to_owned(),
+        cluster
+            .db_cluster_parameter_group()
+            .unwrap_or_default()
+            .to_owned(),
+        members
+            .values()
+            .map(|member| {
+                member.db_parameter_groups()[0]
+                    .db_parameter_group_name()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect(),
+    )
+}
+
+#[tokio::test]
+async fn an_aurora_postgresql_rollback_after_an_upgrade_uses_the_groups_at_the_snapshot() {
+    let moto = Moto::start();
+    let client = moto.client();
+    aurora_upgraded_after_snapshot(&moto, &client).await;
 
     let ran = Step::new(&moto, "restore", "2")
         .with("db-cluster-identifier", "orders")
@@ -433,5 +475,88 @@ async fn an_aurora_postgresql_rollback_after_an_upgrade_uses_the_groups_at_the_s
             && ran.summary.contains("`orders-c15` → `orders-c16`"),
         "{}",
         ran.summary
+    );
+    // The members' default option group is the old version's, which fits.
+    assert!(ran.commands("warning").is_empty(), "{ran}");
+}
+
+#[tokio::test]
+async fn an_aurora_postgresql_pitr_to_before_the_upgrade_uses_the_groups_of_that_time() {
+    let moto = Moto::start();
+    let client = moto.client();
+    let between = aurora_upgraded_after_snapshot(&moto, &client).await;
+    // The restorable window reaches the time once the backups caught up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let latest = moto
+            .cluster("orders")
+            .await
+            .latest_restorable_time()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), 0));
+        if latest.is_some_and(|latest| latest >= between) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "window: {latest:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let ran = Step::new(&moto, "pitr", "4")
+        .with("db-cluster-identifier", "orders")
+        .with(
+            "restore-time",
+            &between.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        )
+        .with("target-db-cluster-identifier", "orders-pitr")
+        .run();
+    ran.assert_ok();
+    let (version, cluster_group, member_groups) = cluster_described(&moto, "orders-pitr").await;
+    assert_eq!(
+        (version.as_str(), cluster_group.as_str()),
+        ("15.4", "orders-c15"),
+        "{ran}"
+    );
+    assert!(
+        member_groups.iter().all(|group| group == "orders-i15"),
+        "{member_groups:?}\n{ran}"
+    );
+    assert_eq!(
+        row(&ran, "DBClusterParameterGroupName")["how"],
+        "restore call, as at the snapshot",
+        "{ran}"
+    );
+    assert!(ran.commands("warning").is_empty(), "{ran}");
+}
+
+#[tokio::test]
+async fn an_aurora_postgresql_cluster_rolled_back_in_place_is_on_its_old_engine_and_groups() {
+    let moto = Moto::start();
+    let client = moto.client();
+    aurora_upgraded_after_snapshot(&moto, &client).await;
+    let ran = Step::new(&moto, "restore", "5")
+        .with("db-cluster-identifier", "orders")
+        .with("deploy-version", "v3.0.0")
+        .with("in-place", "true")
+        .run();
+    ran.assert_ok();
+    // The application's cluster name now serves the rollback.
+    let (version, cluster_group, member_groups) = cluster_described(&moto, "orders").await;
+    assert_eq!(
+        (version.as_str(), cluster_group.as_str()),
+        ("15.4", "orders-c15"),
+        "{ran}"
+    );
+    assert!(
+        member_groups.iter().all(|group| group == "orders-i15"),
+        "{member_groups:?}\n{ran}"
+    );
+    let warnings = ran.commands("warning");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("goes back to engine 15.4") && w.contains("16.4")),
+        "{ran}"
+    );
+    assert!(
+        warnings.iter().all(|w| !w.contains("no longer exists")),
+        "{ran}"
     );
 }

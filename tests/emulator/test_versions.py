@@ -5,11 +5,23 @@ version is not offered on): InvalidParameterCombination, as AWS answers."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from helpers import code, create_instance, instance, take_snapshot, wait_instance
+from helpers import (
+    cluster,
+    code,
+    create_cluster,
+    create_instance,
+    instance,
+    now,
+    take_snapshot,
+    wait_cluster,
+    wait_instance,
+    watch,
+)
 
 
 def _groups(rds: Any, name: Any) -> tuple[str, str]:
@@ -203,3 +215,50 @@ def test_aurora_restores_and_instances_take_groups_of_the_snapshots_version_only
         DBInstanceIdentifier=name("w"), DBClusterIdentifier=back, Engine="aurora-postgresql",
         DBInstanceClass="db.r6g.large", DBParameterGroupName=groups["15"][1],
     )  # fmt: skip
+
+
+def test_an_aurora_pitr_to_before_a_major_upgrade_is_of_that_version_and_its_groups(rds, name):
+    """As for an instance: the cluster restored to a time before a major
+    upgrade runs the version of that time, on that version's default DB
+    cluster parameter group where the call names none, and its instances
+    are judged against it and show its default option group."""
+    db = name("aur")
+    create_cluster(rds, db, EngineVersion="15.4", BackupRetentionPeriod=7)
+    wait_cluster(rds, db)
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{db}-1", DBClusterIdentifier=db, Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )  # fmt: skip
+    wait_instance(rds, f"{db}-1")
+    assert instance(rds, f"{db}-1")["OptionGroupMemberships"][0]["OptionGroupName"] == "default:aurora-postgresql-15"
+    time.sleep(1.1)
+    between = now().replace(microsecond=0)
+    time.sleep(1.1)
+    rds.modify_db_cluster(
+        DBClusterIdentifier=db, EngineVersion="16.4", AllowMajorVersionUpgrade=True, ApplyImmediately=True
+    )
+    wait_cluster(rds, db)
+    assert instance(rds, f"{db}-1")["OptionGroupMemberships"][0]["OptionGroupName"] == "default:aurora-postgresql-16"
+    watch(lambda: cluster(rds, db).get("LatestRestorableTime"), lambda latest: latest and latest >= between)
+    old = name("old")
+    rds.restore_db_cluster_to_point_in_time(DBClusterIdentifier=old, SourceDBClusterIdentifier=db, RestoreToTime=between)
+    made = cluster(rds, old)
+    assert made["EngineVersion"] == "15.4"
+    assert made["DBClusterParameterGroup"] == "default.aurora-postgresql15"
+    wait_cluster(rds, old)
+    rds.create_db_instance(
+        DBInstanceIdentifier=f"{old}-1", DBClusterIdentifier=old, Engine="aurora-postgresql",
+        DBInstanceClass="db.r6g.large",
+    )  # fmt: skip
+    assert instance(rds, f"{old}-1")["OptionGroupMemberships"][0]["OptionGroupName"] == "default:aurora-postgresql-15"
+    # A group of the new family does not fit a restore of the old version.
+    group = name("c16")
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql16", Description="x"
+    )
+    with pytest.raises(ClientError) as error:
+        rds.restore_db_cluster_to_point_in_time(
+            DBClusterIdentifier=name("bad"), SourceDBClusterIdentifier=db, RestoreToTime=between,
+            DBClusterParameterGroupName=group,
+        )  # fmt: skip
+    assert code(error) == "InvalidParameterCombination"

@@ -494,7 +494,18 @@ async fn members(
                 .or(writer.as_ref())
                 .cloned()
         };
-        let current = mirror.as_ref().map(|instance| &instance.settings);
+        // Only what an instance of a cluster carries ([`settings::
+        // MEMBER_FIELDS`]): its option group, say, is the cluster's, and is
+        // neither judged nor reported here.
+        let carried: Option<Settings> = mirror.as_ref().map(|instance| {
+            instance
+                .settings
+                .iter()
+                .filter(|(name, _)| settings::MEMBER_FIELDS.iter().any(|f| f.name == **name))
+                .map(|(name, value)| (*name, value.clone()))
+                .collect()
+        });
+        let current = carried.as_ref();
         // The instances' parameter groups and class are judged against the
         // restored version, as the cluster's are: the writer's at the
         // snapshot first, then the mirrored instance's of today.

@@ -177,8 +177,6 @@ def describe_option_groups(request: Any, call: Any) -> Any:
     groups = request.backend.option_groups
     if name.startswith("default:") and name not in groups:
         for engine, versions in VERSIONS.items():
-            if engine.startswith("aurora"):
-                continue
             for v in versions:
                 major = option_group_major(engine, v)
                 if name == f"default:{engine}-{major.replace('.', '-')}":

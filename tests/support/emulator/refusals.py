@@ -266,13 +266,14 @@ def restore_groups_fit(request: Any, call: Any) -> Any:
     return call()
 
 
-def version_at(request: Any, db: Any) -> str:
+def version_at(request: Any, db: Any, member: str = "RestoreTime") -> str:
     """The engine version `db` ran at the time a point-in-time restore
-    asks for: a restore brings back the data and engine of that time, so one
+    asks for (`member`: RestoreTime for an instance, RestoreToTime for a
+    cluster): a restore brings back the data and engine of that time, so one
     from before a major upgrade is of the old version (versions.py keeps
     each upgrade's time and the version before it in `emu_versions`)."""
     history = getattr(db, "emu_versions", [])
-    raw = param(request, "RestoreTime")
+    raw = param(request, member)
     if raw is None or not history:
         return str(db.engine_version)
     wanted = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw).replace("Z", "+00:00"))

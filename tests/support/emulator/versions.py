@@ -25,8 +25,10 @@ restore or create. AWS does not:
   moto's fixed 9.3.3 for PostgreSQL, which RDS no longer offers and whose
   default option group the catalog has none of.
 - CreateDBInstance without OptionGroupName: the default option group of the
-  engine's major version, `default:postgres-15` for 15.4 (moto names it
-  after the whole version).
+  engine's major version, `default:postgres-15` for 15.4, and
+  `default:aurora-postgresql-15` for a member of an Aurora PostgreSQL 15.4
+  cluster, following the cluster's version (moto names it after the whole
+  version it was made at).
 - RestoreDBInstanceFromDBSnapshot, RestoreDBInstanceToPointInTime and
   CreateDBInstance with a class the engine version is not offered on
   (DescribeOrderableDBInstanceOptions lists none): InvalidParameterCombination,
@@ -38,6 +40,8 @@ restore or create. AWS does not:
   the version of that time, and is judged against it (refusals.version_at).
   The API reference does not say which version such a restore gets; the data
   of that time is the old version's, which only that version can read.
+- Aurora: RestoreDBClusterToPointInTime to a time before a major upgrade
+  restores the version of that time, as for an instance.
 - Aurora: RestoreDBClusterFromSnapshot / ToPointInTime with a DB cluster
   parameter group of another family, and CreateDBInstance into a cluster
   with a DB parameter group of another family than the cluster's version:
@@ -212,9 +216,20 @@ def cluster_restore_groups_fit(request: Any, call: Any) -> Any:
 
 @around("RestoreDBClusterToPointInTime")
 def cluster_pitr_groups_fit(request: Any, call: Any) -> Any:
+    """As for an instance (pitr_of_its_time): the engine version of the time
+    restored to, with that version's default DB cluster parameter group
+    where the call names none, and the groups judged against it."""
     source = request.backend.describe_db_clusters(param(request, "SourceDBClusterIdentifier"))[0]
-    _cluster_group_fits(request, source.engine, source.engine_version)
-    return call()
+    version = version_at(request, source, "RestoreToTime")
+    _cluster_group_fits(request, source.engine, version)
+    result = call()
+    if version != str(source.engine_version):
+        cluster = result_object(result, "DBCluster")
+        cluster.engine_version = version
+        cluster.emu_versions = []
+        if param(request, "DBClusterParameterGroupName") is None:
+            cluster.parameter_group = f"default.{aurora_family(source.engine, version)}"
+    return result
 
 
 @around("CreateDBInstance")
@@ -249,9 +264,28 @@ def modify_cluster_engine_version(request: Any, call: Any) -> Any:
         )
     _cluster_group_fits(request, cluster.engine, str(wanted))
     members = param(request, "DBInstanceParameterGroupName")
+    current = str(cluster.engine_version)
+    cluster.emu_versions = [*getattr(cluster, "emu_versions", []), (datetime.now(timezone.utc), current)]
     result = call()
-    if members:
-        for db in request.backend.databases.values():
-            if getattr(db, "db_cluster_identifier", None) == cluster.db_cluster_identifier:
+    for db in request.backend.databases.values():
+        if getattr(db, "db_cluster_identifier", None) == cluster.db_cluster_identifier:
+            if members:
                 db.db_parameter_group_name = members
     return result
+
+
+def _member_option_group(db: DBInstanceClustered) -> str:
+    """A cluster member's option group: its cluster's, and where that is
+    the default, the one of the cluster's engine major version as AWS names
+    it (`default:aurora-postgresql-15` for 15.4, `default:aurora-mysql-8-0`),
+    which follows the cluster through an upgrade or a restore of another
+    version. moto names it after the version the cluster was made at."""
+    name = db.cluster.option_group_name
+    if str(name or "").startswith("default:"):
+        return default_option_group(db.cluster.engine, str(db.cluster.engine_version))
+    return name
+
+
+DBInstanceClustered.option_group_name = property(  # type: ignore[assignment]
+    _member_option_group, DBInstanceClustered.option_group_name.fset
+)
