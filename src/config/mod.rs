@@ -78,6 +78,9 @@ pub struct Plan {
     /// Input `provenance-key`: the KMS HMAC key whose MAC on a resource
     /// proves this action made it (see [`crate::seal`]).
     pub provenance_key: Option<String>,
+    /// Input `plan`: make every check and no change, and report the calls
+    /// the step would make (see [`crate::rds::Planned`]).
+    pub plan_only: bool,
     /// Inputs that were given but that this mode does not read.
     pub unused: Vec<&'static str>,
     /// Inputs this mode reads that have no effect on what it acts on (an
@@ -163,6 +166,17 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
             None => default_timeout(mode),
         },
     };
+    let plan_only = boolean(raw, "plan")?.unwrap_or(false);
+    if plan_only && !PLANNED.contains(&mode) {
+        return Err(bad(
+            "plan",
+            format!(
+                "is `true`, but mode `{}` does not plan yet (the modes that plan: {}); nothing was checked or changed. Remove `plan: true` to run it",
+                mode.name(),
+                PLANNED.map(Mode::name).join(", ")
+            ),
+        ));
+    }
     let region = raw.get("aws-region").map(str::to_owned);
     if let Some(region) = &region
         && !is_region(region)
@@ -228,10 +242,16 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         wait,
         region,
         provenance_key,
+        plan_only,
         unused,
         ignored,
     })
 }
+
+/// The modes `plan: true` can plan: every mutating call they make is
+/// recorded by [`crate::rds::Rds::planning`], and no wait of theirs looks
+/// for what a planned call would make.
+pub const PLANNED: [Mode; 4] = [Mode::Snapshot, Mode::Delete, Mode::Prune, Mode::List];
 
 fn mode_list() -> String {
     Mode::ALL.map(Mode::name).join(", ")
@@ -327,6 +347,51 @@ mod tests {
         assert_eq!(error.input, "wait");
         // Left out, the default applies.
         plan_of(prune());
+    }
+
+    // An empty `plan` (an expression that evaluated to nothing) must not
+    // mean "go ahead for real".
+    #[test]
+    fn plan_takes_true_or_false_and_refuses_an_empty_value() {
+        assert!(plan_of(snapshot().with("plan", "true")).plan_only);
+        assert!(!plan_of(snapshot().with("plan", "false")).plan_only);
+        assert!(!plan_of(snapshot()).plan_only);
+        for blank in ["", " "] {
+            let error = err(snapshot().with("plan", blank));
+            assert_eq!(error.input, "plan");
+            assert!(error.to_string().contains("is empty"), "{error}");
+        }
+        let error = err(snapshot().with("plan", "maybe"));
+        assert_eq!(
+            error.to_string(),
+            "input `plan` must be `true` or `false`; got `maybe`"
+        );
+    }
+
+    #[test]
+    fn a_mode_that_does_not_plan_refuses_plan_true_and_runs_without_it() {
+        let restore = || {
+            RawInputs::default()
+                .with("mode", "restore")
+                .with("snapshot-identifier", "snap")
+                .with("target-db-instance-identifier", "new")
+        };
+        let error = err(restore().with("plan", "true"));
+        assert_eq!(error.input, "plan");
+        assert_eq!(
+            error.to_string(),
+            "input `plan` is `true`, but mode `restore` does not plan yet (the modes that plan: snapshot, delete, prune, list); nothing was checked or changed. Remove `plan: true` to run it"
+        );
+        assert!(!plan_of(restore().with("plan", "false")).plan_only);
+        for mode in Mode::ALL {
+            let planned = PLANNED.contains(&mode);
+            let raw = RawInputs::default()
+                .with("mode", mode.name())
+                .with("plan", "true");
+            let refused = plan(&raw, &ctx(), now())
+                .is_err_and(|e| e.input == "plan" && e.problem.contains("does not plan yet"));
+            assert_eq!(refused, !planned, "{}", mode.name());
+        }
     }
 
     // Regression: a bare number meant minutes on inputs that select what to

@@ -5,6 +5,8 @@
 use aws_sdk_rds::types;
 use chrono::{DateTime, Utc};
 
+use serde_json::json;
+
 use super::convert::{aws_time, backtrack, cluster, instance, sdk_tags, started_backtrack};
 use super::error::{ForOp, found};
 use super::setters;
@@ -95,6 +97,7 @@ impl Rds {
         engine: &str,
         new: &NewDb<'_>,
     ) -> Result<Cluster, RdsError> {
+        self.unplannable("RestoreDBClusterFromSnapshot")?;
         let request = self
             .client
             .restore_db_cluster_from_snapshot()
@@ -121,6 +124,7 @@ impl Rds {
         clone: bool,
         new: &NewDb<'_>,
     ) -> Result<Cluster, RdsError> {
+        self.unplannable("RestoreDBClusterToPointInTime")?;
         let request = self
             .client
             .restore_db_cluster_to_point_in_time()
@@ -149,6 +153,7 @@ impl Rds {
         engine: &str,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
+        self.unplannable("CreateDBInstance")?;
         let request = self
             .client
             .create_db_instance()
@@ -169,6 +174,7 @@ impl Rds {
     /// One ModifyDBCluster, applied at once, with what no cluster restore
     /// call takes (the maintenance window).
     pub async fn modify_cluster(&self, id: &str, changes: &Settings) -> Result<Cluster, RdsError> {
+        self.unplannable("ModifyDBCluster")?;
         let request = self
             .client
             .modify_db_cluster()
@@ -186,6 +192,7 @@ impl Rds {
 
     /// Renames a DB cluster at once; its DB instances keep their names.
     pub async fn rename_cluster(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.unplannable("ModifyDBCluster")?;
         self.client
             .modify_db_cluster()
             .db_cluster_identifier(id)
@@ -198,6 +205,13 @@ impl Rds {
     }
 
     pub async fn protect_cluster(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        if self.plans(
+            "ModifyDBCluster",
+            id,
+            json!({"DBClusterIdentifier": id, "DeletionProtection": on, "ApplyImmediately": true}),
+        ) {
+            return Ok(());
+        }
         self.client
             .modify_db_cluster()
             .db_cluster_identifier(id)
@@ -212,6 +226,9 @@ impl Rds {
     /// Starts a stopped DB cluster (StartDBCluster); it goes `starting`,
     /// then `available`.
     pub async fn start_cluster(&self, id: &str) -> Result<(), RdsError> {
+        if self.plans("StartDBCluster", id, json!({"DBClusterIdentifier": id})) {
+            return Ok(());
+        }
         self.client
             .start_db_cluster()
             .db_cluster_identifier(id)
@@ -229,6 +246,17 @@ impl Rds {
         id: &str,
         final_snapshot: Option<&str>,
     ) -> Result<(), RdsError> {
+        if self.plans(
+            "DeleteDBCluster",
+            id,
+            json!({
+                "DBClusterIdentifier": id,
+                "FinalDBSnapshotIdentifier": final_snapshot,
+                "SkipFinalSnapshot": final_snapshot.is_none(),
+            }),
+        ) {
+            return Ok(());
+        }
         self.client
             .delete_db_cluster()
             .db_cluster_identifier(id)
@@ -288,6 +316,7 @@ impl Rds {
         to: DateTime<Utc>,
         force: bool,
     ) -> Result<Backtrack, RdsError> {
+        self.unplannable("BacktrackDBCluster")?;
         let output = self
             .client
             .backtrack_db_cluster()

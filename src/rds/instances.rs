@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use serde_json::json;
+
 use super::convert::{aws_time, chrono_time, instance, sdk_tags};
 use super::error::{ForOp, found};
 use super::setters;
@@ -76,6 +78,7 @@ impl Rds {
         snapshot_id: &str,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
+        self.unplannable("RestoreDBInstanceFromDBSnapshot")?;
         let request = self
             .client
             .restore_db_instance_from_db_snapshot()
@@ -98,6 +101,7 @@ impl Rds {
         time: RestoreTime,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
+        self.unplannable("RestoreDBInstanceToPointInTime")?;
         let request = self
             .client
             .restore_db_instance_to_point_in_time()
@@ -127,6 +131,7 @@ impl Rds {
         id: &str,
         changes: &Settings,
     ) -> Result<Instance, RdsError> {
+        self.unplannable("ModifyDBInstance")?;
         let request = self
             .client
             .modify_db_instance()
@@ -175,6 +180,7 @@ impl Rds {
     /// NewDBInstanceIdentifier and ApplyImmediately; without it RDS waits for
     /// the maintenance window).
     pub async fn rename_instance(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.unplannable("ModifyDBInstance")?;
         self.client
             .modify_db_instance()
             .db_instance_identifier(id)
@@ -187,6 +193,13 @@ impl Rds {
     }
 
     pub async fn protect_instance(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        if self.plans(
+            "ModifyDBInstance",
+            id,
+            json!({"DBInstanceIdentifier": id, "DeletionProtection": on, "ApplyImmediately": true}),
+        ) {
+            return Ok(());
+        }
         self.client
             .modify_db_instance()
             .db_instance_identifier(id)
@@ -205,6 +218,17 @@ impl Rds {
         id: &str,
         final_snapshot: Option<&str>,
     ) -> Result<(), RdsError> {
+        if self.plans(
+            "DeleteDBInstance",
+            id,
+            json!({
+                "DBInstanceIdentifier": id,
+                "FinalDBSnapshotIdentifier": final_snapshot,
+                "SkipFinalSnapshot": final_snapshot.is_none(),
+            }),
+        ) {
+            return Ok(());
+        }
         self.client
             .delete_db_instance()
             .db_instance_identifier(id)

@@ -1,0 +1,243 @@
+//! `plan: true`: the record of what a step would change. While an [`Rds`]
+//! plans, each of its mutating calls is recorded here, with its parameters
+//! as the API names them, instead of being sent, and answers what the call
+//! would have answered (the resource in its first state); reads still go to
+//! AWS, so every check the run makes is made against the real account.
+//! Because the plan is taken in this one layer, the modes run the same code
+//! path whether they plan or not, and the planned calls are the run's calls.
+//!
+//! A mutating call that cannot be planned yet is refused (an error, never
+//! sent), so a mode that reaches one by mistake fails rather than changes
+//! anything.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use super::{Rds, RdsError, Snapshot};
+use crate::model::{Kind, Tag};
+
+/// One mutating call the run would make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// The RDS API action, e.g. `CreateDBSnapshot`.
+    pub action: &'static str,
+    /// The identifier (or ARN) of what it creates, changes or deletes.
+    pub target: String,
+    /// Its parameters as the API reference names them.
+    pub parameters: Value,
+}
+
+/// One check the run makes, and what it found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub check: String,
+    pub result: String,
+}
+
+/// What a planning step recorded so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Planned {
+    pub calls: Vec<Call>,
+    pub checks: Vec<Check>,
+    /// The identifiers of what the planned calls create or delete, so that a
+    /// wait for one of them does not look for it in AWS.
+    pub touched: BTreeSet<String>,
+}
+
+impl Planned {
+    /// The `plan` output: the calls in order, then the checks.
+    pub fn to_json(&self) -> Value {
+        let calls: Vec<Value> = self
+            .calls
+            .iter()
+            .map(|call| json!({"action": call.action, "parameters": call.parameters}))
+            .collect();
+        let checks: Vec<Value> = self
+            .checks
+            .iter()
+            .map(|check| json!({"check": check.check, "result": check.result}))
+            .collect();
+        json!({"calls": calls, "checks": checks})
+    }
+}
+
+/// Shared by an [`Rds`] and its copies in other regions, so one step's
+/// calls land in one record, in the order they were made.
+#[derive(Debug, Default)]
+pub(super) struct Recorder(Mutex<Planned>);
+
+impl Recorder {
+    fn with<T>(&self, f: impl FnOnce(&mut Planned) -> T) -> T {
+        // A panic while recording leaves a record that is still well formed.
+        let mut planned = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut planned)
+    }
+}
+
+pub(super) type Shared = Option<Arc<Recorder>>;
+
+impl Rds {
+    /// This client, planning: its mutating calls are recorded, not sent.
+    pub fn planning(mut self) -> Self {
+        self.plan = Some(Arc::default());
+        self
+    }
+
+    /// Whether this client plans (`plan: true`).
+    pub fn is_planning(&self) -> bool {
+        self.plan.is_some()
+    }
+
+    /// What was planned so far; `None` when not planning.
+    pub fn planned(&self) -> Option<Planned> {
+        self.plan.as_ref().map(|plan| plan.with(|p| p.clone()))
+    }
+
+    /// Whether `id` is something a planned call creates or deletes: a wait
+    /// for it would never see it change.
+    pub fn is_planned(&self, id: &str) -> bool {
+        self.plan
+            .as_ref()
+            .is_some_and(|plan| plan.with(|p| p.touched.contains(id)))
+    }
+
+    /// Records a check the run makes and its result, for the plan. Does
+    /// nothing when not planning: a run logs its findings as it goes.
+    pub fn check(&self, check: impl Into<String>, result: impl Into<String>) {
+        if let Some(plan) = &self.plan {
+            let check = Check {
+                check: check.into(),
+                result: result.into(),
+            };
+            tracing::info!("plan: {}: {}", check.check, check.result);
+            plan.with(|p| p.checks.push(check));
+        }
+    }
+
+    /// When planning, records the call and returns `true`: the caller then
+    /// answers for AWS instead of calling it.
+    pub(super) fn plans(&self, action: &'static str, touched: &str, parameters: Value) -> bool {
+        let Some(plan) = &self.plan else {
+            return false;
+        };
+        tracing::info!("plan: would call {action} on `{touched}`");
+        plan.with(|p| {
+            p.calls.push(Call {
+                action,
+                target: touched.to_owned(),
+                parameters,
+            });
+            p.touched.insert(touched.to_owned());
+        });
+        true
+    }
+
+    /// When planning, refuses a mutating call that cannot be planned yet.
+    pub(super) fn unplannable(&self, action: &'static str) -> Result<(), RdsError> {
+        if self.plan.is_none() {
+            return Ok(());
+        }
+        Err(RdsError::Aws {
+            op: action,
+            code: "NotPlanned".to_owned(),
+            message: "`plan: true` cannot plan this call yet, so it was not made; nothing was changed. Run the step without `plan`, or plan a mode that supports it".to_owned(),
+        })
+    }
+
+    /// The ARN a resource created in this region would get; the account is
+    /// not known without a call, so it is left as a placeholder.
+    pub(super) fn planned_arn(&self, resource: &str, id: &str) -> String {
+        format!("arn:aws:rds:{}:ACCOUNT:{resource}:{id}", self.region)
+    }
+
+    /// A snapshot as a planned call would answer it.
+    pub(super) fn planned_snapshot(
+        &self,
+        of: Kind,
+        id: &str,
+        source_db: &str,
+        status: &str,
+        tags: &[Tag],
+    ) -> Snapshot {
+        let resource = match of {
+            Kind::Instance => "snapshot",
+            Kind::Cluster => "cluster-snapshot",
+        };
+        Snapshot {
+            id: id.to_owned(),
+            arn: if id.starts_with("arn:") {
+                id.to_owned()
+            } else {
+                self.planned_arn(resource, id)
+            },
+            status: status.to_owned(),
+            source_db: source_db.to_owned(),
+            created: None,
+            percent: Some(0),
+            tags: tags.to_vec(),
+            encrypted: false,
+            kms_key_id: None,
+            size_gib: None,
+            vpc_id: None,
+            kind: "manual".to_owned(),
+            of,
+            engine: None,
+            engine_version: None,
+            option_group: None,
+            copied_from: None,
+        }
+    }
+}
+
+/// Tags as the API names them.
+pub(super) fn tags_json(tags: &[Tag]) -> Value {
+    tags.iter()
+        .map(|tag| json!({"Key": tag.key, "Value": tag.value}))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rds() -> Rds {
+        let config = aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new("eu-west-1"))
+            .build();
+        Rds::new(aws_sdk_rds::Client::from_conf(config))
+    }
+
+    #[test]
+    fn a_client_that_does_not_plan_records_nothing_and_refuses_nothing() {
+        let rds = rds();
+        assert!(!rds.plans("DeleteDBSnapshot", "old", json!({})));
+        rds.check("source", "available");
+        assert_eq!(rds.planned(), None);
+        assert!(rds.unplannable("RestoreDBInstanceFromDBSnapshot").is_ok());
+    }
+
+    #[test]
+    fn a_planning_client_records_calls_in_order_and_shares_them_with_other_regions() {
+        let rds = rds().planning();
+        assert!(rds.plans(
+            "CreateDBSnapshot",
+            "a",
+            json!({"DBSnapshotIdentifier": "a"})
+        ));
+        let other = rds.in_region("us-west-2");
+        assert!(other.plans("CopyDBSnapshot", "b", json!({})));
+        rds.check("quota", "3 of 100");
+        let planned = rds.planned().unwrap();
+        let actions: Vec<&str> = planned.calls.iter().map(|c| c.action).collect();
+        assert_eq!(actions, ["CreateDBSnapshot", "CopyDBSnapshot"]);
+        assert!(rds.is_planned("a") && rds.is_planned("b") && !rds.is_planned("c"));
+        assert_eq!(
+            planned.to_json()["checks"][0],
+            json!({"check": "quota", "result": "3 of 100"})
+        );
+        assert!(rds.unplannable("ModifyDBInstance").is_err());
+    }
+}
