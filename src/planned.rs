@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::config::Wait;
 use crate::github::{Report, Table};
 use crate::model::plural;
+use crate::naming::tag as key;
 use crate::rds::{Call, Planned};
 use crate::wait::{Operation, human};
 
@@ -137,14 +138,23 @@ fn settings(parameters: &Value, target: &str) -> String {
     map.iter()
         .filter(|(_, value)| !value.is_null() && value.as_str() != Some(target))
         .map(|(name, value)| match value {
-            Value::Array(items) if name == "Tags" => format!(
-                "Tags: {}",
-                items
+            Value::Array(items) if name == "Tags" => {
+                // Ours are many and alike; the user's are named.
+                let keys: Vec<&str> = items.iter().filter_map(|tag| tag["Key"].as_str()).collect();
+                let ours = keys
                     .iter()
-                    .filter_map(|tag| tag["Key"].as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+                    .filter(|key| key.starts_with(key::PREFIX))
+                    .count();
+                let mut shown: Vec<String> = keys
+                    .iter()
+                    .filter(|key| !key.starts_with(key::PREFIX))
+                    .map(|key| (*key).to_owned())
+                    .collect();
+                if ours > 0 {
+                    shown.push(format!("{ours} of this action's"));
+                }
+                format!("Tags: {}", shown.join(", "))
+            }
             Value::Array(items) => format!(
                 "{name}: {}",
                 items
@@ -304,11 +314,18 @@ mod tests {
             &json!({
                 "DBSnapshotIdentifier": "x",
                 "DBInstanceIdentifier": "prod",
-                "Tags": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}],
+                "Tags": [
+                {"Key": "a", "Value": "1"},
+                {"Key": "rds-snapshot-action:run-id", "Value": "7"},
+                {"Key": "b", "Value": "2"},
+            ],
                 "KmsKeyId": null,
             }),
             "x",
         );
-        assert_eq!(text, "DBInstanceIdentifier: prod; Tags: a, b");
+        assert_eq!(
+            text,
+            "DBInstanceIdentifier: prod; Tags: a, b, 1 of this action's"
+        );
     }
 }

@@ -1,0 +1,326 @@
+//! `plan: true`, on the strict emulator behind the fault proxy: a plan
+//! makes no mutating call and lists the calls the run would make; the same
+//! step without `plan` then makes exactly those calls, in that order; a
+//! plan of a step that would fail fails with the run's own error and
+//! changes nothing; and a mode that cannot plan yet refuses before it calls
+//! AWS at all.
+
+use serde_json::Value;
+
+use crate::common::{FaultProxy, Moto, Ran, Step, mutating};
+
+/// The `plan` output of a planning step.
+fn plan_of(ran: &Ran) -> Value {
+    serde_json::from_str(ran.output("plan")).unwrap_or_else(|e| panic!("plan is JSON: {e}\n{ran}"))
+}
+
+/// The actions of the planned calls, in order.
+fn planned_actions(plan: &Value) -> Vec<String> {
+    plan["calls"]
+        .as_array()
+        .expect("plan.calls is an array")
+        .iter()
+        .map(|call| call["action"].as_str().expect("an action").to_owned())
+        .collect()
+}
+
+/// Runs `step` with `plan: true`, checks it changed nothing and succeeded,
+/// then runs it for real and checks the run made the planned calls, in the
+/// planned order. Returns the plan and the run.
+fn plan_then_run(proxy: &FaultProxy, step: impl Fn() -> Step) -> (Value, Ran) {
+    proxy.clear();
+    let planned = step().with("plan", "true").run();
+    planned.assert_ok();
+    assert_eq!(mutating(proxy), Vec::<String>::new(), "{planned}");
+    assert!(
+        !proxy.requests().is_empty(),
+        "a plan makes the run's checks, so it reads from AWS:\n{planned}"
+    );
+    assert_eq!(planned.output("status"), "planned", "{planned}");
+    assert!(
+        planned.summary.contains("Planned changes"),
+        "{}",
+        planned.summary
+    );
+    let plan = plan_of(&planned);
+    proxy.clear();
+    let ran = step().run();
+    ran.assert_ok();
+    assert_eq!(
+        mutating(proxy),
+        planned_actions(&plan),
+        "the run made other calls than its plan listed:\n{planned}\n{ran}"
+    );
+    (plan, ran)
+}
+
+/// Runs `step` with and without `plan`, each expected to fail: both give
+/// the same error, and neither changes anything.
+fn fails_alike(proxy: &FaultProxy, step: impl Fn() -> Step) -> Ran {
+    proxy.clear();
+    let planned = step().with("plan", "true").run();
+    planned.assert_failed();
+    assert_eq!(mutating(proxy), Vec::<String>::new(), "{planned}");
+    let plan = plan_of(&planned);
+    assert_eq!(planned.output("status"), "failed", "{planned}");
+    let last = plan["checks"].as_array().unwrap().last().unwrap().clone();
+    assert!(
+        last["result"].as_str().unwrap().starts_with("would fail: "),
+        "{plan}"
+    );
+    proxy.clear();
+    let ran = step().run();
+    ran.assert_failed();
+    assert_eq!(mutating(proxy), Vec::<String>::new(), "{ran}");
+    assert_eq!(planned.error(), ran.error(), "{planned}\n{ran}");
+    planned
+}
+
+fn keys(tags: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = tags
+        .as_array()
+        .expect("tags")
+        .iter()
+        .map(|tag| tag["Key"].as_str().unwrap().to_owned())
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn a_snapshot_of_one_db_is_planned_then_taken_with_the_planned_call() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "snapshot", "61")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shop")
+            .with("deploy-version", "v2.0.0")
+            .with("tags", "team=payments")
+    };
+    proxy.clear();
+    let planned = step().with("plan", "true").run();
+    planned.assert_ok();
+    // The plan took no snapshot.
+    assert_eq!(moto.snapshot_ids("shop").await, Vec::<String>::new());
+    let plan = plan_of(&planned);
+    let call = &plan["calls"][0];
+    assert_eq!(call["parameters"]["DBInstanceIdentifier"], "shop", "{plan}");
+    let checks = plan["checks"].to_string();
+    assert!(checks.contains("can be snapshotted"), "{checks}");
+    assert!(checks.contains("quota"), "{checks}");
+
+    let (plan, ran) = plan_then_run(&proxy, step);
+    let id = ran.output("snapshot-identifier");
+    assert_eq!(
+        plan["calls"][0]["parameters"]["DBSnapshotIdentifier"], id,
+        "{plan}"
+    );
+    assert_eq!(moto.snapshot_ids("shop").await, [id.to_owned()]);
+    let made = moto.snapshot_tags(id).await;
+    let mut made: Vec<String> = made.into_keys().collect();
+    made.sort();
+    assert_eq!(keys(&plan["calls"][0]["parameters"]["Tags"]), made);
+}
+
+#[tokio::test]
+async fn a_snapshot_that_prunes_first_plans_the_deletions_before_the_create() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    for (id, version) in [("shop-old-1", "v1.0.0"), ("shop-old-2", "v1.1.0")] {
+        moto.own_snapshot("shop", id, Some(version)).await;
+    }
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "snapshot", "62")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shop")
+            .with("prune-keep-last", "1")
+    };
+    let (plan, _) = plan_then_run(&proxy, step);
+    assert_eq!(
+        planned_actions(&plan),
+        ["DeleteDBSnapshot", "CreateDBSnapshot"],
+        "{plan}"
+    );
+    assert_eq!(
+        plan["calls"][0]["parameters"]["DBSnapshotIdentifier"], "shop-old-1",
+        "{plan}"
+    );
+    let left = moto.snapshot_ids("shop").await;
+    assert!(!left.contains(&"shop-old-1".to_owned()), "{left:?}");
+    assert!(left.contains(&"shop-old-2".to_owned()), "{left:?}");
+}
+
+#[tokio::test]
+async fn snapshots_of_several_dbs_are_planned_then_taken_with_the_planned_calls() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    moto.create_db("billing").await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "snapshot", "63")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shop\nbilling")
+    };
+    let (plan, _) = plan_then_run(&proxy, step);
+    assert_eq!(
+        planned_actions(&plan),
+        ["CreateDBSnapshot", "CreateDBSnapshot"]
+    );
+    let mut dbs: Vec<&str> = plan["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|call| call["parameters"]["DBInstanceIdentifier"].as_str().unwrap())
+        .collect();
+    dbs.sort();
+    assert_eq!(dbs, ["billing", "shop"]);
+    assert_eq!(moto.snapshot_ids("shop").await.len(), 1);
+    assert_eq!(moto.snapshot_ids("billing").await.len(), 1);
+}
+
+#[tokio::test]
+async fn with_provenance_key_the_plan_holds_the_mac_tag_after_the_snapshot() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    let key = moto.hmac_key().await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "snapshot", "64")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shop")
+            .with("provenance-key", &key)
+    };
+    let (plan, _) = plan_then_run(&proxy, step);
+    assert_eq!(
+        planned_actions(&plan),
+        ["CreateDBSnapshot", "AddTagsToResource"],
+        "{plan}"
+    );
+}
+
+#[tokio::test]
+async fn a_delete_is_planned_then_made_with_the_planned_call() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "delete", "65")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", "shop-v1")
+    };
+    proxy.clear();
+    step().with("plan", "true").run().assert_ok();
+    assert_eq!(moto.snapshot_ids("shop").await, ["shop-v1"]);
+    let (plan, _) = plan_then_run(&proxy, step);
+    assert_eq!(planned_actions(&plan), ["DeleteDBSnapshot"]);
+    assert_eq!(
+        plan["calls"][0]["parameters"]["DBSnapshotIdentifier"],
+        "shop-v1"
+    );
+    assert_eq!(moto.snapshot_ids("shop").await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_prune_is_planned_then_made_with_the_planned_calls() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    for id in ["shop-a", "shop-b", "shop-c"] {
+        moto.own_snapshot("shop", id, None).await;
+    }
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "prune", "66")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shop")
+            .with("keep-last", "1")
+    };
+    proxy.clear();
+    let planned = step().with("plan", "true").run();
+    planned.assert_ok();
+    assert_eq!(moto.snapshot_ids("shop").await.len(), 3, "{planned}");
+    let (plan, ran) = plan_then_run(&proxy, step);
+    let mut deleted: Vec<&str> = plan["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|call| call["parameters"]["DBSnapshotIdentifier"].as_str().unwrap())
+        .collect();
+    deleted.sort_unstable();
+    assert_eq!(deleted, ["shop-a", "shop-b"], "{plan}");
+    let mut ran_deleted: Vec<String> = serde_json::from_str(ran.output("deleted")).unwrap();
+    ran_deleted.sort();
+    assert_eq!(ran_deleted, deleted);
+    assert_eq!(moto.snapshot_ids("shop").await, ["shop-c"]);
+}
+
+#[tokio::test]
+async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_nothing() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    // A typo in the DB's name.
+    let planned = fails_alike(&proxy, || {
+        Step::new(&moto, "snapshot", "67")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shpo")
+    });
+    assert!(planned.error().contains("shpo"), "{planned}");
+    // A snapshot that does not exist.
+    fails_alike(&proxy, || {
+        Step::new(&moto, "delete", "67")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", "shop-nope")
+    });
+    // A snapshot this action did not make.
+    moto.client()
+        .create_db_snapshot()
+        .db_instance_identifier("shop")
+        .db_snapshot_identifier("someone-elses")
+        .send()
+        .await
+        .unwrap();
+    crate::common::wait_for_snapshot(&moto.client(), "someone-elses").await;
+    fails_alike(&proxy, || {
+        Step::new(&moto, "delete", "67")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", "someone-elses")
+    });
+    assert_eq!(moto.snapshot_ids("shop").await, ["someone-elses"]);
+}
+
+#[tokio::test]
+async fn a_mode_that_cannot_plan_yet_refuses_plan_true_before_calling_aws() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    proxy.clear();
+    let ran = Step::new(&moto, "restore", "68")
+        .via(&proxy.endpoint)
+        .with("snapshot-identifier", "shop-v1")
+        .with("target-db-instance-identifier", "shop-rollback")
+        .with("plan", "true")
+        .run();
+    ran.assert_failed();
+    assert_eq!(proxy.requests(), Vec::new(), "{ran}");
+    let error = ran.error();
+    assert!(
+        error.contains("input `plan` is `true`, but mode `restore` does not plan yet"),
+        "{ran}"
+    );
+    for bad in ["maybe", ""] {
+        let ran = Step::new(&moto, "snapshot", "68")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shop")
+            .with("plan", bad)
+            .run();
+        ran.assert_failed();
+        assert!(ran.error().contains("input `plan`"), "{ran}");
+        assert_eq!(proxy.requests(), Vec::new(), "{ran}");
+    }
+    assert_eq!(moto.snapshot_ids("shop").await, ["shop-v1"]);
+}
