@@ -258,6 +258,59 @@ async fn a_prune_is_planned_then_made_with_the_planned_calls() {
 }
 
 #[tokio::test]
+async fn a_copy_shared_with_another_account_is_planned_then_made_with_the_planned_calls() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "copy", "69")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", "shop-v1")
+            .with("target-snapshot-identifier", "shop-v1-dr")
+            .with("share-with-account-ids", "210987654321")
+    };
+    proxy.clear();
+    step().with("plan", "true").run().assert_ok();
+    assert_eq!(moto.snapshot_ids("shop").await, ["shop-v1"]);
+    let (plan, _) = plan_then_run(&proxy, step);
+    assert_eq!(
+        planned_actions(&plan),
+        ["CopyDBSnapshot", "ModifyDBSnapshotAttribute"],
+        "{plan}"
+    );
+    assert_eq!(
+        plan["calls"][1]["parameters"]["ValuesToAdd"],
+        serde_json::json!(["210987654321"])
+    );
+    assert_eq!(moto.snapshot_ids("shop").await, ["shop-v1", "shop-v1-dr"]);
+}
+
+#[tokio::test]
+async fn a_copy_to_another_region_is_planned_then_made_there_with_the_planned_call() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "copy", "70")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", "shop-v1")
+            .with("target-region", "us-west-2")
+    };
+    let (plan, ran) = plan_then_run(&proxy, step);
+    assert_eq!(planned_actions(&plan), ["CopyDBSnapshot"], "{plan}");
+    let source = plan["calls"][0]["parameters"]["SourceDBSnapshotIdentifier"]
+        .as_str()
+        .unwrap();
+    assert!(source.starts_with("arn:aws:rds:us-east-1:"), "{plan}");
+    assert_eq!(
+        plan["calls"][0]["parameters"]["TargetDBSnapshotIdentifier"],
+        ran.output("snapshot-identifier")
+    );
+}
+
+#[tokio::test]
 async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_nothing() {
     let moto = Moto::start();
     moto.create_db("shop").await;
@@ -289,7 +342,18 @@ async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_
             .via(&proxy.endpoint)
             .with("snapshot-identifier", "someone-elses")
     });
-    assert_eq!(moto.snapshot_ids("shop").await, ["someone-elses"]);
+    // A copy whose target ID is taken by a snapshot that is no copy of it.
+    moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
+    fails_alike(&proxy, || {
+        Step::new(&moto, "copy", "67")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", "shop-v1")
+            .with("target-snapshot-identifier", "someone-elses")
+    });
+    assert_eq!(
+        moto.snapshot_ids("shop").await,
+        ["shop-v1", "someone-elses"]
+    );
 }
 
 #[tokio::test]

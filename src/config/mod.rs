@@ -251,7 +251,13 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
 /// The modes `plan: true` can plan: every mutating call they make is
 /// recorded by [`crate::rds::Rds::planning`], and no wait of theirs looks
 /// for what a planned call would make.
-pub const PLANNED: [Mode; 4] = [Mode::Snapshot, Mode::Delete, Mode::Prune, Mode::List];
+pub const PLANNED: [Mode; 5] = [
+    Mode::Snapshot,
+    Mode::Delete,
+    Mode::Prune,
+    Mode::Copy,
+    Mode::List,
+];
 
 fn mode_list() -> String {
     Mode::ALL.map(Mode::name).join(", ")
@@ -380,7 +386,7 @@ mod tests {
         assert_eq!(error.input, "plan");
         assert_eq!(
             error.to_string(),
-            "input `plan` is `true`, but mode `restore` does not plan yet (the modes that plan: snapshot, delete, prune, list); nothing was checked or changed. Remove `plan: true` to run it"
+            "input `plan` is `true`, but mode `restore` does not plan yet (the modes that plan: snapshot, delete, prune, copy, list); nothing was checked or changed. Remove `plan: true` to run it"
         );
         assert!(!plan_of(restore().with("plan", "false")).plan_only);
         for mode in Mode::ALL {
