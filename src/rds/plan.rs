@@ -210,6 +210,42 @@ mod tests {
         Rds::new(aws_sdk_rds::Client::from_conf(config))
     }
 
+    /// Every call that changes something goes through the plan: each
+    /// function that names a mutating operation records it or refuses it.
+    #[test]
+    fn every_mutating_call_of_this_layer_is_planned_or_refused() {
+        let files = [
+            include_str!("account.rs"),
+            include_str!("clusters.rs"),
+            include_str!("instances.rs"),
+            include_str!("snapshots.rs"),
+        ];
+        let reads = ["Describe", "List", "Download"];
+        let mut unguarded = Vec::new();
+        let mut seen = 0;
+        for file in files {
+            for function in file.split("    pub async fn ").skip(1) {
+                let name = function.split('(').next().unwrap_or_default();
+                for op in function.split(".for_op(\"").skip(1) {
+                    let op = op.split('"').next().unwrap_or_default();
+                    if reads.iter().any(|read| op.starts_with(read)) {
+                        continue;
+                    }
+                    seen += 1;
+                    if !function.contains("self.plans(") && !function.contains("self.unplannable(")
+                    {
+                        unguarded.push(format!("{name} ({op})"));
+                    }
+                }
+            }
+        }
+        assert!(
+            seen >= 20,
+            "only {seen} mutating calls found; is the scan broken?"
+        );
+        assert!(unguarded.is_empty(), "not planned: {unguarded:?}");
+    }
+
     #[test]
     fn a_client_that_does_not_plan_records_nothing_and_refuses_nothing() {
         let rds = rds();
