@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::config::Wait;
 use crate::github::{Report, Table};
-use crate::model::plural;
+use crate::model::{Kind, plural};
 use crate::naming::tag as key;
 use crate::rds::{Call, Planned};
 use crate::wait::{Operation, human};
@@ -185,31 +185,55 @@ fn typical(action: &str, wait: Wait) -> Option<(Duration, Duration)> {
         {
             Operation::Snapshot
         }
-        "ModifyDBInstance" => Operation::Modify(crate::model::Kind::Instance),
-        "ModifyDBCluster" | "StartDBCluster" => Operation::Modify(crate::model::Kind::Cluster),
+        "RestoreDBInstanceFromDBSnapshot"
+        | "RestoreDBInstanceToPointInTime"
+        | "CreateDBInstance"
+            if wait.enabled =>
+        {
+            Operation::Restore(Kind::Instance)
+        }
+        "RestoreDBClusterFromSnapshot" | "RestoreDBClusterToPointInTime" if wait.enabled => {
+            Operation::Restore(Kind::Cluster)
+        }
+        "ModifyDBInstance" => Operation::Modify(Kind::Instance),
+        "ModifyDBCluster" | "StartDBCluster" => Operation::Modify(Kind::Cluster),
         _ => return None,
     };
     Some(operation.profile().usual)
+}
+
+/// Calls whose waits run side by side: the snapshots of several DBs, and
+/// a new cluster's instances.
+fn together(action: &str) -> Option<&'static str> {
+    match action {
+        "CreateDBSnapshot"
+        | "CreateDBClusterSnapshot"
+        | "CopyDBSnapshot"
+        | "CopyDBClusterSnapshot" => Some("snapshots"),
+        "CreateDBInstance" => Some("instances"),
+        _ => None,
+    }
 }
 
 fn range((low, high): (Duration, Duration)) -> String {
     format!("{} to {}", human(low), human(high))
 }
 
-/// The run's probable length: snapshots are taken (and copies made)
-/// together, so they count once; the waits after a modify follow each other.
+/// The run's probable length: what runs side by side ([`together`])
+/// counts once; the other waits follow each other.
 fn duration(calls: &[Call], wait: Wait) -> String {
     let mut total = (Duration::ZERO, Duration::ZERO);
-    let mut snapshots = false;
+    let mut counted = Vec::new();
     for call in calls {
         let Some((low, high)) = typical(call.action, wait) else {
             continue;
         };
-        let is_snapshot = call.action.contains("Snapshot");
-        if is_snapshot && snapshots {
-            continue;
+        if let Some(group) = together(call.action) {
+            if counted.contains(&group) {
+                continue;
+            }
+            counted.push(group);
         }
-        snapshots |= is_snapshot;
         total = (total.0 + low, total.1 + high);
     }
     if total.1.is_zero() {
@@ -295,7 +319,7 @@ mod tests {
     }
 
     #[test]
-    fn snapshots_taken_together_count_once_in_the_duration_and_not_at_all_without_waiting() {
+    fn what_runs_side_by_side_counts_once_in_the_duration_and_nothing_without_waiting() {
         let calls = vec![
             call("CreateDBSnapshot", "a", json!({})),
             call("CreateDBClusterSnapshot", "b", json!({})),
@@ -306,6 +330,18 @@ mod tests {
             ..WAIT
         };
         assert_eq!(duration(&calls, no_wait), "under a minute");
+        // A cluster restore, its modify, and its instances made together.
+        let restore = vec![
+            call("RestoreDBClusterFromSnapshot", "c", json!({})),
+            call("ModifyDBCluster", "c", json!({})),
+            call("CreateDBInstance", "c-1", json!({})),
+            call("CreateDBInstance", "c-2", json!({})),
+        ];
+        assert!(
+            duration(&restore, WAIT).starts_with("21m 0s to 1h 45m"),
+            "{}",
+            duration(&restore, WAIT)
+        );
     }
 
     #[test]

@@ -7,7 +7,10 @@
 
 use serde_json::Value;
 
-use crate::common::{FaultProxy, Moto, Ran, Step, mutating};
+use crate::common::{
+    FaultProxy, Moto, Ran, Step, create_cluster, create_tuned_db, mutating, snapshot,
+    snapshot_cluster,
+};
 
 /// The `plan` output of a planning step.
 fn plan_of(ran: &Ran) -> Value {
@@ -311,6 +314,79 @@ async fn a_copy_to_another_region_is_planned_then_made_there_with_the_planned_ca
 }
 
 #[tokio::test]
+async fn a_restore_of_a_tuned_db_is_planned_then_made_with_the_planned_calls() {
+    let moto = Moto::start();
+    create_tuned_db(&moto.client(), "shop").await;
+    let id = snapshot(&moto, "shop", "v1", "1");
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "restore", "72")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", &id)
+            .with("target-db-instance-identifier", "shop-rollback")
+    };
+    proxy.clear();
+    step().with("plan", "true").run().assert_ok();
+    assert_eq!(moto.find_instance("shop-rollback").await, None);
+    let (plan, _) = plan_then_run(&proxy, step);
+    let actions = planned_actions(&plan);
+    assert_eq!(actions[0], "RestoreDBInstanceFromDBSnapshot", "{plan}");
+    let restore = &plan["calls"][0]["parameters"];
+    assert_eq!(restore["DBSnapshotIdentifier"], id.as_str());
+    assert_eq!(restore["DBInstanceIdentifier"], "shop-rollback");
+    assert_eq!(restore["DBParameterGroupName"], "shop-params", "{plan}");
+    // Enhanced Monitoring and Performance Insights no restore call takes:
+    // one modify after it.
+    assert_eq!(actions[1..], ["ModifyDBInstance"], "{plan}");
+    assert_eq!(plan["calls"][1]["parameters"]["MonitoringInterval"], 60);
+    assert!(moto.find_instance("shop-rollback").await.is_some());
+}
+
+#[tokio::test]
+async fn a_point_in_time_restore_is_planned_then_made_with_the_planned_calls() {
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "pitr", "73")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "shop")
+            .with("restore-time", "latest")
+            .with("target-db-instance-identifier", "shop-pitr")
+    };
+    let (plan, _) = plan_then_run(&proxy, step);
+    assert_eq!(
+        planned_actions(&plan)[0],
+        "RestoreDBInstanceToPointInTime",
+        "{plan}"
+    );
+    let call = &plan["calls"][0]["parameters"];
+    assert_eq!(call["SourceDBInstanceIdentifier"], "shop");
+    assert_eq!(call["UseLatestRestorableTime"], true);
+}
+
+#[tokio::test]
+async fn a_cluster_restore_is_planned_then_made_with_the_planned_calls() {
+    let moto = Moto::start();
+    create_cluster(&moto, "shop", "aurora-postgresql", &[]);
+    let id = snapshot_cluster(&moto, "shop", "v1", "1");
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "restore", "74")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", &id)
+            .with("target-db-cluster-identifier", "shop-rollback")
+    };
+    let (plan, _) = plan_then_run(&proxy, step);
+    let actions = planned_actions(&plan);
+    assert_eq!(actions[0], "RestoreDBClusterFromSnapshot", "{plan}");
+    assert!(
+        actions.iter().filter(|a| *a == "CreateDBInstance").count() >= 1,
+        "{plan}"
+    );
+}
+
+#[tokio::test]
 async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_nothing() {
     let moto = Moto::start();
     moto.create_db("shop").await;
@@ -354,6 +430,14 @@ async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_
         moto.snapshot_ids("shop").await,
         ["shop-v1", "someone-elses"]
     );
+    // A restore into a name another DB holds.
+    moto.create_db("taken").await;
+    fails_alike(&proxy, || {
+        Step::new(&moto, "restore", "67")
+            .via(&proxy.endpoint)
+            .with("snapshot-identifier", "shop-v1")
+            .with("target-db-instance-identifier", "taken")
+    });
 }
 
 #[tokio::test]
@@ -363,19 +447,31 @@ async fn a_mode_that_cannot_plan_yet_refuses_plan_true_before_calling_aws() {
     moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
     proxy.clear();
-    let ran = Step::new(&moto, "restore", "68")
-        .via(&proxy.endpoint)
-        .with("snapshot-identifier", "shop-v1")
-        .with("target-db-instance-identifier", "shop-rollback")
-        .with("plan", "true")
-        .run();
-    ran.assert_failed();
-    assert_eq!(proxy.requests(), Vec::new(), "{ran}");
-    let error = ran.error();
-    assert!(
-        error.contains("input `plan` is `true`, but mode `restore` does not plan yet"),
-        "{ran}"
-    );
+    let refused = [
+        (
+            Step::new(&moto, "backtrack", "68")
+                .with("db-cluster-identifier", "shop")
+                .with("restore-time", "2026-01-01T00:00:00Z"),
+            "input `plan` is `true`, but mode `backtrack` does not plan yet",
+        ),
+        (
+            Step::new(&moto, "restore", "68")
+                .with("db-instance-identifier", "shop")
+                .with("snapshot-identifier", "shop-v1")
+                .with("in-place", "true"),
+            "input `plan` is `true`, but `in-place: true` does not plan yet",
+        ),
+        (
+            Step::new(&moto, "drill", "68").with("db-instance-identifier", "shop"),
+            "input `plan` is `true`, but mode `drill` does not plan yet",
+        ),
+    ];
+    for (step, refusal) in refused {
+        let ran = step.via(&proxy.endpoint).with("plan", "true").run();
+        ran.assert_failed();
+        assert_eq!(proxy.requests(), Vec::new(), "{ran}");
+        assert!(ran.error().contains(refusal), "{ran}");
+    }
     for bad in ["maybe", ""] {
         let ran = Step::new(&moto, "snapshot", "68")
             .via(&proxy.endpoint)

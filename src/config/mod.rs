@@ -224,6 +224,12 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         Action::Pitr(plan) => plan.in_place.is_some(),
         _ => false,
     };
+    if in_place && plan_only {
+        return Err(bad(
+            "plan",
+            "is `true`, but `in-place: true` does not plan yet; nothing was checked or changed. Plan the same restore without `in-place` to see its checks and its restore call, or remove `plan: true` to run it",
+        ));
+    }
     if in_place && !wait.enabled {
         return Err(bad(
             "wait",
@@ -251,8 +257,10 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
 /// The modes `plan: true` can plan: every mutating call they make is
 /// recorded by [`crate::rds::Rds::planning`], and no wait of theirs looks
 /// for what a planned call would make.
-pub const PLANNED: [Mode; 5] = [
+pub const PLANNED: [Mode; 7] = [
     Mode::Snapshot,
+    Mode::Restore,
+    Mode::Pitr,
     Mode::Delete,
     Mode::Prune,
     Mode::Copy,
@@ -376,19 +384,31 @@ mod tests {
 
     #[test]
     fn a_mode_that_does_not_plan_refuses_plan_true_and_runs_without_it() {
-        let restore = || {
+        let backtrack = || {
             RawInputs::default()
-                .with("mode", "restore")
-                .with("snapshot-identifier", "snap")
-                .with("target-db-instance-identifier", "new")
+                .with("mode", "backtrack")
+                .with("db-cluster-identifier", "shop")
+                .with("restore-time", "2026-11-22T11:00:00Z")
         };
-        let error = err(restore().with("plan", "true"));
+        let error = err(backtrack().with("plan", "true"));
         assert_eq!(error.input, "plan");
         assert_eq!(
             error.to_string(),
-            "input `plan` is `true`, but mode `restore` does not plan yet (the modes that plan: snapshot, delete, prune, copy, list); nothing was checked or changed. Remove `plan: true` to run it"
+            "input `plan` is `true`, but mode `backtrack` does not plan yet (the modes that plan: snapshot, restore, pitr, delete, prune, copy, list); nothing was checked or changed. Remove `plan: true` to run it"
         );
-        assert!(!plan_of(restore().with("plan", "false")).plan_only);
+        assert!(!plan_of(backtrack().with("plan", "false")).plan_only);
+        let in_place = RawInputs::default()
+            .with("mode", "restore")
+            .with("db-instance-identifier", "shop")
+            .with("snapshot-identifier", "latest")
+            .with("in-place", "true")
+            .with("plan", "true");
+        let error = err(in_place);
+        assert_eq!(error.input, "plan");
+        assert!(
+            error.problem.contains("`in-place: true` does not plan yet"),
+            "{error}"
+        );
         for mode in Mode::ALL {
             let planned = PLANNED.contains(&mode);
             let raw = RawInputs::default()

@@ -83,6 +83,12 @@ pub async fn until_available(
                 wait::human(timeout)
             ),
         );
+        // What this plan makes reads as the run's wait would leave it.
+        if rds.is_planned(&db.id)
+            && let Some(planned) = look(rds, db).await?
+        {
+            return Ok(planned);
+        }
         if let Some(first) = first {
             return Ok(first);
         }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::convert::{aws_time, backtrack, cluster, instance, sdk_tags, started_backtrack};
 use super::error::{ForOp, found};
+use super::plan::{new_db_json, settings_json, time_json};
 use super::setters;
 use super::{Backtrack, Cluster, Instance, NewDb, Rds, RdsError};
 use crate::model::RestoreTime;
@@ -17,6 +18,9 @@ use crate::settings::Settings;
 impl Rds {
     /// The DB cluster, or `None` if there is none by that name.
     pub async fn cluster(&self, id: &str) -> Result<Option<Cluster>, RdsError> {
+        if let Some(planned) = self.planned_cluster_state(id) {
+            return Ok(Some(planned));
+        }
         let result = self
             .client
             .describe_db_clusters()
@@ -70,6 +74,9 @@ impl Rds {
 
     /// The DB instances of a cluster, in one call (a `db-cluster-id` filter).
     pub async fn cluster_instances(&self, cluster: &str) -> Result<Vec<Instance>, RdsError> {
+        if let Some(planned) = self.planned_members(cluster) {
+            return Ok(planned);
+        }
         let all = self
             .client
             .describe_db_instances()
@@ -97,7 +104,20 @@ impl Rds {
         engine: &str,
         new: &NewDb<'_>,
     ) -> Result<Cluster, RdsError> {
-        self.unplannable("RestoreDBClusterFromSnapshot")?;
+        if self.plans(
+            "RestoreDBClusterFromSnapshot",
+            new.id,
+            new_db_json(
+                json!({
+                    "SnapshotIdentifier": snapshot_id,
+                    "Engine": engine,
+                    "DBClusterIdentifier": new.id,
+                }),
+                new,
+            ),
+        ) {
+            return Ok(self.planned_new_cluster(new, engine));
+        }
         let request = self
             .client
             .restore_db_cluster_from_snapshot()
@@ -124,7 +144,25 @@ impl Rds {
         clone: bool,
         new: &NewDb<'_>,
     ) -> Result<Cluster, RdsError> {
-        self.unplannable("RestoreDBClusterToPointInTime")?;
+        let mut own = json!({
+            "SourceDBClusterIdentifier": source,
+            "DBClusterIdentifier": new.id,
+            "RestoreType": if clone { "copy-on-write" } else { "full-copy" },
+        });
+        time_json(time, &mut own);
+        if self.plans(
+            "RestoreDBClusterToPointInTime",
+            new.id,
+            new_db_json(own, new),
+        ) {
+            // The clone or copy has its source's engine, as the answer says.
+            let engine = self
+                .cluster(source)
+                .await?
+                .map(|c| c.engine)
+                .unwrap_or_default();
+            return Ok(self.planned_new_cluster(new, &engine));
+        }
         let request = self
             .client
             .restore_db_cluster_to_point_in_time()
@@ -153,7 +191,20 @@ impl Rds {
         engine: &str,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
-        self.unplannable("CreateDBInstance")?;
+        if self.plans(
+            "CreateDBInstance",
+            new.id,
+            new_db_json(
+                json!({
+                    "DBClusterIdentifier": cluster,
+                    "Engine": engine,
+                    "DBInstanceIdentifier": new.id,
+                }),
+                new,
+            ),
+        ) {
+            return Ok(self.planned_new_instance(new, Some(cluster)));
+        }
         let request = self
             .client
             .create_db_instance()
@@ -174,7 +225,18 @@ impl Rds {
     /// One ModifyDBCluster, applied at once, with what no cluster restore
     /// call takes (the maintenance window).
     pub async fn modify_cluster(&self, id: &str, changes: &Settings) -> Result<Cluster, RdsError> {
-        self.unplannable("ModifyDBCluster")?;
+        let mut parameters = serde_json::Map::new();
+        parameters.insert("DBClusterIdentifier".to_owned(), json!(id));
+        settings_json(changes, &mut parameters);
+        parameters.insert("ApplyImmediately".to_owned(), json!(true));
+        if self.plans("ModifyDBCluster", id, parameters.into()) {
+            self.planned_modify(crate::model::Kind::Cluster, id, changes);
+            return Ok(Cluster {
+                id: id.to_owned(),
+                settings: changes.clone(),
+                ..Cluster::default()
+            });
+        }
         let request = self
             .client
             .modify_db_cluster()

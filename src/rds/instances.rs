@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::convert::{aws_time, chrono_time, instance, sdk_tags};
 use super::error::{ForOp, found};
+use super::plan::{new_db_json, settings_json, time_json};
 use super::setters;
 use super::{Instance, NewDb, Rds, RdsError};
 use crate::model::RestoreTime;
@@ -15,6 +16,9 @@ use crate::settings::Settings;
 impl Rds {
     /// The DB instance, or `None` if there is none by that name.
     pub async fn instance(&self, id: &str) -> Result<Option<Instance>, RdsError> {
+        if let Some(planned) = self.planned_instance_state(id) {
+            return Ok(Some(planned));
+        }
         let result = self
             .client
             .describe_db_instances()
@@ -78,7 +82,16 @@ impl Rds {
         snapshot_id: &str,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
-        self.unplannable("RestoreDBInstanceFromDBSnapshot")?;
+        if self.plans(
+            "RestoreDBInstanceFromDBSnapshot",
+            new.id,
+            new_db_json(
+                json!({"DBSnapshotIdentifier": snapshot_id, "DBInstanceIdentifier": new.id}),
+                new,
+            ),
+        ) {
+            return Ok(self.planned_new_instance(new, None));
+        }
         let request = self
             .client
             .restore_db_instance_from_db_snapshot()
@@ -101,7 +114,18 @@ impl Rds {
         time: RestoreTime,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
-        self.unplannable("RestoreDBInstanceToPointInTime")?;
+        let mut own = json!({
+            "SourceDBInstanceIdentifier": source,
+            "TargetDBInstanceIdentifier": new.id,
+        });
+        time_json(time, &mut own);
+        if self.plans(
+            "RestoreDBInstanceToPointInTime",
+            new.id,
+            new_db_json(own, new),
+        ) {
+            return Ok(self.planned_new_instance(new, None));
+        }
         let request = self
             .client
             .restore_db_instance_to_point_in_time()
@@ -131,7 +155,18 @@ impl Rds {
         id: &str,
         changes: &Settings,
     ) -> Result<Instance, RdsError> {
-        self.unplannable("ModifyDBInstance")?;
+        let mut parameters = serde_json::Map::new();
+        parameters.insert("DBInstanceIdentifier".to_owned(), json!(id));
+        settings_json(changes, &mut parameters);
+        parameters.insert("ApplyImmediately".to_owned(), json!(true));
+        if self.plans("ModifyDBInstance", id, parameters.into()) {
+            self.planned_modify(crate::model::Kind::Instance, id, changes);
+            return Ok(Instance {
+                id: id.to_owned(),
+                settings: changes.clone(),
+                ..Instance::default()
+            });
+        }
         let request = self
             .client
             .modify_db_instance()

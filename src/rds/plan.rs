@@ -10,13 +10,14 @@
 //! sent), so a mode that reaches one by mistake fails rather than changes
 //! anything.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::{Rds, RdsError, Snapshot};
-use crate::model::{Kind, Tag};
+use super::{Cluster, Instance, Member, NewDb, Rds, RdsError, Snapshot};
+use crate::model::{Kind, RestoreTime, Tag, rfc3339};
+use crate::settings::{Settings, Value as Setting};
 
 /// One mutating call the run would make.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +45,11 @@ pub struct Planned {
     /// The identifiers of what the planned calls create or delete, so that a
     /// wait for one of them does not look for it in AWS.
     pub touched: BTreeSet<String>,
+    /// The DB instances and clusters the planned calls make, as a look at
+    /// them would show them once the run's wait for them ends: a planning
+    /// step reads them from here, since AWS has never heard of them.
+    pub instances: BTreeMap<String, Instance>,
+    pub clusters: BTreeMap<String, Cluster>,
 }
 
 impl Planned {
@@ -152,6 +158,104 @@ impl Rds {
         format!("arn:aws:rds:{}:ACCOUNT:{resource}:{id}", self.region)
     }
 
+    /// A planned DB instance, as a look would show it after the run's wait.
+    pub(super) fn planned_instance_state(&self, id: &str) -> Option<Instance> {
+        let plan = self.plan.as_ref()?;
+        plan.with(|p| p.instances.get(id).cloned())
+    }
+
+    /// A planned DB cluster, as a look would show it after the run's wait.
+    pub(super) fn planned_cluster_state(&self, id: &str) -> Option<Cluster> {
+        let plan = self.plan.as_ref()?;
+        plan.with(|p| p.clusters.get(id).cloned())
+    }
+
+    /// The planned DB instances of a planned cluster; `None` for a cluster
+    /// that exists.
+    pub(super) fn planned_members(&self, cluster: &str) -> Option<Vec<Instance>> {
+        let plan = self.plan.as_ref()?;
+        plan.with(|p| {
+            p.clusters.contains_key(cluster).then(|| {
+                p.instances
+                    .values()
+                    .filter(|i| i.cluster_id.as_deref() == Some(cluster))
+                    .cloned()
+                    .collect()
+            })
+        })
+    }
+
+    /// A new DB instance as its restore (or create) call answers: `creating`,
+    /// with the settings and tags asked for. It is kept `available`, for
+    /// what a later look would see.
+    pub(super) fn planned_new_instance(&self, new: &NewDb<'_>, cluster: Option<&str>) -> Instance {
+        let instance = Instance {
+            id: new.id.to_owned(),
+            arn: self.planned_arn("db", new.id),
+            status: "creating".to_owned(),
+            tags: new.tags.to_vec(),
+            settings: new.settings.clone(),
+            cluster_id: cluster.map(str::to_owned),
+            ..Instance::default()
+        };
+        if let Some(plan) = &self.plan {
+            plan.with(|p| {
+                if let Some(cluster) = cluster.and_then(|id| p.clusters.get_mut(id)) {
+                    let writer = cluster.members.is_empty();
+                    cluster.members.push(Member {
+                        id: new.id.to_owned(),
+                        writer,
+                    });
+                }
+                let mut kept = instance.clone();
+                kept.status = "available".to_owned();
+                p.instances.insert(new.id.to_owned(), kept);
+            });
+        }
+        instance
+    }
+
+    /// A new DB cluster as its restore call answers (see
+    /// [`Rds::planned_new_instance`]).
+    pub(super) fn planned_new_cluster(&self, new: &NewDb<'_>, engine: &str) -> Cluster {
+        let cluster = Cluster {
+            id: new.id.to_owned(),
+            arn: self.planned_arn("cluster", new.id),
+            status: "creating".to_owned(),
+            engine: engine.to_owned(),
+            tags: new.tags.to_vec(),
+            settings: new.settings.clone(),
+            subnet_group: match new.settings.get(crate::settings::DB_SUBNET_GROUP) {
+                Some(Setting::Text(name)) => Some(name.clone()),
+                _ => None,
+            },
+            ..Cluster::default()
+        };
+        if let Some(plan) = &self.plan {
+            let mut kept = cluster.clone();
+            kept.status = "available".to_owned();
+            plan.with(|p| p.clusters.insert(new.id.to_owned(), kept));
+        }
+        cluster
+    }
+
+    /// A planned modify: a DB this plan makes takes the changes at once;
+    /// one that exists is answered as it is (a modify's answer shows the
+    /// DB as it was).
+    pub(super) fn planned_modify(&self, kind: Kind, id: &str, changes: &Settings) {
+        if let Some(plan) = &self.plan {
+            plan.with(|p| {
+                let settings = match kind {
+                    Kind::Instance => p.instances.get_mut(id).map(|i| &mut i.settings),
+                    Kind::Cluster => p.clusters.get_mut(id).map(|c| &mut c.settings),
+                };
+                if let Some(settings) = settings {
+                    settings.extend(changes.iter().map(|(k, v)| (*k, v.clone())));
+                }
+            });
+        }
+    }
+
     /// A snapshot as a planned call would answer it.
     pub(super) fn planned_snapshot(
         &self,
@@ -188,6 +292,38 @@ impl Rds {
             option_group: None,
             copied_from: None,
         }
+    }
+}
+
+/// Settings as the API names them, for a call's parameters.
+pub(super) fn settings_json(settings: &Settings, into: &mut serde_json::Map<String, Value>) {
+    for (name, value) in settings {
+        let value = match value {
+            Setting::Text(text) => json!(text),
+            Setting::Flag(flag) => json!(flag),
+            Setting::Number(n) => json!(n),
+            Setting::List(items) => json!(items),
+        };
+        into.insert((*name).to_owned(), value);
+    }
+}
+
+/// The parameters of a call that makes a DB: its own, then the settings.
+pub(super) fn new_db_json(own: Value, new: &NewDb<'_>) -> Value {
+    let mut map = match own {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    map.insert("Tags".to_owned(), tags_json(new.tags));
+    settings_json(new.settings, &mut map);
+    Value::Object(map)
+}
+
+/// A restore time as the API takes it.
+pub(super) fn time_json(time: RestoreTime, into: &mut Value) {
+    match time {
+        RestoreTime::Latest => into["UseLatestRestorableTime"] = json!(true),
+        RestoreTime::At(at) => into["RestoreTime"] = json!(rfc3339(at)),
     }
 }
 
