@@ -257,10 +257,12 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
 /// The modes `plan: true` can plan: every mutating call they make is
 /// recorded by [`crate::rds::Rds::planning`], and no wait of theirs looks
 /// for what a planned call would make.
-pub const PLANNED: [Mode; 7] = [
+pub const PLANNED: [Mode; 9] = [
     Mode::Snapshot,
     Mode::Restore,
     Mode::Pitr,
+    Mode::Backtrack,
+    Mode::Wait,
     Mode::Delete,
     Mode::Prune,
     Mode::Copy,
@@ -384,19 +386,18 @@ mod tests {
 
     #[test]
     fn a_mode_that_does_not_plan_refuses_plan_true_and_runs_without_it() {
-        let backtrack = || {
+        let drill = || {
             RawInputs::default()
-                .with("mode", "backtrack")
-                .with("db-cluster-identifier", "shop")
-                .with("restore-time", "2026-11-22T11:00:00Z")
+                .with("mode", "drill")
+                .with("db-instance-identifier", "shop")
         };
-        let error = err(backtrack().with("plan", "true"));
+        let error = err(drill().with("plan", "true"));
         assert_eq!(error.input, "plan");
         assert_eq!(
             error.to_string(),
-            "input `plan` is `true`, but mode `backtrack` does not plan yet (the modes that plan: snapshot, restore, pitr, delete, prune, copy, list); nothing was checked or changed. Remove `plan: true` to run it"
+            "input `plan` is `true`, but mode `drill` does not plan yet (the modes that plan: snapshot, restore, pitr, backtrack, wait, delete, prune, copy, list); nothing was checked or changed. Remove `plan: true` to run it"
         );
-        assert!(!plan_of(backtrack().with("plan", "false")).plan_only);
+        assert!(!plan_of(drill().with("plan", "false")).plan_only);
         let in_place = RawInputs::default()
             .with("mode", "restore")
             .with("db-instance-identifier", "shop")

@@ -378,7 +378,17 @@ impl Rds {
         to: DateTime<Utc>,
         force: bool,
     ) -> Result<Backtrack, RdsError> {
-        self.unplannable("BacktrackDBCluster")?;
+        if self.plans(
+            "BacktrackDBCluster",
+            cluster,
+            json!({
+                "DBClusterIdentifier": cluster,
+                "BacktrackTo": crate::model::rfc3339(to),
+                "Force": force,
+            }),
+        ) {
+            return Ok(self.planned_backtrack(cluster, to));
+        }
         let output = self
             .client
             .backtrack_db_cluster()
@@ -405,10 +415,8 @@ impl Rds {
             .send()
             .await
             .for_op("DescribeDBClusterBacktracks")?;
-        Ok(output
-            .db_cluster_backtracks()
-            .iter()
-            .map(backtrack)
-            .collect())
+        let mut all = self.planned_backtracks(cluster);
+        all.extend(output.db_cluster_backtracks().iter().map(backtrack));
+        Ok(all)
     }
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::{Cluster, Instance, Member, NewDb, Rds, RdsError, Snapshot};
+use super::{Backtrack, Cluster, Instance, Member, NewDb, Rds, RdsError, Snapshot};
 use crate::model::{Kind, RestoreTime, Tag, rfc3339};
 use crate::settings::{Settings, Value as Setting};
 
@@ -50,6 +50,8 @@ pub struct Planned {
     /// step reads them from here, since AWS has never heard of them.
     pub instances: BTreeMap<String, Instance>,
     pub clusters: BTreeMap<String, Cluster>,
+    /// The Backtracks planned, by cluster, as completed.
+    pub backtracks: BTreeMap<String, Vec<Backtrack>>,
 }
 
 impl Planned {
@@ -254,6 +256,44 @@ impl Rds {
                 }
             });
         }
+    }
+
+    /// A planned Backtrack as BacktrackDBCluster answers it (`pending`);
+    /// it is kept `completed`, as the run's wait would leave it.
+    pub(super) fn planned_backtrack(
+        &self,
+        cluster: &str,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Backtrack {
+        let backtrack = Backtrack {
+            id: "(given by AWS)".to_owned(),
+            status: "pending".to_owned(),
+            to: Some(to),
+            from: None,
+            requested: Some(chrono::Utc::now()),
+        };
+        if let Some(plan) = &self.plan {
+            let mut kept = backtrack.clone();
+            kept.status = "completed".to_owned();
+            plan.with(|p| {
+                p.backtracks
+                    .entry(cluster.to_owned())
+                    .or_default()
+                    .push(kept)
+            });
+        }
+        backtrack
+    }
+
+    /// The Backtracks this plan holds for a cluster, newest first.
+    pub(super) fn planned_backtracks(&self, cluster: &str) -> Vec<Backtrack> {
+        self.plan.as_ref().map_or_else(Vec::new, |plan| {
+            plan.with(|p| {
+                let mut list = p.backtracks.get(cluster).cloned().unwrap_or_default();
+                list.reverse();
+                list
+            })
+        })
     }
 
     /// A snapshot as a planned call would answer it.
