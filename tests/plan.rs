@@ -554,3 +554,60 @@ async fn a_mode_that_cannot_plan_yet_refuses_plan_true_before_calling_aws() {
     }
     assert_eq!(moto.snapshot_ids("shop").await, ["shop-v1"]);
 }
+
+/// Every case of the bad-input table (see `hostile`) in a mode that plans:
+/// its plan fails with the run's own error, and neither changes anything.
+#[tokio::test]
+async fn every_bad_input_fails_its_plan_with_the_runs_own_error() {
+    let moto = Moto::start();
+    crate::hostile::world(&moto).await;
+    crate::hostile::aurora_world(&moto);
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let mut compared = 0;
+    let mut failures = Vec::new();
+    for case in crate::hostile::cases::cases() {
+        // The modes that refuse `plan: true` say so instead.
+        if case.mode == "drill" || case.with.contains(&("in-place", "true")) {
+            continue;
+        }
+        let step = || {
+            let mut step = Step::new(&moto, case.mode, "9001").via(&proxy.endpoint);
+            for (name, value) in case.with {
+                step = step.with(name, value);
+            }
+            if case.unset_region {
+                step = step.without_env("AWS_REGION");
+            }
+            step
+        };
+        proxy.clear();
+        let planned = step().with("plan", "true").run();
+        let planned_mutating = mutating(&proxy);
+        proxy.clear();
+        let ran = step().run();
+        compared += 1;
+        if planned.code == 0
+            || untimed(&planned.commands("error")) != untimed(&ran.commands("error"))
+            || !planned_mutating.is_empty()
+            || !mutating(&proxy).is_empty()
+        {
+            failures.push(format!(
+                "{} {:?}: plan made {planned_mutating:?}\n--- plan\n{planned}\n--- run\n{ran}",
+                case.mode, case.with
+            ));
+        }
+    }
+    assert!(compared >= 30, "only {compared} cases compared");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Error lines with their times of day left out: a restorable window's
+/// latest time moves on between the plan and the run.
+fn untimed(lines: &[String]) -> Vec<String> {
+    let time = regex::Regex::new(r"[0-9]{4}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9](\.[0-9]+)?(Z|[+-][0-9][0-9]:[0-9][0-9])")
+        .expect("a valid pattern");
+    lines
+        .iter()
+        .map(|line| time.replace_all(line, "<time>").into_owned())
+        .collect()
+}
