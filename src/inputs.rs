@@ -244,7 +244,7 @@ pub const INPUTS: &[InputSpec] = &[
         "plan",
         "false",
         ALL,
-        "`true` to make every check the step would make (inputs, the DBs and snapshots it reads, ownership, the quota, the groups, VPC and settings of a restore, the restorable window, prune's selection, the copy's KMS key and region) and not one change: output `plan` lists, in order, each call that would change something, with its parameters, then each check and its result, and the job summary shows it as a table. A plan of a step that would fail fails with the same error. Without `plan`, the same step with the same inputs makes the planned calls, unless the DBs or snapshots changed in between. Every mode plans but `drill` and `in-place: true`, which refuse `plan: true`. Default: `false`. An empty value is refused.",
+        "`true` to make every check the step would make (inputs, the DBs and snapshots it reads, ownership, the quota, the groups, VPC and settings of a restore, the restorable window, prune's selection, the copy's KMS key and region) and not one change: output `plan` lists, in order, each call that would change something, with its parameters, then each check and its result, and the job summary shows it as a table. A plan of a step that would fail fails with the same error. Without `plan`, the same step with the same inputs makes the planned calls, unless the DBs or snapshots changed in between. Every mode plans; `in-place: true` refuses `plan: true` for now. A drill's plan proves nothing (its scratch DB does not exist) and writes no drill report. Default: `false`. An empty value is refused.",
     )),
     input(
         "prune-keep-last",

@@ -463,6 +463,44 @@ async fn a_wait_plans_no_change_and_waits_for_nothing() {
 }
 
 #[tokio::test]
+async fn a_drill_is_planned_then_made_with_the_planned_calls() {
+    // The engine's log proves the run's scratch DB (level 1): its
+    // endpoint refuses this runner.
+    let moto = Moto::start_with(&[
+        ("RDS_EMULATOR_REAL_DB", "1"),
+        ("RDS_EMULATOR_PRIVATE_ENDPOINTS", "1"),
+    ]);
+    moto.create_db("vault").await;
+    snapshot(&moto, "vault", "v1", "78");
+    let temp = tempfile::tempdir().unwrap();
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "drill", "79")
+            .via(&proxy.endpoint)
+            .with("db-instance-identifier", "vault")
+            .with("rto-target", "1h")
+            .env("RUNNER_TEMP", &temp.path().display().to_string())
+    };
+    proxy.clear();
+    let planned = step().with("plan", "true").run();
+    planned.assert_ok();
+    // No scratch DB, and no drill report: a plan proves nothing.
+    assert_eq!(moto.find_instance("vault-drill-r79").await, None);
+    assert!(!planned.outputs.contains_key("drill-report"), "{planned}");
+    assert_eq!(std::fs::read_dir(temp.path()).unwrap().count(), 0);
+    let (plan, ran) = plan_then_run(&proxy, step);
+    let actions = planned_actions(&plan);
+    assert_eq!(actions[0], "RestoreDBInstanceFromDBSnapshot", "{plan}");
+    assert_eq!(actions.last().unwrap(), "DeleteDBInstance", "{plan}");
+    assert_eq!(
+        plan["calls"][0]["parameters"]["DBInstanceIdentifier"],
+        "vault-drill-r79"
+    );
+    assert_eq!(ran.output("proof-level"), "1", "{ran}");
+    assert_eq!(moto.find_instance("vault-drill-r79").await, None);
+}
+
+#[tokio::test]
 async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_nothing() {
     let moto = Moto::start();
     moto.create_db("shop").await;
@@ -517,25 +555,19 @@ async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_
 }
 
 #[tokio::test]
-async fn a_mode_that_cannot_plan_yet_refuses_plan_true_before_calling_aws() {
+async fn an_in_place_restore_and_a_bad_plan_value_fail_before_calling_aws() {
     let moto = Moto::start();
     moto.create_db("shop").await;
     moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
     proxy.clear();
-    let refused = [
-        (
-            Step::new(&moto, "restore", "68")
-                .with("db-instance-identifier", "shop")
-                .with("snapshot-identifier", "shop-v1")
-                .with("in-place", "true"),
-            "input `plan` is `true`, but `in-place: true` does not plan yet",
-        ),
-        (
-            Step::new(&moto, "drill", "68").with("db-instance-identifier", "shop"),
-            "input `plan` is `true`, but mode `drill` does not plan yet",
-        ),
-    ];
+    let refused = [(
+        Step::new(&moto, "restore", "68")
+            .with("db-instance-identifier", "shop")
+            .with("snapshot-identifier", "shop-v1")
+            .with("in-place", "true"),
+        "input `plan` is `true`, but `in-place: true` does not plan yet",
+    )];
     for (step, refusal) in refused {
         let ran = step.via(&proxy.endpoint).with("plan", "true").run();
         ran.assert_failed();
@@ -566,8 +598,8 @@ async fn every_bad_input_fails_its_plan_with_the_runs_own_error() {
     let mut compared = 0;
     let mut failures = Vec::new();
     for case in crate::hostile::cases::cases() {
-        // The modes that refuse `plan: true` say so instead.
-        if case.mode == "drill" || case.with.contains(&("in-place", "true")) {
+        // An in-place restore refuses `plan: true` instead.
+        if case.with.contains(&("in-place", "true")) {
             continue;
         }
         let step = || {
