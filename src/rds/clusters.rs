@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::convert::{aws_time, backtrack, cluster, instance, sdk_tags, started_backtrack};
 use super::error::{ForOp, found};
-use super::plan::{new_db_json, settings_json, time_json};
+use super::plan::{modify_json, new_db_json, time_json};
 use super::setters;
 use super::{Backtrack, Cluster, Instance, NewDb, Rds, RdsError};
 use crate::model::RestoreTime;
@@ -225,11 +225,11 @@ impl Rds {
     /// One ModifyDBCluster, applied at once, with what no cluster restore
     /// call takes (the maintenance window).
     pub async fn modify_cluster(&self, id: &str, changes: &Settings) -> Result<Cluster, RdsError> {
-        let mut parameters = serde_json::Map::new();
-        parameters.insert("DBClusterIdentifier".to_owned(), json!(id));
-        settings_json(changes, &mut parameters);
-        parameters.insert("ApplyImmediately".to_owned(), json!(true));
-        if self.plans("ModifyDBCluster", id, parameters.into()) {
+        if self.plans(
+            "ModifyDBCluster",
+            id,
+            modify_json("DBClusterIdentifier", id, changes),
+        ) {
             self.planned_modify(crate::model::Kind::Cluster, id, changes);
             return Ok(Cluster {
                 id: id.to_owned(),

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::convert::{aws_time, chrono_time, instance, sdk_tags};
 use super::error::{ForOp, found};
-use super::plan::{new_db_json, settings_json, time_json};
+use super::plan::{modify_json, new_db_json, time_json};
 use super::setters;
 use super::{Instance, NewDb, Rds, RdsError};
 use crate::model::RestoreTime;
@@ -155,11 +155,11 @@ impl Rds {
         id: &str,
         changes: &Settings,
     ) -> Result<Instance, RdsError> {
-        let mut parameters = serde_json::Map::new();
-        parameters.insert("DBInstanceIdentifier".to_owned(), json!(id));
-        settings_json(changes, &mut parameters);
-        parameters.insert("ApplyImmediately".to_owned(), json!(true));
-        if self.plans("ModifyDBInstance", id, parameters.into()) {
+        if self.plans(
+            "ModifyDBInstance",
+            id,
+            modify_json("DBInstanceIdentifier", id, changes),
+        ) {
             self.planned_modify(crate::model::Kind::Instance, id, changes);
             return Ok(Instance {
                 id: id.to_owned(),

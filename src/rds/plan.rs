@@ -336,7 +336,7 @@ impl Rds {
 }
 
 /// Settings as the API names them, for a call's parameters.
-pub(super) fn settings_json(settings: &Settings, into: &mut serde_json::Map<String, Value>) {
+fn settings_json(settings: &Settings, into: &mut serde_json::Map<String, Value>) {
     for (name, value) in settings {
         let value = match value {
             Setting::Text(text) => json!(text),
@@ -346,6 +346,15 @@ pub(super) fn settings_json(settings: &Settings, into: &mut serde_json::Map<Stri
         };
         into.insert((*name).to_owned(), value);
     }
+}
+
+/// The parameters of a modify applied at once: the DB, then the changes.
+pub(super) fn modify_json(id_name: &str, id: &str, changes: &Settings) -> Value {
+    let mut map = serde_json::Map::new();
+    map.insert(id_name.to_owned(), json!(id));
+    settings_json(changes, &mut map);
+    map.insert("ApplyImmediately".to_owned(), json!(true));
+    Value::Object(map)
 }
 
 /// The parameters of a call that makes a DB: its own, then the settings.
