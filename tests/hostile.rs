@@ -6,7 +6,7 @@
 use crate::common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, create_cluster, is_mutating};
 
 pub(crate) mod cases;
-mod payloads;
+pub(crate) mod payloads;
 
 use cases::cases;
 

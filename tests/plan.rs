@@ -633,6 +633,40 @@ async fn every_bad_input_fails_its_plan_with_the_runs_own_error() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// A plan shows what the user gave (tag keys in its table, every value in
+/// its JSON): payloads there stay as inert as anywhere else.
+#[tokio::test]
+async fn payloads_in_a_planning_steps_inputs_stay_inert() {
+    use crate::hostile::payloads::{TAG_PAYLOADS, assert_contained, declared_outputs};
+    let moto = Moto::start();
+    moto.create_db("shop").await;
+    let declared = declared_outputs();
+    let mut planned = 0;
+    for payload in TAG_PAYLOADS {
+        let key: String = payload.chars().filter(|c| *c != '=').collect();
+        let ran = Step::new(&moto, "snapshot", "80")
+            .with("db-instance-identifier", "shop")
+            .with("deploy-version", payload)
+            .with("tags", &format!("{}=v,team={payload}", key.trim()))
+            .with("plan", "true")
+            .run();
+        assert_contained(&ran, &declared);
+        if ran.code == 0 {
+            planned += 1;
+            let plan = plan_of(&ran);
+            assert_eq!(planned_actions(&plan), ["CreateDBSnapshot"], "{ran}");
+            assert!(ran.summary.contains("Planned changes"), "{ran}");
+        }
+    }
+    // Most are tags AWS accepts: their plans are made and shown.
+    assert!(
+        planned * 2 >= TAG_PAYLOADS.len(),
+        "only {planned} of {} plans were made",
+        TAG_PAYLOADS.len()
+    );
+    assert_eq!(moto.snapshot_ids("shop").await, Vec::<String>::new());
+}
+
 /// Error lines with their times of day left out: a restorable window's
 /// latest time moves on between the plan and the run.
 fn untimed(lines: &[String]) -> Vec<String> {
