@@ -240,6 +240,12 @@ pub const INPUTS: &[InputSpec] = &[
         &[Mode::Prune],
         "`prune`: `true` to report what would be deleted and delete nothing. Default: `false`. An empty value (an expression that evaluated to nothing) is refused, as for every input that defaults to `true` or `false`.",
     ),
+    common(with_default(
+        "plan",
+        "false",
+        ALL,
+        "`true` to make every check the step would make (inputs, the DBs and snapshots it reads, ownership, the quota, the groups, VPC and settings of a restore, the restorable window, prune's selection, the copy's KMS key and region) and not one change: output `plan` lists, in order, each call that would change something, with its parameters, then each check and its result, and the job summary shows it as a table. A plan of a step that would fail fails with the same error. Without `plan`, the same step with the same inputs makes the planned calls, unless the DBs or snapshots changed in between. Every mode plans; `in-place: true` refuses `plan: true` for now. A drill's plan proves nothing (its scratch DB does not exist) and writes no drill report. Default: `false`. An empty value is refused.",
+    )),
     input(
         "prune-keep-last",
         &[Mode::Snapshot],
@@ -487,7 +493,11 @@ pub const OUTPUTS: &[OutputSpec] = &[
     },
     OutputSpec {
         name: "status",
-        description: "The status of the snapshot or DB instance when the step ended, for example `available`.",
+        description: "The status of the snapshot or DB instance when the step ended, for example `available`; `planned` for a step with `plan: true` whose plan holds.",
+    },
+    OutputSpec {
+        name: "plan",
+        description: "With `plan: true`: a JSON object with `calls`, every call that would change something, in the order the step would make them, each as `{\"action\": \"<RDS API action>\", \"parameters\": {...}}` (parameters as the API names them), and `checks`, every check the step made, each as `{\"check\": ..., \"result\": ...}`. Set also when the plan finds the step would fail. The step sets no other output but `status` while planning.",
     },
 ];
 
@@ -788,6 +798,7 @@ mod tests {
                 "older-than",
                 "replaced-older-than",
                 "dry-run",
+                "plan",
                 "provenance-key",
                 "aws-region",
             ]

@@ -11,7 +11,9 @@
 //! - [`db`]: "instance or cluster": the one layer that knows which (describe,
 //!   restore, wait until available, delete, the restorable window, what a
 //!   status means, the facts per kind).
-//! - [`rds`]: the only module that calls RDS.
+//! - [`rds`]: the only module that calls RDS; with `plan: true` it records
+//!   the mutating calls instead of making them.
+//! - [`planned`]: the plan's output and job summary.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
 //! - [`fit`]: which settings fit the engine version a restore brings back.
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
@@ -33,6 +35,7 @@ pub mod inputs;
 pub mod mode;
 pub mod model;
 pub mod naming;
+pub mod planned;
 pub mod provenance;
 pub mod rds;
 pub mod retention;
@@ -54,6 +57,8 @@ use crate::rds::Rds;
 pub struct Step {
     pub mode: Option<Mode>,
     pub report: Report,
+    /// `plan: true`: the report is the plan, and nothing was changed.
+    pub planned: bool,
 }
 
 /// Runs one step: validates every input, connects to RDS, and carries out
@@ -89,7 +94,23 @@ pub async fn run(raw: &RawInputs, ctx: &RunContext, step: &mut Step) -> anyhow::
         ));
     }
     let rds = Rds::connect(plan.region.as_deref()).await?;
-    execute(&plan, &rds, &mut step.report).await
+    if !plan.plan_only {
+        return execute(&plan, &rds, &mut step.report).await;
+    }
+    // The same execution, on a client that records each mutating call
+    // instead of making it: the plan is the run.
+    step.planned = true;
+    let rds = rds.planning();
+    let mut report = std::mem::take(&mut step.report);
+    let result = execute(&plan, &rds, &mut report).await;
+    let error = result.as_ref().err().map(|error| format!("{error:#}"));
+    step.report = planned::report(
+        rds.planned().unwrap_or_default(),
+        report,
+        error.as_deref(),
+        plan.wait,
+    );
+    result
 }
 
 /// Carries out a validated plan against an RDS client.

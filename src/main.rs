@@ -73,9 +73,13 @@ fn report(
     }
     if let Some(path) = &ctx.github_step_summary {
         let mode = step.mode.map_or("step", |mode| mode.name());
-        let title = match error {
-            None => format!("rds-snapshot-action: {mode} succeeded"),
-            Some(_) => format!("rds-snapshot-action: {mode} failed"),
+        let title = match (error, step.planned) {
+            (None, false) => format!("rds-snapshot-action: {mode} succeeded"),
+            (Some(_), false) => format!("rds-snapshot-action: {mode} failed"),
+            (None, true) => format!("rds-snapshot-action: plan of {mode} (nothing was changed)"),
+            (Some(_), true) => format!(
+                "rds-snapshot-action: plan of {mode}: the step would fail (nothing was changed)"
+            ),
         };
         let mut rows: Vec<(&str, String)> = outputs
             .iter()

@@ -138,6 +138,23 @@ pub async fn prune(
         plural(total, "snapshot", "snapshots"),
         plural(pruned.candidates.len(), "is", "are")
     );
+    rds.check(
+        format!("this action's snapshots of `{db}` past the retention rules"),
+        format!(
+            "{} of {total} selected{}{}",
+            pruned.candidates.len(),
+            if pruned.candidates.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", pruned.candidates.join(", "))
+            },
+            if pruned.held.is_empty() {
+                String::new()
+            } else {
+                format!("; {} kept (see the warnings)", pruned.held.len())
+            }
+        ),
+    );
     for (id, mut row) in pruned.candidates.iter().zip(selected) {
         let result = if dry_run {
             info!("would delete snapshot `{id}` (dry run)");

@@ -5,8 +5,8 @@
 
 use crate::common::{FaultProxy, Moto, SECRET, SESSION_TOKEN, Step, create_cluster, is_mutating};
 
-mod cases;
-mod payloads;
+pub(crate) mod cases;
+pub(crate) mod payloads;
 
 use cases::cases;
 
@@ -14,7 +14,7 @@ use cases::cases;
 /// with a backtrack window), `aurora-pg` (Aurora PostgreSQL),
 /// `aurora-nobt` (Aurora MySQL without Backtrack), `aurora-binlog` (Aurora
 /// MySQL writing a binary log), each from `tests/support/aurora.py`.
-fn aurora_world(moto: &Moto) {
+pub(crate) fn aurora_world(moto: &Moto) {
     // First, so that the time its case asks for is after its creation.
     create_cluster(moto, "aurora-binlog", "aurora-mysql", &["--binlog"]);
     create_cluster(moto, "aurora", "aurora-mysql", &[]);
@@ -25,7 +25,7 @@ fn aurora_world(moto: &Moto) {
 /// prod (with one snapshot of ours, one foreign), a stopped DB, and
 /// instances `taken` and `prod-drill-r9001` (the name a drill of prod in
 /// the cases' run would use) this action did not make.
-async fn world(moto: &Moto) {
+pub(crate) async fn world(moto: &Moto) {
     for db in ["prod", "stopped", "taken", "prod-drill-r9001"] {
         moto.create_db(db).await;
     }

@@ -29,6 +29,7 @@ mod mocked;
 mod modes;
 mod naming_props;
 mod ownership;
+mod plan;
 mod realdata;
 mod reliability;
 mod rollback_after_change;

@@ -78,6 +78,9 @@ pub struct Plan {
     /// Input `provenance-key`: the KMS HMAC key whose MAC on a resource
     /// proves this action made it (see [`crate::seal`]).
     pub provenance_key: Option<String>,
+    /// Input `plan`: make every check and no change, and report the calls
+    /// the step would make (see [`crate::rds::Planned`]).
+    pub plan_only: bool,
     /// Inputs that were given but that this mode does not read.
     pub unused: Vec<&'static str>,
     /// Inputs this mode reads that have no effect on what it acts on (an
@@ -163,6 +166,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
             None => default_timeout(mode),
         },
     };
+    let plan_only = boolean(raw, "plan")?.unwrap_or(false);
     let region = raw.get("aws-region").map(str::to_owned);
     if let Some(region) = &region
         && !is_region(region)
@@ -210,6 +214,12 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         Action::Pitr(plan) => plan.in_place.is_some(),
         _ => false,
     };
+    if in_place && plan_only {
+        return Err(bad(
+            "plan",
+            "is `true`, but `in-place: true` does not plan yet; nothing was checked or changed. Plan the same restore without `in-place` to see its checks and its restore call, or remove `plan: true` to run it",
+        ));
+    }
     if in_place && !wait.enabled {
         return Err(bad(
             "wait",
@@ -228,6 +238,7 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         wait,
         region,
         provenance_key,
+        plan_only,
         unused,
         ignored,
     })
@@ -327,6 +338,51 @@ mod tests {
         assert_eq!(error.input, "wait");
         // Left out, the default applies.
         plan_of(prune());
+    }
+
+    // An empty `plan` (an expression that evaluated to nothing) must not
+    // mean "go ahead for real".
+    #[test]
+    fn plan_takes_true_or_false_and_refuses_an_empty_value() {
+        assert!(plan_of(snapshot().with("plan", "true")).plan_only);
+        assert!(!plan_of(snapshot().with("plan", "false")).plan_only);
+        assert!(!plan_of(snapshot()).plan_only);
+        for blank in ["", " "] {
+            let error = err(snapshot().with("plan", blank));
+            assert_eq!(error.input, "plan");
+            assert!(error.to_string().contains("is empty"), "{error}");
+        }
+        let error = err(snapshot().with("plan", "maybe"));
+        assert_eq!(
+            error.to_string(),
+            "input `plan` must be `true` or `false`; got `maybe`"
+        );
+    }
+
+    #[test]
+    fn every_mode_takes_plan_true_but_an_in_place_restore_refuses_it() {
+        for mode in Mode::ALL {
+            let raw = RawInputs::default()
+                .with("mode", mode.name())
+                .with("plan", "true");
+            if let Err(error) = plan(&raw, &ctx(), now()) {
+                assert_ne!(error.input, "plan", "{}: {error}", mode.name());
+            }
+        }
+        let in_place = || {
+            RawInputs::default()
+                .with("mode", "restore")
+                .with("db-instance-identifier", "shop")
+                .with("snapshot-identifier", "latest")
+                .with("in-place", "true")
+        };
+        let error = err(in_place().with("plan", "true"));
+        assert_eq!(error.input, "plan");
+        assert_eq!(
+            error.to_string(),
+            "input `plan` is `true`, but `in-place: true` does not plan yet; nothing was checked or changed. Plan the same restore without `in-place` to see its checks and its restore call, or remove `plan: true` to run it"
+        );
+        assert!(!plan_of(in_place().with("plan", "false")).plan_only);
     }
 
     // Regression: a bare number meant minutes on inputs that select what to

@@ -73,6 +73,29 @@ pub async fn until_available(
     first: Option<Db>,
 ) -> Result<Db, WaitError> {
     let what = db.to_string();
+    if rds.is_planning() {
+        // A plan does not wait: it notes the wait, and goes on with the DB
+        // as it is now (a planned change does not show in AWS).
+        rds.check(
+            format!("wait for {what}"),
+            format!(
+                "the run waits up to {} until it is available",
+                wait::human(timeout)
+            ),
+        );
+        // What this plan makes reads as the run's wait would leave it.
+        if rds.is_planned(&db.id)
+            && let Some(planned) = look(rds, db).await?
+        {
+            return Ok(planned);
+        }
+        if let Some(first) = first {
+            return Ok(first);
+        }
+        if let Some(now) = look(rds, db).await? {
+            return Ok(now);
+        }
+    }
     wait::until_available(&what, operation, timeout, first, || look(rds, db)).await
 }
 
@@ -179,6 +202,13 @@ pub async fn until_gone(rds: &Rds, db: &DbRef, timeout: Duration) -> anyhow::Res
     let floor = wait::min_pause(std::env::var(wait::MIN_POLL_ENV).ok().as_deref())
         .map_err(|problem| anyhow::anyhow!(problem))?;
     let start = tokio::time::Instant::now();
+    if rds.is_planning() {
+        rds.check(
+            format!("wait for {db} to be deleted"),
+            format!("the run waits up to {}", wait::human(timeout)),
+        );
+        return Ok(());
+    }
     tracing::info!("waiting until {db} is deleted");
     loop {
         let Some(found) = look(rds, db).await? else {

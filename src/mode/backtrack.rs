@@ -86,6 +86,17 @@ pub async fn run(
         }
         None => {
             check(&cluster, plan.force, rds).await?;
+            rds.check(
+                format!("DB cluster `{}` can be backtracked to {}", cluster.id, rfc3339(to)),
+                format!(
+                    "yes: Aurora MySQL, the time is inside its Backtrack window, and no Backtrack to it was started before{}",
+                    if plan.force {
+                        "; `force: true` accepts its binary log"
+                    } else {
+                        ""
+                    }
+                ),
+            );
             info!(
                 "backtracking DB cluster `{}` to {}{}",
                 cluster.id,

@@ -37,6 +37,17 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
             source.status
         );
     }
+    rds.check(
+        format!("snapshot `{}` can be copied or shared", source.id),
+        format!(
+            "yes: it is `available`{}",
+            if source.encrypted {
+                ", encrypted"
+            } else {
+                ", not encrypted"
+            }
+        ),
+    );
     let target_region = plan.target_region.as_deref().unwrap_or(rds.region());
     let cross_region = target_region != source_region;
     let from_elsewhere = matches!(plan.choice, SnapshotChoice::Arn(_));
@@ -90,11 +101,20 @@ pub async fn run(plan: &CopyPlan, wait: Wait, rds: &Rds, out: &mut Report) -> an
     }
     // CopyDBSnapshot would refuse an unknown key only once the step has
     // started; DescribeKey takes the same forms (ID, ARN, alias).
-    if let Some(key) = &plan.kms_key_id
-        && rds.in_region(target_region).kms_key_exists(key).await? == Some(false)
-    {
-        bail!(
-            "input `kms-key-id` `{key}` names no KMS key in {target_region} that this account can see; nothing was changed. A KMS key belongs to one region: give the ID, ARN or alias of a key in {target_region}"
+    if let Some(key) = &plan.kms_key_id {
+        let exists = rds.in_region(target_region).kms_key_exists(key).await?;
+        if exists == Some(false) {
+            bail!(
+                "input `kms-key-id` `{key}` names no KMS key in {target_region} that this account can see; nothing was changed. A KMS key belongs to one region: give the ID, ARN or alias of a key in {target_region}"
+            );
+        }
+        rds.check(
+            format!("KMS key `{key}` in {target_region}"),
+            if exists == Some(true) {
+                "exists"
+            } else {
+                "not looked up (no KMS client); RDS checks it on the copy"
+            },
         );
     }
     if !plan.share_with.is_empty() {
@@ -190,6 +210,10 @@ async fn copy(
                 target_rds.region(),
                 source.id
             );
+            target_rds.check(
+                format!("snapshot `{target_id}` in {}", target_rds.region()),
+                "exists, copied from the source by this action: adopted, not copied again",
+            );
             existing
         }
         Some(_) => bail!(
@@ -198,6 +222,10 @@ async fn copy(
             source.arn
         ),
         None => {
+            target_rds.check(
+                format!("snapshot `{target_id}` in {}", target_rds.region()),
+                "does not exist: it will be copied",
+            );
             let source_ref = if by_arn { &source.arn } else { &source.id };
             let (mut tags, mut left_out) = provenance::copy_stamps(&plan.tags, source, &target_id);
             // Room for the MAC of `provenance-key`, made once the copy is

@@ -61,6 +61,13 @@ pub async fn run(
             snapshot.status
         );
     }
+    rds.check(
+        format!("snapshot `{id}` can be deleted"),
+        format!(
+            "yes: this action made it of `{}`, and it is `{}`",
+            snapshot.source_db, snapshot.status
+        ),
+    );
     info!(
         "deleting snapshot `{id}` of {} ({})",
         shown(&snapshot.source_db),

@@ -44,6 +44,18 @@ async fn finish_snapshot(
         );
         return Ok(snapshot);
     }
+    if rds.is_planning() {
+        rds.check(
+            format!("wait for {what}"),
+            format!(
+                "the run waits up to {} (`wait-timeout`) until it is available",
+                crate::wait::human(wait.timeout)
+            ),
+        );
+        let mut snapshot = snapshot;
+        snapshot.status = "available".to_owned();
+        return Ok(snapshot);
+    }
     let id = snapshot.id.clone();
     let kind = snapshot.of;
     // The create's (or copy's) answer is the first look.

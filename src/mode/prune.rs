@@ -143,6 +143,13 @@ mod drills {
         if rows.is_empty() {
             return Ok(failed);
         }
+        rds.check(
+            format!("drill DBs of `{}`", of.id),
+            rows.iter()
+                .map(|row| format!("`{}`: {}", row[0], row[2]))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
         info!(
             "{} drill DB(s) of `{}` found; {} deleted",
             rows.len(),
@@ -235,6 +242,17 @@ mod replaced {
             };
             rows.push(row);
         }
+        rds.check(
+            format!("DBs replaced by in-place rollbacks of `{}`", of.id),
+            if rows.is_empty() {
+                "none".to_owned()
+            } else {
+                rows.iter()
+                    .map(|row| format!("`{}`: {}", row[0], row[2]))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            },
+        );
         info!(
             "{} replaced {}(s) of `{}` found; {} deleted",
             rows.len(),

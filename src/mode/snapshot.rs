@@ -205,11 +205,29 @@ async fn start(
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set(plan.db.kind.input(), plan.db.id.clone());
     let snapshot = match found.existing {
-        Some(existing) => adopt(existing, &plan)?,
+        Some(existing) => {
+            let adopted = adopt(existing, &plan)?;
+            rds.check(
+                format!("snapshot `{}` exists already", plan.snapshot_id),
+                format!(
+                    "yes, made of `{}` by an earlier attempt of this run ({}): adopted, not created again",
+                    plan.db.id, adopted.status
+                ),
+            );
+            adopted
+        }
         None => {
+            rds.check(
+                format!("snapshot `{}` exists already", plan.snapshot_id),
+                "no: it will be created",
+            );
             // The source first: a typo in `db-instance-identifier`, or a
             // stopped instance, must not cost any old snapshot.
             let db = snapshottable(found.source, &plan, rds.region())?;
+            rds.check(
+                format!("{} can be snapshotted", plan.db),
+                format!("yes: it is `{}`", db.status()),
+            );
             let trouble = match plan.prune_keep_last {
                 Some(keep) => prune_first(&plan, keep, rds, out).await,
                 None => None,
@@ -354,6 +372,17 @@ async fn guard_quota(
         "manual {}s in {}: {used} of {max}",
         kind.snapshot_noun(),
         rds.region()
+    );
+    rds.check(
+        format!("manual {} quota in {}", kind.snapshot_noun(), rds.region()),
+        format!(
+            "{used} of {max} used; {needed} more {}",
+            if used + needed > max {
+                "do not fit"
+            } else {
+                "fit"
+            }
+        ),
     );
     if used + needed > max {
         bail!(

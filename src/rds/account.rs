@@ -2,8 +2,11 @@
 //! parameter, option and subnet groups, KMS keys, tags, and Blue/Green
 //! deployments.
 
+use serde_json::json;
+
 use super::convert::{blue_green, sdk_tags};
 use super::error::{ForOp, found};
+use super::plan::tags_json;
 use super::{BlueGreen, Rds, RdsError};
 use crate::model::Tag;
 
@@ -204,6 +207,13 @@ impl Rds {
 
     /// Adds (or overwrites) tags on a resource by ARN.
     pub async fn add_tags(&self, arn: &str, tags: &[Tag]) -> Result<(), RdsError> {
+        if self.plans(
+            "AddTagsToResource",
+            arn,
+            json!({"ResourceName": arn, "Tags": tags_json(tags)}),
+        ) {
+            return Ok(());
+        }
         self.client
             .add_tags_to_resource()
             .resource_name(arn)
@@ -219,6 +229,13 @@ impl Rds {
     /// RemoveTagsFromResource are the resource's NotFound and invalid-state
     /// faults only.
     pub async fn remove_tags(&self, arn: &str, keys: &[&str]) -> Result<(), RdsError> {
+        if self.plans(
+            "RemoveTagsFromResource",
+            arn,
+            json!({"ResourceName": arn, "TagKeys": keys}),
+        ) {
+            return Ok(());
+        }
         self.client
             .remove_tags_from_resource()
             .resource_name(arn)

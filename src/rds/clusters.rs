@@ -5,8 +5,11 @@
 use aws_sdk_rds::types;
 use chrono::{DateTime, Utc};
 
+use serde_json::json;
+
 use super::convert::{aws_time, backtrack, cluster, instance, sdk_tags, started_backtrack};
 use super::error::{ForOp, found};
+use super::plan::{modify_json, new_db_json, time_json};
 use super::setters;
 use super::{Backtrack, Cluster, Instance, NewDb, Rds, RdsError};
 use crate::model::RestoreTime;
@@ -15,6 +18,9 @@ use crate::settings::Settings;
 impl Rds {
     /// The DB cluster, or `None` if there is none by that name.
     pub async fn cluster(&self, id: &str) -> Result<Option<Cluster>, RdsError> {
+        if let Some(planned) = self.planned_cluster_state(id) {
+            return Ok(Some(planned));
+        }
         let result = self
             .client
             .describe_db_clusters()
@@ -68,6 +74,9 @@ impl Rds {
 
     /// The DB instances of a cluster, in one call (a `db-cluster-id` filter).
     pub async fn cluster_instances(&self, cluster: &str) -> Result<Vec<Instance>, RdsError> {
+        if let Some(planned) = self.planned_members(cluster) {
+            return Ok(planned);
+        }
         let all = self
             .client
             .describe_db_instances()
@@ -95,6 +104,20 @@ impl Rds {
         engine: &str,
         new: &NewDb<'_>,
     ) -> Result<Cluster, RdsError> {
+        if self.plans(
+            "RestoreDBClusterFromSnapshot",
+            new.id,
+            new_db_json(
+                json!({
+                    "SnapshotIdentifier": snapshot_id,
+                    "Engine": engine,
+                    "DBClusterIdentifier": new.id,
+                }),
+                new,
+            ),
+        ) {
+            return Ok(self.planned_new_cluster(new, engine));
+        }
         let request = self
             .client
             .restore_db_cluster_from_snapshot()
@@ -121,6 +144,25 @@ impl Rds {
         clone: bool,
         new: &NewDb<'_>,
     ) -> Result<Cluster, RdsError> {
+        let mut own = json!({
+            "SourceDBClusterIdentifier": source,
+            "DBClusterIdentifier": new.id,
+            "RestoreType": if clone { "copy-on-write" } else { "full-copy" },
+        });
+        time_json(time, &mut own);
+        if self.plans(
+            "RestoreDBClusterToPointInTime",
+            new.id,
+            new_db_json(own, new),
+        ) {
+            // The clone or copy has its source's engine, as the answer says.
+            let engine = self
+                .cluster(source)
+                .await?
+                .map(|c| c.engine)
+                .unwrap_or_default();
+            return Ok(self.planned_new_cluster(new, &engine));
+        }
         let request = self
             .client
             .restore_db_cluster_to_point_in_time()
@@ -149,6 +191,20 @@ impl Rds {
         engine: &str,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
+        if self.plans(
+            "CreateDBInstance",
+            new.id,
+            new_db_json(
+                json!({
+                    "DBClusterIdentifier": cluster,
+                    "Engine": engine,
+                    "DBInstanceIdentifier": new.id,
+                }),
+                new,
+            ),
+        ) {
+            return Ok(self.planned_new_instance(new, Some(cluster)));
+        }
         let request = self
             .client
             .create_db_instance()
@@ -169,6 +225,18 @@ impl Rds {
     /// One ModifyDBCluster, applied at once, with what no cluster restore
     /// call takes (the maintenance window).
     pub async fn modify_cluster(&self, id: &str, changes: &Settings) -> Result<Cluster, RdsError> {
+        if self.plans(
+            "ModifyDBCluster",
+            id,
+            modify_json("DBClusterIdentifier", id, changes),
+        ) {
+            self.planned_modify(crate::model::Kind::Cluster, id, changes);
+            return Ok(Cluster {
+                id: id.to_owned(),
+                settings: changes.clone(),
+                ..Cluster::default()
+            });
+        }
         let request = self
             .client
             .modify_db_cluster()
@@ -186,6 +254,7 @@ impl Rds {
 
     /// Renames a DB cluster at once; its DB instances keep their names.
     pub async fn rename_cluster(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.unplannable("ModifyDBCluster")?;
         self.client
             .modify_db_cluster()
             .db_cluster_identifier(id)
@@ -198,6 +267,13 @@ impl Rds {
     }
 
     pub async fn protect_cluster(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        if self.plans(
+            "ModifyDBCluster",
+            id,
+            json!({"DBClusterIdentifier": id, "DeletionProtection": on, "ApplyImmediately": true}),
+        ) {
+            return Ok(());
+        }
         self.client
             .modify_db_cluster()
             .db_cluster_identifier(id)
@@ -212,6 +288,9 @@ impl Rds {
     /// Starts a stopped DB cluster (StartDBCluster); it goes `starting`,
     /// then `available`.
     pub async fn start_cluster(&self, id: &str) -> Result<(), RdsError> {
+        if self.plans("StartDBCluster", id, json!({"DBClusterIdentifier": id})) {
+            return Ok(());
+        }
         self.client
             .start_db_cluster()
             .db_cluster_identifier(id)
@@ -229,6 +308,17 @@ impl Rds {
         id: &str,
         final_snapshot: Option<&str>,
     ) -> Result<(), RdsError> {
+        if self.plans(
+            "DeleteDBCluster",
+            id,
+            json!({
+                "DBClusterIdentifier": id,
+                "FinalDBSnapshotIdentifier": final_snapshot,
+                "SkipFinalSnapshot": final_snapshot.is_none(),
+            }),
+        ) {
+            return Ok(());
+        }
         self.client
             .delete_db_cluster()
             .db_cluster_identifier(id)
@@ -288,6 +378,17 @@ impl Rds {
         to: DateTime<Utc>,
         force: bool,
     ) -> Result<Backtrack, RdsError> {
+        if self.plans(
+            "BacktrackDBCluster",
+            cluster,
+            json!({
+                "DBClusterIdentifier": cluster,
+                "BacktrackTo": crate::model::rfc3339(to),
+                "Force": force,
+            }),
+        ) {
+            return Ok(self.planned_backtrack(cluster, to));
+        }
         let output = self
             .client
             .backtrack_db_cluster()
@@ -314,10 +415,8 @@ impl Rds {
             .send()
             .await
             .for_op("DescribeDBClusterBacktracks")?;
-        Ok(output
-            .db_cluster_backtracks()
-            .iter()
-            .map(backtrack)
-            .collect())
+        let mut all = self.planned_backtracks(cluster);
+        all.extend(output.db_cluster_backtracks().iter().map(backtrack));
+        Ok(all)
     }
 }

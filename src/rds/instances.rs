@@ -3,8 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
+use serde_json::json;
+
 use super::convert::{aws_time, chrono_time, instance, sdk_tags};
 use super::error::{ForOp, found};
+use super::plan::{modify_json, new_db_json, time_json};
 use super::setters;
 use super::{Instance, NewDb, Rds, RdsError};
 use crate::model::RestoreTime;
@@ -13,6 +16,9 @@ use crate::settings::Settings;
 impl Rds {
     /// The DB instance, or `None` if there is none by that name.
     pub async fn instance(&self, id: &str) -> Result<Option<Instance>, RdsError> {
+        if let Some(planned) = self.planned_instance_state(id) {
+            return Ok(Some(planned));
+        }
         let result = self
             .client
             .describe_db_instances()
@@ -76,6 +82,16 @@ impl Rds {
         snapshot_id: &str,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
+        if self.plans(
+            "RestoreDBInstanceFromDBSnapshot",
+            new.id,
+            new_db_json(
+                json!({"DBSnapshotIdentifier": snapshot_id, "DBInstanceIdentifier": new.id}),
+                new,
+            ),
+        ) {
+            return Ok(self.planned_new_instance(new, None));
+        }
         let request = self
             .client
             .restore_db_instance_from_db_snapshot()
@@ -98,6 +114,18 @@ impl Rds {
         time: RestoreTime,
         new: &NewDb<'_>,
     ) -> Result<Instance, RdsError> {
+        let mut own = json!({
+            "SourceDBInstanceIdentifier": source,
+            "TargetDBInstanceIdentifier": new.id,
+        });
+        time_json(time, &mut own);
+        if self.plans(
+            "RestoreDBInstanceToPointInTime",
+            new.id,
+            new_db_json(own, new),
+        ) {
+            return Ok(self.planned_new_instance(new, None));
+        }
         let request = self
             .client
             .restore_db_instance_to_point_in_time()
@@ -127,6 +155,18 @@ impl Rds {
         id: &str,
         changes: &Settings,
     ) -> Result<Instance, RdsError> {
+        if self.plans(
+            "ModifyDBInstance",
+            id,
+            modify_json("DBInstanceIdentifier", id, changes),
+        ) {
+            self.planned_modify(crate::model::Kind::Instance, id, changes);
+            return Ok(Instance {
+                id: id.to_owned(),
+                settings: changes.clone(),
+                ..Instance::default()
+            });
+        }
         let request = self
             .client
             .modify_db_instance()
@@ -175,6 +215,7 @@ impl Rds {
     /// NewDBInstanceIdentifier and ApplyImmediately; without it RDS waits for
     /// the maintenance window).
     pub async fn rename_instance(&self, id: &str, new: &str) -> Result<(), RdsError> {
+        self.unplannable("ModifyDBInstance")?;
         self.client
             .modify_db_instance()
             .db_instance_identifier(id)
@@ -187,6 +228,13 @@ impl Rds {
     }
 
     pub async fn protect_instance(&self, id: &str, on: bool) -> Result<(), RdsError> {
+        if self.plans(
+            "ModifyDBInstance",
+            id,
+            json!({"DBInstanceIdentifier": id, "DeletionProtection": on, "ApplyImmediately": true}),
+        ) {
+            return Ok(());
+        }
         self.client
             .modify_db_instance()
             .db_instance_identifier(id)
@@ -205,6 +253,17 @@ impl Rds {
         id: &str,
         final_snapshot: Option<&str>,
     ) -> Result<(), RdsError> {
+        if self.plans(
+            "DeleteDBInstance",
+            id,
+            json!({
+                "DBInstanceIdentifier": id,
+                "FinalDBSnapshotIdentifier": final_snapshot,
+                "SkipFinalSnapshot": final_snapshot.is_none(),
+            }),
+        ) {
+            return Ok(());
+        }
         self.client
             .delete_db_instance()
             .db_instance_identifier(id)

@@ -11,6 +11,8 @@
 //!   each call;
 //! - the calls, by family: [`instances`], [`clusters`] (with Backtrack),
 //!   [`snapshots`] (of both), and [`account`] (groups, tags, Blue/Green);
+//! - [`plan`]: `plan: true`, the record of the mutating calls a step would
+//!   make, taken instead of making them;
 //! - [`kms`]: the MACs of verified provenance (`provenance-key`);
 //! - [`retry`]: how the SDK's retries are judged (unreachable endpoints fail
 //!   fast) and logged.
@@ -27,6 +29,7 @@ mod error;
 mod fixtures;
 mod instances;
 mod kms;
+mod plan;
 mod resources;
 pub mod retry;
 mod setters;
@@ -35,6 +38,7 @@ mod snapshots;
 use aws_sdk_rds::Client;
 
 pub use error::RdsError;
+pub use plan::{Call, Check, Planned};
 pub use resources::{Backtrack, BlueGreen, Cluster, Instance, Member, NewDb, Snapshot};
 
 use retry::{ConnectFailures, RetryLog};
@@ -58,6 +62,9 @@ pub struct Rds {
     /// regional, so a MAC is made and checked there even for a resource in
     /// another region (a copy's).
     provenance: Option<(String, Option<aws_sdk_kms::Client>)>,
+    /// `plan: true`: where the mutating calls are recorded instead of sent
+    /// (see [`plan`]).
+    plan: plan::Shared,
 }
 
 impl Rds {
@@ -116,6 +123,7 @@ impl Rds {
             secrets: None,
             region,
             provenance: None,
+            plan: None,
         }
     }
 
@@ -151,6 +159,7 @@ impl Rds {
         Rds {
             kms,
             provenance: self.provenance.clone(),
+            plan: self.plan.clone(),
             ..Rds::new(client)
         }
     }

@@ -3,8 +3,11 @@
 
 use aws_sdk_rds::types;
 
+use serde_json::json;
+
 use super::convert::{cluster_snapshot, sdk_tags, snapshot};
 use super::error::{ForOp, found};
+use super::plan::tags_json;
 use super::{Rds, RdsError, Snapshot};
 use crate::model::{Kind, Tag};
 
@@ -92,6 +95,13 @@ impl Rds {
         id: &str,
         tags: &[Tag],
     ) -> Result<Snapshot, RdsError> {
+        if self.plans(
+            "CreateDBSnapshot",
+            id,
+            json!({"DBInstanceIdentifier": db, "DBSnapshotIdentifier": id, "Tags": tags_json(tags)}),
+        ) {
+            return Ok(self.planned_snapshot(Kind::Instance, id, db, "creating", tags));
+        }
         let output = self
             .client
             .create_db_snapshot()
@@ -109,6 +119,15 @@ impl Rds {
 
     /// Deletes a snapshot; `None` if it was already gone.
     pub async fn delete_snapshot(&self, id: &str) -> Result<Option<Snapshot>, RdsError> {
+        if self.plans("DeleteDBSnapshot", id, json!({"DBSnapshotIdentifier": id})) {
+            return Ok(Some(self.planned_snapshot(
+                Kind::Instance,
+                id,
+                "",
+                "deleted",
+                &[],
+            )));
+        }
         let result = self
             .client
             .delete_db_snapshot()
@@ -129,6 +148,18 @@ impl Rds {
         kms_key_id: Option<&str>,
         tags: &[Tag],
     ) -> Result<Snapshot, RdsError> {
+        if self.plans(
+            "CopyDBSnapshot",
+            target_id,
+            json!({
+                "SourceDBSnapshotIdentifier": source,
+                "TargetDBSnapshotIdentifier": target_id,
+                "KmsKeyId": kms_key_id,
+                "Tags": tags_json(tags),
+            }),
+        ) {
+            return Ok(self.planned_snapshot(Kind::Instance, target_id, "", "pending", tags));
+        }
         let output = self
             .client
             .copy_db_snapshot()
@@ -149,6 +180,13 @@ impl Rds {
 
     /// Lets other accounts restore or copy a snapshot.
     pub async fn share_snapshot(&self, id: &str, accounts: &[String]) -> Result<(), RdsError> {
+        if self.plans(
+            "ModifyDBSnapshotAttribute",
+            id,
+            json!({"DBSnapshotIdentifier": id, "AttributeName": "restore", "ValuesToAdd": accounts}),
+        ) {
+            return Ok(());
+        }
         self.client
             .modify_db_snapshot_attribute()
             .db_snapshot_identifier(id)
@@ -256,6 +294,13 @@ impl Rds {
         id: &str,
         tags: &[Tag],
     ) -> Result<Snapshot, RdsError> {
+        if self.plans(
+            "CreateDBClusterSnapshot",
+            id,
+            json!({"DBClusterIdentifier": db, "DBClusterSnapshotIdentifier": id, "Tags": tags_json(tags)}),
+        ) {
+            return Ok(self.planned_snapshot(Kind::Cluster, id, db, "creating", tags));
+        }
         let output = self
             .client
             .create_db_cluster_snapshot()
@@ -273,6 +318,19 @@ impl Rds {
 
     /// Deletes a cluster snapshot; `None` if it was already gone.
     pub async fn delete_cluster_snapshot(&self, id: &str) -> Result<Option<Snapshot>, RdsError> {
+        if self.plans(
+            "DeleteDBClusterSnapshot",
+            id,
+            json!({"DBClusterSnapshotIdentifier": id}),
+        ) {
+            return Ok(Some(self.planned_snapshot(
+                Kind::Cluster,
+                id,
+                "",
+                "deleted",
+                &[],
+            )));
+        }
         let result = self
             .client
             .delete_db_cluster_snapshot()
@@ -292,6 +350,18 @@ impl Rds {
         kms_key_id: Option<&str>,
         tags: &[Tag],
     ) -> Result<Snapshot, RdsError> {
+        if self.plans(
+            "CopyDBClusterSnapshot",
+            target_id,
+            json!({
+                "SourceDBClusterSnapshotIdentifier": source,
+                "TargetDBClusterSnapshotIdentifier": target_id,
+                "KmsKeyId": kms_key_id,
+                "Tags": tags_json(tags),
+            }),
+        ) {
+            return Ok(self.planned_snapshot(Kind::Cluster, target_id, "", "copying", tags));
+        }
         let output = self
             .client
             .copy_db_cluster_snapshot()
@@ -314,6 +384,13 @@ impl Rds {
         id: &str,
         accounts: &[String],
     ) -> Result<(), RdsError> {
+        if self.plans(
+            "ModifyDBClusterSnapshotAttribute",
+            id,
+            json!({"DBClusterSnapshotIdentifier": id, "AttributeName": "restore", "ValuesToAdd": accounts}),
+        ) {
+            return Ok(());
+        }
         self.client
             .modify_db_cluster_snapshot_attribute()
             .db_cluster_snapshot_identifier(id)

@@ -127,11 +127,13 @@ pub fn mutating(proxy: &FaultProxy) -> Vec<String> {
 
 /// Whether an RDS or KMS API action changes anything. KMS's JSON protocol
 /// names the action with its service prefix (`TrentService.DescribeKey`);
-/// `GenerateMac` and `VerifyMac` compute and change nothing.
+/// `GenerateMac` and `VerifyMac` compute and change nothing, and
+/// `DownloadDBLogFilePortion` (a drill's proof from the engine's log) reads.
 pub fn is_mutating(action: &str) -> bool {
     let action = action.strip_prefix("TrentService.").unwrap_or(action);
     !(action.starts_with("Describe")
         || action.starts_with("List")
+        || action.starts_with("Download")
         || matches!(action, "GenerateMac" | "VerifyMac")
         || action.is_empty())
 }

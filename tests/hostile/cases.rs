@@ -3,11 +3,11 @@
 
 /// One bad-input case: the step's inputs, and what its single `::error::`
 /// line must contain (the input's name, the value, the fix).
-pub(super) struct Case {
-    pub(super) mode: &'static str,
-    pub(super) with: &'static [(&'static str, &'static str)],
-    pub(super) unset_region: bool,
-    pub(super) expect: &'static [&'static str],
+pub(crate) struct Case {
+    pub(crate) mode: &'static str,
+    pub(crate) with: &'static [(&'static str, &'static str)],
+    pub(crate) unset_region: bool,
+    pub(crate) expect: &'static [&'static str],
 }
 
 const fn case(
@@ -29,7 +29,7 @@ const CLUSTER: (&str, &str) = ("db-cluster-identifier", "aurora");
 const CLUSTER_TARGET: (&str, &str) = ("target-db-cluster-identifier", "aurora-rollback");
 const LONG_DB: &str = "a123456789012345678901234567890123456789012345678901234567890123";
 
-pub(super) fn cases() -> Vec<Case> {
+pub(crate) fn cases() -> Vec<Case> {
     let long_snapshot: &'static str = Box::leak(format!("s{}", "1".repeat(255)).into_boxed_str());
     let long_snapshot_with: &'static [(&'static str, &'static str)] =
         Box::leak(vec![DB, ("snapshot-identifier", long_snapshot)].into_boxed_slice());

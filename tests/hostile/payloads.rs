@@ -40,7 +40,7 @@ const PAYLOADS: &[&str] = &[
 /// '@'"). The strict emulator refuses the rest, as AWS does; those reach
 /// us through AWS's error texts instead (see
 /// `payloads_in_aws_error_texts_stay_inert`).
-const TAG_PAYLOADS: &[&str] = &[
+pub(crate) const TAG_PAYLOADS: &[&str] = &[
     "::set-output name=x::y",
     "::add-mask::v",
     "::stop-commands::t",
@@ -131,7 +131,7 @@ fn cell_pipes(line: &str) -> usize {
 
 /// Checks that nothing a step printed or wrote can act as an output, a
 /// workflow command, or markup of its own.
-fn assert_contained(ran: &common::Ran, declared: &[String]) {
+pub(crate) fn assert_contained(ran: &common::Ran, declared: &[String]) {
     for key in ran.outputs.keys() {
         assert!(declared.contains(key), "injected output `{key}`:\n{ran}");
     }
@@ -192,7 +192,7 @@ fn assert_contained(ran: &common::Ran, declared: &[String]) {
     }
 }
 
-fn declared_outputs() -> Vec<String> {
+pub(crate) fn declared_outputs() -> Vec<String> {
     rds_snapshot_action::inputs::OUTPUTS
         .iter()
         .map(|spec| spec.name.to_owned())

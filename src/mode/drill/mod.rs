@@ -138,7 +138,16 @@ where
             outcome.snapshot_created = provenance::restored_from_created(db.tags())
                 .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
                 .map(|at| at.to_utc());
-            prove(plan, rds, &db, &mut outcome).await;
+            if rds.is_planned(db.id()) {
+                // Proof needs the DB to exist: a plan says what the run
+                // will try, and proves nothing.
+                rds.check(
+                    format!("proof that `{}` serves", db.id()),
+                    "the run connects to it (the engine's handshake, then `probe-query` if set) or reads its log; not in a plan, where it does not exist",
+                );
+            } else {
+                prove(plan, rds, &db, &mut outcome).await;
+            }
             if let Some(at) = outcome.serving {
                 outcome.marks.push(Mark {
                     label: "serving".to_owned(),
@@ -170,7 +179,12 @@ where
         (Some(_), None) => Some(false),
         (None, _) => None,
     };
-    evidence::write(plan, rds.region(), &outcome, rto, met, out)?;
+    // A plan has no evidence to leave and no time to judge: what it found
+    // is in its own report, and the drill report is the run's.
+    let planning = rds.is_planning();
+    if !planning {
+        evidence::write(plan, rds.region(), &outcome, rto, met, out)?;
+    }
 
     if let Some(first) = outcome.errors.first() {
         let more = outcome.errors.len() - 1;
@@ -181,7 +195,7 @@ where
         }
         anyhow::bail!("drill of {} failed: {first}", plan.source_db);
     }
-    if met == Some(false) {
+    if met == Some(false) && !planning {
         anyhow::bail!(
             "drill of {} missed its recovery time objective: it served after {:.0}s, and `rto-target` is {}s; the restore, the proof and the cleanup worked, but a real restore would take this long",
             plan.source_db,

@@ -207,6 +207,10 @@ async fn restore(
             )
             .await?;
             told(request, &build, named, out);
+            rds.check(
+                format!("{} `{}`", build.kind.noun(), existing.id()),
+                "exists, restored by an earlier attempt of this run: adopted and finished, not restored again",
+            );
             return finish(rds, existing, &build, named, wait, out).await;
         }
         Prepared::New(new) => new,
@@ -226,6 +230,19 @@ async fn restore(
         anyhow::bail!(refusal);
     }
     info!("{}", new.announce);
+    rds.check(
+        format!("{} `{}`", build.kind.noun(), new.target.id),
+        "does not exist: it will be restored",
+    );
+    rds.check("the restore", new.announce.clone());
+    rds.check(
+        "settings carried from the source",
+        format!(
+            "{} in the restore call, {} by one modify after it (no restore call takes them; the run skips any that RDS happens to give the same value)",
+            build.carry.call.len(),
+            build.carry.after.len()
+        ),
+    );
     let call = NewDb {
         id: &new.target.id,
         settings: &build.carry.call,
