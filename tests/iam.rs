@@ -218,6 +218,123 @@ fn the_trust_policies_admit_the_subjects_the_example_workflows_present() {
             "repo:your-org/your-repo:ref:refs/tags/v*"
         ]
     );
+    // rollback.yml's plan job has no environment: dispatched on main, it
+    // presents `ref:refs/heads/main`, and its role can only read.
+    let rollback = workflow("rollback.yml");
+    let jobs = &rollback["jobs"];
+    assert!(jobs["plan"]["environment"].is_badvalue(), "{jobs:?}");
+    assert_eq!(jobs["apply"]["environment"].as_str(), Some("production"));
+    assert_eq!(
+        subjects("trust-policy-plan"),
+        ["repo:your-org/your-repo:ref:refs/heads/main"]
+    );
+}
+
+/// An example workflow, parsed.
+fn workflow(name: &str) -> yaml_rust2::Yaml {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/workflows")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    yaml_rust2::YamlLoader::load_from_str(&text)
+        .unwrap()
+        .remove(0)
+}
+
+/// The plan is only worth approving if it is of the step that runs:
+/// rollback.yml's plan job runs each of the apply job's action steps, under
+/// the same condition and with the same inputs, plus `plan: true`; and the
+/// apply job waits for it.
+#[test]
+fn the_rollback_example_plans_exactly_what_it_applies() {
+    let rollback = workflow("rollback.yml");
+    let jobs = &rollback["jobs"];
+    assert_eq!(jobs["apply"]["needs"].as_str(), Some("plan"));
+    let action_steps = |job: &str| -> Vec<(String, yaml_rust2::Yaml)> {
+        jobs[job]["steps"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .filter(|step| {
+                step["uses"]
+                    .as_str()
+                    .is_some_and(|uses| uses.contains("rds-snapshot-action"))
+            })
+            .map(|step| {
+                (
+                    step["if"].as_str().unwrap_or_default().to_owned(),
+                    step["with"].clone(),
+                )
+            })
+            .collect()
+    };
+    let planned = action_steps("plan");
+    let applied = action_steps("apply");
+    assert_eq!(planned.len(), applied.len());
+    assert!(!applied.is_empty());
+    let plan_key = yaml_rust2::Yaml::String("plan".to_owned());
+    for ((plan_if, plan_with), (apply_if, apply_with)) in planned.iter().zip(&applied) {
+        assert_eq!(plan_if, apply_if);
+        let mut without_plan = plan_with.as_hash().unwrap().clone();
+        assert_eq!(
+            without_plan.remove(&plan_key),
+            Some(yaml_rust2::Yaml::Boolean(true)),
+            "{plan_with:?}"
+        );
+        assert_eq!(&without_plan, apply_with.as_hash().unwrap());
+        assert!(!apply_with.as_hash().unwrap().contains_key(&plan_key));
+    }
+}
+
+/// docs/iam/plan.json, the plan job's role, allows no mutating action, and
+/// is enough for `plan: true` of a restore and a point-in-time restore of
+/// an instance and of a cluster under moto's IAM enforcement.
+#[test]
+fn the_plan_policy_only_reads_and_is_enough_to_plan_a_rollback() {
+    let policy = documented("plan");
+    for action in actions(&policy) {
+        let name = action.trim_start_matches("rds:");
+        assert!(
+            name.starts_with("Describe") && !crate::common::is_mutating(name),
+            "{action} in docs/iam/plan.json"
+        );
+    }
+    block_on(async {
+        let moto = Moto::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", BOOTSTRAP_REQUESTS)]);
+        let account = Account::bootstrap(&moto).await;
+        let mut n = 0;
+        for mode in ["restore", "pitr"] {
+            for kind in [Kind::Instance, Kind::Cluster] {
+                let inputs = prepare(&account, mode, kind, n).await;
+                let user = format!("plan-{mode}-{}-{n}", kind.cli());
+                let (key, secret) = user_with_policy(&account.iam, &user, &policy).await;
+                let mut step = Step::new(&moto, mode, &format!("{}", 8500 + n))
+                    .env("AWS_ACCESS_KEY_ID", &key)
+                    .env("AWS_SECRET_ACCESS_KEY", &secret)
+                    .without_env("AWS_SESSION_TOKEN")
+                    .with("plan", "true");
+                for (name, value) in &inputs {
+                    step = step.with(name, value);
+                }
+                // Into a new DB, as rollback.yml restores (an in-place
+                // rollback does not plan yet).
+                let ran = step.with("in-place", "false").run();
+                assert_eq!(
+                    ran.code, 0,
+                    "plan of {mode} on a {kind} with docs/iam/plan.json:\n{ran}"
+                );
+                let plan: serde_json::Value =
+                    serde_json::from_str(ran.output("plan")).expect("the plan is JSON");
+                assert!(
+                    plan["calls"]
+                        .as_array()
+                        .is_some_and(|calls| !calls.is_empty()),
+                    "{plan}"
+                );
+                n += 1;
+            }
+        }
+    });
 }
 
 struct Account<'a> {
