@@ -211,3 +211,45 @@ async fn the_effective_wait_timeout_is_echoed_when_the_wait_starts() {
         "{ran}"
     );
 }
+
+/// A call that is never answered (a connection that stalls) is given up
+/// after the attempt timeout and tried again, rather than holding the step
+/// until the job's own timeout.
+#[tokio::test]
+async fn a_call_that_is_never_answered_is_tried_again_after_the_attempt_timeout() {
+    let moto = Moto::start();
+    moto.create_db("prod").await;
+    let proxy = FaultProxy::stalling(&moto.endpoint, "DescribeDBSnapshots#1");
+    let started = Instant::now();
+    let ran = Step::new(&moto, "list", "9301")
+        .via(&proxy.endpoint)
+        .env(rds_snapshot_action::rds::ATTEMPT_TIMEOUT_ENV, "2s")
+        .with("db-instance-identifier", "prod")
+        .limit(Duration::from_secs(90))
+        .run();
+    ran.assert_ok();
+    let asked: Vec<String> = proxy
+        .requests()
+        .into_iter()
+        .filter(|(action, _)| action == "DescribeDBSnapshots")
+        .map(|(_, fault)| fault.unwrap_or_default())
+        .collect();
+    // The stalled attempt, then the same call tried again and answered.
+    assert_eq!(
+        asked.get(..2),
+        Some(&["stalled".to_owned(), String::new()][..]),
+        "{ran}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(2), "{ran}");
+    // A bad value is an error that names the variable, before any call.
+    let bad = Step::new(&moto, "list", "9302")
+        .via(&proxy.endpoint)
+        .env(rds_snapshot_action::rds::ATTEMPT_TIMEOUT_ENV, "soon")
+        .with("db-instance-identifier", "prod")
+        .run();
+    assert!(
+        bad.error()
+            .contains("RDS_SNAPSHOT_ACTION_ATTEMPT_TIMEOUT must be"),
+        "{bad}"
+    );
+}

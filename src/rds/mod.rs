@@ -49,6 +49,16 @@ pub fn retry_config() -> aws_config::retry::RetryConfig {
     aws_config::retry::RetryConfig::standard().with_max_attempts(10)
 }
 
+/// How long one attempt of a call may go unanswered before it is given up
+/// and retried like any transient failure, unless
+/// [`ATTEMPT_TIMEOUT_ENV`] says otherwise. RDS answers its API calls in
+/// seconds; without a bound, a connection that stalls would hold the step
+/// until the job's own timeout. botocore's read timeout is 60 s too.
+pub const ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The environment variable that sets [`ATTEMPT_TIMEOUT`], in `ms` or `s`.
+pub const ATTEMPT_TIMEOUT_ENV: &str = "RDS_SNAPSHOT_ACTION_ATTEMPT_TIMEOUT";
+
 /// The RDS API of one region, and KMS beside it to tell AWS-managed keys
 /// (which cannot be shared) from customer-managed ones.
 #[derive(Debug, Clone)]
@@ -86,6 +96,20 @@ impl Rds {
         if !env_sets_retries {
             loader = loader.retry_config(retry_config());
         }
+        let attempt = crate::wait::env_duration(
+            ATTEMPT_TIMEOUT_ENV,
+            std::env::var(ATTEMPT_TIMEOUT_ENV).ok().as_deref(),
+            ATTEMPT_TIMEOUT,
+        )
+        .map_err(anyhow::Error::msg)?;
+        // The SDK's own connect timeout (3.1 s) stays; each attempt is
+        // bounded, and the retries (above) try again.
+        loader = loader.timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_millis(3100))
+                .operation_attempt_timeout(attempt)
+                .build(),
+        );
         let config = loader.load().await;
         if config.region().is_none() {
             anyhow::bail!(

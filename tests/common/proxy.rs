@@ -36,6 +36,12 @@ impl FaultProxy {
         Self::spawn(upstream, rate, seed, delay_ms, rules, &[])
     }
 
+    /// A proxy that never answers the requests `rules` match, as a
+    /// connection that stalls.
+    pub fn stalling(upstream: &str, rules: &str) -> FaultProxy {
+        Self::spawn(upstream, 0.0, 0, 0, rules, &[("FAULT_PROXY_STALL", "1")])
+    }
+
     /// A proxy whose `rules` refusals answer with AWS error `code` and
     /// `message` (any text: the hostile tests put payloads in it).
     pub fn answering(upstream: &str, rules: &str, code: &str, message: &str) -> FaultProxy {

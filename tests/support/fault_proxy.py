@@ -25,6 +25,10 @@ API action (that carries that parameter, if given): `ModifyDBInstance+
 NewDBInstanceIdentifier#2` refuses the second rename, and only it; `#*`
 refuses every one.
 
+With FAULT_PROXY_STALL=1 a rule's match is never answered instead: the
+request reaches neither moto nor an answer, as over a connection that
+stalls.
+
 A refusal's error code and message are FAULT_PROXY_CODE and
 FAULT_PROXY_MESSAGE from the environment when set: the hostile tests put
 payloads there, as if AWS's error text carried them. The message is
@@ -62,6 +66,7 @@ for rule in (sys.argv[7] if len(sys.argv) > 7 else "").split(","):
         )
 REFUSAL_CODE = os.environ.get("FAULT_PROXY_CODE", "InvalidParameterCombination")
 REFUSAL_MESSAGE = os.environ.get("FAULT_PROXY_MESSAGE")
+STALL = os.environ.get("FAULT_PROXY_STALL") == "1"
 FAULTS = ["throttle", "throttle-ex", "500", "503", "reset", "reset-after", "slow"]
 ERRORS = {
     "throttle": (400, "Throttling", "Rate exceeded"),
@@ -132,10 +137,14 @@ class Proxy(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         action = (form.get("Action") or [self.headers.get("X-Amz-Target", "")])[0]
-        fault = "refused" if ruled(action, form) else draw()
+        fault = ("stalled" if STALL else "refused") if ruled(action, form) else draw()
         # `at` (monotonic, shared by every process on the machine) lets
         # scripts/bench time calls against the emulator's clock.
         record({"action": action, "fault": fault, "at": time.monotonic()})
+        if fault == "stalled":
+            # The handler's thread is a daemon: it ends with the proxy.
+            time.sleep(3600)
+            return self.reset()
         if fault == "refused":
             payload = (
                 "<ErrorResponse><Error><Type>Sender</Type>"
