@@ -317,6 +317,32 @@ impl fmt::Display for Mode {
     }
 }
 
+/// A duration from the environment variable `name`, whose `value` is a
+/// whole number of milliseconds or seconds (`200ms`, `5s`); `default` when
+/// it is unset or blank.
+pub fn env_duration(
+    name: &str,
+    value: Option<&str>,
+    default: std::time::Duration,
+) -> Result<std::time::Duration, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(default);
+    };
+    let parsed = if let Some(ms) = value.strip_suffix("ms") {
+        ms.parse().ok().map(std::time::Duration::from_millis)
+    } else if let Some(s) = value.strip_suffix('s') {
+        s.parse().ok().map(std::time::Duration::from_secs)
+    } else {
+        None
+    };
+    match parsed {
+        Some(pause) if !pause.is_zero() => Ok(pause),
+        _ => Err(format!(
+            "{name} must be a whole number of milliseconds or seconds, such as `200ms` or `5s`; got `{value}`"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

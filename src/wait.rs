@@ -55,33 +55,7 @@ pub const MIN_POLL_ENV: &str = "RDS_SNAPSHOT_ACTION_MIN_POLL";
 
 /// The shortest pause from `RDS_SNAPSHOT_ACTION_MIN_POLL`'s value.
 pub fn min_pause(value: Option<&str>) -> Result<Duration, String> {
-    env_duration(MIN_POLL_ENV, value, MIN_PAUSE)
-}
-
-/// A duration from the environment variable `name`, whose `value` is a
-/// whole number of milliseconds or seconds (`200ms`, `5s`); `default` when
-/// it is unset or blank.
-pub fn env_duration(
-    name: &str,
-    value: Option<&str>,
-    default: Duration,
-) -> Result<Duration, String> {
-    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
-        return Ok(default);
-    };
-    let parsed = if let Some(ms) = value.strip_suffix("ms") {
-        ms.parse().ok().map(Duration::from_millis)
-    } else if let Some(s) = value.strip_suffix('s') {
-        s.parse().ok().map(Duration::from_secs)
-    } else {
-        None
-    };
-    match parsed {
-        Some(pause) if !pause.is_zero() => Ok(pause),
-        _ => Err(format!(
-            "{name} must be a whole number of milliseconds or seconds, such as `200ms` or `5s`; got `{value}`"
-        )),
-    }
+    crate::model::env_duration(MIN_POLL_ENV, value, MIN_PAUSE)
 }
 
 /// What is being waited for, as far as the schedule cares: the operation

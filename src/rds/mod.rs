@@ -96,7 +96,7 @@ impl Rds {
         if !env_sets_retries {
             loader = loader.retry_config(retry_config());
         }
-        let attempt = crate::wait::env_duration(
+        let attempt = crate::model::env_duration(
             ATTEMPT_TIMEOUT_ENV,
             std::env::var(ATTEMPT_TIMEOUT_ENV).ok().as_deref(),
             ATTEMPT_TIMEOUT,
