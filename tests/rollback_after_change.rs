@@ -71,6 +71,25 @@ async fn upgraded_after_snapshot_at(
     (id, between)
 }
 
+/// Waits (up to 60 s) until `latest`, a DB's LatestRestorableTime, reaches
+/// `at`.
+async fn until_restorable(
+    at: chrono::DateTime<chrono::Utc>,
+    latest: impl AsyncFn() -> Option<aws_sdk_rds::primitives::DateTime>,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let seen = latest()
+            .await
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), 0));
+        if seen.is_some_and(|seen| seen >= at) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "window: {seen:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 async fn described(client: &Client, id: &str) -> (String, String, String, String) {
     let db = client
         .describe_db_instances()
@@ -307,9 +326,8 @@ async fn pitr_to_before_the_upgrade_uses_the_settings_recorded_as_of_that_time()
     let client = moto.client();
     let (_, between) = upgraded_after_snapshot_at(&moto, &client).await;
     // The restorable window reaches the time once the backups caught up.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let latest = client
+    until_restorable(between, async || {
+        client
             .describe_db_instances()
             .db_instance_identifier("app")
             .send()
@@ -317,13 +335,9 @@ async fn pitr_to_before_the_upgrade_uses_the_settings_recorded_as_of_that_time()
             .expect("describe")
             .db_instances()[0]
             .latest_restorable_time()
-            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), 0));
-        if latest.is_some_and(|latest| latest >= between) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "window: {latest:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+            .copied()
+    })
+    .await;
     let ran = Step::new(&moto, "pitr", "8")
         .with("db-instance-identifier", "app")
         .with(
@@ -486,19 +500,13 @@ async fn an_aurora_postgresql_pitr_to_before_the_upgrade_uses_the_groups_of_that
     let client = moto.client();
     let between = aurora_upgraded_after_snapshot(&moto, &client).await;
     // The restorable window reaches the time once the backups caught up.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let latest = moto
-            .cluster("orders")
+    until_restorable(between, async || {
+        moto.cluster("orders")
             .await
             .latest_restorable_time()
-            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), 0));
-        if latest.is_some_and(|latest| latest >= between) {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "window: {latest:?}");
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+            .copied()
+    })
+    .await;
     let ran = Step::new(&moto, "pitr", "4")
         .with("db-cluster-identifier", "orders")
         .with(
