@@ -7,8 +7,66 @@
 
 use serde_json::Value;
 
-use crate::common::{FaultProxy, Moto, Step, create_cluster, production, snapshot_cluster};
+use crate::common::{
+    FaultProxy, Moto, Step, create_cluster, mutating_calls, production, snapshot_cluster,
+};
 use crate::plan::{fails_alike, plan_of, plan_then_run, planned_actions};
+
+/// The parameters that name what a call acts on, as the fault proxy
+/// records them.
+const NAMES: [&str; 6] = [
+    "DBInstanceIdentifier",
+    "TargetDBInstanceIdentifier",
+    "DBClusterIdentifier",
+    "NewDBInstanceIdentifier",
+    "NewDBClusterIdentifier",
+    "ResourceName",
+];
+
+/// The planned calls as [`mutating_calls`] shows the run's.
+fn planned_calls(plan: &Value) -> Vec<String> {
+    plan["calls"]
+        .as_array()
+        .expect("plan.calls is an array")
+        .iter()
+        .map(|call| {
+            let mut text = call["action"].as_str().expect("an action").to_owned();
+            for name in NAMES {
+                if let Some(value) = call["parameters"][name].as_str() {
+                    text.push_str(&format!(" {name}={value}"));
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+/// Calls with what differs between a plan and its run by design left out:
+/// the replaced DB's time stamp (the plan's time, the run's) and the
+/// account in an ARN (a plan does not ask for it).
+fn alike(calls: Vec<String>) -> Vec<String> {
+    let stamp = regex::Regex::new(r"-replaced-[0-9]{14}").expect("a valid pattern");
+    let account =
+        regex::Regex::new(r"(arn:aws:rds:[a-z0-9-]+):[A-Z0-9]+:").expect("a valid pattern");
+    calls
+        .iter()
+        .map(|call| {
+            let call = stamp.replace_all(call, "-replaced-<time>");
+            account.replace_all(&call, "$1:<account>:").into_owned()
+        })
+        .collect()
+}
+
+/// After [`plan_then_run`]: the run's calls acted on the DBs its plan
+/// named, in the same order (the actions alone do not tell the swap's two
+/// tag calls apart, or its two renames).
+fn assert_same_targets(plan: &Value, proxy: &FaultProxy) {
+    assert_eq!(
+        alike(mutating_calls(proxy)),
+        alike(planned_calls(plan)),
+        "{plan}"
+    );
+}
 
 /// The planned calls with `action`, by their parameters.
 fn calls<'a>(plan: &'a Value, action: &str) -> Vec<&'a Value> {
@@ -80,6 +138,7 @@ async fn an_in_place_restore_of_an_instance_is_planned_then_made_with_the_planne
     );
 
     let (plan, ran) = plan_then_run(&proxy, step);
+    assert_same_targets(&plan, &proxy);
     assert_eq!(
         planned_actions(&plan),
         [
@@ -132,6 +191,7 @@ async fn an_in_place_point_in_time_restore_of_an_instance_is_planned_then_made_a
             .with("in-place", "true")
     };
     let (plan, ran) = plan_then_run(&proxy, step);
+    assert_same_targets(&plan, &proxy);
     assert_eq!(
         planned_actions(&plan),
         [
@@ -210,6 +270,7 @@ async fn an_in_place_restore_of_an_aurora_cluster_is_planned_then_made_alike() {
     }
 
     let (plan, ran) = plan_then_run(&proxy, step);
+    assert_same_targets(&plan, &proxy);
     let actions = planned_actions(&plan);
     assert_eq!(actions[0], "RestoreDBClusterFromSnapshot", "{plan}");
     let renamed = renames(&plan, "Cluster");
