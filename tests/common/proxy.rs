@@ -155,10 +155,10 @@ pub fn mutating(proxy: &FaultProxy) -> Vec<String> {
 /// parameters that name what it acts on (`ModifyDBInstance
 /// DBInstanceIdentifier=shop NewDBInstanceIdentifier=shop-old`).
 pub fn mutating_calls(proxy: &FaultProxy) -> Vec<String> {
-    std::fs::read_to_string(&proxy.log)
-        .unwrap_or_default()
-        .lines()
-        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a log line"))
+    proxy
+        .entries()
+        .into_iter()
+        // Answers have no `action`, and are left out with the reads.
         .filter(|entry| is_mutating(entry["action"].as_str().unwrap_or_default()))
         .map(|entry| {
             let mut call = entry["action"].as_str().unwrap_or_default().to_owned();
