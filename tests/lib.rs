@@ -30,6 +30,7 @@ mod modes;
 mod naming_props;
 mod ownership;
 mod plan;
+mod plan_in_place;
 mod realdata;
 mod reliability;
 mod rollback_after_change;

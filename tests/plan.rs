@@ -2,8 +2,8 @@
 //! makes no mutating call and lists the calls the run would make; the same
 //! step without `plan` then makes exactly those calls, in that order; a
 //! plan of a step that would fail fails with the run's own error and
-//! changes nothing; and a mode that cannot plan yet refuses before it calls
-//! AWS at all.
+//! changes nothing; and a bad `plan` value is refused before any AWS call.
+//! The in-place rollback's plans are in `plan_in_place`.
 
 use serde_json::Value;
 
@@ -13,12 +13,12 @@ use crate::common::{
 };
 
 /// The `plan` output of a planning step.
-fn plan_of(ran: &Ran) -> Value {
+pub(crate) fn plan_of(ran: &Ran) -> Value {
     serde_json::from_str(ran.output("plan")).unwrap_or_else(|e| panic!("plan is JSON: {e}\n{ran}"))
 }
 
 /// The actions of the planned calls, in order.
-fn planned_actions(plan: &Value) -> Vec<String> {
+pub(crate) fn planned_actions(plan: &Value) -> Vec<String> {
     plan["calls"]
         .as_array()
         .expect("plan.calls is an array")
@@ -30,7 +30,7 @@ fn planned_actions(plan: &Value) -> Vec<String> {
 /// Runs `step` with `plan: true`, checks it changed nothing and succeeded,
 /// then runs it for real and checks the run made the planned calls, in the
 /// planned order. Returns the plan and the run.
-fn plan_then_run(proxy: &FaultProxy, step: impl Fn() -> Step) -> (Value, Ran) {
+pub(crate) fn plan_then_run(proxy: &FaultProxy, step: impl Fn() -> Step) -> (Value, Ran) {
     proxy.clear();
     let planned = step().with("plan", "true").run();
     planned.assert_ok();
@@ -59,7 +59,7 @@ fn plan_then_run(proxy: &FaultProxy, step: impl Fn() -> Step) -> (Value, Ran) {
 
 /// Runs `step` with and without `plan`, each expected to fail: both give
 /// the same error, and neither changes anything.
-fn fails_alike(proxy: &FaultProxy, step: impl Fn() -> Step) -> Ran {
+pub(crate) fn fails_alike(proxy: &FaultProxy, step: impl Fn() -> Step) -> Ran {
     proxy.clear();
     let planned = step().with("plan", "true").run();
     planned.assert_failed();
@@ -555,25 +555,12 @@ async fn a_plan_of_a_step_that_would_fail_fails_with_the_same_error_and_changes_
 }
 
 #[tokio::test]
-async fn an_in_place_restore_and_a_bad_plan_value_fail_before_calling_aws() {
+async fn a_bad_plan_value_fails_before_calling_aws() {
     let moto = Moto::start();
     moto.create_db("shop").await;
     moto.own_snapshot("shop", "shop-v1", Some("v1")).await;
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
     proxy.clear();
-    let refused = [(
-        Step::new(&moto, "restore", "68")
-            .with("db-instance-identifier", "shop")
-            .with("snapshot-identifier", "shop-v1")
-            .with("in-place", "true"),
-        "input `plan` is `true`, but `in-place: true` does not plan yet",
-    )];
-    for (step, refusal) in refused {
-        let ran = step.via(&proxy.endpoint).with("plan", "true").run();
-        ran.assert_failed();
-        assert_eq!(proxy.requests(), Vec::new(), "{ran}");
-        assert!(ran.error().contains(refusal), "{ran}");
-    }
     for bad in ["maybe", ""] {
         let ran = Step::new(&moto, "snapshot", "68")
             .via(&proxy.endpoint)
@@ -598,10 +585,6 @@ async fn every_bad_input_fails_its_plan_with_the_runs_own_error() {
     let mut compared = 0;
     let mut failures = Vec::new();
     for case in crate::hostile::cases::cases() {
-        // An in-place restore refuses `plan: true` instead.
-        if case.with.contains(&("in-place", "true")) {
-            continue;
-        }
         let step = || {
             let mut step = Step::new(&moto, case.mode, "9001").via(&proxy.endpoint);
             for (name, value) in case.with {

@@ -214,12 +214,6 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         Action::Pitr(plan) => plan.in_place.is_some(),
         _ => false,
     };
-    if in_place && plan_only {
-        return Err(bad(
-            "plan",
-            "is `true`, but `in-place: true` does not plan yet; nothing was checked or changed. Plan the same restore without `in-place` to see its checks and its restore call, or remove `plan: true` to run it",
-        ));
-    }
     if in_place && !wait.enabled {
         return Err(bad(
             "wait",
@@ -360,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn every_mode_takes_plan_true_but_an_in_place_restore_refuses_it() {
+    fn every_mode_takes_plan_true_in_place_or_not() {
         for mode in Mode::ALL {
             let raw = RawInputs::default()
                 .with("mode", mode.name())
@@ -376,12 +370,7 @@ mod tests {
                 .with("snapshot-identifier", "latest")
                 .with("in-place", "true")
         };
-        let error = err(in_place().with("plan", "true"));
-        assert_eq!(error.input, "plan");
-        assert_eq!(
-            error.to_string(),
-            "input `plan` is `true`, but `in-place: true` does not plan yet; nothing was checked or changed. Plan the same restore without `in-place` to see its checks and its restore call, or remove `plan: true` to run it"
-        );
+        assert!(plan_of(in_place().with("plan", "true")).plan_only);
         assert!(!plan_of(in_place().with("plan", "false")).plan_only);
     }
 

@@ -212,7 +212,7 @@ impl Rds {
             arn,
             json!({"ResourceName": arn, "Tags": tags_json(tags)}),
         ) {
-            return Ok(());
+            return self.planned_tags(arn, tags, &[]).await;
         }
         self.client
             .add_tags_to_resource()
@@ -234,7 +234,7 @@ impl Rds {
             arn,
             json!({"ResourceName": arn, "TagKeys": keys}),
         ) {
-            return Ok(());
+            return self.planned_tags(arn, &[], keys).await;
         }
         self.client
             .remove_tags_from_resource()

@@ -12,14 +12,14 @@ use super::error::{ForOp, found};
 use super::plan::{modify_json, new_db_json, time_json};
 use super::setters;
 use super::{Backtrack, Cluster, Instance, NewDb, Rds, RdsError};
-use crate::model::RestoreTime;
+use crate::model::{Kind, RestoreTime};
 use crate::settings::Settings;
 
 impl Rds {
     /// The DB cluster, or `None` if there is none by that name.
     pub async fn cluster(&self, id: &str) -> Result<Option<Cluster>, RdsError> {
         if let Some(planned) = self.planned_cluster_state(id) {
-            return Ok(Some(planned));
+            return Ok(planned);
         }
         let result = self
             .client
@@ -69,7 +69,7 @@ impl Rds {
             .try_collect()
             .await
             .for_op("DescribeDBClusters")?;
-        Ok(all.iter().map(cluster).collect())
+        Ok(self.planned_clusters(all.iter().map(cluster).collect()))
     }
 
     /// The DB instances of a cluster, in one call (a `db-cluster-id` filter).
@@ -230,7 +230,7 @@ impl Rds {
             id,
             modify_json("DBClusterIdentifier", id, changes),
         ) {
-            self.planned_modify(crate::model::Kind::Cluster, id, changes);
+            self.planned_modify(Kind::Cluster, id, changes);
             return Ok(Cluster {
                 id: id.to_owned(),
                 settings: changes.clone(),
@@ -254,7 +254,13 @@ impl Rds {
 
     /// Renames a DB cluster at once; its DB instances keep their names.
     pub async fn rename_cluster(&self, id: &str, new: &str) -> Result<(), RdsError> {
-        self.unplannable("ModifyDBCluster")?;
+        if self.plans(
+            "ModifyDBCluster",
+            id,
+            json!({"DBClusterIdentifier": id, "NewDBClusterIdentifier": new, "ApplyImmediately": true}),
+        ) {
+            return self.planned_rename(Kind::Cluster, id, new).await;
+        }
         self.client
             .modify_db_cluster()
             .db_cluster_identifier(id)
@@ -272,7 +278,7 @@ impl Rds {
             id,
             json!({"DBClusterIdentifier": id, "DeletionProtection": on, "ApplyImmediately": true}),
         ) {
-            return Ok(());
+            return self.planned_protect(Kind::Cluster, id, on).await;
         }
         self.client
             .modify_db_cluster()

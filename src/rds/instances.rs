@@ -10,14 +10,14 @@ use super::error::{ForOp, found};
 use super::plan::{modify_json, new_db_json, time_json};
 use super::setters;
 use super::{Instance, NewDb, Rds, RdsError};
-use crate::model::RestoreTime;
+use crate::model::{Kind, RestoreTime};
 use crate::settings::Settings;
 
 impl Rds {
     /// The DB instance, or `None` if there is none by that name.
     pub async fn instance(&self, id: &str) -> Result<Option<Instance>, RdsError> {
         if let Some(planned) = self.planned_instance_state(id) {
-            return Ok(Some(planned));
+            return Ok(planned);
         }
         let result = self
             .client
@@ -74,7 +74,7 @@ impl Rds {
             .try_collect()
             .await
             .for_op("DescribeDBInstances")?;
-        Ok(all.iter().map(instance).collect())
+        Ok(self.planned_instances(all.iter().map(instance).collect()))
     }
 
     pub async fn restore_from_snapshot(
@@ -160,7 +160,7 @@ impl Rds {
             id,
             modify_json("DBInstanceIdentifier", id, changes),
         ) {
-            self.planned_modify(crate::model::Kind::Instance, id, changes);
+            self.planned_modify(Kind::Instance, id, changes);
             return Ok(Instance {
                 id: id.to_owned(),
                 settings: changes.clone(),
@@ -215,7 +215,13 @@ impl Rds {
     /// NewDBInstanceIdentifier and ApplyImmediately; without it RDS waits for
     /// the maintenance window).
     pub async fn rename_instance(&self, id: &str, new: &str) -> Result<(), RdsError> {
-        self.unplannable("ModifyDBInstance")?;
+        if self.plans(
+            "ModifyDBInstance",
+            id,
+            json!({"DBInstanceIdentifier": id, "NewDBInstanceIdentifier": new, "ApplyImmediately": true}),
+        ) {
+            return self.planned_rename(Kind::Instance, id, new).await;
+        }
         self.client
             .modify_db_instance()
             .db_instance_identifier(id)
@@ -233,7 +239,7 @@ impl Rds {
             id,
             json!({"DBInstanceIdentifier": id, "DeletionProtection": on, "ApplyImmediately": true}),
         ) {
-            return Ok(());
+            return self.planned_protect(Kind::Instance, id, on).await;
         }
         self.client
             .modify_db_instance()

@@ -6,9 +6,10 @@
 //! Because the plan is taken in this one layer, the modes run the same code
 //! path whether they plan or not, and the planned calls are the run's calls.
 //!
-//! A mutating call that cannot be planned yet is refused (an error, never
-//! sent), so a mode that reaches one by mistake fails rather than changes
-//! anything.
+//! What a planned call changes shows in the plan's later looks: a DB it
+//! makes is read from here, and so is one that exists once a planned call
+//! renames it, tags it or protects it (an in-place rollback looks at its
+//! names after each step to decide the next).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -45,11 +46,17 @@ pub struct Planned {
     /// The identifiers of what the planned calls create or delete, so that a
     /// wait for one of them does not look for it in AWS.
     pub touched: BTreeSet<String>,
-    /// The DB instances and clusters the planned calls make, as a look at
-    /// them would show them once the run's wait for them ends: a planning
-    /// step reads them from here, since AWS has never heard of them.
+    /// The DB instances and clusters the planned calls make or change, as
+    /// a look at them would show them once the run's wait for them ends: a
+    /// planning step reads them from here, since AWS has never heard of
+    /// them, or knows them only as they were before the change. A DB that
+    /// exists is copied in at its first planned change (its tags, its
+    /// deletion protection, its name).
     pub instances: BTreeMap<String, Instance>,
     pub clusters: BTreeMap<String, Cluster>,
+    /// The names a planned rename took away from a DB that exists: a look
+    /// at one finds nothing, as it would after the run's rename.
+    pub gone: BTreeSet<(Kind, String)>,
     /// The Backtracks planned, by cluster, as completed.
     pub backtracks: BTreeMap<String, Vec<Backtrack>>,
 }
@@ -142,34 +149,251 @@ impl Rds {
         true
     }
 
-    /// When planning, refuses a mutating call that cannot be planned yet.
-    pub(super) fn unplannable(&self, action: &'static str) -> Result<(), RdsError> {
-        if self.plan.is_none() {
-            return Ok(());
-        }
-        Err(RdsError::Aws {
-            op: action,
-            code: "NotPlanned".to_owned(),
-            message: "`plan: true` cannot plan this call yet, so it was not made; nothing was changed. Run the step without `plan`, or plan a mode that supports it".to_owned(),
-        })
-    }
-
     /// The ARN a resource created in this region would get; the account is
     /// not known without a call, so it is left as a placeholder.
     pub(super) fn planned_arn(&self, resource: &str, id: &str) -> String {
         format!("arn:aws:rds:{}:ACCOUNT:{resource}:{id}", self.region)
     }
 
-    /// A planned DB instance, as a look would show it after the run's wait.
-    pub(super) fn planned_instance_state(&self, id: &str) -> Option<Instance> {
+    /// What a look at DB instance `id` shows after the planned calls:
+    /// `Some(None)` for a name a planned rename took away, `None` where
+    /// the plan changed nothing of that name (AWS answers).
+    pub(super) fn planned_instance_state(&self, id: &str) -> Option<Option<Instance>> {
         let plan = self.plan.as_ref()?;
-        plan.with(|p| p.instances.get(id).cloned())
+        plan.with(|p| match p.instances.get(id) {
+            Some(instance) => Some(Some(instance.clone())),
+            None => p
+                .gone
+                .contains(&(Kind::Instance, id.to_owned()))
+                .then_some(None),
+        })
     }
 
-    /// A planned DB cluster, as a look would show it after the run's wait.
-    pub(super) fn planned_cluster_state(&self, id: &str) -> Option<Cluster> {
+    /// What a look at DB cluster `id` shows after the planned calls (see
+    /// [`Rds::planned_instance_state`]).
+    pub(super) fn planned_cluster_state(&self, id: &str) -> Option<Option<Cluster>> {
         let plan = self.plan.as_ref()?;
-        plan.with(|p| p.clusters.get(id).cloned())
+        plan.with(|p| match p.clusters.get(id) {
+            Some(cluster) => Some(Some(cluster.clone())),
+            None => p
+                .gone
+                .contains(&(Kind::Cluster, id.to_owned()))
+                .then_some(None),
+        })
+    }
+
+    /// A listing of every DB instance as it reads after the planned calls:
+    /// what they renamed away is left out, what they made or changed is
+    /// shown as the plan holds it.
+    pub(super) fn planned_instances(&self, listed: Vec<Instance>) -> Vec<Instance> {
+        let Some(plan) = &self.plan else {
+            return listed;
+        };
+        plan.with(|p| {
+            overlay(
+                listed,
+                |i| &i.id,
+                &p.instances,
+                |id| p.gone.contains(&(Kind::Instance, id.to_owned())),
+            )
+        })
+    }
+
+    /// A listing of every DB cluster as it reads after the planned calls
+    /// (see [`Rds::planned_instances`]).
+    pub(super) fn planned_clusters(&self, listed: Vec<Cluster>) -> Vec<Cluster> {
+        let Some(plan) = &self.plan else {
+            return listed;
+        };
+        plan.with(|p| {
+            overlay(
+                listed,
+                |c| &c.id,
+                &p.clusters,
+                |id| p.gone.contains(&(Kind::Cluster, id.to_owned())),
+            )
+        })
+    }
+
+    /// Makes the plan hold the DB named `id`, so that a planned change to
+    /// it shows in later looks: a DB the plan made is held already; one
+    /// that exists is read from AWS as it is now (a cluster with its DB
+    /// instances, which follow its rename). `false` when there is no such
+    /// DB: the change is recorded, and the looks stay AWS's.
+    async fn hold(&self, kind: Kind, id: &str) -> Result<bool, RdsError> {
+        let Some(plan) = &self.plan else {
+            return Ok(false);
+        };
+        match kind {
+            Kind::Instance => self.hold_instance(id).await,
+            Kind::Cluster => {
+                if let Some(known) = self.planned_cluster_state(id) {
+                    return Ok(known.is_some());
+                }
+                let Some(cluster) = self.cluster(id).await? else {
+                    return Ok(false);
+                };
+                for member in &cluster.members {
+                    self.hold_instance(&member.id).await?;
+                }
+                plan.with(|p| p.clusters.insert(id.to_owned(), cluster));
+                Ok(true)
+            }
+        }
+    }
+
+    /// [`Rds::hold`] of a DB instance.
+    async fn hold_instance(&self, id: &str) -> Result<bool, RdsError> {
+        let Some(plan) = &self.plan else {
+            return Ok(false);
+        };
+        if let Some(known) = self.planned_instance_state(id) {
+            return Ok(known.is_some());
+        }
+        let Some(instance) = self.instance(id).await? else {
+            return Ok(false);
+        };
+        plan.with(|p| p.instances.insert(id.to_owned(), instance));
+        Ok(true)
+    }
+
+    /// A planned rename (ModifyDB... with NewDB...Identifier and
+    /// ApplyImmediately): the DB answers to its new name at once, with the
+    /// ARN that name gives it, and its old name to nothing. The run's
+    /// rename takes a minute or two, which its looks wait out; a plan
+    /// shows where they end.
+    pub(super) async fn planned_rename(
+        &self,
+        kind: Kind,
+        id: &str,
+        new: &str,
+    ) -> Result<(), RdsError> {
+        if !self.hold(kind, id).await? {
+            return Ok(());
+        }
+        let Some(plan) = &self.plan else {
+            return Ok(());
+        };
+        let renamed = |arn: &str| match arn.rsplit_once(':') {
+            Some((prefix, _)) => format!("{prefix}:{new}"),
+            None => arn.to_owned(),
+        };
+        plan.with(|p| {
+            match kind {
+                Kind::Instance => {
+                    if let Some(mut instance) = p.instances.remove(id) {
+                        instance.id = new.to_owned();
+                        instance.arn = renamed(&instance.arn);
+                        p.instances.insert(new.to_owned(), instance);
+                    }
+                }
+                Kind::Cluster => {
+                    if let Some(mut cluster) = p.clusters.remove(id) {
+                        cluster.id = new.to_owned();
+                        cluster.arn = renamed(&cluster.arn);
+                        p.clusters.insert(new.to_owned(), cluster);
+                    }
+                    // Its instances keep their names and follow the cluster.
+                    for instance in p.instances.values_mut() {
+                        if instance.cluster_id.as_deref() == Some(id) {
+                            instance.cluster_id = Some(new.to_owned());
+                        }
+                    }
+                }
+            }
+            p.gone.insert((kind, id.to_owned()));
+            p.gone.remove(&(kind, new.to_owned()));
+        });
+        Ok(())
+    }
+
+    /// Planned deletion protection, on or off, on a DB the plan holds.
+    pub(super) async fn planned_protect(
+        &self,
+        kind: Kind,
+        id: &str,
+        on: bool,
+    ) -> Result<(), RdsError> {
+        if !self.hold(kind, id).await? {
+            return Ok(());
+        }
+        let Some(plan) = &self.plan else {
+            return Ok(());
+        };
+        plan.with(|p| {
+            let settings = match kind {
+                Kind::Instance => p.instances.get_mut(id).map(|i| &mut i.settings),
+                Kind::Cluster => p.clusters.get_mut(id).map(|c| &mut c.settings),
+            };
+            if let Some(settings) = settings {
+                settings.insert(crate::settings::DELETION_PROTECTION, Setting::Flag(on));
+            }
+        });
+        Ok(())
+    }
+
+    /// Planned tags added and removed on the DB instance or cluster with
+    /// this ARN (in this region); other resources' tags are not read back
+    /// from a plan.
+    pub(super) async fn planned_tags(
+        &self,
+        arn: &str,
+        add: &[Tag],
+        remove: &[&str],
+    ) -> Result<(), RdsError> {
+        let Some(plan) = &self.plan else {
+            return Ok(());
+        };
+        let held = plan.with(|p| {
+            p.instances
+                .values()
+                .find(|i| i.arn == arn)
+                .map(|i| (Kind::Instance, i.id.clone()))
+                .or_else(|| {
+                    p.clusters
+                        .values()
+                        .find(|c| c.arn == arn)
+                        .map(|c| (Kind::Cluster, c.id.clone()))
+                })
+        });
+        let Some((kind, id)) = held.or_else(|| self.db_of_arn(arn)) else {
+            return Ok(());
+        };
+        if !self.hold(kind, &id).await? {
+            return Ok(());
+        }
+        let change = |tags: &mut Vec<Tag>| {
+            tags.retain(|tag| !remove.contains(&tag.key.as_str()));
+            for tag in add {
+                match tags.iter_mut().find(|t| t.key == tag.key) {
+                    Some(had) => had.value.clone_from(&tag.value),
+                    None => tags.push(tag.clone()),
+                }
+            }
+        };
+        plan.with(|p| match kind {
+            Kind::Instance => p.instances.get_mut(&id).map(|i| change(&mut i.tags)),
+            Kind::Cluster => p.clusters.get_mut(&id).map(|c| change(&mut c.tags)),
+        });
+        Ok(())
+    }
+
+    /// The DB instance or cluster an ARN of this region names
+    /// (`arn:<partition>:rds:<region>:<account>:db:<id>`, `...:cluster:<id>`).
+    fn db_of_arn(&self, arn: &str) -> Option<(Kind, String)> {
+        let parts: Vec<&str> = arn.splitn(7, ':').collect();
+        let [_, _, "rds", region, _, resource, id] = parts.as_slice() else {
+            return None;
+        };
+        if *region != self.region {
+            return None;
+        }
+        let kind = match *resource {
+            "db" => Kind::Instance,
+            "cluster" => Kind::Cluster,
+            _ => return None,
+        };
+        Some((kind, (*id).to_owned()))
     }
 
     /// The planned DB instances of a planned cluster; `None` for a cluster
@@ -335,6 +559,22 @@ impl Rds {
     }
 }
 
+/// A listing with the plan's view laid over it: the names `gone` left
+/// out, the DBs `held` shown as held (and listed if AWS does not list them).
+fn overlay<T: Clone>(
+    listed: Vec<T>,
+    id: impl Fn(&T) -> &String,
+    held: &BTreeMap<String, T>,
+    gone: impl Fn(&str) -> bool,
+) -> Vec<T> {
+    let mut all: Vec<T> = listed
+        .into_iter()
+        .filter(|db| !gone(id(db)) && !held.contains_key(id(db)))
+        .collect();
+    all.extend(held.values().cloned());
+    all
+}
+
 /// Settings as the API names them, for a call's parameters.
 fn settings_json(settings: &Settings, into: &mut serde_json::Map<String, Value>) {
     for (name, value) in settings {
@@ -396,9 +636,9 @@ mod tests {
     }
 
     /// Every call that changes something goes through the plan: each
-    /// function that names a mutating operation records it or refuses it.
+    /// function that names a mutating operation records it.
     #[test]
-    fn every_mutating_call_of_this_layer_is_planned_or_refused() {
+    fn every_mutating_call_of_this_layer_is_planned() {
         let files = [
             include_str!("account.rs"),
             include_str!("clusters.rs"),
@@ -417,8 +657,7 @@ mod tests {
                         continue;
                     }
                     seen += 1;
-                    if !function.contains("self.plans(") && !function.contains("self.unplannable(")
-                    {
+                    if !function.contains("self.plans(") {
                         unguarded.push(format!("{name} ({op})"));
                     }
                 }
@@ -431,13 +670,89 @@ mod tests {
         assert!(unguarded.is_empty(), "not planned: {unguarded:?}");
     }
 
+    /// What the in-place swap looks at after each of its planned calls:
+    /// a renamed DB answers to its new name only, with the tags and the
+    /// protection the plan gave it, and a cluster's instances follow it.
+    #[tokio::test]
+    async fn planned_renames_tags_and_protection_show_in_later_looks() {
+        let rds = rds().planning();
+        let settings = Settings::new();
+        let new = |id| NewDb {
+            id,
+            settings: &settings,
+            tags: &[],
+        };
+        let made = rds.planned_new_instance(&new("shop-rb"), None);
+        rds.add_tags(&made.arn, &[crate::model::tag("role", "restored")])
+            .await
+            .unwrap();
+        rds.rename_instance("shop-rb", "shop").await.unwrap();
+        // The old name answers nothing, without asking AWS.
+        assert_eq!(rds.instance("shop-rb").await.unwrap(), None);
+        let shop = rds.instance("shop").await.unwrap().unwrap();
+        assert_eq!(shop.arn, "arn:aws:rds:eu-west-1:ACCOUNT:db:shop");
+        assert_eq!(shop.tags, [crate::model::tag("role", "restored")]);
+        rds.protect_instance("shop", true).await.unwrap();
+        rds.remove_tags(&shop.arn, &["role"]).await.unwrap();
+        let shop = rds.instance("shop").await.unwrap().unwrap();
+        assert_eq!(
+            shop.settings.get(crate::settings::DELETION_PROTECTION),
+            Some(&Setting::Flag(true))
+        );
+        assert_eq!(shop.tags, []);
+
+        rds.planned_new_cluster(&new("orders-rb"), "aurora-postgresql");
+        rds.planned_new_instance(&new("orders-rb-1"), Some("orders-rb"));
+        rds.rename_cluster("orders-rb", "orders").await.unwrap();
+        assert_eq!(rds.cluster("orders-rb").await.unwrap(), None);
+        let members = rds.cluster_instances("orders").await.unwrap();
+        assert_eq!(members.len(), 1);
+        assert_eq!(members[0].cluster_id.as_deref(), Some("orders"));
+
+        let planned = rds.planned().unwrap();
+        let actions: Vec<&str> = planned.calls.iter().map(|c| c.action).collect();
+        assert_eq!(
+            actions,
+            [
+                "AddTagsToResource",
+                "ModifyDBInstance",
+                "ModifyDBInstance",
+                "RemoveTagsFromResource",
+                "ModifyDBCluster"
+            ]
+        );
+        assert_eq!(
+            planned.calls[1].parameters,
+            json!({"DBInstanceIdentifier": "shop-rb", "NewDBInstanceIdentifier": "shop", "ApplyImmediately": true})
+        );
+    }
+
     #[test]
-    fn a_client_that_does_not_plan_records_nothing_and_refuses_nothing() {
+    fn an_arn_names_a_db_of_this_region_or_nothing() {
+        let rds = rds();
+        assert_eq!(
+            rds.db_of_arn("arn:aws:rds:eu-west-1:1:db:shop"),
+            Some((Kind::Instance, "shop".to_owned()))
+        );
+        assert_eq!(
+            rds.db_of_arn("arn:aws:rds:eu-west-1:1:cluster:orders"),
+            Some((Kind::Cluster, "orders".to_owned()))
+        );
+        for other in [
+            "arn:aws:rds:us-east-1:1:db:shop",
+            "arn:aws:rds:eu-west-1:1:snapshot:shop-v1",
+            "shop",
+        ] {
+            assert_eq!(rds.db_of_arn(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_client_that_does_not_plan_records_nothing() {
         let rds = rds();
         assert!(!rds.plans("DeleteDBSnapshot", "old", json!({})));
         rds.check("source", "available");
         assert_eq!(rds.planned(), None);
-        assert!(rds.unplannable("RestoreDBInstanceFromDBSnapshot").is_ok());
     }
 
     #[test]
@@ -459,6 +774,5 @@ mod tests {
             planned.to_json()["checks"][0],
             json!({"check": "quota", "result": "3 of 100"})
         );
-        assert!(rds.unplannable("ModifyDBInstance").is_err());
     }
 }

@@ -151,6 +151,26 @@ pub fn mutating(proxy: &FaultProxy) -> Vec<String> {
         .collect()
 }
 
+/// The mutating calls the proxy saw, in order, each as its action and the
+/// parameters that name what it acts on (`ModifyDBInstance
+/// DBInstanceIdentifier=shop NewDBInstanceIdentifier=shop-old`).
+pub fn mutating_calls(proxy: &FaultProxy) -> Vec<String> {
+    proxy
+        .entries()
+        .into_iter()
+        // Answers have no `action`, and are left out with the reads.
+        .filter(|entry| is_mutating(entry["action"].as_str().unwrap_or_default()))
+        .map(|entry| {
+            let mut call = entry["action"].as_str().unwrap_or_default().to_owned();
+            for name in entry["names"].as_array().into_iter().flatten() {
+                call.push(' ');
+                call.push_str(name.as_str().unwrap_or_default());
+            }
+            call
+        })
+        .collect()
+}
+
 /// Whether an RDS or KMS API action changes anything. KMS's JSON protocol
 /// names the action with its service prefix (`TrentService.DescribeKey`);
 /// `GenerateMac` and `VerifyMac` compute and change nothing, and

@@ -1,7 +1,8 @@
 """A fault-injecting HTTP proxy for the reliability tests.
 
 It stands between the action and moto_server on loopback, forwards every
-request, records the API action of each (for "no mutating call" checks),
+request, records the API action of each (for "no mutating call" checks)
+with the parameters that name what it acts on,
 and, at a given rate, answers in AWS's place with a fault instead:
 
   throttle     400 Throttling (query-protocol error body)
@@ -79,6 +80,18 @@ lock = threading.Lock()
 rng = random.Random(SEED)
 
 
+# The parameters that name what a call acts on, recorded with it so that a
+# test can compare which DBs a run's calls touched, in which order.
+NAMES = (
+    "DBInstanceIdentifier",
+    "TargetDBInstanceIdentifier",
+    "DBClusterIdentifier",
+    "NewDBInstanceIdentifier",
+    "NewDBClusterIdentifier",
+    "ResourceName",
+)
+
+
 def record(entry):
     with lock, open(LOG, "a", encoding="utf-8") as log:
         log.write(json.dumps(entry) + "\n")
@@ -141,7 +154,8 @@ class Proxy(BaseHTTPRequestHandler):
         fault = ("stalled" if STALL else "refused") if ruled(action, form) else draw()
         # `at` (monotonic, shared by every process on the machine) lets
         # scripts/bench time calls against the emulator's clock.
-        record({"action": action, "fault": fault, "at": time.monotonic()})
+        names = [f"{name}={form[name][0]}" for name in NAMES if name in form]
+        record({"action": action, "fault": fault, "at": time.monotonic(), "names": names})
         if fault == "stalled":
             # The handler's thread is a daemon: it ends with the proxy.
             time.sleep(3600)

@@ -73,7 +73,8 @@ pub(super) const SWAP_TAGS: usize = 9;
 /// cluster, which gets the intent too) next to the user's own. Those are
 /// not ours to remove and ours are what make a re-run finish the swap, so
 /// a DB without the room is refused before anything changes.
-fn check_tag_room(names: &Names, db: &str, arn: &str, has: &[Tag]) -> anyhow::Result<()> {
+/// What it found, for the plan's checks.
+fn check_tag_room(names: &Names, db: &str, arn: &str, has: &[Tag]) -> anyhow::Result<String> {
     let now = Utc::now();
     let mut adding = intent_tags(names, Role::Original);
     adding.extend(provenance::replaced_stamps(now, &names.run));
@@ -90,7 +91,11 @@ fn check_tag_room(names: &Names, db: &str, arn: &str, has: &[Tag]) -> anyhow::Re
             model::MAX_TAGS
         );
     }
-    Ok(())
+    Ok(format!(
+        "{} tags, and the swap records {new} more; RDS allows {}",
+        has.len(),
+        model::MAX_TAGS
+    ))
 }
 
 /// One look at the three names: the DBs, and what the machine needs of them.
@@ -201,11 +206,17 @@ async fn preflight(
             app.status()
         );
     }
-    check_tag_room(names, &names.app, app.arn(), app.tags())?;
+    rds.check(
+        format!("{} `{}` (in place)", names.kind.noun(), names.app),
+        "exists and is available: it will be renamed aside and kept",
+    );
+    let room = check_tag_room(names, &names.app, app.arn(), app.tags())?;
+    rds.check(format!("room for the swap's tags on `{}`", names.app), room);
     if let Some(cluster) = app.as_cluster() {
         for member in &cluster.members {
             if let Some(instance) = db::describe(rds, &DbRef::instance(&member.id)).await? {
-                check_tag_room(names, &member.id, instance.arn(), instance.tags())?;
+                let room = check_tag_room(names, &member.id, instance.arn(), instance.tags())?;
+                rds.check(format!("room for the swap's tags on `{}`", member.id), room);
             }
         }
     }
@@ -236,6 +247,10 @@ async fn preflight(
             );
         }
     }
+    rds.check(
+        "Blue/Green deployments",
+        format!("none holds `{}`", names.app),
+    );
     if let Some(instance) = app.as_instance() {
         // USER_RenameInstance: "All read replicas associated with a DB
         // instance remain associated with that instance after it is renamed."
@@ -273,6 +288,10 @@ async fn preflight(
             "the name the replaced DB would get, `{replaced}`, is taken; nothing was changed. Re-run this step in a second, for a new time stamp"
         );
     }
+    rds.check(
+        format!("the replaced DB's name `{replaced}`"),
+        "is free (the run's name has the run's own time stamp)",
+    );
     Ok(())
 }
 
@@ -331,6 +350,13 @@ where
             "found this run's in-place rollback of `{}` under way (replaced name `{}`); finishing it",
             names.app,
             names.replaced.as_deref().unwrap_or("not known yet")
+        );
+        rds.check(
+            format!("the in-place rollback of `{}`", names.app),
+            format!(
+                "under way, begun by an earlier attempt of this run (replaced name `{}`): finished from where it is",
+                names.replaced.as_deref().unwrap_or("not known yet")
+            ),
         );
     }
     let mut driver = Driver {
@@ -437,13 +463,35 @@ impl Driver<'_> {
         let mut waited = wait::Progress::default();
         let mut since = tokio::time::Instant::now();
         let undo = goal == Goal::Undo;
+        let mut last = None;
         loop {
             let look = look(self.rds, &mut self.names).await?;
             if look.started.is_some() {
                 self.started.clone_from(&look.started);
             }
             let step = swap::next(&look.world(&self.names, self.restored), goal);
+            // A planned step lands at once, so the same step asked for
+            // twice means the plan did not see it land: going on would
+            // record it again, without end. (A run may ask twice: a rename
+            // can still read as not begun right after its call.)
+            if self.rds.is_planning() && last.as_ref() == Some(&step) {
+                bail!(
+                    "the plan of the in-place rollback of `{}` asked for the same step twice ({step:?}); nothing was changed. This is a bug in `plan: true`; please report it with this step's log",
+                    self.names.app
+                );
+            }
+            last = Some(step.clone());
             if let Step::Wait(why) = &step {
+                // A plan's renames land at once and what it makes is
+                // available at once, so something moving is a real change
+                // under way (an earlier attempt's rename, say): a plan
+                // cannot see past it, and looking again would see the same.
+                if self.rds.is_planning() {
+                    bail!(
+                        "the in-place rollback of `{}` would wait here for {why}, and a plan cannot see what follows; nothing was changed. Plan again once it has settled",
+                        self.names.app
+                    );
+                }
                 waited.looks += 1;
                 waited.elapsed = since.elapsed();
                 if waited.elapsed >= self.wait.timeout {
