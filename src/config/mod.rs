@@ -39,7 +39,7 @@ pub use self::prune::{PrunePlan, Retention};
 pub use self::restore::{InPlace, PitrPlan, RestorePlan, Target};
 pub use self::snapshot::SnapshotPlan;
 pub use self::wait::WaitPlan;
-pub use crate::model::Mode;
+pub use crate::model::{Method, Mode};
 
 use self::backtrack::backtrack_plan;
 use self::copy::copy_plan;
@@ -214,7 +214,15 @@ pub fn plan(raw: &RawInputs, ctx: &RunContext, now: DateTime<Utc>) -> Result<Pla
         Action::Pitr(plan) => plan.in_place.is_some(),
         _ => false,
     };
-    if in_place && plan_only {
+    // A Backtrack plans (it is one call, made in place by its nature); the
+    // swap of an in-place restore does not yet. `auto` finds out which it
+    // is once RDS is asked, and refuses there if it is the swap.
+    let backtracks = match &action {
+        Action::Restore(plan) => matches!(plan.method, Method::Auto | Method::Backtrack),
+        Action::Pitr(plan) => matches!(plan.method, Method::Auto | Method::Backtrack),
+        _ => false,
+    };
+    if in_place && plan_only && !backtracks {
         return Err(bad(
             "plan",
             "is `true`, but `in-place: true` does not plan yet; nothing was checked or changed. Plan the same restore without `in-place` to see its checks and its restore call, or remove `plan: true` to run it",
