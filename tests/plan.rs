@@ -13,12 +13,12 @@ use crate::common::{
 };
 
 /// The `plan` output of a planning step.
-fn plan_of(ran: &Ran) -> Value {
+pub(crate) fn plan_of(ran: &Ran) -> Value {
     serde_json::from_str(ran.output("plan")).unwrap_or_else(|e| panic!("plan is JSON: {e}\n{ran}"))
 }
 
 /// The actions of the planned calls, in order.
-fn planned_actions(plan: &Value) -> Vec<String> {
+pub(crate) fn planned_actions(plan: &Value) -> Vec<String> {
     plan["calls"]
         .as_array()
         .expect("plan.calls is an array")
@@ -30,7 +30,7 @@ fn planned_actions(plan: &Value) -> Vec<String> {
 /// Runs `step` with `plan: true`, checks it changed nothing and succeeded,
 /// then runs it for real and checks the run made the planned calls, in the
 /// planned order. Returns the plan and the run.
-fn plan_then_run(proxy: &FaultProxy, step: impl Fn() -> Step) -> (Value, Ran) {
+pub(crate) fn plan_then_run(proxy: &FaultProxy, step: impl Fn() -> Step) -> (Value, Ran) {
     proxy.clear();
     let planned = step().with("plan", "true").run();
     planned.assert_ok();
@@ -59,7 +59,7 @@ fn plan_then_run(proxy: &FaultProxy, step: impl Fn() -> Step) -> (Value, Ran) {
 
 /// Runs `step` with and without `plan`, each expected to fail: both give
 /// the same error, and neither changes anything.
-fn fails_alike(proxy: &FaultProxy, step: impl Fn() -> Step) -> Ran {
+pub(crate) fn fails_alike(proxy: &FaultProxy, step: impl Fn() -> Step) -> Ran {
     proxy.clear();
     let planned = step().with("plan", "true").run();
     planned.assert_failed();
