@@ -78,6 +78,51 @@ async fn auto_on_aurora_mysql_in_place_inside_the_window_backtracks_and_plans_it
         "{}",
         ran.summary
     );
+    // A re-run chooses the same, finds its Backtrack, and rewinds nothing.
+    proxy.clear();
+    let again = step().run();
+    again.assert_ok();
+    assert_eq!(again.output("method"), "backtrack");
+    assert_eq!(mutating(&proxy), Vec::<String>::new(), "{again}");
+    assert_eq!(backtracks(&moto, "pay").await, 1);
+}
+
+#[tokio::test]
+async fn a_pinned_backtrack_is_mode_backtracks_call_and_force_accepts_a_binary_log() {
+    let moto = Moto::start();
+    create_cluster(&moto, "binlog", "aurora-mysql", &["--binlog"]);
+    let at = a_moment_ago().await;
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let step = || {
+        Step::new(&moto, "pitr", "91")
+            .via(&proxy.endpoint)
+            .with("db-cluster-identifier", "binlog")
+            .with("restore-time", &at)
+            .with("in-place", "true")
+            .with("method", "backtrack")
+    };
+    // Refused as `mode: backtrack` refuses it, planned or run.
+    proxy.clear();
+    let refused = step().run();
+    refused.assert_failed();
+    assert!(refused.error().contains("writes a binary log"), "{refused}");
+    assert_eq!(mutating(&proxy), Vec::<String>::new(), "{refused}");
+    // `auto` says why it did not rewind, and restores instead: here its
+    // plan stops at the in-place swap, which does not plan yet.
+    proxy.clear();
+    let auto = step().with("method", "auto").with("plan", "true").run();
+    auto.assert_failed();
+    assert_eq!(mutating(&proxy), Vec::<String>::new(), "{auto}");
+    assert!(
+        checked(&plan_of(&auto), "backtrack").contains("`binlog_format` is `ROW`"),
+        "{auto}"
+    );
+    assert_eq!(auto.output("method"), "point-in-time");
+    let (plan, ran) = plan_then_run(&proxy, || step().with("force", "true"));
+    assert_eq!(planned_actions(&plan), ["BacktrackDBCluster"], "{plan}");
+    assert_eq!(plan["calls"][0]["parameters"]["Force"], true, "{plan}");
+    assert_eq!(ran.output("method"), "backtrack");
+    assert_eq!(backtracks(&moto, "binlog").await, 1);
 }
 
 #[tokio::test]

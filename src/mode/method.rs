@@ -64,9 +64,18 @@ pub async fn of_restore(plan: &RestorePlan, rds: &Rds, out: &mut Report) -> anyh
             return Ok(pipeline);
         }
     }
-    // The snapshot restore needs its snapshot anyway: it says the time and
-    // the size.
-    let snapshot = choose(&plan.choice, plan.source_db.as_ref(), None, rds).await?;
+    // The snapshot says the time and the size. If it cannot be read, the
+    // restore is left to say why in its own words, or to adopt what an
+    // earlier attempt of this run restored from it (it may be gone since).
+    let kind = Some(plan.target.kind);
+    let snapshot = match choose(&plan.choice, plan.source_db.as_ref(), kind, rds).await {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            info!("method: auto could not read the snapshot ({error:#}); restoring as asked");
+            out.set("method", Method::Snapshot.name());
+            return Ok(pipeline);
+        }
+    };
     let source = match &plan.source_db {
         Some(db) => describe(rds, db).await?,
         None => None,
