@@ -408,3 +408,69 @@ async fn without_method_a_pitr_of_aurora_mysql_in_window_still_restores_a_new_cl
     assert_eq!(ran.output("method"), "point-in-time");
     assert!(!ran.summary.contains("Ways back considered"));
 }
+
+#[tokio::test]
+async fn auto_in_place_to_a_time_the_backtrack_window_has_left_restores_to_it() {
+    let moto = Moto::start();
+    create_cluster(&moto, "pay", "aurora-mysql", &[]);
+    let client = moto.client();
+    // A time inside the restorable window, once it has one.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let to = loop {
+        let cluster = moto.cluster("pay").await;
+        let window = cluster
+            .earliest_restorable_time()
+            .zip(cluster.latest_restorable_time())
+            .map(|(earliest, latest)| (earliest.secs() + 1, latest.secs()));
+        if let Some((from, until)) = window
+            && from <= until
+        {
+            break chrono::DateTime::from_timestamp(from, 0).unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no window: {cluster:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    // The backtrack window shrinks to a second (a backtrack-enabled
+    // cluster's window can be changed: Aurora user guide, "Configuring
+    // backtracking"), so that time falls out of it.
+    client
+        .modify_db_cluster()
+        .db_cluster_identifier("pay")
+        .backtrack_window(1)
+        .apply_immediately(true)
+        .send()
+        .await
+        .expect("a shorter backtrack window");
+    crate::common::wait_for_cluster(&client, "pay").await;
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let at = to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let ran = Step::new(&moto, "pitr", "92")
+        .via(&proxy.endpoint)
+        .with("db-cluster-identifier", "pay")
+        .with("restore-time", &at)
+        .with("in-place", "true")
+        .with("reader-count", "0")
+        .with("method", "auto")
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("method"), "point-in-time");
+    assert!(
+        said(&ran, "backtrack")
+            .contains("is before the earliest time the cluster can be backtracked to"),
+        "{ran}"
+    );
+    assert!(said(&ran, "clone").contains(&format!("`restore-time` is {at}")));
+    let calls = mutating(&proxy);
+    assert_eq!(calls[0], "RestoreDBClusterToPointInTime", "{calls:?}");
+    assert!(
+        !calls.contains(&"BacktrackDBCluster".to_owned()),
+        "{calls:?}"
+    );
+    assert_eq!(ran.output("restore-time"), at);
+    assert!(!ran.output("replaced-db-cluster-identifier").is_empty());
+    assert_eq!(backtracks(&moto, "pay").await, 0);
+}
