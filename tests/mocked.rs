@@ -165,7 +165,6 @@ async fn snapshot_waits_through_creating_with_progress_to_available() {
     let id = "prod-v1-r9";
     let describe = mock!(Client::describe_db_snapshots)
         .sequence()
-        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
         .output(move || {
             DescribeDbSnapshotsOutput::builder()
                 .db_snapshots(snapshot(id, "creating", Some(10), 0))
@@ -201,7 +200,7 @@ async fn snapshot_waits_through_creating_with_progress_to_available() {
     result.expect("snapshot succeeds");
     assert_eq!(outputs.get("status"), Some("available"));
     assert_eq!(outputs.get("snapshot-identifier"), Some(id));
-    assert_eq!(describe.num_calls(), 4);
+    assert_eq!(describe.num_calls(), 3);
     assert_eq!(create.num_calls(), 1);
     // Three pauses: half-way to the usual range's start (the create's
     // answer read 0%, so no quick looks), as long again while only one
@@ -219,7 +218,6 @@ async fn throttling_is_retried_by_the_sdk() {
     let id = "prod-v1-r9";
     let describe = mock!(Client::describe_db_snapshots)
         .sequence()
-        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
         .http_response(|| aws_error(400, "Throttling"))
         .output(move || snapshots_answer(snapshot(id, "available", None, 0)))
         .build();
@@ -242,7 +240,7 @@ async fn throttling_is_retried_by_the_sdk() {
     result.expect("throttling is retried");
     assert_eq!(outputs.get("status"), Some("available"));
     assert_eq!(create.num_calls(), 3);
-    assert_eq!(describe.num_calls(), 3);
+    assert_eq!(describe.num_calls(), 2);
 }
 
 #[tokio::test(start_paused = true)]
@@ -254,7 +252,6 @@ async fn a_failed_or_vanished_snapshot_fails_fast() {
     ] {
         let describe = mock!(Client::describe_db_snapshots)
             .sequence()
-            .http_response(|| aws_error(404, "DBSnapshotNotFound"))
             .output(move || {
                 DescribeDbSnapshotsOutput::builder()
                     .db_snapshots(snapshot(id, "creating", Some(5), 0))
@@ -297,7 +294,6 @@ async fn a_timeout_says_what_was_seen_and_how_to_go_on() {
     let id = "prod-v1-r9";
     let describe = mock!(Client::describe_db_snapshots)
         .sequence()
-        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
         .output(move || {
             DescribeDbSnapshotsOutput::builder()
                 .db_snapshots(snapshot(id, "creating", Some(40), 0))
@@ -403,7 +399,6 @@ async fn a_snapshot_not_listed_right_after_its_create_is_waited_for() {
     let describe = mock!(Client::describe_db_snapshots)
         .sequence()
         .http_response(|| aws_error(404, "DBSnapshotNotFound"))
-        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
         .output(move || snapshots_answer(snapshot(id, "available", Some(100), 0)))
         .build();
     let create = mock!(Client::create_db_snapshot).then_output(move || {
@@ -418,7 +413,103 @@ async fn a_snapshot_not_listed_right_after_its_create_is_waited_for() {
     .await;
     result.expect("a not-found right after the create is retried");
     assert_eq!(outputs.get("status"), Some("available"));
-    assert_eq!(describe.num_calls(), 3);
+    assert_eq!(describe.num_calls(), 2);
+}
+
+/// A first attempt is the common case, so a snapshot step does not look
+/// for an earlier attempt's snapshot before it creates. These are the
+/// three ways it learns of one: the create's `DBSnapshotAlreadyExists`, a
+/// DB busy with that snapshot, and a quota that looks full.
+fn this_runs(mut snapshot: DbSnapshot) -> DbSnapshot {
+    let run = Tag::builder()
+        .key("rds-snapshot-action:run-id")
+        .value("9")
+        .build();
+    snapshot.tag_list.get_or_insert_with(Vec::new).push(run);
+    snapshot
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_re_run_adopts_its_snapshot_when_the_create_says_it_exists() {
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .then_output(move || snapshots_answer(this_runs(snapshot(id, "available", Some(100), 0))));
+    let create = mock!(Client::create_db_snapshot)
+        .then_http_response(|| aws_error(400, "DBSnapshotAlreadyExists"));
+    let (result, outputs) = execute(
+        &[&describe, &source_available(), &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
+    result.expect("the earlier attempt's snapshot is adopted");
+    assert_eq!(outputs.get("status"), Some("available"));
+    assert_eq!(outputs.get("snapshot-identifier"), Some(id));
+    assert_eq!((create.num_calls(), describe.num_calls()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_db_busy_with_this_runs_snapshot_gets_it_adopted_not_refused() {
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .sequence()
+        .output(move || snapshots_answer(this_runs(snapshot(id, "creating", Some(50), 0))))
+        .output(move || snapshots_answer(this_runs(snapshot(id, "available", Some(100), 0))))
+        .build();
+    let busy = mock!(Client::describe_db_instances).then_output(|| {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(instance("prod", "backing-up"))
+            .build()
+    });
+    let create = mock!(Client::create_db_snapshot).then_output(move || {
+        CreateDbSnapshotOutput::builder()
+            .db_snapshot(snapshot(id, "creating", Some(0), 0))
+            .build()
+    });
+    let (result, outputs) = execute(
+        &[&describe, &busy, &create, &quota(5, 100)],
+        snapshot_step(),
+    )
+    .await;
+    result.expect("the earlier attempt's snapshot is adopted");
+    assert_eq!(outputs.get("status"), Some("available"));
+    assert_eq!(create.num_calls(), 0);
+
+    // Without one, the busy DB is refused, after that one look.
+    let none = mock!(Client::describe_db_snapshots)
+        .then_http_response(|| aws_error(404, "DBSnapshotNotFound"));
+    let (result, _) = execute(&[&none, &busy, &create, &quota(5, 100)], snapshot_step()).await;
+    let error = format!("{:#}", result.expect_err("a busy DB is refused"));
+    assert!(error.contains("is `backing-up`"), "{error}");
+    assert_eq!((create.num_calls(), none.num_calls()), (0, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_quota_that_holds_this_runs_snapshot_adopts_it() {
+    let id = "prod-v1-r9";
+    let describe = mock!(Client::describe_db_snapshots)
+        .then_output(move || snapshots_answer(this_runs(snapshot(id, "available", Some(100), 0))));
+    let create = mock!(Client::create_db_snapshot)
+        .then_http_response(|| aws_error(400, "SnapshotQuotaExceeded"));
+    let (result, outputs) = execute(
+        &[&describe, &source_available(), &create, &quota(100, 100)],
+        snapshot_step(),
+    )
+    .await;
+    result.expect("the earlier attempt's snapshot is adopted");
+    assert_eq!(outputs.get("status"), Some("available"));
+    assert_eq!((create.num_calls(), describe.num_calls()), (0, 1));
+
+    // Without one, the full quota is refused before the create.
+    let none = mock!(Client::describe_db_snapshots)
+        .then_http_response(|| aws_error(404, "DBSnapshotNotFound"));
+    let (result, _) = execute(
+        &[&none, &source_available(), &create, &quota(100, 100)],
+        snapshot_step(),
+    )
+    .await;
+    let error = format!("{:#}", result.expect_err("a full quota is refused"));
+    assert!(error.contains("the account's quota of 100"), "{error}");
+    assert_eq!(create.num_calls(), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -825,7 +916,6 @@ async fn an_unreadable_quota_only_warns_and_the_create_decides() {
     let id = "prod-v1-r9";
     let describe = mock!(Client::describe_db_snapshots)
         .sequence()
-        .http_response(|| aws_error(404, "DBSnapshotNotFound"))
         .output(move || snapshots_answer(snapshot(id, "available", Some(100), 0)))
         .build();
     let quota = mock!(Client::describe_account_attributes)
@@ -842,9 +932,9 @@ async fn an_unreadable_quota_only_warns_and_the_create_decides() {
     .await;
     result.expect("the snapshot is taken");
     assert_eq!(create.num_calls(), 1);
-    // No region-wide count compared with an assumed 100: one look before
-    // the create, one while waiting.
-    assert_eq!(describe.num_calls(), 2);
+    // No region-wide count compared with an assumed 100, and no look
+    // before the create: one look, while waiting.
+    assert_eq!(describe.num_calls(), 1);
     assert!(
         report
             .warnings

@@ -44,8 +44,21 @@ pub async fn run(
     // With several DBs the quota is checked once for all of them, since
     // each would see the same free room.
     let many = plans.len() > 1;
+    let mut found = found;
     if many {
-        guard_fleet_quota(&found, rds, out).await?;
+        // Counting every snapshot not known to exist as new; if that does
+        // not fit, the earlier attempts' snapshots may be what fills it.
+        let guarded = guard_fleet_quota(&found, rds, out).await;
+        if guarded.is_err()
+            && found
+                .iter()
+                .any(|f| matches!(f.existing, Earlier::NotLooked))
+        {
+            look_for_earlier(&mut found, rds).await?;
+            guard_fleet_quota(&found, rds, out).await?;
+        } else {
+            guarded?;
+        }
     }
     // Every snapshot is started at once; each DB's part of the step keeps
     // its own report until they are all back.
@@ -129,8 +142,28 @@ struct Found {
     plan: anyhow::Result<SnapshotPlan>,
     /// The DB (the cluster, for a member).
     source: Option<Db>,
-    /// The snapshot with the step's ID, if one exists already.
-    existing: Option<Snapshot>,
+    /// The snapshot with the step's ID from an earlier attempt of this run.
+    existing: Earlier,
+}
+
+/// What is known of an earlier attempt's snapshot. Most steps are first
+/// attempts, so it is looked up only where it changes what the step does
+/// before it creates (a plan, which must say; `prune-keep-last`, which
+/// counts it) or when something stands in the way of the create (the DB
+/// is busy with that very snapshot, the quota looks full). Otherwise
+/// CreateDBSnapshot's own `DBSnapshotAlreadyExists` tells, and the step
+/// adopts then: a describe saved on every first attempt (issue 25).
+#[derive(Debug)]
+enum Earlier {
+    Found(Box<Snapshot>),
+    Absent,
+    NotLooked,
+}
+
+impl Earlier {
+    fn is_absent_or_unknown(&self) -> bool {
+        !matches!(self, Earlier::Found(_))
+    }
 }
 
 /// Looks every DB of the step up, and the snapshots they would get, with
@@ -157,13 +190,13 @@ async fn look_up(
                 Found {
                     plan: Ok(plan.clone()),
                     source,
-                    existing: None,
+                    existing: Earlier::NotLooked,
                 }
             } else {
                 Found {
                     plan: plan.of_cluster(&db.id).map_err(anyhow::Error::from),
                     source: None,
-                    existing: None,
+                    existing: Earlier::NotLooked,
                 }
             }
         })
@@ -178,19 +211,34 @@ async fn look_up(
     for (&i, cluster) in members.iter().zip(db::describe_many(rds, &clusters).await?) {
         found[i].source = cluster;
     }
+    let eager = rds.is_planning() || plans.iter().any(|plan| plan.prune_keep_last.is_some());
+    if eager {
+        look_for_earlier(&mut found, rds).await?;
+    }
+    Ok(found)
+}
+
+/// Looks up, in one call per kind, the snapshots of earlier attempts that
+/// are not known yet.
+async fn look_for_earlier(found: &mut [Found], rds: &Rds) -> Result<(), RdsError> {
     let wanted: Vec<(usize, (Kind, String))> = found
         .iter()
         .enumerate()
+        .filter(|(_, found)| matches!(found.existing, Earlier::NotLooked))
         .filter_map(|(i, found)| {
             let plan = found.plan.as_ref().ok()?;
             Some((i, (plan.db.kind, plan.snapshot_id.clone())))
         })
         .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
     let ids: Vec<(Kind, String)> = wanted.iter().map(|(_, id)| id.clone()).collect();
     for ((i, _), existing) in wanted.iter().zip(db::snapshots_by_ids(rds, &ids).await?) {
-        found[*i].existing = existing;
+        found[*i].existing =
+            existing.map_or(Earlier::Absent, |found| Earlier::Found(Box::new(found)));
     }
-    Ok(found)
+    Ok(())
 }
 
 /// Starts one DB's snapshot, or adopts this run's: checks the source and
@@ -204,55 +252,85 @@ async fn start(
     let plan = found.plan?;
     out.set("snapshot-identifier", plan.snapshot_id.clone());
     out.set(plan.db.kind.input(), plan.db.id.clone());
-    let snapshot = match found.existing {
-        Some(existing) => {
-            let adopted = adopt(existing, &plan)?;
-            rds.check(
-                format!("snapshot `{}` exists already", plan.snapshot_id),
-                format!(
-                    "yes, made of `{}` by an earlier attempt of this run ({}): adopted, not created again",
-                    plan.db.id, adopted.status
-                ),
-            );
-            adopted
-        }
-        None => {
-            rds.check(
-                format!("snapshot `{}` exists already", plan.snapshot_id),
-                "no: it will be created",
-            );
-            // The source first: a typo in `db-instance-identifier`, or a
-            // stopped instance, must not cost any old snapshot.
-            let db = snapshottable(found.source, &plan, rds.region())?;
-            rds.check(
-                format!("{} can be snapshotted", plan.db),
-                format!("yes: it is `{}`", db.status()),
-            );
-            let trouble = match plan.prune_keep_last {
-                Some(keep) => prune_first(&plan, keep, rds, out).await,
-                None => None,
-            };
-            if guard {
-                guard_quota(plan.db.kind, 1, &plan.db.id, rds, out, trouble.as_deref()).await?;
-            }
-            if let Some(trouble) = &trouble {
-                out.warn(format!(
-                    "pruning before the snapshot did not finish ({trouble}); the snapshot is taken anyway, since only a full quota needs that space. Prune with `mode: prune` when convenient"
-                ));
-            }
-            let created = create(&plan, &db, rds, out).await;
-            match (created, &trouble) {
-                // The quota could not be read, and CreateDBSnapshot says it
-                // is full: now the pruning mattered.
-                (Err(error), Some(trouble)) => {
-                    return Err(
-                        error.context(format!("pruning first did not free room ({trouble})"))
-                    );
-                }
-                (created, _) => created?,
-            }
-        }
+    let mut existing = found.existing;
+    // The source first: a typo in `db-instance-identifier`, or a stopped
+    // instance, must not cost any old snapshot. A DB that is busy may be
+    // busy with this run's own snapshot, so that is looked for then.
+    let source = snapshottable(found.source, &plan, rds.region());
+    if source.is_err() && matches!(existing, Earlier::NotLooked) {
+        existing = earlier(&plan, rds).await?;
+    }
+    if let Earlier::Found(snapshot) = existing {
+        return adopted(*snapshot, plan, rds);
+    }
+    rds.check(
+        format!("snapshot `{}` exists already", plan.snapshot_id),
+        "no: it will be created",
+    );
+    let db = source?;
+    rds.check(
+        format!("{} can be snapshotted", plan.db),
+        format!("yes: it is `{}`", db.status()),
+    );
+    let trouble = match plan.prune_keep_last {
+        Some(keep) => prune_first(&plan, keep, rds, out).await,
+        None => None,
     };
+    if guard
+        && let Err(full) =
+            guard_quota(plan.db.kind, 1, &plan.db.id, rds, out, trouble.as_deref()).await
+    {
+        // This run's own snapshot may be what fills it.
+        if let Earlier::NotLooked = existing
+            && let Earlier::Found(snapshot) = earlier(&plan, rds).await?
+        {
+            return adopted(*snapshot, plan, rds);
+        }
+        return Err(full);
+    }
+    if let Some(trouble) = &trouble {
+        out.warn(format!(
+            "pruning before the snapshot did not finish ({trouble}); the snapshot is taken anyway, since only a full quota needs that space. Prune with `mode: prune` when convenient"
+        ));
+    }
+    // A snapshot of an earlier attempt that was not looked up makes this
+    // fail with `DBSnapshotAlreadyExists`, and `create` adopts it then.
+    let snapshot = match (create(&plan, &db, rds, out).await, &trouble) {
+        // The quota could not be read, and CreateDBSnapshot says it is
+        // full: now the pruning mattered.
+        (Err(error), Some(trouble)) => {
+            return Err(error.context(format!("pruning first did not free room ({trouble})")));
+        }
+        (created, _) => created?,
+    };
+    info!(
+        "console: {}",
+        db::console_url(rds.region(), plan.db.kind.console().1, &snapshot.id)
+    );
+    Ok((plan, snapshot))
+}
+
+/// This run's snapshot from an earlier attempt, looked up by its ID.
+async fn earlier(plan: &SnapshotPlan, rds: &Rds) -> Result<Earlier, RdsError> {
+    Ok(db::snapshot(rds, plan.db.kind, &plan.snapshot_id)
+        .await?
+        .map_or(Earlier::Absent, |found| Earlier::Found(Box::new(found))))
+}
+
+/// An earlier attempt's snapshot, taken over if this run made it.
+fn adopted(
+    existing: Snapshot,
+    plan: SnapshotPlan,
+    rds: &Rds,
+) -> anyhow::Result<(SnapshotPlan, Snapshot)> {
+    let snapshot = adopt(existing, &plan)?;
+    rds.check(
+        format!("snapshot `{}` exists already", plan.snapshot_id),
+        format!(
+            "yes, made of `{}` by an earlier attempt of this run ({}): adopted, not created again",
+            plan.db.id, snapshot.status
+        ),
+    );
     info!(
         "console: {}",
         db::console_url(rds.region(), plan.db.kind.console().1, &snapshot.id)
@@ -319,7 +397,7 @@ async fn guard_fleet_quota(found: &[Found], rds: &Rds, out: &mut Report) -> anyh
     for kind in [Kind::Instance, Kind::Cluster] {
         let new: Vec<&str> = found
             .iter()
-            .filter(|found| found.existing.is_none())
+            .filter(|found| found.existing.is_absent_or_unknown())
             .filter_map(|found| found.plan.as_ref().ok())
             .filter(|plan| plan.db.kind == kind)
             .map(|plan| plan.db.id.as_str())

@@ -95,16 +95,36 @@ impl FaultProxy {
     /// Every request seen so far: its API action and the fault injected
     /// (`None` when it was passed through untouched).
     pub fn requests(&self) -> Vec<(String, Option<String>)> {
+        self.entries()
+            .into_iter()
+            .filter_map(|entry| {
+                Some((
+                    entry.get("action")?.as_str().unwrap_or_default().to_owned(),
+                    entry["fault"].as_str().map(str::to_owned),
+                ))
+            })
+            .collect()
+    }
+
+    /// Every answer the proxy passed on from upstream: the API action, and
+    /// RDS's error code where it refused the request (`None` for success).
+    pub fn answers(&self) -> Vec<(String, Option<String>)> {
+        self.entries()
+            .into_iter()
+            .filter_map(|entry| {
+                Some((
+                    entry.get("answer")?.as_str().unwrap_or_default().to_owned(),
+                    entry["code"].as_str().map(str::to_owned),
+                ))
+            })
+            .collect()
+    }
+
+    fn entries(&self) -> Vec<serde_json::Value> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
-            .map(|line| {
-                let entry: serde_json::Value = serde_json::from_str(line).expect("a log line");
-                (
-                    entry["action"].as_str().unwrap_or_default().to_owned(),
-                    entry["fault"].as_str().map(str::to_owned),
-                )
-            })
+            .map(|line| serde_json::from_str(line).expect("a log line"))
             .collect()
     }
 

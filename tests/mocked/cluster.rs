@@ -84,7 +84,6 @@ async fn a_cluster_snapshot_waits_through_creating_with_progress_to_available() 
     };
     let describe = mock!(Client::describe_db_cluster_snapshots)
         .sequence()
-        .http_response(|| aws_error(404, "DBClusterSnapshotNotFoundFault"))
         .output(at(10, "creating"))
         .output(at(60, "creating"))
         .output(at(100, "available"))
@@ -110,7 +109,7 @@ async fn a_cluster_snapshot_waits_through_creating_with_progress_to_available() 
     result.expect("cluster snapshot succeeds");
     assert_eq!(outputs.get("status"), Some("available"));
     assert_eq!(outputs.get("snapshot-identifier"), Some("aurora-v1-r9"));
-    assert_eq!(describe.num_calls(), 4);
+    assert_eq!(describe.num_calls(), 3);
     assert_eq!(create.num_calls(), 1);
     // Three pauses: half-way to the usual range's start (the create's
     // answer read 0%, so no quick looks), as long again while only one

@@ -38,6 +38,7 @@ XML-escaped, so it reaches the client as it was given.
 import http.client
 import json
 import random
+import re
 import socket
 import struct
 import sys
@@ -164,6 +165,10 @@ class Proxy(BaseHTTPRequestHandler):
             ).encode()
             return self.reply(status, [("Content-Type", "text/xml")], payload)
         status, headers, payload = self.forward(body)
+        # What RDS answered, on a line of its own (tests tell a create RDS
+        # refused, which changed nothing, from one that made something).
+        code = re.search(rb"<Code>([^<]*)</Code>", payload) if status >= 400 else None
+        record({"answer": action, "status": status, "code": code and code.group(1).decode()})
         if fault == "reset-after":
             return self.reset()
         if fault == "slow":
