@@ -448,14 +448,32 @@ async fn auto_in_place_to_a_time_the_backtrack_window_has_left_restores_to_it() 
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let at = to.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
-    let ran = Step::new(&moto, "pitr", "92")
-        .via(&proxy.endpoint)
-        .with("db-cluster-identifier", "pay")
-        .with("restore-time", &at)
-        .with("in-place", "true")
-        .with("reader-count", "0")
-        .with("method", "auto")
-        .run();
+    let step = || {
+        Step::new(&moto, "pitr", "92")
+            .via(&proxy.endpoint)
+            .with("db-cluster-identifier", "pay")
+            .with("restore-time", &at)
+            .with("in-place", "true")
+            .with("reader-count", "0")
+            .with("method", "auto")
+    };
+    // Its plan says the same, and stops at the swap, which does not plan.
+    proxy.clear();
+    let planned = step().with("plan", "true").run();
+    planned.assert_failed();
+    assert_eq!(mutating(&proxy), Vec::<String>::new(), "{planned}");
+    assert!(
+        planned
+            .error()
+            .contains("`method: auto` chose point-in-time"),
+        "{planned}"
+    );
+    assert!(
+        checked(&plan_of(&planned), "backtrack").contains("is before the earliest time"),
+        "{planned}"
+    );
+    proxy.clear();
+    let ran = step().run();
     ran.assert_ok();
     assert_eq!(ran.output("method"), "point-in-time");
     assert!(
