@@ -157,6 +157,11 @@ pub const INPUTS: &[InputSpec] = &[
         "`pitr` of an Aurora cluster: `full-copy` (a full restore) or `copy-on-write` (an Aurora clone: fast whatever the size, same region, `restore-time: latest` only). Default: `full-copy`.",
     ),
     input(
+        "method",
+        RESTORES,
+        "`restore` and `pitr`: how to bring the DB back. `auto` picks the fastest way that can serve and says why each faster one was not used: `backtrack` (Aurora MySQL, in place only, the time inside its backtrack window, no binary log unless `force: true`), then `clone` (`pitr` of an Aurora cluster to `latest`), then `snapshot` (`restore`) or `point-in-time` (`pitr`). Any of these pins that way; `backtrack` needs `in-place: true`. `plan: true` shows each way with a time estimate. Default: `snapshot` for `restore`, `point-in-time` for `pitr` (`clone` with `restore-type: copy-on-write`).",
+    ),
+    input(
         "restore-time",
         &[Mode::Pitr, Mode::Backtrack, Mode::Drill],
         "`pitr`: the time to restore to, in RFC 3339 (`2026-11-20T14:29:59Z`), or `latest` for the latest restorable time; it is checked against the source's restorable window before anything is restored. `backtrack`: the time to rewind to (or give `deploy-version` to rewind to when that deploy's snapshot was taken). `drill`: drill a point-in-time restore to this time (or `latest`) instead of a snapshot. Required for `pitr` and `backtrack`.",
@@ -297,8 +302,8 @@ pub const INPUTS: &[InputSpec] = &[
     with_default(
         "force",
         "false",
-        &[Mode::Backtrack],
-        "`backtrack`: `true` to rewind a cluster that writes a binary log (binlog replication, or `binlog_format` set), which AWS refuses otherwise: the binlog replicas are not rewound and must be re-seeded. Default: `false`.",
+        &[Mode::Restore, Mode::Pitr, Mode::Backtrack],
+        "`backtrack`, and `restore` or `pitr` with `method: backtrack` or `auto`: `true` to rewind a cluster that writes a binary log (binlog replication, or `binlog_format` set), which AWS refuses otherwise: the binlog replicas are not rewound and must be re-seeded. Default: `false`.",
     ),
     input(
         "run-id",
@@ -430,6 +435,10 @@ pub const OUTPUTS: &[OutputSpec] = &[
     OutputSpec {
         name: "restore-time",
         description: "`pitr`: the time actually restored to, in RFC 3339. `backtrack`: the time asked for.",
+    },
+    OutputSpec {
+        name: "method",
+        description: "`restore` and `pitr`: the way the DB was brought back: `backtrack`, `clone`, `snapshot` or `point-in-time` (with `method: auto`, the one it chose; the job summary and the plan say why each faster one was not used).",
     },
     OutputSpec {
         name: "backtracked-to",

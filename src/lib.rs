@@ -16,6 +16,8 @@
 //! - [`planned`]: the plan's output and job summary.
 //! - [`settings`]: the carry-over of the source's settings into a restore.
 //! - [`fit`]: which settings fit the engine version a restore brings back.
+//! - [`method`]: `method: auto`: the fastest way back that can serve, and why
+//!   each faster one cannot, from what RDS said of the source (pure).
 //! - [`swap`]: the in-place rollback's state machine: the next step from what a look shows.
 //! - [`timeline`]: the phases of a swap or a drill as they happened, and a drill's
 //!   record of the states a wait saw.
@@ -32,6 +34,7 @@ pub mod fit;
 pub mod fleet;
 pub mod github;
 pub mod inputs;
+pub mod method;
 pub mod mode;
 pub mod model;
 pub mod naming;
@@ -128,11 +131,15 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
     };
     match &plan.action {
         Action::Snapshot(snapshot) => mode::snapshot::run(snapshot, wait, rds, out).await,
+        // `method` picks among the modes' own code paths: a Backtrack is
+        // `mode: backtrack`'s, a clone and both restores the pipeline's.
         Action::Restore(restore) => {
-            mode::restore::run(mode::restore::Request::Snapshot(restore), wait, rds, out).await
+            let way = mode::method::of_restore(restore, rds, out).await?;
+            restore_by(way, wait, rds, out).await
         }
         Action::Pitr(pitr) => {
-            mode::restore::run(mode::restore::Request::PointInTime(pitr), wait, rds, out).await
+            let way = mode::method::of_pitr(pitr, rds, out).await?;
+            restore_by(way, wait, rds, out).await
         }
         Action::List { dbs } => mode::list::run(dbs, rds, out).await,
         Action::Wait(plan) => mode::wait::run(plan, wait, rds, out).await,
@@ -158,5 +165,23 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
             })
             .await
         }
+    }
+}
+
+/// Runs a `restore` or `pitr` step the way `method` chose.
+async fn restore_by(
+    way: mode::method::Way,
+    wait: config::Wait,
+    rds: &Rds,
+    out: &mut Report,
+) -> anyhow::Result<()> {
+    use mode::method::Way;
+    use mode::restore::Request;
+    match &way {
+        Way::Snapshot(plan) => mode::restore::run(Request::Snapshot(plan), wait, rds, out).await,
+        Way::PointInTime(plan) => {
+            mode::restore::run(Request::PointInTime(plan), wait, rds, out).await
+        }
+        Way::Backtrack(plan) => mode::backtrack::run(plan, wait, rds, out).await,
     }
 }

@@ -205,6 +205,65 @@ impl fmt::Display for RestoreTime {
     }
 }
 
+/// How `restore` and `pitr` bring a DB back (input `method`). Each is a
+/// way the action already has: a Backtrack is `mode: backtrack`'s, a clone
+/// is `restore-type: copy-on-write`'s, the others are the restore
+/// pipeline's two sources. `Auto` picks the fastest that can serve
+/// (see [`crate::method`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Auto,
+    Backtrack,
+    Clone,
+    Snapshot,
+    PointInTime,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [
+        Method::Auto,
+        Method::Backtrack,
+        Method::Clone,
+        Method::Snapshot,
+        Method::PointInTime,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Auto => "auto",
+            Method::Backtrack => "backtrack",
+            Method::Clone => "clone",
+            Method::Snapshot => "snapshot",
+            Method::PointInTime => "point-in-time",
+        }
+    }
+
+    /// The method named so, ignoring case (the other keywords, `latest`
+    /// among them, are read the same way).
+    pub fn parse(value: &str) -> Option<Method> {
+        Method::ALL
+            .into_iter()
+            .find(|method| method.name().eq_ignore_ascii_case(value))
+    }
+
+    /// What it does, for the log, the summary and the plan.
+    pub fn what(self) -> &'static str {
+        match self {
+            Method::Auto => "the fastest way back that can serve",
+            Method::Backtrack => "Backtrack: rewind the Aurora MySQL cluster in place",
+            Method::Clone => "clone: a copy-on-write Aurora clone of the cluster as it is now",
+            Method::Snapshot => "snapshot restore: a new DB from the snapshot",
+            Method::PointInTime => "point-in-time restore: a new DB from the automated backups",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// `one` or `many`, whichever agrees with `n`: "1 snapshot", "2 snapshots";
 /// "1 differs", "2 differ".
 pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {

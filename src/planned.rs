@@ -32,6 +32,10 @@ pub fn report(mut planned: Planned, mode: Report, error: Option<&str>, wait: Wai
     };
     out.set_json("plan", planned.to_json());
     out.set("status", if error.is_some() { "failed" } else { "planned" });
+    // `method: auto`'s choice is a finding of the plan, not an outcome.
+    if let Some(method) = mode.outputs.get("method") {
+        out.set("method", method.to_owned());
+    }
     let counts = [
         ("create", Change::Create),
         ("modify", Change::Modify),
@@ -87,6 +91,11 @@ pub fn report(mut planned: Planned, mode: Report, error: Option<&str>, wait: Wai
             })
             .collect(),
     });
+    out.tables.extend(
+        mode.tables
+            .into_iter()
+            .filter(|table| table.title == crate::method::TABLE),
+    );
     out.tables.push(Table {
         title: "Checks".to_owned(),
         headers: vec!["check", "result"],

@@ -25,6 +25,7 @@ mod fleet;
 mod hostile;
 mod iam;
 mod lifecycle;
+mod method;
 mod mocked;
 mod modes;
 mod naming_props;

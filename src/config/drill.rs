@@ -16,7 +16,7 @@ use super::restore::{PitrPlan, RestorePlan, Target};
 use super::{InputError, bad};
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
-use crate::model::{DbRef, RestoreTime};
+use crate::model::{DbRef, Method, RestoreTime};
 use crate::naming;
 use crate::provenance;
 use crate::settings::{self, Settings, Value};
@@ -164,6 +164,8 @@ pub(super) fn drill_plan(
                 clone: false,
                 target,
                 in_place: None,
+                method: Method::PointInTime,
+                force: false,
             })
         }
         None => {
@@ -187,6 +189,8 @@ pub(super) fn drill_plan(
                 choice,
                 target,
                 in_place: None,
+                method: Method::Snapshot,
+                force: false,
             })
         }
     };

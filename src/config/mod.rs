@@ -39,7 +39,7 @@ pub use self::prune::{PrunePlan, Retention};
 pub use self::restore::{InPlace, PitrPlan, RestorePlan, Target};
 pub use self::snapshot::SnapshotPlan;
 pub use self::wait::WaitPlan;
-pub use crate::model::Mode;
+pub use crate::model::{Method, Mode};
 
 use self::backtrack::backtrack_plan;
 use self::copy::copy_plan;

@@ -9,7 +9,7 @@ use super::parse::{boolean, list, optional_db_id, past_time, source, user_tags};
 use super::{InputError, Mode, SnapshotChoice, bad};
 use crate::github::RunContext;
 use crate::inputs::RawInputs;
-use crate::model::{DbRef, Kind, RestoreTime, Tag};
+use crate::model::{DbRef, Kind, Method, RestoreTime, Tag};
 use crate::naming;
 use crate::provenance;
 use crate::settings::{self, Settings, Value};
@@ -23,6 +23,10 @@ pub struct RestorePlan {
     /// `in-place: true`: the restore goes to a temporary name (`target`),
     /// then takes this DB's name.
     pub in_place: Option<InPlace>,
+    /// Input `method`: `Snapshot` (the default), `Auto` or `Backtrack`.
+    pub method: Method,
+    /// `force`: a Backtrack may rewind a cluster that writes a binary log.
+    pub force: bool,
 }
 
 /// An in-place rollback: the DB whose name the restored copy takes, and
@@ -37,10 +41,15 @@ pub struct InPlace {
 pub struct PitrPlan {
     pub source_db: DbRef,
     pub time: RestoreTime,
-    /// `restore-type: copy-on-write`: an Aurora clone.
+    /// `restore-type: copy-on-write` or `method: clone`: an Aurora clone.
     pub clone: bool,
     pub target: Target,
     pub in_place: Option<InPlace>,
+    /// Input `method`: `PointInTime` (the default), `Clone`, `Auto` or
+    /// `Backtrack`. `clone` is set exactly when it is `Clone`.
+    pub method: Method,
+    /// `force`: a Backtrack may rewind a cluster that writes a binary log.
+    pub force: bool,
 }
 
 /// The DB a restore creates: its kind and name, the settings the inputs
@@ -83,6 +92,7 @@ pub(super) fn restore_plan(
             ),
         ));
     }
+    let method = method(raw, Mode::Restore)?;
     let (choice, source_db) = snapshot_choice(raw, Mode::Restore)?;
     if matches!(choice, SnapshotChoice::Arn(_)) {
         return Err(bad(
@@ -91,6 +101,8 @@ pub(super) fn restore_plan(
         ));
     }
     let in_place = in_place(raw, source_db.as_ref(), run_id.as_deref())?;
+    backtrack_in_place(method, in_place.as_ref())?;
+    let force = force(raw, method, ignored)?;
     let mut target = target(raw, run_id.clone(), in_place.as_ref(), ignored)?;
     check_kinds(source_db.as_ref(), &target)?;
     if let Some(db) = &source_db
@@ -108,6 +120,8 @@ pub(super) fn restore_plan(
         choice,
         target,
         in_place,
+        method,
+        force,
     })
 }
 
@@ -136,6 +150,7 @@ pub(super) fn pitr_plan(
             ),
         ));
     }
+    let method = method(raw, Mode::Pitr)?;
     let source_db = source(raw, "the DB instance to restore from")?;
     let time = match raw.get("restore-time") {
         None => {
@@ -148,12 +163,36 @@ pub(super) fn pitr_plan(
         Some(value) => RestoreTime::At(past_time(value, now, "or use `latest`")?),
     };
     let in_place = in_place(raw, Some(&source_db), run_id.as_deref())?;
+    backtrack_in_place(method, in_place.as_ref())?;
+    if method == Method::Backtrack && time == RestoreTime::Latest {
+        return Err(bad(
+            "restore-time",
+            "cannot be `latest` with `method: backtrack`, which rewinds to an earlier time: give an RFC 3339 time such as `2026-11-20T14:29:59Z`, or use `method: auto` to let the action pick",
+        ));
+    }
+    let force = force(raw, method, ignored)?;
     let mut target = target(raw, run_id.clone(), in_place.as_ref(), ignored)?;
     check_kinds(Some(&source_db), &target)?;
     if source_db.id == target.id && source_db.kind == target.kind {
         return Err(same_as_source(&source_db));
     }
+    restore_type_agrees(raw, method)?;
+    if method == Method::Clone && target.kind == Kind::Instance {
+        return Err(bad(
+            "method",
+            "`clone` makes an Aurora clone, which needs an Aurora cluster: set `db-cluster-identifier` and `target-db-cluster-identifier`, or use `method: point-in-time` for a DB instance",
+        ));
+    }
+    if method == Method::Clone && time != RestoreTime::Latest {
+        return Err(bad(
+            "restore-time",
+            format!(
+                "must be `latest` with `method: clone`: an Aurora clone is a copy of the cluster as it is now; got `{time}`. For an earlier time, use `method: point-in-time` (a full restore to that time) or `method: auto`"
+            ),
+        ));
+    }
     let clone = match raw.get("restore-type") {
+        _ if method == Method::Clone => true,
         None | Some("full-copy") => false,
         // A clone is of the cluster as it is now: RestoreDBClusterToPointInTime
         // takes copy-on-write with UseLatestRestorableTime, not RestoreToTime
@@ -188,13 +227,126 @@ pub(super) fn pitr_plan(
         run_id.as_deref(),
     ));
     target.tags.extend(provenance::restore_time_stamps(time));
+    // `restore-type: copy-on-write` alone pins the clone, as before `method`.
+    let method = if clone { Method::Clone } else { method };
     Ok(PitrPlan {
         source_db,
         time,
         clone,
         target,
         in_place,
+        method,
+        force,
     })
+}
+
+/// Input `method`, checked against the mode: `snapshot` is `restore`'s own
+/// way, `point-in-time` and `clone` are `pitr`'s. Not given: the mode's
+/// own way, as before the input existed.
+fn method(raw: &RawInputs, mode: Mode) -> Result<Method, InputError> {
+    let (own, other, allowed) = match mode {
+        Mode::Restore => (
+            Method::Snapshot,
+            Mode::Pitr,
+            [Method::Auto, Method::Backtrack, Method::Snapshot].as_slice(),
+        ),
+        _ => (
+            Method::PointInTime,
+            Mode::Restore,
+            [
+                Method::Auto,
+                Method::Backtrack,
+                Method::Clone,
+                Method::PointInTime,
+            ]
+            .as_slice(),
+        ),
+    };
+    let Some(value) = raw.get("method") else {
+        return Ok(own);
+    };
+    let names = || {
+        allowed
+            .iter()
+            .map(|method| method.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some(method) = Method::parse(value) else {
+        return Err(bad(
+            "method",
+            format!("must be one of {} in mode `{mode}`; got `{value}`", names()),
+        ));
+    };
+    if !allowed.contains(&method) {
+        let why = match method {
+            Method::Snapshot => "restores a snapshot, which is mode `restore`'s way back",
+            Method::PointInTime => {
+                "restores to a point in time from the automated backups, which is mode `pitr`'s way back"
+            }
+            _ => {
+                "makes an Aurora clone of the cluster as it is now, not of a snapshot: that is mode `pitr` with `restore-time: latest`"
+            }
+        };
+        return Err(bad(
+            "method",
+            format!(
+                "`{method}` {why}; set `mode: {other}`, or in mode `{mode}` use one of {}",
+                names()
+            ),
+        ));
+    }
+    Ok(method)
+}
+
+/// A Backtrack rewinds the DB the application uses, so it is only done
+/// when the step says the rollback is in place.
+fn backtrack_in_place(method: Method, in_place: Option<&InPlace>) -> Result<(), InputError> {
+    if method == Method::Backtrack && in_place.is_none() {
+        return Err(bad(
+            "method",
+            "`backtrack` rewinds the live DB cluster itself rather than making a new one; set `in-place: true` to say that is meant, or use `method: auto` to restore into a new DB unless in place",
+        ));
+    }
+    Ok(())
+}
+
+/// `force` matters only where a Backtrack may be made.
+fn force(raw: &RawInputs, method: Method, ignored: &mut Vec<String>) -> Result<bool, InputError> {
+    let force = boolean(raw, "force")?.unwrap_or(false);
+    if force && !matches!(method, Method::Auto | Method::Backtrack) {
+        ignored.push(format!(
+            "input `force` has no effect with `method: {method}`: it lets a Backtrack rewind a cluster that writes a binary log (`method: backtrack` or `auto`)"
+        ));
+        return Ok(false);
+    }
+    Ok(force)
+}
+
+/// `restore-type` and `method` both say whether a `pitr` clones: given
+/// together, they must agree.
+fn restore_type_agrees(raw: &RawInputs, method: Method) -> Result<(), InputError> {
+    let (Some(kind), Some(given)) = (raw.get("restore-type"), raw.get("method")) else {
+        return Ok(());
+    };
+    let agrees = matches!(
+        (kind, method),
+        ("copy-on-write", Method::Clone) | ("full-copy", Method::PointInTime)
+    );
+    if agrees || !matches!(kind, "copy-on-write" | "full-copy") {
+        return Ok(());
+    }
+    Err(bad(
+        "method",
+        format!(
+            "`{given}` contradicts input `restore-type` `{kind}`, which already chooses {}; remove `restore-type` and keep `method` (`method: clone` is the same as `restore-type: copy-on-write`)",
+            if kind == "copy-on-write" {
+                "an Aurora clone"
+            } else {
+                "a full point-in-time restore"
+            }
+        ),
+    ))
 }
 
 fn same_as_source(db: &DbRef) -> InputError {
@@ -580,6 +732,148 @@ mod tests {
             err(pitr("latest").with("snapshot-identifier", "latest")).input,
             "snapshot-identifier"
         );
+    }
+
+    #[test]
+    fn method_defaults_to_the_modes_own_way_and_checks_what_it_is_given() {
+        let pitr = |time: &str| {
+            RawInputs::default()
+                .with("mode", "pitr")
+                .with("db-cluster-identifier", "pay")
+                .with("target-db-cluster-identifier", "pay-pitr")
+                .with("restore-time", time)
+        };
+        let of = |raw: RawInputs| match plan(&raw, &ctx(), now()).unwrap().action {
+            Action::Pitr(pitr) => (pitr.method, pitr.clone, pitr.force),
+            other => panic!("{other:?}"),
+        };
+        // Not given (or empty, as an unset expression gives it): as before
+        // `method` existed.
+        assert_eq!(of(pitr("latest")), (Method::PointInTime, false, false));
+        assert_eq!(
+            of(pitr("latest").with("method", "")),
+            (Method::PointInTime, false, false)
+        );
+        assert_eq!(
+            of(pitr("latest").with("restore-type", "copy-on-write")),
+            (Method::Clone, true, false)
+        );
+        assert_eq!(
+            of(pitr("latest").with("method", "clone")),
+            (Method::Clone, true, false)
+        );
+        assert_eq!(
+            of(pitr("latest")
+                .with("method", "clone")
+                .with("restore-type", "copy-on-write")),
+            (Method::Clone, true, false)
+        );
+        assert_eq!(
+            of(pitr("latest").with("method", "AUTO").with("force", "true")),
+            (Method::Auto, false, true)
+        );
+        // `force` without a Backtrack to force is said to have no effect.
+        let forced = plan(
+            &pitr("latest")
+                .with("method", "point-in-time")
+                .with("force", "true"),
+            &ctx(),
+            now(),
+        )
+        .unwrap();
+        assert!(forced.ignored[0].contains("input `force` has no effect"));
+        let restore = RawInputs::default()
+            .with("mode", "restore")
+            .with("snapshot-identifier", "snap-1")
+            .with("target-db-instance-identifier", "prod-rb");
+        match plan(&restore, &ctx(), now()).unwrap().action {
+            Action::Restore(restore) => assert_eq!(restore.method, Method::Snapshot),
+            other => panic!("{other:?}"),
+        }
+        for (raw, input, text) in [
+            (
+                pitr("latest").with("method", "fast"),
+                "method",
+                "one of auto, backtrack, clone, point-in-time",
+            ),
+            (
+                pitr("latest").with("method", "snapshot"),
+                "method",
+                "set `mode: restore`",
+            ),
+            (
+                restore.clone().with("method", "clone"),
+                "method",
+                "set `mode: pitr`",
+            ),
+            (
+                restore.clone().with("method", "backtrack"),
+                "method",
+                "set `in-place: true`",
+            ),
+            (
+                pitr("2026-11-22T11:00:00Z").with("method", "backtrack"),
+                "method",
+                "set `in-place: true`",
+            ),
+            (
+                pitr("2026-11-22T11:00:00Z").with("method", "clone"),
+                "restore-time",
+                "must be `latest` with `method: clone`",
+            ),
+            (
+                pitr("latest")
+                    .with("method", "auto")
+                    .with("restore-type", "copy-on-write"),
+                "method",
+                "contradicts input `restore-type` `copy-on-write`",
+            ),
+            (
+                pitr("latest")
+                    .with("method", "clone")
+                    .with("restore-type", "full-copy"),
+                "method",
+                "contradicts input `restore-type` `full-copy`",
+            ),
+        ] {
+            let error = err(raw);
+            assert_eq!(error.input, input, "{error}");
+            assert!(error.problem.contains(text), "{error}");
+        }
+        let in_place = |time: &str| {
+            RawInputs::default()
+                .with("mode", "pitr")
+                .with("db-cluster-identifier", "pay")
+                .with("restore-time", time)
+                .with("in-place", "true")
+                .with("method", "backtrack")
+        };
+        assert_eq!(
+            of(in_place("2026-11-22T11:00:00Z")),
+            (Method::Backtrack, false, false)
+        );
+        let error = err(in_place("latest"));
+        assert_eq!(error.input, "restore-time");
+        assert!(
+            error
+                .problem
+                .contains("cannot be `latest` with `method: backtrack`")
+        );
+        // A Backtrack plans, and so does the in-place swap.
+        for method in ["backtrack", "point-in-time"] {
+            assert!(
+                plan(
+                    &in_place("2026-11-22T11:00:00Z")
+                        .with("method", method)
+                        .with("plan", "true"),
+                    &ctx(),
+                    now()
+                )
+                .unwrap()
+                .plan_only,
+                "{method}"
+            );
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod copy;
 pub mod delete;
 pub mod drill;
 pub mod list;
+pub mod method;
 pub mod prune;
 pub mod restore;
 pub mod snapshot;

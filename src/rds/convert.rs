@@ -40,6 +40,7 @@ pub(super) fn instance(db: &types::DbInstance) -> Instance {
         replica_of: db
             .read_replica_source_db_instance_identifier()
             .map(str::to_owned),
+        size_gib: db.allocated_storage(),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct Instance {
     /// Its read replicas, and the DB it is a read replica of.
     pub replicas: Vec<String>,
     pub replica_of: Option<String>,
+    /// Allocated storage, in GiB.
+    pub size_gib: Option<i32>,
 }
 
 /// An Aurora DB cluster, as far as this action cares.

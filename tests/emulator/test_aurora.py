@@ -723,6 +723,33 @@ def test_backtrack_with_binlog_format_parameter_needs_force(rds, name):
     rds.backtrack_db_cluster(DBClusterIdentifier=target, BacktrackTo=now() - timedelta(milliseconds=1), Force=True)
 
 
+def test_a_backtrack_window_changes_only_on_a_backtrack_enabled_aurora_mysql_cluster(rds, source, name):
+    """ModifyDBCluster, BacktrackWindow (backtrack.py): a backtrack-enabled
+    cluster's window can be changed, and turned off; once off (or never on)
+    it cannot be turned on; 0 to 259,200 seconds; Aurora MySQL only."""
+    on, off = name("bt-on"), name("bt-off")
+    create_cluster(rds, on, engine="aurora-mysql", EngineVersion=MYSQL_VERSION, BacktrackWindow=3600)
+    create_cluster(rds, off, engine="aurora-mysql", EngineVersion=MYSQL_VERSION)
+    wait_cluster(rds, on)
+    wait_cluster(rds, off)
+    for target, window, error in [
+        (on, 259201, "InvalidParameterValue"),
+        (off, 3600, "InvalidParameterCombination"),
+        (source["cluster"], 3600, "InvalidParameterCombination"),
+    ]:
+        with pytest.raises(ClientError) as excinfo:
+            rds.modify_db_cluster(DBClusterIdentifier=target, BacktrackWindow=window, ApplyImmediately=True)
+        assert code(excinfo) == error, target
+    rds.modify_db_cluster(DBClusterIdentifier=on, BacktrackWindow=60, ApplyImmediately=True)
+    wait_cluster(rds, on)
+    assert cluster(rds, on)["BacktrackWindow"] == 60
+    rds.modify_db_cluster(DBClusterIdentifier=on, BacktrackWindow=0, ApplyImmediately=True)
+    wait_cluster(rds, on)
+    with pytest.raises(ClientError) as excinfo:
+        rds.modify_db_cluster(DBClusterIdentifier=on, BacktrackWindow=60, ApplyImmediately=True)
+    assert code(excinfo) == "InvalidParameterCombination"
+
+
 def test_a_cluster_is_deleted_once_its_instances_are_deleting(rds, name):
     """DeleteDBCluster refuses a cluster with instances "in non-deleting
     state", and takes one whose instances are all being deleted."""

@@ -772,6 +772,181 @@ pub(crate) fn cases() -> Vec<Case> {
                 "set `db-cluster-identifier`",
             ],
         ),
+        // `method`: bad values and contradictions, before any call; a
+        // pinned Backtrack refused by `mode: backtrack`'s own checks.
+        case(
+            "pitr",
+            &[
+                DB,
+                TARGET,
+                ("restore-time", "latest"),
+                ("method", "fastest"),
+            ],
+            &[
+                "input `method`",
+                "one of auto, backtrack, clone, point-in-time in mode `pitr`",
+                "got `fastest`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                DB,
+                TARGET,
+                ("snapshot-identifier", "latest"),
+                ("method", "auto; rm -rf / $(id) `id`"),
+            ],
+            &[
+                "input `method`",
+                "one of auto, backtrack, snapshot in mode `restore`",
+                "got `auto; rm -rf / $(id) `id``",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                DB,
+                TARGET,
+                ("restore-time", "latest"),
+                ("method", "snapshot"),
+            ],
+            &[
+                "input `method`",
+                "`snapshot` restores a snapshot",
+                "set `mode: restore`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                DB,
+                TARGET,
+                ("snapshot-identifier", "latest"),
+                ("method", "clone"),
+            ],
+            &[
+                "input `method`",
+                "`clone` makes an Aurora clone",
+                "set `mode: pitr`",
+            ],
+        ),
+        case(
+            "restore",
+            &[
+                DB,
+                TARGET,
+                ("snapshot-identifier", "latest"),
+                ("method", "point-in-time"),
+            ],
+            &["input `method`", "`point-in-time`", "set `mode: pitr`"],
+        ),
+        case(
+            "pitr",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("restore-time", "2025-01-01T00:00:00Z"),
+                ("method", "backtrack"),
+            ],
+            &[
+                "input `method`",
+                "`backtrack` rewinds the live DB cluster itself",
+                "set `in-place: true`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                CLUSTER,
+                ("restore-time", "latest"),
+                ("method", "backtrack"),
+                ("in-place", "true"),
+            ],
+            &[
+                "input `restore-time`",
+                "cannot be `latest` with `method: backtrack`",
+                "`method: auto`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[DB, TARGET, ("restore-time", "latest"), ("method", "clone")],
+            &[
+                "input `method`",
+                "`clone` makes an Aurora clone, which needs an Aurora cluster",
+                "`method: point-in-time`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("restore-time", "2025-01-01T00:00:00Z"),
+                ("method", "clone"),
+            ],
+            &[
+                "input `restore-time`",
+                "must be `latest` with `method: clone`",
+                "got `2025-01-01T00:00:00Z`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("restore-time", "latest"),
+                ("restore-type", "copy-on-write"),
+                ("method", "point-in-time"),
+            ],
+            &[
+                "input `method`",
+                "`point-in-time` contradicts input `restore-type` `copy-on-write`",
+                "remove `restore-type`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                CLUSTER,
+                CLUSTER_TARGET,
+                ("restore-time", "latest"),
+                ("restore-type", "full-copy"),
+                ("method", "auto"),
+            ],
+            &[
+                "input `method`",
+                "`auto` contradicts input `restore-type` `full-copy`",
+                "remove `restore-type`",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                ("db-cluster-identifier", "aurora-pg"),
+                ("restore-time", "2025-01-01T00:00:00Z"),
+                ("method", "backtrack"),
+                ("in-place", "true"),
+            ],
+            &[
+                "runs `aurora-postgresql`",
+                "Backtrack exists only for Aurora MySQL",
+            ],
+        ),
+        case(
+            "pitr",
+            &[
+                DB,
+                ("restore-time", "2025-01-01T00:00:00Z"),
+                ("method", "backtrack"),
+                ("in-place", "true"),
+            ],
+            &[
+                "`prod` (input `db-instance-identifier`) is an RDS DB instance",
+                "Backtrack exists only for Aurora MySQL clusters",
+            ],
+        ),
         // Backtrack: every refusal, the later ones after a describe.
         case(
             "backtrack",

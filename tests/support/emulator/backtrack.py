@@ -160,3 +160,42 @@ def describe_db_cluster_backtracks(request: Any, call: Any) -> Any:
                 "DBClusterBacktrackNotFoundFault", f"Backtrack {wanted} not found."
             )
     return ActionResult({"DBClusterBacktracks": [dict(r) for r in records]})
+
+
+@around("ModifyDBCluster")
+def modify_backtrack_window(request: Any, call: Any) -> Any:
+    """ModifyDBCluster, BacktrackWindow: "You can also modify a DB cluster to
+    change the backtrack window for a backtrack-enabled cluster. If you turn
+    off backtracking entirely for a cluster by setting the backtrack window to
+    0, you can't enable backtrack again for that cluster" (Aurora user guide,
+    "Configuring backtracking a Aurora MySQL DB cluster"; the knowledge center
+    page above: to turn it on, restore a new cluster with it). The window is
+    "from 0 to 259,200 (72 hours)" and for Aurora MySQL only
+    (API_ModifyDBCluster, BacktrackWindow). moto sets any value on any
+    cluster. The reference names no error code: InvalidParameterValue for the
+    range, InvalidParameterCombination for a cluster that cannot take one."""
+    wanted = param(request, "BacktrackWindow")
+    cluster = request.backend.clusters.get(param(request, "DBClusterIdentifier"))
+    if wanted is None or cluster is None:
+        return call()
+    window = int(wanted)
+    if not 0 <= window <= 259200:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The specified value ({window}) is not a valid Backtrack Window; use 0 to 259200 seconds.",
+        )
+    name = cluster.db_cluster_identifier
+    if cluster.engine != "aurora-mysql":
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"Engine {cluster.engine} does not support Backtrack; only Aurora MySQL clusters have a backtrack window.",
+        )
+    if window > 0 and (getattr(cluster, "backtrack_window", 0) or 0) <= 0:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"Backtrack is not enabled for DB cluster {name}, and cannot be turned on for an existing cluster; "
+            "restore a new cluster with a BacktrackWindow instead.",
+        )
+    result = call()
+    cluster.backtrack_window = window
+    return result
