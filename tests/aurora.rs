@@ -307,16 +307,6 @@ async fn pitr_and_a_clone_of_an_aurora_mysql_cluster() {
     assert_eq!(moto.members("ledger-drill").await.len(), 2);
 }
 
-async fn backtracks(moto: &Moto, cluster: &str) -> usize {
-    moto.client()
-        .describe_db_cluster_backtracks()
-        .db_cluster_identifier(cluster)
-        .send()
-        .await
-        .map(|out| out.db_cluster_backtracks().len())
-        .unwrap_or(0)
-}
-
 #[tokio::test]
 async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
     let moto = Moto::start();
@@ -339,12 +329,12 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
         "{}",
         ran.summary
     );
-    assert_eq!(backtracks(&moto, "pay").await, 1);
+    assert_eq!(moto.backtracks("pay").await, 1);
     assert_eq!(moto.cluster("pay").await.status(), Some("available"));
     // The re-run finds its own Backtrack and does not rewind twice.
     let again = step().run();
     again.assert_ok();
-    assert_eq!(backtracks(&moto, "pay").await, 1, "{again}");
+    assert_eq!(moto.backtracks("pay").await, 1, "{again}");
     assert!(
         again
             .commands("warning")
@@ -409,7 +399,7 @@ async fn backtrack_rewinds_in_place_once_and_refuses_what_aws_refuses() {
         .with("force", "true")
         .run();
     forced.assert_ok();
-    assert_eq!(backtracks(&moto, "binlog").await, 1);
+    assert_eq!(moto.backtracks("binlog").await, 1);
 }
 
 #[tokio::test]

@@ -7,17 +7,6 @@
 use crate::common::{FaultProxy, Moto, Ran, Step, create_cluster, mutating, snapshot_cluster};
 use crate::plan::{plan_of, plan_then_run, planned_actions};
 
-/// How many Backtracks the emulator lists for a cluster.
-async fn backtracks(moto: &Moto, cluster: &str) -> usize {
-    moto.client()
-        .describe_db_cluster_backtracks()
-        .db_cluster_identifier(cluster)
-        .send()
-        .await
-        .map(|out| out.db_cluster_backtracks().len())
-        .unwrap_or(0)
-}
-
 /// A time one second ago, after waiting two, so that it lies inside the
 /// backtrack window of a cluster made before the call (whole seconds).
 async fn a_moment_ago() -> String {
@@ -70,7 +59,7 @@ async fn auto_on_aurora_mysql_in_place_inside_the_window_backtracks_and_plans_it
     assert!(checked(&plan, "backtrack").starts_with("chosen; about 1m 0s to 15m 0s"));
     assert_eq!(ran.output("method"), "backtrack");
     assert_eq!(ran.output("status"), "completed");
-    assert_eq!(backtracks(&moto, "pay").await, 1);
+    assert_eq!(moto.backtracks("pay").await, 1);
     assert_eq!(moto.cluster_ids().await, ["pay"], "no cluster was made");
     assert!(said(&ran, "backtrack").contains("chosen"), "{ran}");
     assert!(
@@ -84,7 +73,7 @@ async fn auto_on_aurora_mysql_in_place_inside_the_window_backtracks_and_plans_it
     again.assert_ok();
     assert_eq!(again.output("method"), "backtrack");
     assert_eq!(mutating(&proxy), Vec::<String>::new(), "{again}");
-    assert_eq!(backtracks(&moto, "pay").await, 1);
+    assert_eq!(moto.backtracks("pay").await, 1);
 }
 
 #[tokio::test]
@@ -128,7 +117,7 @@ async fn a_pinned_backtrack_is_mode_backtracks_call_and_force_accepts_a_binary_l
     assert_eq!(planned_actions(&plan), ["BacktrackDBCluster"], "{plan}");
     assert_eq!(plan["calls"][0]["parameters"]["Force"], true, "{plan}");
     assert_eq!(ran.output("method"), "backtrack");
-    assert_eq!(backtracks(&moto, "binlog").await, 1);
+    assert_eq!(moto.backtracks("binlog").await, 1);
 }
 
 #[tokio::test]
@@ -162,7 +151,7 @@ async fn auto_on_a_mysql_snapshot_restore_in_place_backtracks_to_the_snapshot() 
         .secs();
     let asked = chrono::DateTime::parse_from_rfc3339(ran.output("restore-time")).unwrap();
     assert_eq!(asked.timestamp(), taken, "{ran}");
-    assert_eq!(backtracks(&moto, "pay").await, 1);
+    assert_eq!(moto.backtracks("pay").await, 1);
 }
 
 #[tokio::test]
@@ -232,7 +221,7 @@ async fn auto_before_the_backtrack_window_says_why_and_the_restore_refuses_the_t
             .contains("outside the restorable window of `pay`"),
         "{in_place}"
     );
-    assert_eq!(backtracks(&moto, "pay").await, 0);
+    assert_eq!(moto.backtracks("pay").await, 0);
 }
 
 #[tokio::test]
@@ -302,7 +291,7 @@ async fn auto_in_place_without_a_backtrack_window_clones_and_swaps_as_planned() 
     );
     // The clone took the application's name; the original was kept.
     assert!(!ran.output("replaced-db-cluster-identifier").is_empty());
-    assert_eq!(backtracks(&moto, "nobt").await, 0);
+    assert_eq!(moto.backtracks("nobt").await, 0);
 }
 
 #[tokio::test]
@@ -473,5 +462,5 @@ async fn auto_in_place_to_a_time_the_backtrack_window_has_left_restores_to_it() 
     );
     assert_eq!(ran.output("restore-time"), at);
     assert!(!ran.output("replaced-db-cluster-identifier").is_empty());
-    assert_eq!(backtracks(&moto, "pay").await, 0);
+    assert_eq!(moto.backtracks("pay").await, 0);
 }

@@ -461,6 +461,17 @@ impl Moto {
             .collect()
     }
 
+    /// How many Backtracks the emulator lists for a cluster.
+    pub async fn backtracks(&self, cluster: &str) -> usize {
+        self.client()
+            .describe_db_cluster_backtracks()
+            .db_cluster_identifier(cluster)
+            .send()
+            .await
+            .map(|out| out.db_cluster_backtracks().len())
+            .unwrap_or(0)
+    }
+
     /// A cluster's DB instances, by ID.
     pub async fn members(&self, cluster: &str) -> BTreeMap<String, DbInstance> {
         let out = self
