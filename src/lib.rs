@@ -129,28 +129,42 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
         }
         None => rds,
     };
+    // Each mode's future is boxed: on the stack, the step's future would be
+    // as large as the largest mode's, which overflows a 2 MiB thread stack
+    // (a test thread's) in a debug build.
     match &plan.action {
-        Action::Snapshot(snapshot) => mode::snapshot::run(snapshot, wait, rds, out).await,
+        Action::Snapshot(snapshot) => Box::pin(mode::snapshot::run(snapshot, wait, rds, out)).await,
         // `method` picks among the modes' own code paths: a Backtrack is
         // `mode: backtrack`'s, a clone and both restores the pipeline's.
         Action::Restore(restore) => {
-            let way = mode::method::of_restore(restore, rds, out).await?;
-            restore_by(way, wait, rds, out).await
+            let way = Box::pin(mode::method::of_restore(restore, rds, out)).await?;
+            Box::pin(restore_by(way, wait, rds, out)).await
         }
         Action::Pitr(pitr) => {
-            let way = mode::method::of_pitr(pitr, rds, out).await?;
-            restore_by(way, wait, rds, out).await
+            let way = Box::pin(mode::method::of_pitr(pitr, rds, out)).await?;
+            Box::pin(restore_by(way, wait, rds, out)).await
         }
-        Action::List { dbs } => mode::list::run(dbs, rds, out).await,
-        Action::Wait(plan) => mode::wait::run(plan, wait, rds, out).await,
-        Action::Backtrack(backtrack) => mode::backtrack::run(backtrack, wait, rds, out).await,
-        Action::Prune(prune) => mode::prune::run(prune, wait, rds, out).await,
+        Action::List { dbs } => Box::pin(mode::list::run(dbs, rds, out)).await,
+        Action::Wait(plan) => Box::pin(mode::wait::run(plan, wait, rds, out)).await,
+        Action::Backtrack(backtrack) => {
+            Box::pin(mode::backtrack::run(backtrack, wait, rds, out)).await
+        }
+        Action::Prune(prune) => Box::pin(mode::prune::run(prune, wait, rds, out)).await,
         Action::Delete {
             snapshot_id,
             db,
             rerun,
-        } => mode::delete::run(snapshot_id, db.as_ref(), *rerun, rds, out).await,
-        Action::Copy(copy) => mode::copy::run(copy, wait, rds, out).await,
+        } => {
+            Box::pin(mode::delete::run(
+                snapshot_id,
+                db.as_ref(),
+                *rerun,
+                rds,
+                out,
+            ))
+            .await
+        }
+        Action::Copy(copy) => Box::pin(mode::copy::run(copy, wait, rds, out)).await,
         // The drill's scratch DB comes from the one restore pipeline,
         // handed in here so that no mode imports another.
         Action::Drill(drill) => {
@@ -160,9 +174,9 @@ pub async fn execute(plan: &Plan, rds: &Rds, out: &mut Report) -> anyhow::Result
                     mode::restore::Request::PointInTime(plan)
                 }
             };
-            mode::drill::run(drill, wait, rds, out, async |report| {
-                mode::restore::restore_db(request, wait, rds, report).await
-            })
+            Box::pin(mode::drill::run(drill, wait, rds, out, async |report| {
+                Box::pin(mode::restore::restore_db(request, wait, rds, report)).await
+            }))
             .await
         }
     }
