@@ -42,18 +42,13 @@ fn planned_calls(plan: &Value) -> Vec<String> {
 }
 
 /// Calls with what differs between a plan and its run by design left out:
-/// the replaced DB's time stamp (the plan's time, the run's) and the
-/// account in an ARN (a plan does not ask for it).
+/// the replaced DB's time stamp (the plan's time, the run's). The account
+/// in a planned ARN is the one the plan's reads showed, so ARNs match.
 fn alike(calls: Vec<String>) -> Vec<String> {
     let stamp = regex::Regex::new(r"-replaced-[0-9]{14}").expect("a valid pattern");
-    let account =
-        regex::Regex::new(r"(arn:aws:rds:[a-z0-9-]+):[A-Z0-9]+:").expect("a valid pattern");
     calls
         .iter()
-        .map(|call| {
-            let call = stamp.replace_all(call, "-replaced-<time>");
-            account.replace_all(&call, "$1:<account>:").into_owned()
-        })
+        .map(|call| stamp.replace_all(call, "-replaced-<time>").into_owned())
         .collect()
 }
 

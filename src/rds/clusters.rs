@@ -28,7 +28,11 @@ impl Rds {
             .send()
             .await
             .for_op("DescribeDBClusters");
-        Ok(found(result)?.and_then(|output| output.db_clusters().first().map(cluster)))
+        let found = found(result)?.and_then(|output| output.db_clusters().first().map(cluster));
+        if let Some(found) = &found {
+            self.seen_arn(&found.arn);
+        }
+        Ok(found)
     }
 
     /// The DB clusters with these IDs, across all result pages: one

@@ -26,7 +26,11 @@ impl Rds {
             .send()
             .await
             .for_op("DescribeDBInstances");
-        Ok(found(result)?.and_then(|output| output.db_instances().first().map(instance)))
+        let found = found(result)?.and_then(|output| output.db_instances().first().map(instance));
+        if let Some(found) = &found {
+            self.seen_arn(&found.arn);
+        }
+        Ok(found)
     }
 
     /// The DB instance, or [`RdsError::NotFound`].

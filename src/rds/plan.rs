@@ -59,6 +59,10 @@ pub struct Planned {
     pub gone: BTreeSet<(Kind, String)>,
     /// The Backtracks planned, by cluster, as completed.
     pub backtracks: BTreeMap<String, Vec<Backtrack>>,
+    /// The account, as the ARNs read so far name it, for the ARNs of what
+    /// the plan makes: an ARN's fifth field (ARN format, "Amazon Resource
+    /// Names (ARNs)" in the IAM user guide).
+    pub account: Option<String>,
 }
 
 impl Planned {
@@ -149,10 +153,30 @@ impl Rds {
         true
     }
 
-    /// The ARN a resource created in this region would get; the account is
-    /// not known without a call, so it is left as a placeholder.
+    /// The ARN a resource created in this region would get, in the account
+    /// the ARNs read so far name (every plan reads its source first); a
+    /// placeholder if none was read.
     pub(super) fn planned_arn(&self, resource: &str, id: &str) -> String {
-        format!("arn:aws:rds:{}:ACCOUNT:{resource}:{id}", self.region)
+        let account = self
+            .plan
+            .as_ref()
+            .and_then(|plan| plan.with(|p| p.account.clone()))
+            .unwrap_or_else(|| "ACCOUNT".to_owned());
+        format!("arn:aws:rds:{}:{account}:{resource}:{id}", self.region)
+    }
+
+    /// Notes the account of an ARN AWS answered with, while planning.
+    pub(super) fn seen_arn(&self, arn: &str) {
+        let Some(plan) = &self.plan else { return };
+        let account = arn
+            .split(':')
+            .nth(4)
+            .filter(|account| account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+        if let Some(account) = account {
+            plan.with(|p| {
+                p.account.get_or_insert_with(|| account.to_owned());
+            });
+        }
     }
 
     /// What a look at DB instance `id` shows after the planned calls:
@@ -189,6 +213,9 @@ impl Rds {
         let Some(plan) = &self.plan else {
             return listed;
         };
+        if let Some(first) = listed.first() {
+            self.seen_arn(&first.arn);
+        }
         plan.with(|p| {
             overlay(
                 listed,
@@ -205,6 +232,9 @@ impl Rds {
         let Some(plan) = &self.plan else {
             return listed;
         };
+        if let Some(first) = listed.first() {
+            self.seen_arn(&first.arn);
+        }
         plan.with(|p| {
             overlay(
                 listed,
@@ -668,6 +698,30 @@ mod tests {
             "only {seen} mutating calls found; is the scan broken?"
         );
         assert!(unguarded.is_empty(), "not planned: {unguarded:?}");
+    }
+
+    /// A planned ARN names the account the ARNs AWS answered with name;
+    /// a text that is no account is not taken for one.
+    #[test]
+    fn planned_arns_carry_the_account_the_reads_showed() {
+        let rds = rds().planning();
+        let new = |rds: &Rds| {
+            rds.planned_new_instance(
+                &NewDb {
+                    id: "shop-rb",
+                    settings: &Settings::new(),
+                    tags: &[],
+                },
+                None,
+            )
+            .arn
+        };
+        assert_eq!(new(&rds), "arn:aws:rds:eu-west-1:ACCOUNT:db:shop-rb");
+        rds.seen_arn("arn:aws:rds:eu-west-1:ACCOUNT:db:shop");
+        rds.seen_arn("arn:aws:rds:eu-west-1:12345:db:shop");
+        assert_eq!(new(&rds), "arn:aws:rds:eu-west-1:ACCOUNT:db:shop-rb");
+        rds.seen_arn("arn:aws:rds:eu-west-1:123456789012:db:shop");
+        assert_eq!(new(&rds), "arn:aws:rds:eu-west-1:123456789012:db:shop-rb");
     }
 
     /// What the in-place swap looks at after each of its planned calls:

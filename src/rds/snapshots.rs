@@ -28,7 +28,9 @@ impl Rds {
             .send()
             .await
             .for_op("DescribeDBSnapshots");
-        Ok(found(result)?.and_then(|output| output.db_snapshots().first().map(snapshot)))
+        let found = found(result)?.and_then(|output| output.db_snapshots().first().map(snapshot));
+        self.seen_own(id, found.as_ref());
+        Ok(found)
     }
 
     /// The DB snapshot, or [`RdsError::NotFound`].
@@ -230,8 +232,18 @@ impl Rds {
             .send()
             .await
             .for_op("DescribeDBClusterSnapshots");
-        Ok(found(result)?
-            .and_then(|output| output.db_cluster_snapshots().first().map(cluster_snapshot)))
+        let found = found(result)?
+            .and_then(|output| output.db_cluster_snapshots().first().map(cluster_snapshot));
+        self.seen_own(id, found.as_ref());
+        Ok(found)
+    }
+
+    /// Notes the account of a snapshot read by its name, which is this
+    /// account's: one read by ARN may be another's, shared.
+    fn seen_own(&self, id: &str, found: Option<&Snapshot>) {
+        if let Some(found) = found.filter(|_| !id.starts_with("arn:")) {
+            self.seen_arn(&found.arn);
+        }
     }
 
     /// The DB cluster snapshots with these IDs (a `db-cluster-snapshot-id`
