@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{self, Moto, Ran, Step, pg};
+use crate::common::{self, FaultProxy, Moto, Ran, Step, pg};
 
 /// DB instance `id` with rows 1..=`rows` in `deploys`; its endpoint.
 async fn app_db(moto: &Moto, id: &str, rows: i32) -> (String, i32) {
@@ -297,10 +297,9 @@ async fn keep_for_leaves_the_scratch_db_until_prune_finds_it_expired() {
         Step::new(&moto, "prune", "263")
             .with("db-instance-identifier", "books")
             .with("keep-last", "10")
-            .run()
     };
     // Before it expires, prune keeps it; after, deletes it.
-    let early = prune();
+    let early = prune().run();
     early.assert_ok();
     assert_eq!(early.output("deleted-drills"), "[]", "{early}");
     // keep-for counts from the drill's start.
@@ -309,8 +308,18 @@ async fn keep_for_leaves_the_scratch_db_until_prune_finds_it_expired() {
     let left = (until.to_utc() - chrono::Utc::now()).num_milliseconds();
     assert!(left > 0, "expired before the first prune: {until}");
     tokio::time::sleep(std::time::Duration::from_millis(left as u64 + 1_000)).await;
-    let late = prune();
-    late.assert_ok();
+    // Planned first: the run deletes what the plan listed, and only that.
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let (plan, late) = crate::plan::plan_then_run(&proxy, || prune().via(&proxy.endpoint));
+    assert_eq!(
+        crate::plan::planned_actions(&plan),
+        ["DeleteDBInstance"],
+        "{plan}"
+    );
+    assert_eq!(
+        plan["calls"][0]["parameters"]["DBInstanceIdentifier"], "books-drill-r262",
+        "{plan}"
+    );
     assert_eq!(
         late.output("deleted-drills"),
         r#"["books-drill-r262"]"#,
