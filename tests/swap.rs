@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{FaultProxy, Moto, Step, create_cluster, mutating, production, tags};
 use aws_sdk_rds::types::DbInstance;
+use serde_json::Value;
 
 const ROLE: &str = "rds-snapshot-action:swap-role";
 
@@ -487,19 +488,33 @@ async fn prune_removes_only_the_dbs_this_action_replaced_with_a_final_snapshot()
             .with("db-instance-identifier", "cart")
             .with("replaced-older-than", age)
             .with("dry-run", dry)
-            .run()
     };
-    let young = prune("false", "7d");
+    let young = prune("false", "7d").run();
     young.assert_ok();
     assert_eq!(young.output("deleted-replaced"), "[]");
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let dry = prune("true", "1s");
+    let dry = prune("true", "1s").run();
     dry.assert_ok();
     assert_eq!(dry.output("deleted-replaced"), "[]");
     assert!(dry.summary.contains("would be deleted"), "{}", dry.summary);
     assert!(moto.find_instance(&replaced).await.is_some());
-    let done = prune("false", "1s");
-    done.assert_ok();
+    // Planned first: the run makes the planned calls (the final snapshot's
+    // wait included), and deletes only the replaced DB.
+    let proxy = FaultProxy::start(&moto.endpoint, 0.0, 0, 0);
+    let (plan, done) =
+        crate::plan::plan_then_run(&proxy, || prune("false", "1s").via(&proxy.endpoint));
+    let deleted: Vec<&Value> = plan["calls"]
+        .as_array()
+        .expect("plan.calls")
+        .iter()
+        .filter(|call| call["action"] == "DeleteDBInstance")
+        .collect();
+    assert_eq!(deleted.len(), 1, "{plan}");
+    assert_eq!(
+        deleted[0]["parameters"]["DBInstanceIdentifier"],
+        replaced.as_str(),
+        "{plan}"
+    );
     assert_eq!(done.output("deleted-replaced"), format!("[\"{replaced}\"]"));
     let final_snapshot = format!("{replaced}-final");
     assert!(
