@@ -337,6 +337,11 @@ pub const INPUTS: &[InputSpec] = &[
         "`drill`: instead of `probe-username` and `probe-password`, the ARN of a Secrets Manager secret in RDS's form (`{\"username\": ..., \"password\": ...}`), read with `secretsmanager:GetSecretValue`. Default: none.",
     ),
     input(
+        "probe-ca-bundle",
+        DRILL,
+        "`drill`: the path of a PEM file of CA certificates, such as RDS's bundle (`https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem`, downloaded by an earlier step into the workspace). With it, `probe-query` connects only over TLS, and only to a scratch DB whose certificate one of them signed for its endpoint, as `sslmode=verify-full` does. Default: none (TLS where the DB offers it, its certificate not checked, as `sslmode=require` does).",
+    ),
+    input(
         "rto-target",
         DRILL,
         "`drill`: the recovery time objective, a number with its unit such as `45m` (units `s`, `m`, `h`, `d`; a bare number is refused). A drill slower than this (from the step's start until the scratch DB serves) fails the step after the cleanup, and `met-target` is `false`. Default: none (measured, not judged).",

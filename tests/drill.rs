@@ -488,3 +488,65 @@ async fn a_point_in_time_drill_restores_the_rows_up_to_its_time() {
     assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
     assert_eq!(pg::rows(&host, port).await, [1, 2, 3, 4, 5]);
 }
+
+/// A certificate authority made with openssl in `dir` (`ca.pem`,
+/// `ca.key`), as the emulator's TLS front takes one
+/// (`RDS_EMULATOR_TLS_CA`).
+fn certificate_authority(dir: &std::path::Path) {
+    let config = dir.join("ca.cnf");
+    std::fs::write(
+        &config,
+        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = drill test CA\n\
+         [ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\n\
+         subjectKeyIdentifier = hash\n",
+    )
+    .unwrap();
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-config"])
+        .arg(&config)
+        .args(["-extensions", "ca", "-newkey", "ec", "-pkeyopt"])
+        .args(["ec_paramgen_curve:P-256", "-nodes", "-days", "7", "-keyout"])
+        .arg(dir.join("ca.key"))
+        .arg("-out")
+        .arg(dir.join("ca.pem"))
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{made:?}");
+}
+
+#[tokio::test]
+async fn with_probe_ca_bundle_the_probe_trusts_only_a_certificate_its_cas_signed() {
+    let ours = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    certificate_authority(ours.path());
+    certificate_authority(other.path());
+    let moto = Moto::start_with(&[
+        ("RDS_EMULATOR_REAL_DB", "1"),
+        ("RDS_EMULATOR_TLS_CA", ours.path().to_str().unwrap()),
+    ]);
+    app_db(&moto, "ledger", 7).await;
+    common::snapshot(&moto, "ledger", "v1", "281");
+    let temp = tempfile::tempdir().unwrap();
+    let step = |run: &str, ca: &std::path::Path| {
+        drill(&moto, "ledger", run, temp.path())
+            .with("probe-query", "SELECT count(*) FROM deploys")
+            .with("probe-username", pg::USER)
+            .with("probe-password", pg::PASSWORD)
+            .with("probe-ca-bundle", ca.join("ca.pem").to_str().unwrap())
+    };
+    // The scratch DB's certificate, for its endpoint's address, is signed
+    // by the CA in the bundle: verified, and the rows read.
+    let ran = step("282", ours.path()).run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), "7", "{ran}");
+    let steps = report(&ran)["proof"]["steps"].to_string();
+    assert!(steps.contains("certificate verified"), "{steps}");
+    // Signed by a CA the bundle does not hold: no login, and the error
+    // says TLS and the input.
+    let refused = step("283", other.path()).run();
+    refused.assert_failed();
+    let error = refused.error();
+    assert!(error.contains("TLS handshake"), "{error}");
+    assert!(error.contains("probe-ca-bundle"), "{error}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{refused}");
+}

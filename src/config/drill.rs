@@ -63,11 +63,34 @@ impl DrillRestore {
     }
 }
 
-/// Level 3's inputs: the statement and how to log in.
+/// Level 3's inputs: the statement, how to log in, and the CAs that may
+/// sign the scratch DB's certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Probe {
     pub query: Option<String>,
     pub login: Option<Login>,
+    pub ca: Option<CaBundle>,
+}
+
+/// `probe-ca-bundle`: the certificates of the CAs the probe trusts, read
+/// from the file when the step's inputs are read, so that a missing or
+/// broken file stops the step before any AWS call.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CaBundle {
+    pub path: String,
+    /// Each certificate, DER-encoded.
+    pub certificates: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for CaBundle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "CaBundle({:?}, {} certificates)",
+            self.path,
+            self.certificates.len()
+        )
+    }
 }
 
 /// How the probe logs in.
@@ -299,7 +322,49 @@ fn probe(raw: &RawInputs) -> Result<Probe, InputError> {
             "and input `probe-password` (or `probe-secret-arn`) are required with `probe-query`: the probe logs in to run it",
         ));
     }
-    Ok(Probe { query, login })
+    let ca = match raw.get("probe-ca-bundle") {
+        None => None,
+        Some(_) if query.is_none() => {
+            return Err(bad(
+                "probe-ca-bundle",
+                "is read only with `probe-query`: level 3 is where the probe logs in over TLS; add `probe-query` and its login, or remove `probe-ca-bundle`",
+            ));
+        }
+        Some(path) => Some(ca_bundle(path)?),
+    };
+    Ok(Probe { query, login, ca })
+}
+
+/// Where RDS publishes the bundle of all its CAs (RDS user guide, "Using
+/// SSL/TLS to encrypt a connection to a DB instance or cluster").
+const RDS_BUNDLE: &str = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem";
+
+fn ca_bundle(path: &str) -> Result<CaBundle, InputError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject as _;
+    let text = std::fs::read(path).map_err(|error| {
+        bad(
+            "probe-ca-bundle",
+            format!(
+                "cannot read `{path}` ({error}); give the path of a PEM file of CA certificates, such as RDS's bundle ({RDS_BUNDLE}) downloaded by an earlier step into the workspace"
+            ),
+        )
+    })?;
+    let certificates: Result<Vec<Vec<u8>>, _> = CertificateDer::pem_slice_iter(&text)
+        .map(|certificate| certificate.map(|c| c.as_ref().to_vec()))
+        .collect();
+    match certificates {
+        Ok(certificates) if !certificates.is_empty() => Ok(CaBundle {
+            path: path.to_owned(),
+            certificates,
+        }),
+        Ok(_) | Err(_) => Err(bad(
+            "probe-ca-bundle",
+            format!(
+                "`{path}` holds no PEM certificate (`-----BEGIN CERTIFICATE-----`); give a PEM file of CA certificates, such as RDS's bundle ({RDS_BUNDLE})"
+            ),
+        )),
+    }
 }
 
 fn is_secret_arn(arn: &str) -> bool {
@@ -445,6 +510,45 @@ mod tests {
         assert!(matches!(drill.restore, DrillRestore::Snapshot(_)));
         // Without keep-for, prunable once the step could not be running.
         assert_eq!(drill.expires, now() + TimeDelta::hours(4));
+    }
+
+    #[test]
+    fn probe_ca_bundle_is_read_with_the_inputs_and_refused_unreadable_or_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let with_query = |path: &std::path::Path| {
+            drill()
+                .with("probe-query", "SELECT 1")
+                .with("probe-username", "app")
+                .with("probe-password", "pw")
+                .with("probe-ca-bundle", path.to_str().unwrap())
+        };
+        let missing = dir.path().join("missing.pem");
+        let error = err(with_query(&missing));
+        assert_eq!(error.input, "probe-ca-bundle");
+        assert!(error.problem.contains("cannot read"), "{error}");
+        assert!(error.problem.contains("global-bundle.pem"), "{error}");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let error = err(with_query(&empty));
+        assert!(
+            error.problem.contains("holds no PEM certificate"),
+            "{error}"
+        );
+        let bundle = dir.path().join("bundle.pem");
+        std::fs::write(
+            &bundle,
+            "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let Action::Drill(plan) = plan(&with_query(&bundle), &ctx(), now()).unwrap().action else {
+            panic!("a drill");
+        };
+        let ca = plan.probe.ca.expect("the bundle");
+        assert_eq!(ca.certificates, [vec![0x30, 0x03, 0x02, 0x01, 0x00]]);
+        // Only level 3 logs in over TLS.
+        let error = err(drill().with("probe-ca-bundle", bundle.to_str().unwrap()));
+        assert_eq!(error.input, "probe-ca-bundle");
+        assert!(error.problem.contains("only with `probe-query`"), "{error}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::naming;
 pub use self::backtrack::{BacktrackPlan, BacktrackTo};
 pub use self::choice::SnapshotChoice;
 pub use self::copy::CopyPlan;
-pub use self::drill::{DrillPlan, DrillRestore, Login, Probe};
+pub use self::drill::{CaBundle, DrillPlan, DrillRestore, Login, Probe};
 pub use self::parse::duration;
 pub use self::prune::{PrunePlan, Retention};
 pub use self::restore::{InPlace, PitrPlan, RestorePlan, Target};

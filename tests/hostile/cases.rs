@@ -1078,6 +1078,21 @@ pub(crate) fn cases() -> Vec<Case> {
         ),
         case(
             "drill",
+            &[
+                DB,
+                ("probe-query", "SELECT 1"),
+                ("probe-username", "app"),
+                ("probe-password", "pw"),
+                ("probe-ca-bundle", "/nonexistent/rds-ca.pem"),
+            ],
+            &[
+                "input `probe-ca-bundle`",
+                "cannot read `/nonexistent/rds-ca.pem`",
+                "global-bundle.pem",
+            ],
+        ),
+        case(
+            "drill",
             &[DB, ("wait", "false")],
             &["input `wait` must be `true` in mode `drill`"],
         ),

@@ -267,15 +267,20 @@ async fn prove(plan: &DrillPlan, rds: &Rds, db: &Db, outcome: &mut Outcome) {
         {
             println!("{}", github::mask_command(&password));
         }
-        match probe::sql(host, port, &user, &password, query).await {
+        let ca = plan.probe.ca.as_ref();
+        match probe::sql(host, port, &user, &password, query, ca).await {
             Ok(row) => {
                 let shown_row = row.clone().unwrap_or_else(|| "(no row)".to_owned());
                 info!("level 3: `probe-query` answered {}", shown(&shown_row));
                 outcome.level = 3;
                 outcome.serving = Some(Utc::now());
-                outcome
-                    .proof
-                    .push(format!("level 3: `probe-query` ran as `{user}`"));
+                outcome.proof.push(match ca {
+                    Some(ca) => format!(
+                        "level 3: `probe-query` ran as `{user}`, over TLS, the DB's certificate verified against `{}`",
+                        ca.path
+                    ),
+                    None => format!("level 3: `probe-query` ran as `{user}`"),
+                });
                 outcome.probe = Some(row.unwrap_or_default());
             }
             Err(why) => outcome.errors.push(why),

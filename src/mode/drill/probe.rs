@@ -11,7 +11,9 @@
 //!   encrypted but the server's certificate is not checked against a CA
 //!   (RDS signs with its own CAs, which no public root store holds, and
 //!   the image ships no bundle); the probe sends only the probe user's
-//!   password, in SCRAM, which never puts it on the wire.
+//!   password, in SCRAM, which never puts it on the wire. With
+//!   `probe-ca-bundle`, as `sslmode=verify-full`: TLS only, and the
+//!   certificate must chain to one of those CAs and name the endpoint.
 //! - Level 1: the engine's own log, read through RDS
 //!   (DescribeDBLogFiles, DownloadDBLogFilePortion), shows it accepting
 //!   connections; no network path to the DB is needed.
@@ -22,6 +24,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+use crate::config::CaBundle;
 use crate::rds::Rds;
 
 /// How long a connection attempt may take before the endpoint counts as
@@ -140,7 +143,9 @@ pub async fn sql(
     user: &str,
     password: &str,
     query: &str,
+    ca: Option<&CaBundle>,
 ) -> Result<Option<String>, String> {
+    use tokio_postgres::config::SslMode;
     let mut config = tokio_postgres::Config::new();
     config
         .host(host)
@@ -150,12 +155,16 @@ pub async fn sql(
         .dbname("postgres")
         .application_name("rds-snapshot-action drill")
         .connect_timeout(CONNECT_TIMEOUT)
-        .ssl_mode(tokio_postgres::config::SslMode::Prefer);
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config());
+        .ssl_mode(if ca.is_some() {
+            SslMode::Require
+        } else {
+            SslMode::Prefer
+        });
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca)?);
     let (client, connection) = config
         .connect(tls)
         .await
-        .map_err(|error| connect_error(host, port, user, &error))?;
+        .map_err(|error| connect_error(host, port, user, ca, &error))?;
     let connection = tokio::spawn(connection);
     let run = tokio::time::timeout(QUERY_TIMEOUT, client.simple_query(query)).await;
     drop(client);
@@ -194,7 +203,13 @@ pub async fn sql(
 }
 
 /// What went wrong connecting, by cause: the network, TLS, or the login.
-fn connect_error(host: &str, port: u16, user: &str, error: &tokio_postgres::Error) -> String {
+fn connect_error(
+    host: &str,
+    port: u16,
+    user: &str,
+    ca: Option<&CaBundle>,
+    error: &tokio_postgres::Error,
+) -> String {
     if let Some(db) = error.as_db_error() {
         let code = db.code().code();
         // 28P01 invalid_password, 28000 invalid_authorization_specification
@@ -220,9 +235,15 @@ fn connect_error(host: &str, port: u16, user: &str, error: &tokio_postgres::Erro
         || lower.contains("certificate")
         || lower.contains("handshake")
     {
-        format!(
-            "the TLS handshake with {host}:{port} failed ({text}: {source}); the probe encrypts where the server offers TLS, as `sslmode=require` does"
-        )
+        match ca {
+            Some(ca) => format!(
+                "the TLS handshake with {host}:{port} failed ({text}: {source}); with `probe-ca-bundle` the scratch DB must offer TLS with a certificate signed by a CA in `{}` for {host}: check that the file is the bundle of the DB's region or RDS's global one, and the DB's CA (`ca-certificate-identifier`)",
+                ca.path
+            ),
+            None => format!(
+                "the TLS handshake with {host}:{port} failed ({text}: {source}); the probe encrypts where the server offers TLS, as `sslmode=require` does"
+            ),
+        }
     } else if lower.contains("timed out")
         || lower.contains("refused")
         || lower.contains("unreachable")
@@ -237,15 +258,33 @@ fn connect_error(host: &str, port: u16, user: &str, error: &tokio_postgres::Erro
 }
 
 /// TLS as `sslmode=require`: encrypted, the server's certificate not
-/// checked against a CA (see the module's header).
-fn tls_config() -> rustls::ClientConfig {
+/// checked against a CA (see the module's header); with `probe-ca-bundle`
+/// as `sslmode=verify-full`: the certificate must chain to one of its CAs
+/// and name the host.
+fn tls_config(ca: Option<&CaBundle>) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider.clone())
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .expect("aws-lc-rs supports the default TLS versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
-        .with_no_client_auth()
+        .expect("aws-lc-rs supports the default TLS versions");
+    let Some(ca) = ca else {
+        return Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+            .with_no_client_auth());
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, ignored) = roots.add_parsable_certificates(
+        ca.certificates
+            .iter()
+            .map(|der| rustls::pki_types::CertificateDer::from(der.clone())),
+    );
+    if added == 0 {
+        return Err(format!(
+            "`probe-ca-bundle` (`{}`) holds no CA certificate the probe can use ({ignored} could not be parsed)",
+            ca.path
+        ));
+    }
+    Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
 /// Checks the handshake's signatures (so the session is really keyed to

