@@ -341,19 +341,7 @@ async fn a_plan_of_an_in_place_restore_that_would_be_refused_fails_alike_and_cha
     // A Blue/Green deployment holds it.
     moto.create_db("blue").await;
     moto.own_snapshot("blue", "blue-snap", None).await;
-    let arn = moto
-        .instance("blue")
-        .await
-        .db_instance_arn()
-        .unwrap()
-        .to_owned();
-    moto.client()
-        .create_blue_green_deployment()
-        .blue_green_deployment_name("upgrade")
-        .source(arn)
-        .send()
-        .await
-        .expect("a blue/green deployment");
+    moto.blue_green("blue").await;
     let held = fails_alike(&proxy, || {
         in_place(&moto, &proxy, "blue", "blue-snap", "47")
     });

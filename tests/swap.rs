@@ -540,20 +540,7 @@ async fn refusals_come_before_any_mutating_call() {
     let moto = Moto::start();
     moto.create_db("blue").await;
     moto.own_snapshot("blue", "blue-snap", None).await;
-    let arn = moto
-        .find_instance("blue")
-        .await
-        .unwrap()
-        .db_instance_arn()
-        .unwrap()
-        .to_owned();
-    moto.client()
-        .create_blue_green_deployment()
-        .blue_green_deployment_name("upgrade")
-        .source(arn)
-        .send()
-        .await
-        .expect("a blue/green deployment");
+    moto.blue_green("blue").await;
     let proxy = FaultProxy::start(&moto.endpoint, 0.0, 1, 0);
     let ran = in_place(&moto, "blue", "blue-snap", "7")
         .via(&proxy.endpoint)

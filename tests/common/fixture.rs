@@ -461,6 +461,24 @@ impl Moto {
             .collect()
     }
 
+    /// A Blue/Green deployment named `upgrade` of DB instance `db`, which
+    /// an in-place rollback must refuse to swap under.
+    pub async fn blue_green(&self, db: &str) {
+        let arn = self
+            .instance(db)
+            .await
+            .db_instance_arn()
+            .expect("an ARN")
+            .to_owned();
+        self.client()
+            .create_blue_green_deployment()
+            .blue_green_deployment_name("upgrade")
+            .source(arn)
+            .send()
+            .await
+            .expect("a blue/green deployment");
+    }
+
     /// How many Backtracks the emulator lists for a cluster.
     pub async fn backtracks(&self, cluster: &str) -> usize {
         self.client()
