@@ -210,37 +210,41 @@ impl Rds {
     /// what they renamed away is left out, what they made or changed is
     /// shown as the plan holds it.
     pub(super) fn planned_instances(&self, listed: Vec<Instance>) -> Vec<Instance> {
-        let Some(plan) = &self.plan else {
-            return listed;
-        };
-        if let Some(first) = listed.first() {
-            self.seen_arn(&first.arn);
-        }
-        plan.with(|p| {
-            overlay(
-                listed,
-                |i| &i.id,
-                &p.instances,
-                |id| p.gone.contains(&(Kind::Instance, id.to_owned())),
-            )
-        })
+        self.planned_listing(
+            listed,
+            Kind::Instance,
+            |i| (&i.id, &i.arn),
+            |p| &p.instances,
+        )
     }
 
     /// A listing of every DB cluster as it reads after the planned calls
     /// (see [`Rds::planned_instances`]).
     pub(super) fn planned_clusters(&self, listed: Vec<Cluster>) -> Vec<Cluster> {
+        self.planned_listing(listed, Kind::Cluster, |c| (&c.id, &c.arn), |p| &p.clusters)
+    }
+
+    /// A listing of one kind of DB after the planned calls; its first ARN
+    /// tells the plan the account.
+    fn planned_listing<T: Clone>(
+        &self,
+        listed: Vec<T>,
+        kind: Kind,
+        names: impl Fn(&T) -> (&String, &String),
+        held: impl Fn(&Planned) -> &BTreeMap<String, T>,
+    ) -> Vec<T> {
         let Some(plan) = &self.plan else {
             return listed;
         };
         if let Some(first) = listed.first() {
-            self.seen_arn(&first.arn);
+            self.seen_arn(names(first).1);
         }
         plan.with(|p| {
             overlay(
                 listed,
-                |c| &c.id,
-                &p.clusters,
-                |id| p.gone.contains(&(Kind::Cluster, id.to_owned())),
+                |db| names(db).0,
+                held(p),
+                |id| p.gone.contains(&(kind, id.to_owned())),
             )
         })
     }
