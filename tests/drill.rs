@@ -391,6 +391,7 @@ async fn the_probe_logs_in_with_a_secrets_manager_secret_in_rds_form() {
             None,
             "tests",
         ))
+        .timeout_config(common::call_limits())
         .build();
     let secrets = aws_sdk_secretsmanager::Client::from_conf(config);
     let secret =

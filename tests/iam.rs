@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use crate::common::{
-    Moto, REGION, Step, block_on, create_cluster_as, create_db, create_tuned_db, in_parallel,
-    own_cluster_snapshot, own_snapshot, wait_for_cluster,
+    Moto, REGION, Step, block_on, call_limits, create_cluster_as, create_db, create_tuned_db,
+    in_parallel, own_cluster_snapshot, own_snapshot, wait_for_cluster,
 };
 use aws_sdk_rds::config::Credentials;
 use rds_snapshot_action::model::Kind;
@@ -379,6 +379,7 @@ fn iam_client(moto: &Moto, credentials: Credentials) -> aws_sdk_iam::Client {
             .region(aws_sdk_iam::config::Region::new(REGION))
             .endpoint_url(&moto.endpoint)
             .credentials_provider(credentials)
+            .timeout_config(call_limits())
             .build(),
     )
 }
@@ -390,6 +391,7 @@ fn rds_client(moto: &Moto, credentials: Credentials) -> aws_sdk_rds::Client {
             .region(aws_sdk_rds::config::Region::new(REGION))
             .endpoint_url(&moto.endpoint)
             .credentials_provider(credentials)
+            .timeout_config(call_limits())
             .build(),
     )
 }

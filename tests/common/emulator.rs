@@ -16,6 +16,25 @@ use super::{REGION, SECRET, TIME_SCALE};
 pub struct Moto {
     child: Child,
     pub endpoint: String,
+    /// What the emulator writes to stderr: Python's tracebacks, and every
+    /// thread's stack when it gets SIGUSR1 (`faulthandler`, see
+    /// `tests/support/emulator/__main__.py`). Shown when a test fails.
+    log: tempfile::NamedTempFile,
+}
+
+/// How long a test's own call to the emulator may take, retries included.
+/// The emulator answers in milliseconds (seconds when it starts or copies
+/// a real PostgreSQL server); a call that outlives this has met an emulator
+/// that stopped answering, and the test fails there, with the emulator's
+/// stacks, rather than waiting forever. No limit per attempt: a create
+/// that is slow under load must not be sent a second time.
+pub const CALL_LIMIT: Duration = Duration::from_secs(300);
+
+/// The timeouts of the tests' own clients (see [`CALL_LIMIT`]).
+pub fn call_limits() -> aws_sdk_rds::config::timeout::TimeoutConfig {
+    aws_sdk_rds::config::timeout::TimeoutConfig::builder()
+        .operation_timeout(CALL_LIMIT)
+        .build()
 }
 
 /// The project's Python (`.venv`, which `scripts/test` installs), or the one
@@ -91,17 +110,22 @@ impl Moto {
     /// Starts the emulator with extra environment (IAM enforcement, a
     /// snapshot quota, another time scale).
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
+        let log = tempfile::NamedTempFile::new().expect("a file for the emulator's stderr");
         let mut child = Command::new(python_path())
             .args(["-m", "emulator", "0"])
             .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support"))
             .env("RDS_EMULATOR_TIME_SCALE", TIME_SCALE)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(log.reopen().expect("the emulator's stderr file"))
             .spawn()
             .expect("the emulator starts");
         let endpoint = served_endpoint(&mut child, "emulator", Duration::from_secs(60));
-        Moto { child, endpoint }
+        Moto {
+            child,
+            endpoint,
+            log,
+        }
     }
 
     /// An RDS client for setting up and inspecting the emulator.
@@ -122,6 +146,7 @@ impl Moto {
                 None,
                 "tests",
             ))
+            .timeout_config(call_limits())
             .build();
         aws_sdk_kms::Client::from_conf(config)
     }
@@ -156,6 +181,7 @@ impl Moto {
                 None,
                 "tests",
             ))
+            .timeout_config(call_limits())
             .build();
         Client::from_conf(config)
     }
@@ -163,6 +189,30 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        if std::thread::panicking() {
+            // The test failed: show what the emulator was doing. SIGUSR1
+            // makes it write every thread's stack to its stderr.
+            let _ = Command::new("kill")
+                .args(["-USR1", &self.child.id().to_string()])
+                .status();
+            std::thread::sleep(Duration::from_millis(500));
+            let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+            let start = log.len().saturating_sub(20_000);
+            let start = (start..log.len())
+                .find(|&i| log.is_char_boundary(i))
+                .unwrap_or(log.len());
+            eprintln!(
+                "--- the emulator at {} ({}), its stderr's last {} bytes:\n{}\n---",
+                self.endpoint,
+                self.child
+                    .try_wait()
+                    .ok()
+                    .flatten()
+                    .map_or_else(|| "running".to_owned(), |status| status.to_string()),
+                log.len() - start,
+                &log[start..]
+            );
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -4,6 +4,7 @@ PORT 0 takes a free port. The first line printed names the address served,
 `RDS emulator on http://HOST:PORT (...)`: whoever started it reads the port
 from there, rather than choosing one that another process may take first."""
 
+import faulthandler
 import signal
 import sys
 import threading
@@ -14,6 +15,9 @@ from . import CLOCK, start
 def main() -> None:
     if len(sys.argv) not in (2, 3) or not sys.argv[1].isdigit():
         sys.exit("usage: python -m emulator PORT [HOST]   (HOST defaults to 127.0.0.1)")
+    # `kill -USR1` writes every thread's stack to stderr: what a test that
+    # failed while the emulator seemed stuck shows (tests/common/emulator.rs).
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     port = int(sys.argv[1])
     host = sys.argv[2] if len(sys.argv) == 3 else "127.0.0.1"
     try:
