@@ -280,8 +280,9 @@ pub const INPUTS: &[InputSpec] = &[
             Mode::Pitr,
             Mode::Prune,
             Mode::Delete,
+            Mode::Drill,
         ],
-        "Verified provenance: a KMS HMAC key (key spec `HMAC_256`, key usage `GENERATE_VERIFY_MAC`; its ID, ARN or alias, in the step's region). What this action makes gets a MAC of its ARN, creation time and tags (`kms:GenerateMac`), and `delete`, `prune` and `prune-keep-last` delete, unprotect or prune only what carries a MAC that verifies (`kms:VerifyMac`): our tags can be copied by anyone allowed to tag, the MAC only by a holder of the key. Give the same key to every step. Default: none (ownership is read from the tags, and the IAM policies keep tagging roles and deleting roles apart).",
+        "Verified provenance: a KMS HMAC key (key spec `HMAC_256`, key usage `GENERATE_VERIFY_MAC`; its ID, ARN or alias, in the step's region). What this action makes gets a MAC of its ARN, creation time and tags (`kms:GenerateMac`), a drill's scratch DB included, and `delete`, `prune`, `prune-keep-last` and a drill's cleanup delete, unprotect or prune only what carries a MAC that verifies (`kms:VerifyMac`): our tags can be copied by anyone allowed to tag, the MAC only by a holder of the key. Give the same key to every step. Default: none (ownership is read from the tags, and the IAM policies keep tagging roles and deleting roles apart).",
     ),
     input(
         "share-with-account-ids",

@@ -93,6 +93,21 @@ pub async fn seal_snapshot(rds: &Rds, mut snapshot: Snapshot) -> anyhow::Result<
     Ok(snapshot)
 }
 
+/// Puts the MAC on a DB this action made to delete later (a drill's
+/// scratch DB), once it exists: its creation time is part of what the MAC
+/// covers. Without `provenance-key`, does nothing.
+pub async fn seal_db(rds: &Rds, db: &Db) -> anyhow::Result<()> {
+    let Some(mac) = mac_tag(rds, db.arn(), db.created(), db.tags(), &[]).await? else {
+        return Ok(());
+    };
+    if provenance::mac_of(db.tags()) != Some(mac.value.as_str()) {
+        rds.add_tags(db.arn(), std::slice::from_ref(&mac))
+            .await
+            .with_context(|| format!("tagging {} `{}` with its MAC", db.kind().noun(), db.id()))?;
+    }
+    Ok(())
+}
+
 /// Asks KMS once, before anything is changed, whether `provenance-key` can
 /// be used as this step will use it: to make MACs (`makes`: the modes that
 /// create) or only to check them (the modes that delete, which need no

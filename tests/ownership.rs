@@ -381,3 +381,69 @@ async fn an_aurora_cluster_a_rollback_replaced_with_the_key_is_sealed_and_pruned
         "{pruned}"
     );
 }
+
+/// A drill's scratch DB made with the key gets its MAC once restored: the
+/// drill deletes its own, and `prune` with the key deletes one `keep-for`
+/// kept once it has expired, but keeps a DB named like a drill's scratch DB
+/// that was given the genuine one's tags, MAC and all, by hand.
+#[tokio::test]
+async fn a_drill_db_made_with_the_key_is_sealed_and_pruned_and_a_forged_one_is_kept() {
+    let moto = Moto::start_real_db();
+    let key = moto.hmac_key().await;
+    let client = moto.client();
+    moto.create_db("orders").await;
+    crate::common::snapshot(&moto, "orders", "v1", "2421");
+    let drill = |run: &str| {
+        Step::new(&moto, "drill", run)
+            .with("db-instance-identifier", "orders")
+            .with("provenance-key", &key)
+    };
+    let deleted = drill("2422").run();
+    deleted.assert_ok();
+    assert!(
+        moto.find_instance("orders-drill-r2422").await.is_none(),
+        "{deleted}"
+    );
+
+    let kept = drill("2423").with("keep-for", "1s").run();
+    kept.assert_ok();
+    let genuine = kept.output("drill-db-identifier").to_owned();
+    let tags = crate::common::tags(moto.instance(&genuine).await.tag_list());
+    assert!(tags.contains_key(MAC), "{genuine}: {tags:?}\n{kept}");
+    // The forgery: a DB of its own, named as a drill's scratch DB of
+    // `orders` is, with every tag of the genuine one copied onto it.
+    let forged = "orders-drill-r2499";
+    create_db(&client, forged).await;
+    let arn = moto
+        .instance(forged)
+        .await
+        .db_instance_arn()
+        .expect("an ARN")
+        .to_owned();
+    client
+        .add_tags_to_resource()
+        .resource_name(&arn)
+        .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
+        .send()
+        .await
+        .expect("copy the genuine drill DB's tags onto it");
+
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let pruned = Step::new(&moto, "prune", "2424")
+        .with("db-instance-identifier", "orders")
+        .with("keep-last", "10")
+        .with("provenance-key", &key)
+        .run();
+    pruned.assert_ok();
+    assert_eq!(
+        pruned.output("deleted-drills"),
+        format!("[\"{genuine}\"]"),
+        "{pruned}"
+    );
+    let warning = pruned.commands("warning").join("\n");
+    assert!(
+        warning.contains(forged) && warning.contains("KMS does not verify"),
+        "{pruned}"
+    );
+    assert!(moto.find_instance(forged).await.is_some(), "{pruned}");
+}

@@ -80,8 +80,9 @@ pub async fn run(plan: &PrunePlan, wait: Wait, rds: &Rds, out: &mut Report) -> a
 }
 
 /// The scratch DBs drills of a DB left: kept with `keep-for`, or left by a
-/// step that was killed. Selected by [`provenance::expired_drill`] alone,
-/// and deleted without a final snapshot: they are copies of a snapshot.
+/// step that was killed. Selected by [`provenance::expired_drill`] (and,
+/// with `provenance-key`, their MAC), and deleted without a final
+/// snapshot: they are copies of a snapshot.
 mod drills {
     use chrono::{DateTime, Utc};
     use tracing::info;
@@ -92,6 +93,7 @@ mod drills {
     use crate::model::{DbRef, rfc3339};
     use crate::provenance;
     use crate::rds::Rds;
+    use crate::seal;
 
     /// Deletes the expired drill DBs of `of`; returns the failures, each
     /// naming its DB. Says nothing where there are none.
@@ -122,6 +124,16 @@ mod drills {
                 }
             };
             let mut row = vec![db.id().to_owned(), rfc3339(expired), String::new()];
+            // With `provenance-key`, drill tags and a drill's name are not
+            // enough: the MAC the drill put on must verify.
+            let what = db.kind().noun();
+            if let Err(refusal) = provenance::sealed(db.id(), what, seal::check_db(rds, &db).await?)
+            {
+                row[2] = "kept: its MAC does not verify (see the warning)".to_owned();
+                out.warn(refusal.to_string());
+                rows.push(row);
+                continue;
+            }
             row[2] = if db.status() == "deleting" {
                 "already being deleted".to_owned()
             } else if dry_run {

@@ -8,8 +8,9 @@
 //! 2. [`probe`] proves it serves, at the highest level it can reach.
 //! 3. The scratch DB is deleted without a final snapshot (its data is
 //!    still in the snapshot), on success and on failure alike, and only if
-//!    [`provenance::drill`] says it is this run's; with `keep-for` it stays,
-//!    and `prune` deletes it once expired.
+//!    [`provenance::drill`] says it is this run's (with `provenance-key`,
+//!    only if the MAC it got once restored verifies too); with `keep-for`
+//!    it stays, and `prune` deletes it once expired.
 //! 4. [`evidence`]: the outputs, the job summary and the report file.
 //!
 //! A failure is reported after the cleanup, in order: the restore, the
@@ -27,6 +28,7 @@ use crate::github::{self, Report, shown};
 use crate::model::DbRef;
 use crate::provenance;
 use crate::rds::Rds;
+use crate::seal;
 use crate::timeline::{self, Mark};
 
 use probe::Family;
@@ -135,6 +137,12 @@ where
     match restored {
         Ok(db) => {
             mark(&mut outcome, "settings applied");
+            // With `provenance-key`, the scratch DB gets its MAC now, so the
+            // cleanup below, a re-run's, or `prune`'s can tell it from a DB
+            // that only carries drill tags.
+            if let Err(error) = seal::seal_db(rds, &db).await {
+                outcome.errors.push(format!("{error:#}"));
+            }
             outcome.snapshot_created = provenance::restored_from_created(db.tags())
                 .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
                 .map(|at| at.to_utc());
@@ -352,6 +360,11 @@ async fn cleanup(
         ));
     }
     if db.status() != "deleting" {
+        if let Err(refusal) =
+            provenance::sealed(db.id(), db.kind().noun(), seal::check_db(rds, &db).await?)
+        {
+            return Ok(format!("left alone: {refusal}"));
+        }
         info!(
             "deleting scratch {} `{}` (no final snapshot: it is a copy)",
             scratch.kind.noun(),
