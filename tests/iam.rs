@@ -39,16 +39,9 @@ const NOT_CALLED_IN_THE_EMULATOR: &[&str] = &["rds:RemoveTagsFromResource"];
 
 /// Actions a mode's policy holds for a variant of the mode these runs do
 /// not take, per mode, and where they are shown to work: a drill here
-/// restores the latest snapshot and proves level 1 (its endpoint is
-/// private), so it neither restores to a point in time (the same calls as
-/// `pitr`, whose check proves each) nor reads the probe's secret (the
-/// `drill` suite's Secrets Manager test).
-const OTHER_VARIANT: &[(&str, &str)] = &[
-    ("drill", "rds:DescribeDBInstanceAutomatedBackups"),
-    ("drill", "rds:RestoreDBInstanceToPointInTime"),
-    ("drill", "rds:RestoreDBClusterToPointInTime"),
-    ("drill", "secretsmanager:GetSecretValue"),
-];
+/// proves level 1 (its endpoint is private), so it does not read the
+/// probe's secret (the `drill` suite's Secrets Manager test does).
+const OTHER_VARIANT: &[(&str, &str)] = &[("drill", "secretsmanager:GetSecretValue")];
 
 /// Requests moto serves before it enforces IAM: the three that create the
 /// admin user who sets up everything else.
@@ -305,7 +298,11 @@ fn the_plan_policy_only_reads_and_is_enough_to_plan_a_rollback() {
         let mut n = 0;
         for mode in ["restore", "pitr"] {
             for kind in [Kind::Instance, Kind::Cluster] {
-                let inputs = prepare(&account, mode, kind, n).await;
+                let scenario = Scenario {
+                    kind,
+                    point_in_time: false,
+                };
+                let inputs = prepare(&account, mode, scenario, n).await;
                 let user = format!("plan-{mode}-{}-{n}", kind.cli());
                 let (key, secret) = user_with_policy(&account.iam, &user, &policy).await;
                 let mut step = Step::new(&moto, mode, &format!("{}", 8500 + n))
@@ -432,13 +429,18 @@ async fn user_with_policy(
 async fn prepare(
     account: &Account<'_>,
     mode: &str,
-    kind: Kind,
+    scenario: Scenario,
     n: usize,
 ) -> Vec<(&'static str, String)> {
-    match kind {
+    let mut inputs = match scenario.kind {
         Kind::Instance => prepare_instance(account, mode, n).await,
         Kind::Cluster => prepare_cluster(account, mode, n).await,
+    };
+    if scenario.point_in_time {
+        // The DB's latest restorable time instead of its snapshot.
+        inputs.push(("restore-time", "latest".into()));
     }
+    inputs
 }
 
 async fn prepare_instance(
@@ -672,12 +674,12 @@ fn started_by_this_run(db: &str, snap: &str, n: usize) -> Vec<aws_sdk_rds::types
 async fn run_as(
     account: &Account<'_>,
     mode: &str,
-    kind: Kind,
+    scenario: Scenario,
     n: usize,
     policy: &serde_json::Value,
 ) -> crate::common::Ran {
-    let inputs = prepare(account, mode, kind, n).await;
-    let user = format!("{mode}-{}-user-{n}", kind.cli());
+    let inputs = prepare(account, mode, scenario, n).await;
+    let user = format!("{mode}-{}-user-{n}", scenario.kind.cli());
     let (key, secret) = user_with_policy(&account.iam, &user, policy).await;
     let mut step = Step::new(account.moto, mode, &format!("{}", 8000 + n))
         .env("AWS_ACCESS_KEY_ID", &key)
@@ -689,14 +691,47 @@ async fn run_as(
     step.run()
 }
 
-/// The kinds of DB a mode's policy covers: both, except Backtrack, which
-/// exists only for Aurora MySQL clusters.
-fn kinds(mode: &str) -> &'static [Kind] {
-    if mode == "backtrack" {
+/// One way a mode is run: on a kind of DB, and for a drill, from the
+/// latest snapshot or to the latest restorable time.
+#[derive(Clone, Copy)]
+struct Scenario {
+    kind: Kind,
+    point_in_time: bool,
+}
+
+impl std::fmt::Display for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind.noun())?;
+        if self.point_in_time {
+            f.write_str(" to a point in time")?;
+        }
+        Ok(())
+    }
+}
+
+/// The ways a mode's policy covers: both kinds of DB, except Backtrack,
+/// which exists only for Aurora MySQL clusters; a drill also to a point in
+/// time, whose restore calls are its own.
+fn scenarios(mode: &str) -> Vec<Scenario> {
+    let kinds: &[Kind] = if mode == "backtrack" {
         &[Kind::Cluster]
     } else {
         &[Kind::Instance, Kind::Cluster]
-    }
+    };
+    let times: &[bool] = if mode == "drill" {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    times
+        .iter()
+        .flat_map(|&point_in_time| {
+            kinds.iter().map(move |&kind| Scenario {
+                kind,
+                point_in_time,
+            })
+        })
+        .collect()
 }
 
 /// One policy serves a mode on instances and on clusters, so an action is
@@ -747,11 +782,11 @@ async fn check_policy(mode: &str) -> Vec<String> {
     let account = Account::bootstrap(&moto).await;
     let policy = policy(mode);
     let mut n = 0;
-    for kind in kinds(mode) {
-        let ran = run_as(&account, mode, *kind, n, &policy).await;
+    for scenario in scenarios(mode) {
+        let ran = run_as(&account, mode, scenario, n, &policy).await;
         assert_eq!(
             ran.code, 0,
-            "{mode} on a {kind} with docs/iam/{mode}.json:\n{ran}"
+            "{mode} on a {scenario} with docs/iam/{mode}.json:\n{ran}"
         );
         n += 1;
     }
@@ -783,35 +818,35 @@ async fn check_policy(mode: &str) -> Vec<String> {
         }
         let reduced = without(&policy, &action);
         let mut failed = None;
-        for kind in kinds(mode) {
-            let ran = run_as(&account, mode, *kind, n, &reduced).await;
+        for scenario in scenarios(mode) {
+            let ran = run_as(&account, mode, scenario, n, &reduced).await;
             n += 1;
             if ran.code != 0 {
-                failed = Some((*kind, ran));
+                failed = Some((scenario, ran));
                 break;
             }
         }
-        let Some((kind, ran)) = failed else {
-            panic!("{mode} without {action} succeeded on every kind of DB: it is not needed");
+        let Some((scenario, ran)) = failed else {
+            panic!("{mode} without {action} succeeded in every scenario: it is not needed");
         };
         let error = ran.error();
         assert!(
             error.contains(action.as_str()),
-            "{mode} on a {kind} without {action}: {error}"
+            "{mode} on a {scenario} without {action}: {error}"
         );
         assert!(
             error.contains("IAM policy"),
-            "{mode} on a {kind} without {action}: {error}"
+            "{mode} on a {scenario} without {action}: {error}"
         );
-        checked.push(format!("{action} ({})", kind.cli()));
+        checked.push(format!("{action} ({scenario})"));
     }
     report.push(format!(
         "{mode}: succeeds with its policy on {}; fails naming each of {checked:?} when it is removed",
-        kinds(mode)
+        scenarios(mode)
             .iter()
-            .map(|kind| kind.noun())
+            .map(|scenario| scenario.to_string())
             .collect::<Vec<_>>()
-            .join(" and ")
+            .join(", ")
     ));
     report
 }
