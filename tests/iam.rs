@@ -850,3 +850,90 @@ async fn check_policy(mode: &str) -> Vec<String> {
     ));
     report
 }
+
+/// The drill policy's one action the scenarios above leave out,
+/// `secretsmanager:GetSecretValue`, proven like the others on a drill that
+/// logs its probe in with a secret in RDS's form and reaches level 3 (its
+/// endpoint is reachable here): with docs/iam/drill.json the step reads the
+/// snapshot's data; without the action it fails naming it, and restores
+/// nothing, since the secret is read before the restore.
+#[test]
+fn the_drill_policy_lets_the_probe_read_its_secret_and_needs_that_action() {
+    block_on(async {
+        let moto = Moto::start_with(&[
+            ("INITIAL_NO_AUTH_ACTION_COUNT", BOOTSTRAP_REQUESTS),
+            ("RDS_EMULATOR_REAL_DB", "1"),
+        ]);
+        let account = Account::bootstrap(&moto).await;
+        create_tuned_db(&account.rds, "hr").await;
+        own_snapshot(&account.rds, "hr", "hr-s", None).await;
+        let (key, secret) = &account.admin;
+        let secrets = aws_sdk_secretsmanager::Client::from_conf(
+            aws_sdk_secretsmanager::Config::builder()
+                .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+                .region(aws_sdk_secretsmanager::config::Region::new(REGION))
+                .endpoint_url(&moto.endpoint)
+                .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                    key, secret, None, None, "admin",
+                ))
+                .timeout_config(call_limits())
+                .build(),
+        );
+        // The master login create_tuned_db gave the DB, as RDS stores it.
+        let login = serde_json::json!({"username": "app", "password": "not-a-real-password"});
+        let arn = secrets
+            .create_secret()
+            .name("drill-probe-login-hr")
+            .secret_string(login.to_string())
+            .send()
+            .await
+            .expect("create the secret")
+            .arn()
+            .expect("an ARN")
+            .to_owned();
+        let policy = policy("drill");
+        let action = "secretsmanager:GetSecretValue";
+        for (n, (policy, allowed)) in [(policy.clone(), true), (without(&policy, action), false)]
+            .into_iter()
+            .enumerate()
+        {
+            let user = format!("drill-secret-user-{n}");
+            let (key, secret) = user_with_policy(&account.iam, &user, &policy).await;
+            let ran = Step::new(&moto, "drill", &format!("{}", 8700 + n))
+                .env("AWS_ACCESS_KEY_ID", &key)
+                .env("AWS_SECRET_ACCESS_KEY", &secret)
+                .without_env("AWS_SESSION_TOKEN")
+                .with("db-instance-identifier", "hr")
+                .with("probe-query", "SELECT 1")
+                .with("probe-secret-arn", &arn)
+                .run();
+            let drills: Vec<String> = account
+                .rds
+                .describe_db_instances()
+                .send()
+                .await
+                .expect("describe")
+                .db_instances()
+                .iter()
+                .filter_map(|db| db.db_instance_identifier())
+                .filter(|id| id.contains("-drill-"))
+                .map(str::to_owned)
+                .collect();
+            if allowed {
+                ran.assert_ok();
+                assert_eq!(ran.output("proof-level"), "3", "{ran}");
+                assert_eq!(ran.output("probe"), "1", "{ran}");
+                assert_eq!(drills, Vec::<String>::new(), "{ran}");
+            } else {
+                ran.assert_failed();
+                let error = ran.error();
+                assert!(error.contains(action), "{error}");
+                assert!(
+                    !ran.stderr.contains("restoring snapshot"),
+                    "the secret is read before the restore:\n{ran}"
+                );
+                assert_eq!(drills, Vec::<String>::new(), "{ran}");
+            }
+        }
+    });
+}

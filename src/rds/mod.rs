@@ -207,9 +207,18 @@ impl Rds {
             .await
             .map_err(|error| {
                 use aws_sdk_secretsmanager::error::ProvideErrorMetadata as _;
+                // The code from the answer's body; where the body names none,
+                // its HTTP status (a denial is 403, AccessDeniedException in
+                // API_GetSecretValue's errors).
+                let status = error.raw_response().map(|answer| answer.status().as_u16());
+                let code = match (error.code(), status) {
+                    (Some(code), _) => code.to_owned(),
+                    (None, Some(403)) => "access denied (HTTP 403)".to_owned(),
+                    (None, Some(status)) => format!("HTTP {status}"),
+                    (None, None) => format!("{}", aws_sdk_secretsmanager::error::DisplayErrorContext(&error)),
+                };
                 anyhow::anyhow!(
-                    "reading secret `{arn}` (GetSecretValue) failed: {}{}; check input `probe-secret-arn` and that the role may call secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)",
-                    error.code().unwrap_or("error"),
+                    "reading secret `{arn}` (GetSecretValue) failed: {code}{}; check input `probe-secret-arn` and that the role may call secretsmanager:GetSecretValue on it (and kms:Decrypt on its key)",
                     error.message().map(|m| format!(": {m}")).unwrap_or_default()
                 )
             })?;

@@ -61,11 +61,7 @@ pub async fn run<R>(
 where
     R: AsyncFnOnce(&mut Report) -> anyhow::Result<Db>,
 {
-    if plan.in_actions
-        && let Some(Login::Password { password, .. }) = &plan.probe.login
-    {
-        println!("{}", github::mask_command(password));
-    }
+    let login = login(plan, rds).await?;
     let target = plan.restore.target();
     let scratch = DbRef {
         kind: target.kind,
@@ -154,7 +150,7 @@ where
                     "the run connects to it (the engine's handshake, then `probe-query` if set) or reads its log; not in a plan, where it does not exist",
                 );
             } else {
-                prove(plan, rds, &db, &mut outcome).await;
+                prove(plan, login.as_ref(), rds, &db, &mut outcome).await;
             }
             if let Some(at) = outcome.serving {
                 outcome.marks.push(Mark {
@@ -221,9 +217,42 @@ fn mark(outcome: &mut Outcome, label: &str) {
     });
 }
 
-/// Proves the scratch DB serves, at the highest level it can reach. A
-/// failed proof goes into `outcome.errors`.
-async fn prove(plan: &DrillPlan, rds: &Rds, db: &Db, outcome: &mut Outcome) {
+/// The probe's user and password, masked in the log, read before anything
+/// is restored: a secret the role may not read, or one not in RDS's form,
+/// fails the step with no scratch DB made. A plan does not read the
+/// secret (it holds a password, and the plan role need not see it); it
+/// says the run will.
+async fn login(plan: &DrillPlan, rds: &Rds) -> anyhow::Result<Option<(String, String)>> {
+    if plan.probe.query.is_none() {
+        return Ok(None);
+    }
+    let login = match &plan.probe.login {
+        None => return Ok(None),
+        Some(Login::Password { user, password }) => (user.clone(), password.clone()),
+        Some(Login::Secret(arn)) if rds.is_planning() => {
+            rds.check(
+                format!("the probe's login, secret `{arn}`"),
+                "read by the run before it restores (GetSecretValue); not in a plan, which does not read passwords",
+            );
+            return Ok(None);
+        }
+        Some(Login::Secret(arn)) => rds.secret_login(arn).await?,
+    };
+    if plan.in_actions {
+        println!("{}", github::mask_command(&login.1));
+    }
+    Ok(Some(login))
+}
+
+/// Proves the scratch DB serves, at the highest level it can reach, with
+/// the probe's `login`. A failed proof goes into `outcome.errors`.
+async fn prove(
+    plan: &DrillPlan,
+    login: Option<&(String, String)>,
+    rds: &Rds,
+    db: &Db,
+    outcome: &mut Outcome,
+) {
     let family = Family::of(engine(db));
     let endpoint = db
         .endpoint()
@@ -258,25 +287,14 @@ async fn prove(plan: &DrillPlan, rds: &Rds, db: &Db, outcome: &mut Outcome) {
             ));
             return;
         }
-        let login = match &plan.probe.login {
-            Some(Login::Password { user, password }) => Ok((user.clone(), password.clone())),
-            Some(Login::Secret(arn)) => rds.secret_login(arn).await.map_err(|e| format!("{e:#}")),
-            None => Err("no login".to_owned()),
+        let Some((user, password)) = login else {
+            outcome
+                .errors
+                .push("`probe-query` has no login to run with".to_owned());
+            return;
         };
-        let (user, password) = match login {
-            Ok(login) => login,
-            Err(why) => {
-                outcome.errors.push(why);
-                return;
-            }
-        };
-        if plan.in_actions
-            && let Some(Login::Secret(_)) = &plan.probe.login
-        {
-            println!("{}", github::mask_command(&password));
-        }
         let ca = plan.probe.ca.as_ref();
-        match probe::sql(host, port, &user, &password, query, ca).await {
+        match probe::sql(host, port, user, password, query, ca).await {
             Ok(row) => {
                 let shown_row = row.clone().unwrap_or_else(|| "(no row)".to_owned());
                 info!("level 3: `probe-query` answered {}", shown(&shown_row));
