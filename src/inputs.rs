@@ -320,7 +320,7 @@ pub const INPUTS: &[InputSpec] = &[
     input(
         "probe-query",
         DRILL,
-        "`drill`: one SQL statement to run on the scratch DB, for example `SELECT count(*) FROM orders`; its first row becomes the `probe` output (proof level 3). Needs `probe-username` and `probe-password`, or `probe-secret-arn`, and a network path from the runner to the DB (a self-hosted runner in its VPC). PostgreSQL engines. Default: none (proof by handshake, level 2, or by the engine's log, level 1).",
+        "`drill`: one SQL statement to run on the scratch DB, for example `SELECT count(*) FROM orders`; its first row becomes the `probe` output (proof level 3). Needs `probe-username` and `probe-password`, or `probe-secret-arn`, and a network path from the runner to the DB (a self-hosted runner in its VPC). PostgreSQL engines (in database `postgres`) and MySQL-family engines: MySQL, MariaDB, Aurora MySQL (in the DB's `DBName`, or none). Default: none (proof by handshake, level 2, or by the engine's log, level 1).",
     ),
     input(
         "probe-username",

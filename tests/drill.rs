@@ -1,5 +1,6 @@
 //! `mode: drill`, through the action's binary on the emulator with a real
-//! PostgreSQL server behind every PostgreSQL DB (`RDS_EMULATOR_REAL_DB=1`):
+//! PostgreSQL server behind every PostgreSQL DB, and a MariaDB server
+//! behind every MySQL-family one (`RDS_EMULATOR_REAL_DB=1`):
 //! the probe reads the snapshot's rows from the scratch DB (not the
 //! source's later ones), the scratch DB is gone when the step ends whether
 //! the drill passed or failed, a missed `rto-target` fails the step after
@@ -7,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::common::{self, FaultProxy, Moto, Ran, Step, pg};
+use crate::common::{self, FaultProxy, Moto, Ran, Step, mysql, pg};
 
 /// DB instance `id` with rows 1..=`rows` in `deploys`; its endpoint.
 async fn app_db(moto: &Moto, id: &str, rows: i32) -> (String, i32) {
@@ -550,4 +551,196 @@ async fn with_probe_ca_bundle_the_probe_trusts_only_a_certificate_its_cas_signed
     assert!(error.contains("TLS handshake"), "{error}");
     assert!(error.contains("probe-ca-bundle"), "{error}");
     assert!(drill_dbs(&moto).await.is_empty(), "{refused}");
+}
+
+/// MySQL-family DB instance `id` of `engine` with rows 1..=`rows` in
+/// `app.deploys` (`app` is its `DBName`); its endpoint.
+async fn mysql_db(moto: &Moto, id: &str, engine: &str, rows: i32) -> (String, i32) {
+    mysql::create(&moto.client(), id, engine).await;
+    let db = moto.instance(id).await;
+    let endpoint = db.endpoint().expect("an endpoint");
+    let (host, port) = (
+        endpoint.address().expect("an address").to_owned(),
+        endpoint.port().expect("a port"),
+    );
+    mysql::write(&host, port, &(1..=rows).collect::<Vec<_>>()).await;
+    (host, port)
+}
+
+#[tokio::test]
+async fn a_mysql_drill_reads_the_snapshots_42_rows_not_the_43rd_and_leaves_no_scratch_db() {
+    if !mysql::available() {
+        return;
+    }
+    let moto = Moto::start_real_db();
+    let (host, port) = mysql_db(&moto, "store", "mysql", 42).await;
+    let snapshot = common::snapshot(&moto, "store", "v1", "301");
+    mysql::write(&host, port, &[43]).await;
+    let temp = tempfile::tempdir().unwrap();
+    // No database named: the probe connects to the DB's `DBName`.
+    let ran = drill(&moto, "store", "302", temp.path())
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-username", mysql::USER)
+        .with("probe-password", mysql::PASSWORD)
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), "42", "{ran}");
+    assert_eq!(ran.output("proof-level"), "3", "{ran}");
+    assert_eq!(ran.output("snapshot-identifier"), snapshot);
+    let steps = report(&ran)["proof"]["steps"].to_string();
+    assert!(steps.contains("MySQL sent its server greeting"), "{steps}");
+    // Gone when the step ends; the source untouched.
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    assert_eq!(mysql::rows(&host, port).await, (1..=43).collect::<Vec<_>>());
+    assert_eq!(
+        moto.instance("store").await.db_instance_status(),
+        Some("available")
+    );
+    // The password is only ever in the mask command.
+    let everywhere = format!(
+        "{}{}{}{:?}",
+        ran.stdout, ran.stderr, ran.summary, ran.outputs
+    );
+    assert_eq!(
+        ran.commands("add-mask"),
+        [format!("::add-mask::{}", mysql::PASSWORD)],
+        "{ran}"
+    );
+    assert_eq!(everywhere.matches(mysql::PASSWORD).count(), 1, "{ran}");
+}
+
+#[tokio::test]
+async fn a_wrong_mysql_password_is_one_clear_error_and_the_scratch_db_is_still_removed() {
+    if !mysql::available() {
+        return;
+    }
+    let moto = Moto::start_real_db();
+    mysql_db(&moto, "basket", "mariadb", 3).await;
+    common::snapshot(&moto, "basket", "v1", "311");
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "basket", "312", temp.path())
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-username", mysql::USER)
+        .with("probe-password", "wrong-password-2")
+        .run();
+    ran.assert_failed();
+    // One `::error::` (ran.error() checks), naming the login and the inputs.
+    let error = ran.error();
+    assert!(error.contains("refused the login of `app`"), "{error}");
+    assert!(error.contains("Access denied"), "{error}");
+    assert!(error.contains("probe-password"), "{error}");
+    assert!(!error.contains("wrong-password-2"), "{error}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    assert_eq!(report(&ran)["result"], "failed");
+    assert!(
+        report(&ran)["cleanup"]
+            .as_str()
+            .unwrap()
+            .starts_with("deleted"),
+        "{ran}"
+    );
+}
+
+#[tokio::test]
+async fn with_probe_ca_bundle_a_mysql_probe_trusts_only_a_certificate_its_cas_signed() {
+    if !mysql::available() {
+        return;
+    }
+    let ours = tempfile::tempdir().unwrap();
+    let other = tempfile::tempdir().unwrap();
+    certificate_authority(ours.path());
+    certificate_authority(other.path());
+    let moto = Moto::start_with(&[
+        ("RDS_EMULATOR_REAL_DB", "1"),
+        ("RDS_EMULATOR_TLS_CA", ours.path().to_str().unwrap()),
+    ]);
+    mysql_db(&moto, "till", "mysql", 7).await;
+    common::snapshot(&moto, "till", "v1", "321");
+    let temp = tempfile::tempdir().unwrap();
+    let step = |run: &str, ca: &std::path::Path| {
+        drill(&moto, "till", run, temp.path())
+            // The session's cipher shows the probe's connection is TLS.
+            .with(
+                "probe-query",
+                "SELECT count(*) AS n, VARIABLE_VALUE <> '' AS tls FROM deploys, information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher'",
+            )
+            .with("probe-username", mysql::USER)
+            .with("probe-password", mysql::PASSWORD)
+            .with("probe-ca-bundle", ca.join("ca.pem").to_str().unwrap())
+    };
+    // The scratch DB's certificate, for its endpoint's address, is signed
+    // by the CA in the bundle: verified, and the rows read over TLS.
+    let ran = step("322", ours.path()).run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), r#"{"n":"7","tls":"1"}"#, "{ran}");
+    let steps = report(&ran)["proof"]["steps"].to_string();
+    assert!(steps.contains("certificate verified"), "{steps}");
+    // Signed by a CA the bundle does not hold: no login, and the error
+    // says TLS and the input.
+    let refused = step("323", other.path()).run();
+    refused.assert_failed();
+    let error = refused.error();
+    assert!(error.contains("TLS handshake"), "{error}");
+    assert!(error.contains("probe-ca-bundle"), "{error}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{refused}");
+}
+
+#[tokio::test]
+async fn an_aurora_mysql_cluster_drill_reads_its_snapshot_and_removes_the_cluster() {
+    if !mysql::available() {
+        return;
+    }
+    let moto = Moto::start_real_db();
+    // No DatabaseName: the probe connects to no database, and the query
+    // names one.
+    common::create_cluster(&moto, "payments", "aurora-mysql", &[]);
+    let cluster = moto.cluster("payments").await;
+    let (writer, port) = (
+        cluster.endpoint().expect("a writer endpoint").to_owned(),
+        cluster.port().expect("a port"),
+    );
+    mysql::write(&writer, port, &[1, 2]).await;
+    common::snapshot_cluster(&moto, "payments", "v1", "331");
+    mysql::write(&writer, port, &[3]).await;
+    let temp = tempfile::tempdir().unwrap();
+    let ran = Step::new(&moto, "drill", "332")
+        .with("db-cluster-identifier", "payments")
+        .with(
+            "probe-query",
+            "SELECT count(*) AS n, max(n) AS top, NULL AS none FROM app.deploys",
+        )
+        .with("probe-username", mysql::USER)
+        .with("probe-password", mysql::PASSWORD)
+        .env("RUNNER_TEMP", &temp.path().display().to_string())
+        .run();
+    ran.assert_ok();
+    // Several columns: a JSON object, in their order, NULL as null.
+    assert_eq!(
+        ran.output("probe"),
+        r#"{"n":"2","top":"2","none":null}"#,
+        "{ran}"
+    );
+    assert_eq!(ran.output("drill-db-identifier"), "payments-drill-r332");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+    assert_eq!(mysql::rows(&writer, port).await, [1, 2, 3]);
+}
+
+#[tokio::test]
+async fn without_a_network_path_a_mysql_drill_proves_level_1_from_its_error_log() {
+    if !mysql::available() {
+        return;
+    }
+    let moto = Moto::start_with(&[
+        ("RDS_EMULATOR_REAL_DB", "1"),
+        ("RDS_EMULATOR_PRIVATE_ENDPOINTS", "1"),
+    ]);
+    mysql::create(&moto.client(), "safe", "mysql").await;
+    common::snapshot(&moto, "safe", "v1", "341");
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "safe", "342", temp.path()).run();
+    ran.assert_ok();
+    assert_eq!(ran.output("proof-level"), "1", "{ran}");
+    let steps = report(&ran)["proof"]["steps"].to_string();
+    assert!(steps.contains("ready for connections"), "{steps}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
 }

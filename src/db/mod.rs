@@ -121,6 +121,14 @@ impl Db {
         }
     }
 
+    /// The database made with it (`DBName`, `DatabaseName`), if any.
+    pub fn db_name(&self) -> Option<&str> {
+        match self {
+            Db::Instance(db) => db.db_name.as_deref(),
+            Db::Cluster(db) => db.db_name.as_deref(),
+        }
+    }
+
     pub fn arn(&self) -> &str {
         match self {
             Db::Instance(db) => &db.arn,

@@ -41,6 +41,7 @@ pub(super) fn instance(db: &types::DbInstance) -> Instance {
             .read_replica_source_db_instance_identifier()
             .map(str::to_owned),
         size_gib: db.allocated_storage(),
+        db_name: db.db_name().map(str::to_owned),
     }
 }
 
@@ -186,6 +187,7 @@ pub(super) fn cluster(db: &types::DbCluster) -> Cluster {
         status: db.status().unwrap_or("unknown").to_owned(),
         engine: db.engine().unwrap_or_default().to_owned(),
         engine_version: db.engine_version().map(str::to_owned),
+        db_name: db.database_name().map(str::to_owned),
         endpoint: db.endpoint().map(str::to_owned),
         reader_endpoint: db.reader_endpoint().map(str::to_owned),
         port: db.port(),

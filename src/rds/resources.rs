@@ -34,6 +34,8 @@ pub struct Instance {
     pub replica_of: Option<String>,
     /// Allocated storage, in GiB.
     pub size_gib: Option<i32>,
+    /// The database made when it was created (`DBName`), if any.
+    pub db_name: Option<String>,
 }
 
 /// An Aurora DB cluster, as far as this action cares.
@@ -44,6 +46,8 @@ pub struct Cluster {
     pub status: String,
     pub engine: String,
     pub engine_version: Option<String>,
+    /// The database made when it was created (`DatabaseName`), if any.
+    pub db_name: Option<String>,
     /// The writer endpoint.
     pub endpoint: Option<String>,
     pub reader_endpoint: Option<String>,

@@ -6,11 +6,13 @@
 //! container action ([`step`]); and the DBs, clusters and snapshots a test
 //! starts from, made and read back independently of the action
 //! ([`fixture`]); the rows behind a PostgreSQL endpoint of the emulator
-//! started with real data ([`pg`]); and threads with a runtime each, for the suites that run
+//! started with real data ([`pg`]), and behind a MySQL-family one
+//! ([`mysql`]); and threads with a runtime each, for the suites that run
 //! many steps at once ([`parallel`]).
 
 mod emulator;
 mod fixture;
+pub mod mysql;
 mod parallel;
 pub mod pg;
 mod proxy;

@@ -29,7 +29,7 @@ from helpers import wait_cluster, wait_instance, wait_snapshot, watch
 PASSWORD = "real-data-password"
 
 
-def start_emulator(scratch: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_emulator(scratch: Path, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {
         **os.environ,
@@ -37,6 +37,7 @@ def start_emulator(scratch: Path) -> tuple[subprocess.Popen[bytes], str]:
         "RDS_EMULATOR_TIME_SCALE": str(SCALE),
         # The servers' scratch directory: where a leftover would show.
         "RDS_EMULATOR_PG_DIR": str(scratch),
+        **extra,
     }
     log = scratch / "emulator.log"
     with open(log, "wb") as out:
@@ -54,8 +55,8 @@ def start_emulator(scratch: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-def servers_under(scratch: Path) -> list[int]:
-    """PIDs of PostgreSQL servers whose data lies under `scratch`."""
+def servers_under(scratch: Path, program: str = "postgres") -> list[int]:
+    """PIDs of `program` servers whose data lies under `scratch`."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -64,14 +65,14 @@ def servers_under(scratch: Path) -> list[int]:
             command = (entry / "cmdline").read_bytes().decode(errors="replace")
         except OSError:
             continue
-        if "postgres" in command and str(scratch) in command:
+        if program in command and str(scratch) in command:
             found.append(int(entry.name))
     return found
 
 
-def gone(scratch: Path, timeout: float = 10) -> bool:
+def gone(scratch: Path, timeout: float = 10, program: str = "postgres") -> bool:
     deadline = time.monotonic() + timeout
-    while servers_under(scratch):
+    while servers_under(scratch, program):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -290,11 +291,13 @@ def test_aurora_postgresql_cluster_restore_and_clone(real):
     assert member["Address"] == writer["Address"]
 
 
-def test_mysql_stays_metadata_only(real):
-    """README, The strict emulator: MySQL-family engines have no server."""
+def test_other_engines_stay_metadata_only(real):
+    """README, The strict emulator: engines outside the PostgreSQL and MySQL
+    families have no server."""
     real.create_db_instance(
-        DBInstanceIdentifier="legacy", Engine="mysql", DBInstanceClass="db.t3.micro",
+        DBInstanceIdentifier="legacy", Engine="sqlserver-ex", DBInstanceClass="db.t3.micro",
         AllocatedStorage=20, MasterUsername="admin1", MasterUserPassword=PASSWORD,
+        LicenseModel="license-included",
     )  # fmt: skip
     wait_instance(real, "legacy")
     assert describe(real, "legacy")["Endpoint"]["Address"].endswith(".rds.amazonaws.com")

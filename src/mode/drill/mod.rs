@@ -253,7 +253,7 @@ async fn prove(
     db: &Db,
     outcome: &mut Outcome,
 ) {
-    let family = Family::of(engine(db));
+    let family = Family::of(db.engine());
     let endpoint = db
         .endpoint()
         .zip(db.port().and_then(|port| u16::try_from(port).ok()));
@@ -279,11 +279,11 @@ async fn prove(
             ));
             return;
         };
-        if family != Family::Postgres {
+        if family == Family::Other {
             outcome.errors.push(format!(
-                "`probe-query` runs on PostgreSQL engines; `{}` is `{}`. Leave it out for proof by handshake (level 2)",
+                "`probe-query` runs on PostgreSQL and MySQL-family engines; `{}` is `{}`. Leave it out for proof by handshake (level 2)",
                 db.id(),
-                engine(db)
+                db.engine()
             ));
             return;
         }
@@ -294,7 +294,15 @@ async fn prove(
             return;
         };
         let ca = plan.probe.ca.as_ref();
-        match probe::sql(host, port, user, password, query, ca).await {
+        let target = probe::Target {
+            host,
+            port,
+            user,
+            password,
+            database: db.db_name(),
+            ca,
+        };
+        match probe::sql(family, &target, query).await {
             Ok(row) => {
                 let shown_row = row.clone().unwrap_or_else(|| "(no row)".to_owned());
                 info!("level 3: `probe-query` answered {}", shown(&shown_row));
@@ -341,13 +349,6 @@ async fn prove(
                 db.id()
             )),
         }
-    }
-}
-
-fn engine(db: &Db) -> &str {
-    match db {
-        Db::Instance(instance) => &instance.engine,
-        Db::Cluster(cluster) => &cluster.engine,
     }
 }
 

@@ -8,20 +8,23 @@ What AWS documents, and how it is served here:
   and Size (API DescribeDBLogFiles, DescribeDBLogFilesDetails). An Aurora
   cluster's logs are its instances' (USER_LogAccess: logs are per DB
   instance). PostgreSQL's file is named `error/postgresql.log.<UTC date and
-  hour>` (USER_LogAccess.Concepts.PostgreSQL).
+  hour>` (USER_LogAccess.Concepts.PostgreSQL); MySQL's and MariaDB's error
+  log `error/mysql-error.log` ("RDS for MySQL writes errors in the
+  mysql-error.log file", USER_LogAccess.MySQL.LogFileSize).
 - DownloadDBLogFilePortion "Downloads all or a portion of the specified log
   file, up to 1 MB in size", from Marker ("0" for the start), and answers
   LogFileData, Marker (where to go on from) and AdditionalDataPending (API
   DownloadDBLogFilePortion). An unknown DB is DBInstanceNotFoundFault, an
   unknown file DBLogFileNotFoundFault (its errors in the API reference).
-- With RDS_EMULATOR_REAL_DB=1 the file holds what the DB's PostgreSQL
-  server (pgserver.py) wrote, so the log shows "database system is ready to
-  accept connections" once it serves, as RDS's does. Without a server,
+- With RDS_EMULATOR_REAL_DB=1 the file holds what the DB's server wrote
+  (pgserver.py, mysqlserver.py), so the log shows "database system is ready
+  to accept connections" (PostgreSQL) or "ready for connections" (MariaDB)
+  once it serves, as RDS's does. Without a server,
   moto's list of files stands and a file's portion is empty.
 - RDS_EMULATOR_PRIVATE_ENDPOINTS=1 (with real data): the servers listen on
   no TCP address, so a DB's endpoint refuses the caller's connections, as a
   DB in a private VPC does for a runner outside it; its log still shows it
-  serving (pgserver.py reads the variable).
+  serving (pgserver.py and mysqlserver.py read the variable).
 """
 
 from __future__ import annotations
@@ -56,11 +59,12 @@ def _log_of(db: Any) -> Path | None:
     found = realdata.server(resource) if resource is not None else None
     if found is None:
         return None
-    path = found.datadir.parent / f"{found.datadir.name}.log"
-    return path if path.exists() else None
+    return found.log if found.log.exists() else None
 
 
-def _name(path: Path) -> str:
+def _name(db: Any, path: Path) -> str:
+    if "postgres" not in db.engine:
+        return "error/mysql-error.log"
     hour = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
     return f"error/postgresql.log.{hour:%Y-%m-%d-%H}"
 
@@ -76,7 +80,7 @@ def describe_db_log_files(request: Any, call: Any) -> Any:
         {
             "DescribeDBLogFiles": [
                 {
-                    "LogFileName": _name(path),
+                    "LogFileName": _name(db, path),
                     "LastWritten": int(stat.st_mtime * 1000),
                     "Size": stat.st_size,
                 }
@@ -95,7 +99,7 @@ def download_db_log_file_portion(request: Any, call: Any) -> Any:
         if name not in names:
             raise AwsError("DBLogFileNotFoundFault", f"DBLog File: {name}, is not found on the DB instance")
         return ActionResult({"LogFileData": "", "Marker": "0", "AdditionalDataPending": False})
-    if name != _name(path):
+    if name != _name(db, path):
         raise AwsError("DBLogFileNotFoundFault", f"DBLog File: {name}, is not found on the DB instance")
     marker = param(request, "Marker") or "0"
     if not str(marker).isdigit():

@@ -229,14 +229,33 @@ _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _die_with_spawner() -> None:
-    # Set after the switch of user (which would clear it): the postmaster
-    # gets SIGQUIT (immediate shutdown) when the spawning thread ends, which
-    # it does only when the emulator's process does.
-    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT, 0, 0, 0)
+_spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-spawner")
 
 
-_spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-spawner")
+def spawn(args: list[str], log: Path, death: signal.Signals) -> subprocess.Popen[bytes]:
+    """Starts a server process as the servers' user, its output appended to
+    `log`, from the one long-lived spawning thread; it gets signal `death`
+    when that thread ends, which it does only when the emulator's process
+    does (mysqlserver.py starts its servers here too)."""
+
+    def die_with_spawner() -> None:
+        # Set after the switch of user (which would clear it).
+        _libc.prctl(_PR_SET_PDEATHSIG, death, 0, 0, 0)
+
+    with open(log, "ab") as out:
+        return _spawner.submit(
+            lambda: subprocess.Popen(
+                args,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=die_with_spawner,
+                **_as_user(),  # type: ignore[arg-type]
+            )
+        ).result()
+
+
 SERVERS: set["Server"] = set()
 
 
@@ -273,19 +292,8 @@ class Server:
             "-c", f"unix_socket_directories={self.socket_dir}",
             "-c", f"archive_command={archive}",
         ]  # fmt: skip
-        log = open(self.datadir.parent / f"{self.datadir.name}.log", "ab")
-        self.process = _spawner.submit(
-            lambda: subprocess.Popen(
-                args,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_die_with_spawner,
-                **_as_user(),  # type: ignore[arg-type]
-            )
-        ).result()
-        log.close()
+        # SIGQUIT when the emulator dies: PostgreSQL's immediate shutdown.
+        self.process = spawn(args, self.log, signal.SIGQUIT)
         self.address, self.port = address, port
         SERVERS.add(self)
         self._wait_ready(timeout)
@@ -322,9 +330,14 @@ class Server:
             time.sleep(0.01)
         raise RuntimeError(f"PostgreSQL in {self.datadir} not ready after {timeout}s: {self.log_tail()}")
 
+    @property
+    def log(self) -> Path:
+        """The server's own log (what logs.py serves as the engine's log)."""
+        return self.datadir.parent / f"{self.datadir.name}.log"
+
     def log_tail(self) -> str:
         try:
-            text = (self.datadir.parent / f"{self.datadir.name}.log").read_text(errors="replace")
+            text = self.log.read_text(errors="replace")
         except OSError:
             return "(no log)"
         return text[-2000:]
@@ -351,7 +364,7 @@ class Server:
         self.stop()
         for path in [self.datadir, self.archive, self.socket_dir, *(p for _, p in self.backups)]:
             shutil.rmtree(path, ignore_errors=True)
-        (self.datadir.parent / f"{self.datadir.name}.log").unlink(missing_ok=True)
+        self.log.unlink(missing_ok=True)
 
     @property
     def running(self) -> bool:

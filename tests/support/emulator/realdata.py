@@ -1,10 +1,12 @@
-"""Real data behind PostgreSQL endpoints (RDS_EMULATOR_REAL_DB=1).
+"""Real data behind PostgreSQL and MySQL-family endpoints (RDS_EMULATOR_REAL_DB=1).
 
 Without the variable this module changes nothing. With it, every DB
 instance of engine `postgres` and every `aurora-postgresql` cluster is a
-real PostgreSQL server (pgserver.py), so a test can check the rows a
-restore brings back, not only its metadata. MySQL-family engines stay
-metadata-only.
+real PostgreSQL server (pgserver.py), and every `mysql` or `mariadb` DB
+instance and every `aurora-mysql` cluster a real MariaDB server
+(mysqlserver.py; where MariaDB is not installed they stay metadata-only), so
+a test can check the rows a restore brings back, not only its metadata.
+Other engines stay metadata-only.
 
 What AWS documents, and how it is served here:
 
@@ -17,11 +19,15 @@ What AWS documents, and how it is served here:
   instances share one cluster volume, Aurora.Overview.Endpoints).
 - MasterUsername, MasterUserPassword and DBName (CreateDBInstance: for
   PostgreSQL, "If this parameter isn't specified, a database named postgres
-  is created"; CreateDBCluster's DatabaseName likewise) log in as created.
-  The master user owns the database and may create roles and databases, as
-  RDS's master user (rds_superuser) may; it is not a PostgreSQL superuser.
+  is created"; for MySQL and MariaDB, "If this parameter isn't specified, no
+  database is created"; CreateDBCluster's DatabaseName likewise) log in as
+  created. On PostgreSQL the master user owns the database and may create
+  roles and databases, as RDS's master user (rds_superuser) may; it is not a
+  PostgreSQL superuser. On MariaDB it has RDS's master user privileges
+  (UsingWithRDS.MasterAccounts), not SUPER.
 - CreateDBSnapshot: "creates a point-in-time snapshot" (API
-  CreateDBSnapshot): a base backup taken at the call. Restores and copies
+  CreateDBSnapshot): a base backup (PostgreSQL) or a hot physical backup
+  (MariaDB, mariadb-backup) taken at the call. Restores and copies
   carry the snapshot's data (USER_RestoreFromSnapshot, USER_CopySnapshot);
   a final snapshot on delete holds the data at the delete (API
   DeleteDBInstance / DeleteDBCluster).
@@ -29,6 +35,10 @@ What AWS documents, and how it is served here:
   applies transaction logs up to the time you specify" (USER_PIT). Here: the
   base backup taken when the DB was created, the archived WAL, and
   recovery_target_time, inclusive: exactly the commits at or before the time.
+  PostgreSQL only: a point-in-time restore of a MySQL-family DB is
+  metadata-only (its endpoint answers nothing), as is its automated
+  snapshot's restore, since no binary log or automated backup is kept; a
+  manual snapshot, a copy and a clone carry the data.
 - Copy-on-write clone: the source's data at the time of the clone
   (Aurora.Managing.Clone).
 - A rename moves the endpoint with the name (USER_RenameInstance: the old
@@ -38,6 +48,8 @@ What AWS documents, and how it is served here:
   app's endpoint serves the restored data.
 - Stop / start stop and start the server. Deleting a DB stops its server
   and removes its files; stopping the emulator stops every server.
+- The engine's log (logs.py) is the server's own: PostgreSQL's "database
+  system is ready to accept connections", MariaDB's "ready for connections".
 """
 
 from __future__ import annotations
@@ -50,8 +62,8 @@ from moto.rds.models import DBCluster, DBInstance, DBInstanceClustered
 
 ENABLED = os.environ.get("RDS_EMULATOR_REAL_DB", "") == "1"
 
-INSTANCE_ENGINES = {"postgres"}
-CLUSTER_ENGINES = {"aurora-postgresql"}
+INSTANCE_ENGINES = {"postgres", "mysql", "mariadb"}
+CLUSTER_ENGINES = {"aurora-postgresql", "aurora-mysql"}
 
 # Each name's address, for the life of the emulator: (region, name) -> address.
 ADDRESSES: dict[tuple[str, str], str] = {}
@@ -66,8 +78,19 @@ def address_of(region: str, name: str, port: int) -> str:
     return ADDRESSES[key]
 
 
+def servers(engine: str) -> Any:
+    """The module that runs `engine`'s servers, or None (metadata only)."""
+    from . import mysqlserver, pgserver
+
+    if "postgres" in engine:
+        return pgserver
+    if ("mysql" in engine or "mariadb" in engine) and mysqlserver.AVAILABLE:
+        return mysqlserver
+    return None
+
+
 def server(resource: Any) -> Any:
-    return getattr(resource, "emu_pg", None)
+    return getattr(resource, "emu_server", None)
 
 
 def _attach() -> None:
@@ -118,17 +141,26 @@ def _attach() -> None:
     # -- new DBs ------------------------------------------------------------------
 
     def real_instance(db: Any) -> bool:
-        return not isinstance(db, DBInstanceClustered) and db.engine in INSTANCE_ENGINES
+        return (
+            not isinstance(db, DBInstanceClustered)
+            and db.engine in INSTANCE_ENGINES
+            and servers(db.engine) is not None
+        )
 
     def real_cluster(cluster: Any) -> bool:
-        return cluster.engine in CLUSTER_ENGINES
+        return cluster.engine in CLUSTER_ENGINES and servers(cluster.engine) is not None
+
+    def default_database(engine: str) -> str | None:
+        # CreateDBInstance DBName: PostgreSQL creates `postgres`; MySQL and
+        # MariaDB create none (CreateDBCluster DatabaseName likewise).
+        return "postgres" if "postgres" in engine else None
 
     def forget(resource: Any) -> None:
         # moto builds a restored DB from its source's record, server and all.
-        resource.emu_pg = None
+        resource.emu_server = None
 
     def serve(resource: Any, found: Any, name: str) -> None:
-        resource.emu_pg = found
+        resource.emu_server = found
         start(resource, found, name)
         # A DB without automated backups (BackupRetentionPeriod 0) has no
         # point in time to restore to (windows.py): no base backup to keep.
@@ -140,10 +172,10 @@ def _attach() -> None:
         result = call()
         db = result_object(result, "DBInstance")
         if real_instance(db):
-            found = pgserver.new_database(
+            found = servers(db.engine).new_database(
                 db.master_username,
                 param(request, "MasterUserPassword") or "",
-                param(request, "DBName") or "postgres",
+                param(request, "DBName") or default_database(db.engine),
             )
             serve(db, found, db.db_instance_identifier)
         return result
@@ -153,10 +185,10 @@ def _attach() -> None:
         result = call()
         cluster = request.backend.clusters[param(request, "DBClusterIdentifier")]
         if real_cluster(cluster):
-            found = pgserver.new_database(
+            found = servers(cluster.engine).new_database(
                 cluster.master_username,
                 param(request, "MasterUserPassword") or "",
-                param(request, "DatabaseName") or "postgres",
+                param(request, "DatabaseName") or default_database(cluster.engine),
             )
             serve(cluster, found, cluster.db_cluster_identifier)
         return result
@@ -166,7 +198,7 @@ def _attach() -> None:
     def snapshot_data(snapshot: Any, owner: Any) -> Any:
         """The data a snapshot restores: its own base backup; for an automated
         snapshot, its DB's automated backup."""
-        data = getattr(snapshot, "emu_pgdata", None)
+        data = getattr(snapshot, "emu_data", None)
         if data is not None:
             return data
         found = server(owner) if owner is not None else None
@@ -177,7 +209,7 @@ def _attach() -> None:
     def keep_backup(snapshot: Any, source: Any) -> None:
         found = server(source)
         if found is not None and found.running:
-            snapshot.emu_pgdata = found.base_backup()
+            snapshot.emu_data = found.base_backup()
 
     @around("CreateDBSnapshot")
     def create_db_snapshot(request: Any, call: Any) -> Any:
@@ -196,7 +228,7 @@ def _attach() -> None:
     def copied(result: Any, key: str, source: Any, owner: Any) -> None:
         data = snapshot_data(source, owner)
         if data is not None:
-            result_object(result, key).emu_pgdata = pgserver.copy_data(data)
+            result_object(result, key).emu_data = pgserver.copy_data(data)
 
     @around("CopyDBSnapshot")
     def copy_db_snapshot(request: Any, call: Any) -> Any:
@@ -220,7 +252,7 @@ def _attach() -> None:
         forget(resource)
         if data is None:
             return
-        serve(resource, pgserver.from_backup(data), name)
+        serve(resource, servers(resource.engine).from_backup(data), name)
 
     @around("RestoreDBInstanceFromDBSnapshot")
     def restore_from_snapshot(request: Any, call: Any) -> Any:
@@ -254,7 +286,8 @@ def _attach() -> None:
         result = call()
         db = result_object(result, "DBInstance")
         forget(db)
-        if real_instance(db) and server(source) is not None:
+        # PostgreSQL only: a MySQL-family DB keeps no log to replay (module header).
+        if real_instance(db) and servers(db.engine) is pgserver and server(source) is not None:
             serve(db, pgserver.to_point_in_time(server(source), at), db.db_instance_identifier)
         return result
 
@@ -267,10 +300,11 @@ def _attach() -> None:
         forget(cluster)
         found = server(source)
         if real_cluster(cluster) and found is not None:
+            module = servers(cluster.engine)
             if param(request, "RestoreType") == "copy-on-write":
                 # A clone: the source's data as it is now.
-                serve(cluster, pgserver.from_backup(found.base_backup()), cluster.db_cluster_identifier)
-            else:
+                serve(cluster, module.from_backup(found.base_backup()), cluster.db_cluster_identifier)
+            elif module is pgserver:
                 serve(cluster, pgserver.to_point_in_time(found, at), cluster.db_cluster_identifier)
         return result
 
@@ -293,9 +327,9 @@ def _attach() -> None:
         if found is not None:
             name = param(request, "FinalDBSnapshotIdentifier")
             if backup is not None and name in request.backend.database_snapshots:
-                request.backend.database_snapshots[name].emu_pgdata = backup
+                request.backend.database_snapshots[name].emu_data = backup
             found.destroy()
-            db.emu_pg = None
+            db.emu_server = None
         return result
 
     @around("DeleteDBCluster")
@@ -307,9 +341,9 @@ def _attach() -> None:
         result = call()
         if found is not None:
             if backup is not None and name in request.backend.cluster_snapshots:
-                request.backend.cluster_snapshots[name].emu_pgdata = backup
+                request.backend.cluster_snapshots[name].emu_data = backup
             found.destroy()
-            cluster.emu_pg = None
+            cluster.emu_server = None
         return result
 
     @around("StopDBInstance")
@@ -353,6 +387,8 @@ if ENABLED:
 
 def stop_all() -> None:
     if ENABLED:
-        from . import pgserver
+        from . import mysqlserver, pgserver
 
+        # MariaDB's first: pgserver's removes the scratch root they share.
+        mysqlserver.stop_all()
         pgserver.stop_all()

@@ -1,4 +1,5 @@
-"""TLS in front of the real PostgreSQL servers, as RDS's endpoints offer it.
+"""TLS in front of the real PostgreSQL servers, as RDS's endpoints offer it,
+and the certificates of the real MariaDB servers (mysqlserver.py).
 
 Every RDS for PostgreSQL and Aurora PostgreSQL endpoint answers an
 SSLRequest with `S` and a certificate signed by an RDS CA (RDS user guide,
@@ -82,14 +83,22 @@ def ca(scratch_root: Path) -> tuple[Path, Path]:
         return _ca
 
 
-def context(address: str, directory: Path, scratch_root: Path) -> ssl.SSLContext:
-    """A server context with a certificate for `address`, signed by the CA."""
+def certificate(address: str, directory: Path, scratch_root: Path) -> tuple[Path, Path]:
+    """A certificate for `address`, signed by the CA, and its key, written
+    into `directory` (mysqlserver.py hands them to MariaDB, which speaks TLS
+    itself)."""
     ca_cert, ca_key = ca(scratch_root)
     cert, key = directory / "server.pem", directory / "server.key"
     _openssl(
         _config(scratch_root), "-extensions", "server", "-addext", f"subjectAltName=IP:{address}",
         "-subj", f"/CN={address}", "-CA", ca_cert, "-CAkey", ca_key, "-keyout", key, "-out", cert,
     )  # fmt: skip
+    return cert, key
+
+
+def context(address: str, directory: Path, scratch_root: Path) -> ssl.SSLContext:
+    """A server context with a certificate for `address`, signed by the CA."""
+    cert, key = certificate(address, directory, scratch_root)
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(cert, key)
     return tls

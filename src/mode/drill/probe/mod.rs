@@ -6,19 +6,22 @@
 //!   PostgreSQL's answer to an SSLRequest (`S` or `N`, protocol docs,
 //!   "Message Flow: SSL Session Encryption"), MySQL's server greeting
 //!   (protocol version 10, "Connection Phase: Initial Handshake").
-//! - Level 3: `probe-query` through tokio-postgres, over TLS where the
-//!   server offers it. As libpq's `sslmode=require`, the channel is
-//!   encrypted but the server's certificate is not checked against a CA
-//!   (RDS signs with its own CAs, which no public root store holds, and
-//!   the image ships no bundle); the probe sends only the probe user's
-//!   password, in SCRAM, which never puts it on the wire. With
-//!   `probe-ca-bundle`, as `sslmode=verify-full`: TLS only, and the
-//!   certificate must chain to one of those CAs and name the endpoint.
+//! - Level 3: `probe-query`, through tokio-postgres ([`postgres`]) or
+//!   mysql_async ([`mysql`]) behind one [`sql`], over TLS where the server
+//!   offers it. As libpq's `sslmode=require` (MySQL's `--ssl-mode=REQUIRED`
+//!   where offered), the channel is encrypted but the server's certificate
+//!   is not checked against a CA (RDS signs with its own CAs, which no
+//!   public root store holds, and the image ships no bundle). With
+//!   `probe-ca-bundle`, as `sslmode=verify-full` (`VERIFY_IDENTITY`): TLS
+//!   only, and the certificate must chain to one of those CAs and name the
+//!   endpoint.
 //! - Level 1: the engine's own log, read through RDS
 //!   (DescribeDBLogFiles, DownloadDBLogFilePortion), shows it accepting
 //!   connections; no network path to the DB is needed.
 
-use std::sync::Arc;
+mod mysql;
+mod postgres;
+
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -134,144 +137,135 @@ async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
     }
 }
 
+/// Where and as whom level 3 logs in.
+pub struct Target<'a> {
+    pub host: &'a str,
+    pub port: u16,
+    pub user: &'a str,
+    pub password: &'a str,
+    /// The database to connect to: for MySQL-family engines, the DB's
+    /// `DBName`, or none; PostgreSQL always has one (`postgres`).
+    pub database: Option<&'a str>,
+    /// With `probe-ca-bundle`: TLS only, verified against these CAs.
+    pub ca: Option<&'a CaBundle>,
+}
+
 /// Level 3: logs in and runs `query`; returns its first row (one column
 /// as its text, several as a JSON object; `NULL` as JSON null), or `None`
-/// for no row.
+/// for no row. One flow for both families; only the driver differs.
 pub async fn sql(
-    host: &str,
-    port: u16,
-    user: &str,
-    password: &str,
+    family: Family,
+    target: &Target<'_>,
     query: &str,
-    ca: Option<&CaBundle>,
 ) -> Result<Option<String>, String> {
-    use tokio_postgres::config::SslMode;
-    let mut config = tokio_postgres::Config::new();
-    config
-        .host(host)
-        .port(port)
-        .user(user)
-        .password(password)
-        .dbname("postgres")
-        .application_name("rds-snapshot-action drill")
-        .connect_timeout(CONNECT_TIMEOUT)
-        .ssl_mode(if ca.is_some() {
-            SslMode::Require
-        } else {
-            SslMode::Prefer
-        });
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca)?);
-    let (client, connection) = config
-        .connect(tls)
-        .await
-        .map_err(|error| connect_error(host, port, user, ca, &error))?;
-    let connection = tokio::spawn(connection);
-    let run = tokio::time::timeout(QUERY_TIMEOUT, client.simple_query(query)).await;
-    drop(client);
-    connection.abort();
-    let messages = run
-        .map_err(|_| format!("`probe-query` did not finish within {}s", QUERY_TIMEOUT.as_secs()))?
-        .map_err(|error| {
-            let why = error
-                .as_db_error()
-                .map_or_else(|| error.to_string(), |db| format!("{} ({})", db.message(), db.code().code()));
-            format!("`probe-query` failed on the scratch DB: {why}; fix the statement (it runs on a copy of the source's data, logged in as `{user}`)")
-        })?;
-    let row = messages.into_iter().find_map(|message| match message {
-        tokio_postgres::SimpleQueryMessage::Row(row) => Some(row),
-        _ => None,
-    });
-    Ok(row.map(|row| {
-        let values: Vec<Option<&str>> = (0..row.len()).map(|i| row.get(i)).collect();
-        if values.len() == 1 {
-            values[0].unwrap_or("NULL").to_owned()
-        } else {
-            let object: serde_json::Map<String, serde_json::Value> = row
-                .columns()
-                .iter()
-                .zip(values)
-                .map(|(column, value)| {
-                    (
-                        column.name().to_owned(),
-                        value.map_or(serde_json::Value::Null, |v| v.into()),
-                    )
-                })
-                .collect();
-            serde_json::Value::Object(object).to_string()
+    let row = match family {
+        Family::Postgres => postgres::first_row(target, query).await?,
+        Family::Mysql => mysql::first_row(target, query).await?,
+        Family::Other => {
+            return Err("`probe-query` runs on PostgreSQL and MySQL-family engines".to_owned());
         }
-    }))
+    };
+    Ok(row.map(Row::shown))
+}
+
+/// The first row of a query's answer: each column's name and text, `None`
+/// for `NULL`.
+struct Row(Vec<(String, Option<String>)>);
+
+impl Row {
+    /// One column as its text (`NULL` for null), several as a JSON object.
+    fn shown(self) -> String {
+        if let [(_, value)] = self.0.as_slice() {
+            return value.clone().unwrap_or_else(|| "NULL".to_owned());
+        }
+        let object: serde_json::Map<String, serde_json::Value> = self
+            .0
+            .into_iter()
+            .map(|(name, value)| (name, value.map_or(serde_json::Value::Null, Into::into)))
+            .collect();
+        serde_json::Value::Object(object).to_string()
+    }
+}
+
+/// Why a connection failed, as a driver tells it; [`connect_error`]
+/// phrases it for the user.
+enum Cause {
+    /// The server refused the login: its message, with its code.
+    Login(String),
+    /// The server refused the connection for another reason.
+    Refused(String),
+    /// The TLS handshake failed, or TLS was required and not offered.
+    Tls(String),
+    /// No network path: refused, reset, timed out, unreachable.
+    Network(String),
+    Other(String),
+}
+
+impl Cause {
+    /// A driver's error text, sorted by the words it uses (neither driver
+    /// types every TLS or network failure apart).
+    fn from_text(text: String) -> Cause {
+        let lower = text.to_lowercase();
+        if ["tls", "ssl", "certificate", "handshake"]
+            .iter()
+            .any(|word| lower.contains(word))
+        {
+            Cause::Tls(text)
+        } else if ["timed out", "refused", "unreachable", "connect", "reset"]
+            .iter()
+            .any(|word| lower.contains(word))
+        {
+            Cause::Network(text)
+        } else {
+            Cause::Other(text)
+        }
+    }
 }
 
 /// What went wrong connecting, by cause: the network, TLS, or the login.
-fn connect_error(
-    host: &str,
-    port: u16,
-    user: &str,
-    ca: Option<&CaBundle>,
-    error: &tokio_postgres::Error,
-) -> String {
-    if let Some(db) = error.as_db_error() {
-        let code = db.code().code();
-        // 28P01 invalid_password, 28000 invalid_authorization_specification
-        // (PostgreSQL errcodes, class 28).
-        if code.starts_with("28") {
-            return format!(
-                "the scratch DB refused the login of `{user}` ({}, {code}); check `probe-username` and `probe-password` (or the secret in `probe-secret-arn`): the scratch DB has the source's users and passwords as they were when the backup was taken",
-                db.message()
-            );
-        }
-        return format!(
-            "the scratch DB refused the probe's connection: {} ({code})",
-            db.message()
-        );
-    }
-    let text = format!("{error:#}");
-    let source = std::error::Error::source(error)
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    let lower = format!("{text} {source}").to_lowercase();
-    if lower.contains("tls")
-        || lower.contains("ssl")
-        || lower.contains("certificate")
-        || lower.contains("handshake")
-    {
-        match ca {
+fn connect_error(target: &Target<'_>, cause: Cause) -> String {
+    let Target {
+        host, port, user, ..
+    } = target;
+    match cause {
+        Cause::Login(why) => format!(
+            "the scratch DB refused the login of `{user}` ({why}); check `probe-username` and `probe-password` (or the secret in `probe-secret-arn`): the scratch DB has the source's users and passwords as they were when the backup was taken"
+        ),
+        Cause::Refused(why) => format!("the scratch DB refused the probe's connection: {why}"),
+        Cause::Tls(why) => match target.ca {
             Some(ca) => format!(
-                "the TLS handshake with {host}:{port} failed ({text}: {source}); with `probe-ca-bundle` the scratch DB must offer TLS with a certificate signed by a CA in `{}` for {host}: check that the file is the bundle of the DB's region or RDS's global one, and the DB's CA (`ca-certificate-identifier`)",
+                "the TLS handshake with {host}:{port} failed ({why}); with `probe-ca-bundle` the scratch DB must offer TLS with a certificate signed by a CA in `{}` for {host}: check that the file is the bundle of the DB's region or RDS's global one, and the DB's CA (`ca-certificate-identifier`)",
                 ca.path
             ),
             None => format!(
-                "the TLS handshake with {host}:{port} failed ({text}: {source}); the probe encrypts where the server offers TLS, as `sslmode=require` does"
+                "the TLS handshake with {host}:{port} failed ({why}); the probe encrypts where the server offers TLS, without checking its certificate (set `probe-ca-bundle` to check it)"
             ),
-        }
-    } else if lower.contains("timed out")
-        || lower.contains("refused")
-        || lower.contains("unreachable")
-        || lower.contains("connect")
-    {
-        format!(
-            "this runner cannot reach {host}:{port} for the probe ({text}: {source}); {UNREACHABLE_HINT}"
-        )
-    } else {
-        format!("the probe could not connect to {host}:{port}: {text}: {source}")
+        },
+        Cause::Network(why) => format!(
+            "this runner cannot reach {host}:{port} for the probe ({why}); {UNREACHABLE_HINT}"
+        ),
+        Cause::Other(why) => format!("the probe could not connect to {host}:{port}: {why}"),
     }
 }
 
-/// TLS as `sslmode=require`: encrypted, the server's certificate not
-/// checked against a CA (see the module's header); with `probe-ca-bundle`
-/// as `sslmode=verify-full`: the certificate must chain to one of its CAs
-/// and name the host.
-fn tls_config(ca: Option<&CaBundle>) -> Result<rustls::ClientConfig, String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("aws-lc-rs supports the default TLS versions");
-    let Some(ca) = ca else {
-        return Ok(builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
-            .with_no_client_auth());
-    };
+/// A failed `probe-query`: the server's words, and what to fix.
+fn query_error(target: &Target<'_>, why: &str) -> String {
+    format!(
+        "`probe-query` failed on the scratch DB: {why}; fix the statement (it runs on a copy of the source's data, logged in as `{}`)",
+        target.user
+    )
+}
+
+fn query_timeout() -> String {
+    format!(
+        "`probe-query` did not finish within {}s",
+        QUERY_TIMEOUT.as_secs()
+    )
+}
+
+/// The CAs of `probe-ca-bundle`, as rustls takes them; an error if none
+/// can be used.
+fn roots(ca: &CaBundle) -> Result<rustls::RootCertStore, String> {
     let mut roots = rustls::RootCertStore::empty();
     let (added, ignored) = roots.add_parsable_certificates(
         ca.certificates
@@ -284,57 +278,7 @@ fn tls_config(ca: Option<&CaBundle>) -> Result<rustls::ClientConfig, String> {
             ca.path
         ));
     }
-    Ok(builder.with_root_certificates(roots).with_no_client_auth())
-}
-
-/// Checks the handshake's signatures (so the session is really keyed to
-/// the certificate presented) but not who signed the certificate.
-#[derive(Debug)]
-struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    Ok(roots)
 }
 
 /// Level 1: whether the engine's log on DB instance `instance` shows it
