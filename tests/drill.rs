@@ -120,6 +120,46 @@ async fn a_drill_reads_the_snapshots_42_rows_not_the_43rd_and_leaves_no_scratch_
     assert!(ran.summary.contains("Drill: timeline"), "{ran}");
 }
 
+/// A PostgreSQL DB created with `DBName` keeps the application's tables in
+/// that database, which a session in `postgres` cannot read: the probe
+/// runs in the DB's own database, as the application does.
+#[tokio::test]
+async fn on_postgresql_the_probe_runs_in_the_dbs_own_database() {
+    let moto = Moto::start_real_db();
+    let client = moto.client();
+    client
+        .create_db_instance()
+        .db_instance_identifier("shop")
+        .engine("postgres")
+        .db_instance_class("db.t3.micro")
+        .allocated_storage(20)
+        .master_username(pg::USER)
+        .master_user_password(pg::PASSWORD)
+        .db_name("shop")
+        .backup_retention_period(7)
+        .send()
+        .await
+        .expect("create an instance with its own database");
+    common::wait_for_instance(&client, "shop", "available").await;
+    let db = moto.instance("shop").await;
+    let endpoint = db.endpoint().expect("an endpoint");
+    let (host, port) = (
+        endpoint.address().expect("an address"),
+        endpoint.port().expect("a port"),
+    );
+    pg::write_in(host, port, "shop", &[1, 2, 3]).await;
+    common::snapshot(&moto, "shop", "v1", "291");
+    let temp = tempfile::tempdir().unwrap();
+    let ran = drill(&moto, "shop", "292", temp.path())
+        .with("probe-query", "SELECT count(*) FROM deploys")
+        .with("probe-username", pg::USER)
+        .with("probe-password", pg::PASSWORD)
+        .run();
+    ran.assert_ok();
+    assert_eq!(ran.output("probe"), "3", "{ran}");
+    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
+}
+
 #[tokio::test]
 async fn a_wrong_password_is_one_clear_error_and_the_scratch_db_is_still_removed() {
     let moto = Moto::start_real_db();

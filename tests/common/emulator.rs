@@ -20,6 +20,9 @@ pub struct Moto {
     /// thread's stack when it gets SIGUSR1 (`faulthandler`, see
     /// `tests/support/emulator/__main__.py`). Shown when a test fails.
     log: tempfile::NamedTempFile,
+    /// Whether real database servers stand behind its DBs
+    /// (`RDS_EMULATOR_REAL_DB=1`), whose files it must remove when dropped.
+    real_db: bool,
 }
 
 /// How long a test's own call to the emulator may take, retries included.
@@ -125,6 +128,7 @@ impl Moto {
             child,
             endpoint,
             log,
+            real_db: env.contains(&("RDS_EMULATOR_REAL_DB", "1")),
         }
     }
 
@@ -212,6 +216,26 @@ impl Drop for Moto {
                 log.len() - start,
                 &log[start..]
             );
+        }
+        // With real database servers, SIGTERM first: the emulator then
+        // stops them and removes their files, which are in memory
+        // (/dev/shm) and which a SIGKILL would leave there (the next
+        // emulator removes those, see pgserver.remove_abandoned). SIGKILL
+        // if it has not ended in time, and at once without them.
+        if !self.real_db {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -15,8 +15,13 @@ pub const PASSWORD: &str = "not-a-real-password";
 /// Connects to `host:port` (retrying for a few seconds while a server that
 /// was just renamed or restored comes up).
 pub async fn connect(host: &str, port: i32) -> Client {
+    connect_to(host, port, "postgres").await
+}
+
+/// [`connect`], to database `database`.
+pub async fn connect_to(host: &str, port: i32, database: &str) -> Client {
     let config = format!(
-        "host={host} port={port} user={USER} password={PASSWORD} dbname=postgres connect_timeout=5"
+        "host={host} port={port} user={USER} password={PASSWORD} dbname={database} connect_timeout=5"
     );
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -38,7 +43,12 @@ pub async fn connect(host: &str, port: i32) -> Client {
 
 /// Inserts `values` into `deploys` (made if missing), each its own commit.
 pub async fn write(host: &str, port: i32, values: &[i32]) {
-    let client = connect(host, port).await;
+    write_in(host, port, "postgres", values).await;
+}
+
+/// [`write`], in database `database`.
+pub async fn write_in(host: &str, port: i32, database: &str, values: &[i32]) {
+    let client = connect_to(host, port, database).await;
     client
         .batch_execute("CREATE TABLE IF NOT EXISTS deploys (n int)")
         .await

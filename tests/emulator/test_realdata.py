@@ -337,3 +337,44 @@ def test_no_server_outlives_a_killed_emulator():
         assert gone(scratch), servers_under(scratch)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+
+def test_a_killed_emulators_files_are_removed_by_the_next():
+    """A killed emulator cannot remove its servers' files, which /dev/shm
+    keeps in memory until the machine restarts; the next emulator to start
+    a server there removes them (pgserver.remove_abandoned). It leaves a
+    running emulator's files alone, and files that name no emulator."""
+    scratch = open_directory()
+    try:
+        first, url = start_emulator(scratch)
+        rds = boto3.client("rds", **client_kwargs(url))
+        rds.create_db_instance(
+            DBInstanceIdentifier="left", Engine="postgres", DBInstanceClass="db.t3.micro",
+            AllocatedStorage=20, MasterUsername="appadmin", MasterUserPassword=PASSWORD,
+        )  # fmt: skip
+        [abandoned] = scratch.glob("rds-emulator-pg-*")
+        # A running emulator's (this process stands in for it), and one
+        # from before emulators named themselves.
+        running = scratch / "rds-emulator-pg-running"
+        running.mkdir()
+        (running / "emulator.pid").write_text(str(os.getpid()))
+        unnamed = scratch / "rds-emulator-pg-unnamed"
+        unnamed.mkdir()
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+        assert abandoned.exists()
+        second, url = start_emulator(scratch)
+        try:
+            rds = boto3.client("rds", **client_kwargs(url))
+            rds.create_db_instance(
+                DBInstanceIdentifier="next", Engine="postgres", DBInstanceClass="db.t3.micro",
+                AllocatedStorage=20, MasterUsername="appadmin", MasterUserPassword=PASSWORD,
+            )  # fmt: skip
+            assert not abandoned.exists()
+            assert running.exists() and unnamed.exists()
+        finally:
+            second.terminate()
+            second.wait(30)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -137,14 +137,48 @@ def scratch_parent() -> str:
     return tempfile.gettempdir()
 
 
+# The scratch root's prefix, and the file in it naming the emulator's PID.
+PREFIX = "rds-emulator-pg-"
+OWNER = "emulator.pid"
+
+
 def root() -> Path:
     global _root
     with _root_lock:
         if _root is None:
-            path = Path(tempfile.mkdtemp(prefix="rds-emulator-pg-", dir=scratch_parent()))
+            remove_abandoned()
+            path = Path(tempfile.mkdtemp(prefix=PREFIX, dir=scratch_parent()))
+            (path / OWNER).write_text(str(os.getpid()))
             os.chown(path, UID, GID)
             _root = path
         return _root
+
+
+def remove_abandoned() -> None:
+    """Removes the scratch roots of emulators that are gone. An emulator
+    removes its own when it stops (`stop_all`), but one that is killed
+    (SIGKILL) cannot, and /dev/shm is memory: every test run would keep
+    what its real-data tests wrote until the machine restarts. A root
+    without the PID file is an older emulator's, and is left alone."""
+    parent = Path(scratch_parent())
+    for path in parent.glob(f"{PREFIX}*"):
+        try:
+            pid = int((path / OWNER).read_text())
+        except (OSError, ValueError):
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 _counter = iter(range(1, 10**9))

@@ -143,8 +143,8 @@ pub struct Target<'a> {
     pub port: u16,
     pub user: &'a str,
     pub password: &'a str,
-    /// The database to connect to: for MySQL-family engines, the DB's
-    /// `DBName`, or none; PostgreSQL always has one (`postgres`).
+    /// The database to connect to: the DB's `DBName`; without one, none
+    /// on MySQL-family engines, and `postgres` on PostgreSQL.
     pub database: Option<&'a str>,
     /// With `probe-ca-bundle`: TLS only, verified against these CAs.
     pub ca: Option<&'a CaBundle>,

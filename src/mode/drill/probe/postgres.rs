@@ -8,7 +8,11 @@ use std::sync::Arc;
 use super::{CONNECT_TIMEOUT, Cause, QUERY_TIMEOUT, Row, Target, connect_error, query_error};
 use crate::config::CaBundle;
 
-/// Logs in to the `postgres` database and runs `query`; its first row.
+/// Logs in to the DB's database and runs `query`; its first row. That is
+/// the one named by `DBName` (an Aurora cluster's `DatabaseName`), where the
+/// application's tables are, else `postgres`, which RDS creates when no
+/// name is given (API_CreateDBInstance, DBName) and every PostgreSQL
+/// server has.
 pub(super) async fn first_row(target: &Target<'_>, query: &str) -> Result<Option<Row>, String> {
     use tokio_postgres::config::SslMode;
     let mut config = tokio_postgres::Config::new();
@@ -17,7 +21,7 @@ pub(super) async fn first_row(target: &Target<'_>, query: &str) -> Result<Option
         .port(target.port)
         .user(target.user)
         .password(target.password)
-        .dbname("postgres")
+        .dbname(target.database.unwrap_or("postgres"))
         .application_name("rds-snapshot-action drill")
         .connect_timeout(CONNECT_TIMEOUT)
         .ssl_mode(if target.ca.is_some() {
