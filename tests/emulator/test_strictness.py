@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import SCALE
 from helpers import (
     code,
     collapse,
@@ -176,9 +177,14 @@ def test_cluster_automated_backups_go_with_the_cluster(rds, name):
     assert not automated()
 
 
-def test_aurora_member_is_deleted_without_final_snapshot_parameters(rds, name):
+def test_aurora_member_is_deleted_without_final_snapshot_parameters(rds, name, monkeypatch):
     """API DeleteDBInstance: the final-snapshot settings don't apply to Aurora
     DB instances; a member is deleted with neither."""
+    from emulator.clock import AWS_SECONDS
+
+    # `deleting` long enough (3 s here) to be seen on a busy machine, where
+    # its usual 0.18 s at this scale can pass before the next request.
+    monkeypatch.setitem(AWS_SECONDS, "deleting", 3 / SCALE)
     cluster = name("cl")
     create_cluster(rds, cluster)
     wait_cluster(rds, cluster)
@@ -451,9 +457,14 @@ def test_engine_versions_orderable_classes_and_default_groups_exist(rds):
 # --- aurora.py: stopping a cluster ------------------------------------------------------
 
 
-def test_stop_cluster_stops_its_instances_and_they_cannot_be_deleted(rds, name):
+def test_stop_cluster_stops_its_instances_and_they_cannot_be_deleted(rds, name, monkeypatch):
     """aurora-cluster-stop-start: stopping takes time, stops the replicas and
     the primary; while stopped, instances can't be removed from the cluster."""
+    from emulator.clock import AWS_SECONDS
+
+    # `stopping` long enough (3 s here) to be seen on a busy machine, where
+    # its usual 0.18 s at this scale can pass before the next request.
+    monkeypatch.setitem(AWS_SECONDS, "stopping", 3 / SCALE)
     cluster = name("cl")
     create_cluster(rds, cluster)
     wait_cluster(rds, cluster)
