@@ -171,20 +171,28 @@ async fn a_wrong_password_is_one_clear_error_and_the_scratch_db_is_still_removed
         .with("probe-username", pg::USER)
         .with("probe-password", "wrong-password-1")
         .run();
+    refused_and_cleaned_up(&moto, &ran, "wrong-password-1").await;
+}
+
+/// A drill whose probe login was refused: it failed with one `::error::`
+/// naming the login and the input, never the password `wrong`; the scratch
+/// DB is gone, and the report says so. Returns the error.
+async fn refused_and_cleaned_up(moto: &Moto, ran: &Ran, wrong: &str) -> String {
     ran.assert_failed();
     let error = ran.error();
     assert!(error.contains("refused the login of `app`"), "{error}");
     assert!(error.contains("probe-password"), "{error}");
-    assert!(!error.contains("wrong-password-1"), "{error}");
-    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
-    assert_eq!(report(&ran)["result"], "failed");
+    assert!(!error.contains(wrong), "{error}");
+    assert!(drill_dbs(moto).await.is_empty(), "{ran}");
+    assert_eq!(report(ran)["result"], "failed");
     assert!(
-        report(&ran)["cleanup"]
+        report(ran)["cleanup"]
             .as_str()
             .unwrap()
             .starts_with("deleted"),
         "{ran}"
     );
+    error
 }
 
 #[tokio::test]
@@ -421,20 +429,7 @@ async fn the_probe_logs_in_with_a_secrets_manager_secret_in_rds_form() {
     let moto = Moto::start_real_db();
     app_db(&moto, "hr", 7).await;
     common::snapshot(&moto, "hr", "v1", "281");
-    let config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-        .region(aws_sdk_secretsmanager::config::Region::new(common::REGION))
-        .endpoint_url(&moto.endpoint)
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "AKIAIOSFODNN7EXAMPLE",
-            common::SECRET,
-            None,
-            None,
-            "tests",
-        ))
-        .timeout_config(common::call_limits())
-        .build();
-    let secrets = aws_sdk_secretsmanager::Client::from_conf(config);
+    let secrets = moto.secrets_as("AKIAIOSFODNN7EXAMPLE", common::SECRET);
     let secret =
         serde_json::json!({"username": pg::USER, "password": pg::PASSWORD, "engine": "postgres"});
     let arn = secrets
@@ -663,22 +658,8 @@ async fn a_wrong_mysql_password_is_one_clear_error_and_the_scratch_db_is_still_r
         .with("probe-username", mysql::USER)
         .with("probe-password", "wrong-password-2")
         .run();
-    ran.assert_failed();
-    // One `::error::` (ran.error() checks), naming the login and the inputs.
-    let error = ran.error();
-    assert!(error.contains("refused the login of `app`"), "{error}");
+    let error = refused_and_cleaned_up(&moto, &ran, "wrong-password-2").await;
     assert!(error.contains("Access denied"), "{error}");
-    assert!(error.contains("probe-password"), "{error}");
-    assert!(!error.contains("wrong-password-2"), "{error}");
-    assert!(drill_dbs(&moto).await.is_empty(), "{ran}");
-    assert_eq!(report(&ran)["result"], "failed");
-    assert!(
-        report(&ran)["cleanup"]
-            .as_str()
-            .unwrap()
-            .starts_with("deleted"),
-        "{ran}"
-    );
 }
 
 #[tokio::test]

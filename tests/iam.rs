@@ -868,17 +868,7 @@ fn the_drill_policy_lets_the_probe_read_its_secret_and_needs_that_action() {
         create_tuned_db(&account.rds, "hr").await;
         own_snapshot(&account.rds, "hr", "hr-s", None).await;
         let (key, secret) = &account.admin;
-        let secrets = aws_sdk_secretsmanager::Client::from_conf(
-            aws_sdk_secretsmanager::Config::builder()
-                .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-                .region(aws_sdk_secretsmanager::config::Region::new(REGION))
-                .endpoint_url(&moto.endpoint)
-                .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-                    key, secret, None, None, "admin",
-                ))
-                .timeout_config(call_limits())
-                .build(),
-        );
+        let secrets = moto.secrets_as(key, secret);
         // The master login create_tuned_db gave the DB, as RDS stores it.
         let login = serde_json::json!({"username": "app", "password": "not-a-real-password"});
         let arn = secrets

@@ -79,6 +79,22 @@ pub async fn run(plan: &PrunePlan, wait: Wait, rds: &Rds, out: &mut Report) -> a
     Ok(())
 }
 
+/// A pruned DB's row when its MAC does not verify.
+const UNSEALED: &str = "kept: its MAC does not verify (see the warning)";
+
+/// Whether `db` may be pruned as far as `provenance-key` goes (always,
+/// without the key); if not, warns why.
+async fn sealed(rds: &Rds, db: &crate::db::Db, out: &mut Report) -> anyhow::Result<bool> {
+    let verified = crate::seal::check_db(rds, db).await?;
+    match crate::provenance::sealed(db.id(), db.kind().noun(), verified) {
+        Ok(()) => Ok(true),
+        Err(refusal) => {
+            out.warn(refusal.to_string());
+            Ok(false)
+        }
+    }
+}
+
 /// The scratch DBs drills of a DB left: kept with `keep-for`, or left by a
 /// step that was killed. Selected by [`provenance::expired_drill`] (and,
 /// with `provenance-key`, their MAC), and deleted without a final
@@ -93,7 +109,6 @@ mod drills {
     use crate::model::{DbRef, rfc3339};
     use crate::provenance;
     use crate::rds::Rds;
-    use crate::seal;
 
     /// Deletes the expired drill DBs of `of`; returns the failures, each
     /// naming its DB. Says nothing where there are none.
@@ -126,11 +141,8 @@ mod drills {
             let mut row = vec![db.id().to_owned(), rfc3339(expired), String::new()];
             // With `provenance-key`, drill tags and a drill's name are not
             // enough: the MAC the drill put on must verify.
-            let what = db.kind().noun();
-            if let Err(refusal) = provenance::sealed(db.id(), what, seal::check_db(rds, &db).await?)
-            {
-                row[2] = "kept: its MAC does not verify (see the warning)".to_owned();
-                out.warn(refusal.to_string());
+            if !super::sealed(rds, &db, out).await? {
+                row[2] = super::UNSEALED.to_owned();
                 rows.push(row);
                 continue;
             }
@@ -194,7 +206,6 @@ mod replaced {
     use crate::naming;
     use crate::provenance;
     use crate::rds::Rds;
-    use crate::seal;
     use crate::settings::{DELETION_PROTECTION, Value};
     use crate::wait::Operation;
 
@@ -222,11 +233,8 @@ mod replaced {
             // With `provenance-key`, the swap tags alone do not make it a
             // DB a swap replaced: its MAC must verify before it is
             // unprotected or deleted.
-            let what = db.kind().noun();
-            if let Err(refusal) = provenance::sealed(db.id(), what, seal::check_db(rds, &db).await?)
-            {
-                row[2] = "kept: its MAC does not verify (see the warning)".to_owned();
-                out.warn(refusal.to_string());
+            if !super::sealed(rds, &db, out).await? {
+                row[2] = super::UNSEALED.to_owned();
                 rows.push(row);
                 continue;
             }

@@ -137,6 +137,21 @@ impl Moto {
         self.client_in(REGION)
     }
 
+    /// A Secrets Manager client of the emulator, in the tests' region, as
+    /// the principal with access key `key` and secret `secret`.
+    pub fn secrets_as(&self, key: &str, secret: &str) -> aws_sdk_secretsmanager::Client {
+        let config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+            .region(aws_sdk_secretsmanager::config::Region::new(REGION))
+            .endpoint_url(&self.endpoint)
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                key, secret, None, None, "tests",
+            ))
+            .timeout_config(call_limits())
+            .build();
+        aws_sdk_secretsmanager::Client::from_conf(config)
+    }
+
     /// A KMS client of the emulator, in the tests' region.
     pub fn kms(&self) -> aws_sdk_kms::Client {
         let config = aws_sdk_kms::Config::builder()

@@ -5,7 +5,6 @@
 //! it. Loopback only, so no TLS.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use aws_sdk_rds::Client;
 use mysql_async::prelude::Queryable as _;
@@ -81,19 +80,7 @@ pub async fn connect(host: &str, port: i32) -> Conn {
         .user(Some(USER))
         .pass(Some(PASSWORD))
         .prefer_socket(false);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        match Conn::new(opts.clone()).await {
-            Ok(conn) => return conn,
-            Err(error) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "cannot connect to {host}:{port}: {error}"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
+    super::pg::until_connected(host, port, || Conn::new(opts.clone())).await
 }
 
 /// Inserts `values` into `app.deploys` (made if missing, the database

@@ -23,13 +23,25 @@ pub async fn connect_to(host: &str, port: i32, database: &str) -> Client {
     let config = format!(
         "host={host} port={port} user={USER} password={PASSWORD} dbname={database} connect_timeout=5"
     );
+    let (client, connection) =
+        until_connected(host, port, || tokio_postgres::connect(&config, NoTls)).await;
+    tokio::spawn(connection);
+    client
+}
+
+/// Connects with `connect`, retrying for up to 20 s while a server that
+/// was just started, renamed or restored comes up; panics after that,
+/// naming `host:port`. The MySQL helpers ([`super::mysql`]) connect
+/// through it too.
+pub async fn until_connected<T, E: std::fmt::Display, F: Future<Output = Result<T, E>>>(
+    host: &str,
+    port: i32,
+    connect: impl Fn() -> F,
+) -> T {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        match tokio_postgres::connect(&config, NoTls).await {
-            Ok((client, connection)) => {
-                tokio::spawn(connection);
-                return client;
-            }
+        match connect().await {
+            Ok(connected) => return connected,
             Err(error) => {
                 assert!(
                     Instant::now() < deadline,
