@@ -889,14 +889,16 @@ fn the_drill_policy_lets_the_probe_read_its_secret_and_needs_that_action() {
         {
             let user = format!("drill-secret-user-{n}");
             let (key, secret) = user_with_policy(&account.iam, &user, &policy).await;
-            let ran = Step::new(&moto, "drill", &format!("{}", 8700 + n))
-                .env("AWS_ACCESS_KEY_ID", &key)
-                .env("AWS_SECRET_ACCESS_KEY", &secret)
-                .without_env("AWS_SESSION_TOKEN")
-                .with("db-instance-identifier", "hr")
-                .with("probe-query", "SELECT 1")
-                .with("probe-secret-arn", &arn)
-                .run();
+            let step = |run: usize| {
+                Step::new(&moto, "drill", &run.to_string())
+                    .env("AWS_ACCESS_KEY_ID", &key)
+                    .env("AWS_SECRET_ACCESS_KEY", &secret)
+                    .without_env("AWS_SESSION_TOKEN")
+                    .with("db-instance-identifier", "hr")
+                    .with("probe-query", "SELECT 1")
+                    .with("probe-secret-arn", &arn)
+            };
+            let ran = step(8700 + n).run();
             let drills: Vec<String> = account
                 .rds
                 .describe_db_instances()
@@ -923,6 +925,16 @@ fn the_drill_policy_lets_the_probe_read_its_secret_and_needs_that_action() {
                     "the secret is read before the restore:\n{ran}"
                 );
                 assert_eq!(drills, Vec::<String>::new(), "{ran}");
+                // A plan does not read the secret, so the same role plans
+                // the drill, and the plan says the run will read it.
+                let planned = step(8710 + n).with("plan", "true").run();
+                planned.assert_ok();
+                assert!(
+                    planned
+                        .output("plan")
+                        .contains("read by the run before it restores"),
+                    "{planned}"
+                );
             }
         }
     });
