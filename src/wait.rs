@@ -221,7 +221,7 @@ mod tune {
     pub const PAST: f64 = 0.06;
     /// While still far from the end, go this far towards its earliest
     /// predicted time in one pause.
-    pub const TOWARDS: f64 = 0.8;
+    pub const TOWARDS: f64 = 0.9;
     /// Without progress: the first looks come this soon (a failure at once,
     /// an adopted resource that is nearly done), unless every look so far
     /// read 0%: a snapshot or copy that has just started, whose start its
@@ -317,8 +317,13 @@ fn without_progress(looks: u32, just_started: bool, now: f64, profile: Profile, 
         return quick * unit;
     }
     if now < first {
-        // Sparse before the usual range: half the way there at a time.
-        ((first - now) / 2.0).clamp(unit, tune::LONGEST_BEFORE * unit)
+        // Sparse before the usual range: half the way there at a time,
+        // but never shorter than the share of the time waited that sets
+        // the pauses inside it, so that the looks do not crowd just
+        // before its start (halving 30 s before it gave five looks there).
+        ((first - now) / 2.0)
+            .max(now * tune::SHARE)
+            .clamp(unit, tune::LONGEST_BEFORE * unit)
     } else {
         (now * tune::SHARE).clamp(unit, f64::from(profile.longest) * unit)
     }
@@ -633,7 +638,10 @@ mod tests {
         assert_eq!(at(2, 5.0), secs(10.0));
         // Sparse before the usual range (10 minutes for a restore)...
         assert_eq!(at(3, 15.0), secs(60.0));
-        assert_eq!(at(5, 500.0), secs(50.0));
+        assert_eq!(at(5, 300.0), secs(60.0));
+        // ...not crowding just before its start, where half the way there
+        // would be 20 s, then 10, then 5...
+        assert_eq!(at(12, 560.0), secs(60.0));
         // ...then a share of the time waited, up to the longest pause.
         assert_eq!(at(6, 120.0 * 1.0), secs(60.0));
         assert_eq!(at(30, 3000.0), secs(30.0));
