@@ -1,12 +1,12 @@
 //! The strict emulator as a child process on a free loopback port, and RDS
 //! clients that talk to it.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Mutex, OnceLock, mpsc};
+use std::time::{Duration, Instant};
 
 use aws_sdk_rds::Client;
 
@@ -14,7 +14,7 @@ use super::{REGION, SECRET, TIME_SCALE};
 
 /// An emulator process, killed when dropped.
 pub struct Moto {
-    child: Child,
+    process: Process,
     pub endpoint: String,
     /// What the emulator writes to stderr: Python's tracebacks, and every
     /// thread's stack when it gets SIGUSR1 (`faulthandler`, see
@@ -111,21 +111,38 @@ impl Moto {
     }
 
     /// Starts the emulator with extra environment (IAM enforcement, a
-    /// snapshot quota, another time scale).
+    /// snapshot quota, another time scale): forked from the [`Zygote`]
+    /// where it can be, else as a process of its own.
     pub fn start_with(env: &[(&str, &str)]) -> Moto {
         let log = tempfile::NamedTempFile::new().expect("a file for the emulator's stderr");
-        let mut child = Command::new(python_path())
-            .args(["-m", "emulator", "0"])
-            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support"))
-            .env("RDS_EMULATOR_TIME_SCALE", TIME_SCALE)
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(log.reopen().expect("the emulator's stderr file"))
-            .spawn()
-            .expect("the emulator starts");
-        let endpoint = served_endpoint(&mut child, "emulator", Duration::from_secs(60));
+        let mut env: Vec<(&str, &str)> = env.to_vec();
+        if !env
+            .iter()
+            .any(|(name, _)| *name == "RDS_EMULATOR_TIME_SCALE")
+        {
+            env.insert(0, ("RDS_EMULATOR_TIME_SCALE", TIME_SCALE));
+        }
+        let (process, endpoint) = match Zygote::fork(&env, log.path()) {
+            Some(pid) => {
+                let process = Process::Forked(pid);
+                let endpoint = logged_endpoint(&process, log.path(), Duration::from_secs(60));
+                (process, endpoint)
+            }
+            None => {
+                let mut child = Command::new(python_path())
+                    .args(["-m", "emulator", "0"])
+                    .current_dir(support_dir())
+                    .envs(env.iter().copied())
+                    .stdout(Stdio::piped())
+                    .stderr(log.reopen().expect("the emulator's stderr file"))
+                    .spawn()
+                    .expect("the emulator starts");
+                let endpoint = served_endpoint(&mut child, "emulator", Duration::from_secs(60));
+                (Process::Spawned(child), endpoint)
+            }
+        };
         Moto {
-            child,
+            process,
             endpoint,
             log,
             real_db: env.contains(&("RDS_EMULATOR_REAL_DB", "1")),
@@ -208,12 +225,11 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        let pid = self.process.id();
         if std::thread::panicking() {
             // The test failed: show what the emulator was doing. SIGUSR1
             // makes it write every thread's stack to its stderr.
-            let _ = Command::new("kill")
-                .args(["-USR1", &self.child.id().to_string()])
-                .status();
+            signal(pid, "USR1");
             std::thread::sleep(Duration::from_millis(500));
             let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
             let start = log.len().saturating_sub(20_000);
@@ -223,11 +239,11 @@ impl Drop for Moto {
             eprintln!(
                 "--- the emulator at {} ({}), its stderr's last {} bytes:\n{}\n---",
                 self.endpoint,
-                self.child
-                    .try_wait()
-                    .ok()
-                    .flatten()
-                    .map_or_else(|| "running".to_owned(), |status| status.to_string()),
+                if self.process.has_ended() {
+                    "ended"
+                } else {
+                    "running"
+                },
                 log.len() - start,
                 &log[start..]
             );
@@ -237,22 +253,200 @@ impl Drop for Moto {
         // (/dev/shm) and which a SIGKILL would leave there (the next
         // emulator removes those, see pgserver.remove_abandoned). SIGKILL
         // if it has not ended in time, and at once without them.
-        if !self.real_db {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            return;
-        }
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+        if self.real_db {
+            signal(pid, "TERM");
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if self.process.has_ended() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill();
+    }
+}
+
+/// The directory `python -m emulator` runs in.
+fn support_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support")
+}
+
+/// Sends a signal (`TERM`, `USR1`) to a process.
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .args([format!("-{name}"), pid.to_string()])
+        .status();
+}
+
+/// An emulator: a process of the test's own, or a child of the [`Zygote`].
+enum Process {
+    Spawned(Child),
+    /// The zygote's child: the kernel reaps it (the zygote ignores
+    /// SIGCHLD), so its `/proc` entry goes when it ends.
+    Forked(u32),
+}
+
+impl Process {
+    fn id(&self) -> u32 {
+        match self {
+            Process::Spawned(child) => child.id(),
+            Process::Forked(pid) => *pid,
+        }
+    }
+
+    fn has_ended(&mut self) -> bool {
+        match self {
+            Process::Spawned(child) => !matches!(child.try_wait(), Ok(None)),
+            Process::Forked(pid) => !Path::new(&format!("/proc/{pid}")).exists(),
+        }
+    }
+
+    /// SIGKILL, and waits until it has gone.
+    fn kill(&mut self) {
+        match self {
+            Process::Spawned(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Process::Forked(pid) => {
+                let pid = *pid;
+                signal(pid, "KILL");
+                let deadline = Instant::now() + Duration::from_secs(10);
+                while !self.has_ended() && Instant::now() < deadline {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+}
+
+/// The address a forked emulator names in the first line it writes to
+/// `log`; panics with what it wrote if it ends, or says nothing within
+/// `within`.
+fn logged_endpoint(process: &Process, log: &Path, within: Duration) -> String {
+    let deadline = Instant::now() + within;
+    let mut process = match process {
+        Process::Forked(pid) => Process::Forked(*pid),
+        Process::Spawned(_) => unreachable!("a spawned emulator's stdout is read instead"),
+    };
+    loop {
+        let written = std::fs::read_to_string(log).unwrap_or_default();
+        if let Some(line) = written
+            .lines()
+            .find(|line| line.starts_with("RDS emulator on http://"))
+        {
+            let at = line.find("http://").expect("an address");
+            return line[at..]
+                .split_whitespace()
+                .next()
+                .expect("an address")
+                .to_owned();
+        }
+        if process.has_ended() || Instant::now() > deadline {
+            panic!(
+                "the emulator (pid {}) did not say where it serves within {within:?}; it wrote:\n{written}",
+                process.id()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A Python process that has imported what every emulator imports, and
+/// forks emulators on request (`tests/support/zygote.py`): an emulator
+/// then starts in a tenth of a second instead of three, and without the
+/// two seconds of CPU its imports take, a few hundred times a test run.
+/// One per test process, started by the first emulator; it ends when the
+/// test process does (its stdin closes). Not used where `/proc` is
+/// missing (it tells when a forked emulator has ended), with
+/// `RDS_EMULATOR_NO_ZYGOTE` set, or for settings moto reads when it is
+/// imported (anything but `RDS_EMULATOR_*`).
+struct Zygote {
+    process: Child,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+    /// Whether it has ended: then emulators start without it.
+    gone: bool,
+}
+
+impl Zygote {
+    fn get() -> Option<&'static Mutex<Zygote>> {
+        static ZYGOTE: OnceLock<Option<Mutex<Zygote>>> = OnceLock::new();
+        ZYGOTE
+            .get_or_init(|| {
+                if std::env::var_os("RDS_EMULATOR_NO_ZYGOTE").is_some()
+                    || !Path::new("/proc/self").exists()
+                {
+                    return None;
+                }
+                let started = Command::new(python_path())
+                    .arg("zygote.py")
+                    .current_dir(support_dir())
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn();
+                let mut process = started
+                    .map_err(|error| eprintln!("the emulators' zygote did not start: {error}"))
+                    .ok()?;
+                let requests = process.stdin.take()?;
+                let mut answers = BufReader::new(process.stdout.take()?);
+                let mut ready = String::new();
+                let _ = answers.read_line(&mut ready);
+                if ready.trim() != "ready" {
+                    eprintln!(
+                        "the emulators' zygote did not start ({ready:?}, {:?}); starting emulators without it",
+                        process.try_wait()
+                    );
+                    let _ = process.kill();
+                    return None;
+                }
+                Some(Mutex::new(Zygote {
+                    process,
+                    requests,
+                    answers,
+                    gone: false,
+                }))
+            })
+            .as_ref()
+    }
+
+    /// Forks an emulator with `env`, writing to `log`; its PID, or `None`
+    /// where the zygote is not used.
+    fn fork(env: &[(&str, &str)], log: &Path) -> Option<u32> {
+        if env
+            .iter()
+            .any(|(name, _)| !name.starts_with("RDS_EMULATOR_"))
+        {
+            return None;
+        }
+        let mut zygote = Self::get()?.lock().unwrap_or_else(|e| e.into_inner());
+        if zygote.gone {
+            return None;
+        }
+        let env: serde_json::Map<String, serde_json::Value> = env
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).into()))
+            .collect();
+        let request = serde_json::json!({ "env": env, "log": log });
+        let mut answer = String::new();
+        let asked = writeln!(zygote.requests, "{request}")
+            .and_then(|()| zygote.answers.read_line(&mut answer));
+        if !matches!(asked, Ok(read) if read > 0) {
+            // It ended (killed, out of memory): every emulator from here on
+            // is started as a process of its own.
+            eprintln!(
+                "the emulators' zygote is gone ({asked:?}, {:?}); starting emulators without it",
+                zygote.process.try_wait()
+            );
+            zygote.gone = true;
+            return None;
+        }
+        let pid = answer
+            .trim()
+            .strip_prefix("pid ")
+            .and_then(|pid| pid.parse().ok())
+            .unwrap_or_else(|| panic!("the emulators' zygote answered {answer:?}"));
+        Some(pid)
     }
 }
