@@ -124,8 +124,8 @@ impl Moto {
         }
         let (process, endpoint) = match Zygote::fork(&env, log.path()) {
             Some(pid) => {
-                let process = Process::Forked(pid);
-                let endpoint = logged_endpoint(&process, log.path(), Duration::from_secs(60));
+                let mut process = Process::Forked(pid);
+                let endpoint = logged_endpoint(&mut process, log.path(), Duration::from_secs(60));
                 (process, endpoint)
             }
             None => {
@@ -324,12 +324,8 @@ impl Process {
 /// The address a forked emulator names in the first line it writes to
 /// `log`; panics with what it wrote if it ends, or says nothing within
 /// `within`.
-fn logged_endpoint(process: &Process, log: &Path, within: Duration) -> String {
+fn logged_endpoint(process: &mut Process, log: &Path, within: Duration) -> String {
     let deadline = Instant::now() + within;
-    let mut process = match process {
-        Process::Forked(pid) => Process::Forked(*pid),
-        Process::Spawned(_) => unreachable!("a spawned emulator's stdout is read instead"),
-    };
     loop {
         let written = std::fs::read_to_string(log).unwrap_or_default();
         if let Some(line) = written
